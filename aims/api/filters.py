@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from aims.choices import Action, ChangeSource
+from aims.models import ChangeRecord
+
+
+class ChangeRecordFilter(django_filters.FilterSet):
+    """Filters of the change log: by object, actor, action, source and time."""
+
+    model = django_filters.CharFilter(
+        method="filter_model", label=_("Record type (app_label.model)")
+    )
+    object_id = django_filters.CharFilter()
+    actor = django_filters.NumberFilter(field_name="actor_id")
+    actor_username = django_filters.CharFilter()
+    action = django_filters.ChoiceFilter(choices=Action.choices)
+    source = django_filters.ChoiceFilter(choices=ChangeSource.choices)
+    correlation_id = django_filters.CharFilter()
+    since = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="lt")
+
+    class Meta:
+        model = ChangeRecord
+        fields: list[str] = []
+
+    def filter_model(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        app_label, _sep, model = value.lower().partition(".")
+        return queryset.filter(content_type__app_label=app_label, content_type__model=model)

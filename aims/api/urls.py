@@ -1,0 +1,17 @@
+"""``/api/v1/``: the routes of every app are registered on one router here."""
+
+from django.urls import path
+
+from aims.api.views import ApiTokenViewSet, ChangeRecordViewSet, DocsView, MeView, NotificationViewSet, Router, SchemaView
+
+router = Router()
+router.register("changes", ChangeRecordViewSet, basename="change")
+router.register("tokens", ApiTokenViewSet, basename="token")
+router.register("notifications", NotificationViewSet, basename="notification")
+
+urlpatterns = [
+    path("me/", MeView.as_view(), name="me"),
+    path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
+    *router.urls,
+]

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework import routers, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from aims import selectors, services
+from aims.api.base import ListCreateRetrieveViewSet, ReadOnlyViewSet
+from aims.api.filters import ChangeRecordFilter
+from aims.api.serializers import (
+    ApiTokenCreatedSerializer,
+    ApiTokenCreateSerializer,
+    ApiTokenSerializer,
+    ChangeRecordSerializer,
+    MeSerializer,
+    NotificationSerializer,
+)
+from aims.models import ApiToken, ChangeRecord, Notification
+from aims.permissions import AUTHENTICATED, Policy
+from aims.roles import Capability
+
+
+class ChangeRecordViewSet(ReadOnlyViewSet):
+    """The change log (append-only; no write endpoints exist)."""
+
+    policy = Policy(read=Capability.SEE_RECORDS)
+    selector = staticmethod(selectors.change_record_list)
+    model = ChangeRecord
+    serializer_class = ChangeRecordSerializer
+    filterset_class = ChangeRecordFilter
+    search_fields = ["object_repr", "actor_username"]
+    ordering_fields = ["id", "timestamp"]
+    ordering = ["-id"]
+
+
+class ApiTokenViewSet(ListCreateRetrieveViewSet):
+    """Personal API tokens. The token string is returned once, by the create call.
+    ``DELETE`` and ``POST …/revoke/`` both revoke; the row stays for the record."""
+
+    policy = Policy(read=Capability.OWN_API_TOKENS, write=Capability.OWN_API_TOKENS)
+    selector = staticmethod(selectors.api_token_list)
+    model = ApiToken
+    serializer_class = ApiTokenSerializer
+    ordering_fields = ["created_at", "expires_at", "name"]
+    ordering = ["-created_at"]
+    search_fields = ["name", "prefix"]
+
+    @extend_schema(request=ApiTokenCreateSerializer, responses={201: ApiTokenCreatedSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = ApiTokenCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        token, raw = services.token_create(
+            user=request.user, actor=request.user, **data.validated_data
+        )
+        token.token = raw  # type: ignore[attr-defined]
+        return Response(ApiTokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={204: OpenApiResponse(description="Revoked")})
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.token_revoke(token=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={200: ApiTokenSerializer})
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, pk: str | None = None) -> Response:
+        token = services.token_revoke(token=self.get_object(), actor=request.user)
+        return Response(ApiTokenSerializer(token).data)
+
+
+class NotificationViewSet(ReadOnlyViewSet):
+    """The signed-in user's notifications, newest first."""
+
+    policy = Policy(read=AUTHENTICATED, write=AUTHENTICATED)
+    selector = staticmethod(selectors.notification_list)
+    model = Notification
+    serializer_class = NotificationSerializer
+    filterset_fields = {"kind": ["exact"], "read_at": ["isnull"]}
+    ordering_fields = ["created_at"]
+    ordering = ["-created_at", "-id"]
+
+    @extend_schema(request=None, responses={200: NotificationSerializer})
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, pk: str | None = None) -> Response:
+        notification = self.get_object()
+        services.notifications_mark_read(user=request.user, ids=[notification.pk])
+        notification.refresh_from_db()
+        return Response(NotificationSerializer(notification).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: OpenApiResponse(description="Number of notifications marked read")},
+    )
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request: Request) -> Response:
+        return Response({"marked_read": services.notifications_mark_read(user=request.user)})
+
+
+class MeView(APIView):
+    """Who the caller is: user, roles and the capabilities they give."""
+
+    policy = Policy(read=AUTHENTICATED)
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(MeSerializer(request.user).data)
+
+
+class SchemaView(SpectacularAPIView):
+    policy = Policy(read=AUTHENTICATED)
+
+
+class DocsView(SpectacularSwaggerSplitView):
+    policy = Policy(read=AUTHENTICATED)
+
+
+class ApiRootView(routers.APIRootView):
+    policy = Policy(read=AUTHENTICATED)
+
+
+class Router(routers.DefaultRouter):
+    APIRootView = ApiRootView
+
+

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AimsConfig(AppConfig):
+    name = "aims"
+    verbose_name = _("AIMS core")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,37 @@
+"""The Celery application. Tasks are thin (ids in, a service call), idempotent, acknowledged
+late, retried with backoff and bounded by time limits (see settings)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from celery import Celery
+from celery.signals import task_postrun, task_prerun
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aims.settings")
+
+app = Celery("aims")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+_tokens: dict[str, Any] = {}
+
+
+@task_prerun.connect
+def _enter_task_context(task_id: str | None = None, **_kwargs: Any) -> None:
+    # Change records written by a task carry its id, so a change can be traced to the job.
+    from aims.choices import ChangeSource
+    from aims.context import set_context
+
+    if task_id:
+        _tokens[task_id] = set_context(ChangeSource.TASK, task_id)
+
+
+@task_postrun.connect
+def _leave_task_context(task_id: str | None = None, **_kwargs: Any) -> None:
+    from aims.context import reset_context
+
+    token = _tokens.pop(task_id or "", None)
+    if token is not None:
+        reset_context(token)

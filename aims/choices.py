@@ -1,0 +1,59 @@
+"""Enumerations of the core app: stable lowercase codes, translated labels."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """The six roles of DESIGN §5. The code is the name of the Django group."""
+
+    GOVERNANCE_OFFICER = "governance_officer", _("Governance officer")
+    TOP_MANAGEMENT = "top_management", _("Top management")
+    OPERATIONAL_MEMBER = "operational_member", _("Operational team member")
+    INTERNAL_AUDITOR = "internal_auditor", _("Internal auditor")
+    EXTERNAL_AUDITOR = "external_auditor", _("External auditor")
+    VIEWER = "viewer", _("Viewer")
+
+
+class Action(models.TextChoices):
+    """What a change record says happened. Workflow steps get their own codes."""
+
+    CREATE = "create", _("Created")
+    UPDATE = "update", _("Updated")
+    DELETE = "delete", _("Deleted")
+    SUBMIT = "submit", _("Submitted")
+    APPROVE = "approve", _("Approved")
+    RETURN = "return", _("Returned")
+    ACCEPT = "accept", _("Accepted")
+    REVOKE = "revoke", _("Revoked")
+    GRANT = "grant", _("Granted")
+    RETIRE = "retire", _("Retired")
+    LOGIN = "login", _("Logged in")
+
+
+class ChangeSource(models.TextChoices):
+    """Where a change came from, so shell, task and command changes are traceable too."""
+
+    WEB = "web", _("Web request")
+    API = "api", _("API request")
+    TASK = "task", _("Background task")
+    COMMAND = "command", _("Management command")
+    SHELL = "shell", _("Shell or script")
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", _("Read only")
+    WRITE = "write", _("Read and write")
+
+
+class Language(models.TextChoices):
+    JAPANESE = "ja", _("Japanese")
+    ENGLISH = "en", _("English")
+
+
+class NotificationKind(models.TextChoices):
+    GENERAL = "general", _("General")
+    REVIEW_DUE = "review_due", _("Review due")
+    ASSIGNMENT = "assignment", _("Assignment")
+    WORKFLOW = "workflow", _("Workflow")
+    SECURITY = "security", _("Security")

@@ -1,0 +1,60 @@
+"""Abstract bases shared by every app's models (no concrete inheritance)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    """Creation and last-change timestamps."""
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class GovernedModel(TimeStampedModel):
+    """A record of the AIMS whose every change is written to the change log by its services.
+
+    ``CHANGE_LOG_EXCLUDE`` lists fields left out of the before/after snapshots (secrets, noise).
+    """
+
+    CHANGE_LOG_EXCLUDE: tuple[str, ...] = ("created_at", "updated_at")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        help_text=_("The person accountable for keeping this record current."),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        abstract = True
+
+
+class ReviewableModel(GovernedModel):
+    """A governed record that is reviewed periodically (the reminder job finds every subclass)."""
+
+    review_interval_days = models.PositiveIntegerField(
+        _("review interval (days)"),
+        null=True,
+        blank=True,
+        help_text=_("How often the record is reviewed. Empty means no periodic review."),
+    )
+    next_review_on = models.DateField(
+        _("next review"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_("When the owner is next due to review the record."),
+    )
+
+    class Meta:
+        abstract = True

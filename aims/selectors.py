@@ -1,0 +1,85 @@
+"""Every read of the core app, already restricted to what the user may see."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import QuerySet
+
+from aims.models import ApiToken, ChangeRecord, Notification, Organization
+from aims.roles import Capability, has_capability
+from aims.services import token_digest
+
+User = get_user_model()
+
+
+def change_record_list(*, user: Any) -> QuerySet[ChangeRecord]:
+    """Change records ``user`` may read.
+
+    Roles that see all records see the whole log. An operational member sees the changes
+    they made themselves; changes to the AI systems granted to them join when the inventory
+    exists. An external auditor sees the log of their audit's scope and period once audits
+    exist; until then, nothing.
+    """
+    queryset = ChangeRecord.objects.select_related("actor", "content_type")
+    if has_capability(user, Capability.SEE_ALL_RECORDS):
+        return queryset
+    if has_capability(user, Capability.CHANGE_RECORDS):
+        return queryset.filter(actor=user)
+    return queryset.none()
+
+
+def change_record_history(*, user: Any, obj: models.Model, limit: int = 50) -> list[ChangeRecord]:
+    """The latest changes of one object, newest first, as far as ``user`` may see them."""
+    content_type = ContentType.objects.get_for_model(type(obj), for_concrete_model=False)
+    return list(
+        change_record_list(user=user).filter(content_type=content_type, object_id=str(obj.pk))[
+            :limit
+        ]
+    )
+
+
+def api_token_list(*, user: Any) -> QuerySet[ApiToken]:
+    """Tokens ``user`` may see: all for those who manage users, else their own."""
+    queryset = ApiToken.objects.select_related("user")
+    if has_capability(user, Capability.MANAGE_USERS):
+        return queryset
+    if has_capability(user, Capability.OWN_API_TOKENS):
+        return queryset.filter(user=user)
+    return queryset.none()
+
+
+def api_token_for_string(raw: str) -> ApiToken | None:
+    """The token row a bearer string names, if its secret matches (active or not)."""
+    parts = raw.split("_")
+    if len(parts) != 3 or not parts[1]:
+        return None
+    token = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()
+    if token is None or not hmac.compare_digest(token.digest, token_digest(raw)):
+        return None
+    return token
+
+
+def notification_list(*, user: Any) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user)
+
+
+def notification_unread_count(*, user: Any) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def user_list(*, user: Any) -> QuerySet[Any]:
+    """Accounts ``user`` may administer (everyone for those who manage users)."""
+    if not has_capability(user, Capability.MANAGE_USERS):
+        return User.objects.none()
+    return User.objects.prefetch_related("groups").order_by("username")
+
+
+def current_organization() -> Organization | None:
+    return Organization.objects.order_by("pk").first()

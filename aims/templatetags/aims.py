@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.db.models import Model
+
+from aims import selectors
+
+register = template.Library()
+
+
+@register.inclusion_tag("partials/history.html", takes_context=True)
+def object_history(context: dict[str, Any], obj: Model, limit: int = 50) -> dict[str, Any]:
+    """The change history of ``obj`` as far as the viewer may see it:
+    ``{% load aims %}{% object_history risk %}`` on any detail page."""
+    user = context["request"].user
+    records = selectors.change_record_history(user=user, obj=obj, limit=limit)
+    rows = []
+    for record in records:
+        before, after = record.before or {}, record.after or {}
+        changed = [
+            (key, before.get(key), after.get(key))
+            for key in sorted(set(before) | set(after))
+            if before.get(key) != after.get(key)
+        ]
+        rows.append((record, changed))
+    return {"rows": rows}
+
+
+@register.simple_tag(takes_context=True)
+def querystring_with(context: dict[str, Any], **kwargs: Any) -> str:
+    """The current query string with some parameters replaced (for pagination links)."""
+    query = context["request"].GET.copy()
+    for key, value in kwargs.items():
+        query[key] = value
+    return query.urlencode()

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RiskConfig(AppConfig):
+    """AI risk criteria and matrices, the risk register, treatment and acceptance."""
+
+    name = "risk"
+    verbose_name = _("Risks")
