@@ -6,3 +6,6 @@ class AimsConfig(AppConfig):
     name = "aims"
     verbose_name = _("AIMS core")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from aims.api import schema  # noqa: F401  (registers the OpenAPI auth extension)

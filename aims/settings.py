@@ -203,6 +203,13 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEVELOPMENT
+# Fonts are already compact; compressed copies of 5 MB TTFs would only slow the build.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
+    "jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2", "tbz", "xz", "br",
+    "woff", "woff2", "ttf", "otf",
+]  # fmt: skip
+if DEVELOPMENT:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise serves from finders here
 
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str(
@@ -290,10 +297,6 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
-    },
-    "SECURITY": [{"bearerAuth": []}, {"cookieAuth": []}],
 }
 
 # --- Logging --------------------------------------------------------------------------------

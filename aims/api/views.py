@@ -124,6 +124,9 @@ class ApiRootView(routers.APIRootView):
 
 
 class Router(routers.DefaultRouter):
+    """The API router: our root view, and no ``.json`` suffix routes (the API is JSON only)."""
+
     APIRootView = ApiRootView
+    include_format_suffixes = False
 
 

@@ -1,0 +1,254 @@
+"""The permission matrix: every page and API endpoint, for every persona.
+
+Discovers every URL pattern of the project. Each must resolve to a view that declares a
+``Policy`` (the Django admin, staff-only, is the one namespace-level exception). Then, for each
+persona (the six roles and anonymous) and each HTTP method the view implements, the request
+must be let through or refused exactly as the policy and the role matrix of DESIGN §5 say.
+
+A later feature adds its views and falls under this test automatically; a view with URL
+parameters also needs an entry in ``SAMPLES`` saying how to build an object for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from aims.changelog import change_record
+from aims.choices import Role
+from aims.models import ApiToken, ChangeRecord, Notification
+from aims.permissions import AUTHENTICATED, PUBLIC, STAFF, Policy, policy_of
+from aims.roles import MATRIX
+from tests.conftest import PERSONAS, logged_in_client
+from tests.factories import UserFactory
+
+R = Role
+# DESIGN §5, written out here independently of aims/roles.py: the promise the product makes.
+DESIGN_MATRIX: dict[str, set[str]] = {
+    "see_records": {R.GOVERNANCE_OFFICER, R.TOP_MANAGEMENT, R.OPERATIONAL_MEMBER,
+                    R.INTERNAL_AUDITOR, R.EXTERNAL_AUDITOR, R.VIEWER},
+    "see_all_records": {R.GOVERNANCE_OFFICER, R.TOP_MANAGEMENT, R.INTERNAL_AUDITOR, R.VIEWER},
+    "change_records": {R.GOVERNANCE_OFFICER, R.OPERATIONAL_MEMBER},
+    "approve": {R.GOVERNANCE_OFFICER, R.TOP_MANAGEMENT},
+    "accept_risk_above_criteria": {R.TOP_MANAGEMENT},
+    "view_audits": {R.GOVERNANCE_OFFICER, R.TOP_MANAGEMENT, R.INTERNAL_AUDITOR,
+                    R.EXTERNAL_AUDITOR, R.VIEWER},
+    "manage_audits": {R.INTERNAL_AUDITOR},
+    "respond_to_nonconformities": {R.OPERATIONAL_MEMBER},
+    "export": {R.GOVERNANCE_OFFICER, R.TOP_MANAGEMENT, R.OPERATIONAL_MEMBER,
+               R.INTERNAL_AUDITOR, R.EXTERNAL_AUDITOR},
+    "manage_users": {R.GOVERNANCE_OFFICER},
+    "own_api_tokens": {R.GOVERNANCE_OFFICER, R.OPERATIONAL_MEMBER, R.INTERNAL_AUDITOR},
+}  # fmt: skip
+
+STAFF_NAMESPACES = {"admin"}  # Django's admin checks is_staff on every one of its views
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    route: str
+    name: str  # namespaced URL name
+    namespace: str
+    callback: Any
+    is_api: bool
+
+    def methods(self) -> dict[str, str | None]:
+        """HTTP method → DRF action name (None for plain views)."""
+        actions = getattr(self.callback, "actions", None)
+        if actions:
+            return {method.upper(): action for method, action in actions.items()}
+        view_class = getattr(self.callback, "view_class", None) or getattr(
+            self.callback, "cls", None
+        )
+        names = getattr(view_class, "http_method_names", ["get"])
+        return {
+            name.upper(): None
+            for name in names
+            if name not in {"options", "head", "trace"} and hasattr(view_class, name)
+        }
+
+    def __str__(self) -> str:
+        return self.name or self.route
+
+
+def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[Endpoint]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = namespace
+            if entry.namespace:
+                ns = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}:{entry.name}" if namespace and entry.name else (entry.name or "")
+            route = prefix + str(entry.pattern)
+            yield Endpoint(route, name, namespace, entry.callback, route.startswith("api/"))
+
+
+ALL_ENDPOINTS = list(_walk(get_resolver().url_patterns))
+POLICED = [e for e in ALL_ENDPOINTS if e.namespace.split(":")[0] not in STAFF_NAMESPACES]
+
+
+def test_role_matrix_is_the_one_promised_in_design():
+    assert {str(k): set(v) for k, v in MATRIX.items()} == DESIGN_MATRIX
+
+
+def test_roles_exist_as_groups(db):
+    assert set(Group.objects.values_list("name", flat=True)) >= set(Role.values)
+
+
+def test_discovery_finds_the_known_surface():
+    names = {e.name for e in ALL_ENDPOINTS}
+    assert {"home", "login", "api:token-list", "api:change-list", "api:schema", "admin:index"} <= names
+
+
+@pytest.mark.parametrize("endpoint", ALL_ENDPOINTS, ids=str)
+def test_every_view_declares_a_policy(endpoint):
+    if endpoint.namespace.split(":")[0] in STAFF_NAMESPACES:
+        assert endpoint.route.startswith("admin/")
+        return  # Django's admin: covered by test_admin_is_staff_only
+    policy = policy_of(endpoint.callback)
+    assert policy is not None, f"{endpoint.route} ({endpoint.name}) has no declared policy"
+    known = {PUBLIC, AUTHENTICATED, STAFF, *DESIGN_MATRIX}
+    assert policy.accesses() <= known, f"{endpoint} uses an unknown access rule"
+    assert endpoint.methods(), f"{endpoint} implements no HTTP method"
+
+
+# --- Objects for routes with parameters ---------------------------------------------------------
+def _other_user():
+    return UserFactory(username="matrix_other", roles=[Role.GOVERNANCE_OFFICER])
+
+
+def _token_of(user) -> ApiToken:
+    owner = user if user is not None else _other_user()
+    now = timezone.now()
+    return ApiToken.objects.create(
+        user=owner, name="matrix", prefix=f"m{owner.pk:07d}"[:12], digest="0" * 64,
+        scope="write", created_at=now, expires_at=now + timedelta(days=1),
+    )  # fmt: skip
+
+
+def _notification_of(user) -> Notification:
+    return Notification.objects.create(recipient=user or _other_user(), subject="matrix")
+
+
+def _change_record(user) -> ChangeRecord:
+    target = _other_user()
+    return change_record(actor=user or target, action="update", obj=target)
+
+
+def _change_visible(role: str | None) -> bool:
+    # An external auditor sees only the scope of their audit; no audit exists here.
+    return role != Role.EXTERNAL_AUDITOR
+
+
+# URL name → (user → URL kwargs of an object made for that user).
+SAMPLES: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "api:token-detail": lambda user: {"pk": _token_of(user).pk},
+    "api:token-revoke": lambda user: {"pk": _token_of(user).pk},
+    "token_revoke": lambda user: {"pk": _token_of(user).pk},
+    "api:notification-detail": lambda user: {"pk": _notification_of(user).pk},
+    "api:notification-read": lambda user: {"pk": _notification_of(user).pk},
+    "api:change-detail": lambda user: {"pk": _change_record(user).pk},
+    "user_edit": lambda user: {"pk": _other_user().pk},
+}
+# URL name → (role → whether the sample object is visible to that role). Absent: visible.
+# Where a role passes the policy but may not see the object, the answer must be 404.
+VISIBILITY: dict[str, Callable[[str | None], bool]] = {
+    "api:change-detail": _change_visible,
+}
+
+
+def _url(endpoint: Endpoint, user) -> str:
+    pattern_has_params = "<" in endpoint.route or "(?P" in endpoint.route
+    if not pattern_has_params:
+        return reverse(endpoint.name)
+    assert endpoint.name in SAMPLES, f"{endpoint} takes parameters: add it to SAMPLES"
+    return reverse(endpoint.name, kwargs=SAMPLES[endpoint.name](user))
+
+
+def _is_login_redirect(response) -> bool:
+    """A redirect to the login page that remembers where the user wanted to go: a denial."""
+    return (
+        response.status_code == 302
+        and response["Location"].startswith(reverse("login"))
+        and "next=" in response["Location"]
+    )
+
+
+def _allowed(access: str, role: str | None) -> bool:
+    if access == PUBLIC:
+        return True
+    if role is None:
+        return False
+    if access == AUTHENTICATED:
+        return True
+    if access == STAFF:
+        return False  # no persona is staff
+    return role in DESIGN_MATRIX[access]
+
+
+CASES = [
+    (endpoint, method, action, persona)
+    for endpoint in POLICED
+    for method, action in endpoint.methods().items()
+    for persona in PERSONAS
+]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "method", "action", "persona"),
+    CASES,
+    ids=[f"{e}-{m}-{p}" for e, m, _a, p in CASES],
+)
+def test_policy_is_enforced(db, endpoint, method, action, persona, caplog):
+    role = PERSONAS[persona]
+    user = UserFactory(username=f"matrix_{persona}", roles=[role]) if role else None
+    policy = policy_of(endpoint.callback)
+    assert isinstance(policy, Policy)
+    access = policy.access_for(method=method, action=action)
+    url = _url(endpoint, user)
+    client = logged_in_client(user)
+    send = getattr(client, method.lower())
+    if method == "GET":
+        response = send(url)
+    elif endpoint.is_api:
+        response = send(url, "{}", content_type="application/json")
+    else:
+        response = send(url, {})
+    login_redirect = _is_login_redirect(response)
+    visible = VISIBILITY.get(endpoint.name, lambda _role: True)(role)
+    if _allowed(access, role) and not visible:
+        assert response.status_code == 404, f"{persona} {method} {url}: hidden object not 404"
+    elif _allowed(access, role):
+        assert response.status_code not in (401, 403), f"{persona} refused on {method} {url}"
+        assert not login_redirect, f"{persona} sent to login on {method} {url}"
+        assert response.status_code < 500
+        if method == "GET" and not login_redirect:
+            assert response.status_code in (200, 302), f"{method} {url}: {response.status_code}"
+    else:
+        if endpoint.is_api:
+            expected = 401 if user is None else 403
+            assert response.status_code == expected, f"{persona} {method} {url}"
+            if response["Content-Type"].startswith("application/json"):
+                assert response.json()["error"]["status"] == expected
+        elif user is None:
+            assert login_redirect, f"anonymous not sent to login on {method} {url}"
+        else:
+            assert response.status_code == 403, f"{persona} {method} {url}"
+        assert any(r.name == "aims.security" for r in caplog.records), "denial was not logged"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_admin_is_staff_only(db, persona):
+    role = PERSONAS[persona]
+    user = UserFactory(username=f"admin_{persona}", roles=[role]) if role else None
+    response = logged_in_client(user).get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))

@@ -1,0 +1,120 @@
+"""Personas and clients shared by every test.
+
+The personas are the six roles of DESIGN §5 plus anonymous: ``officer``, ``executive``,
+``operator``, ``auditor``, ``external_auditor``, ``viewer``. ``persona_user(role)`` makes one.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from aims.choices import Role
+from tests.factories import PASSWORD, UserFactory
+
+PERSONAS: dict[str, str | None] = {
+    "officer": Role.GOVERNANCE_OFFICER,
+    "executive": Role.TOP_MANAGEMENT,
+    "operator": Role.OPERATIONAL_MEMBER,
+    "auditor": Role.INTERNAL_AUDITOR,
+    "external_auditor": Role.EXTERNAL_AUDITOR,
+    "viewer": Role.VIEWER,
+    "anonymous": None,
+}
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings):
+    """Each test gets its own cache namespace (login throttling counts live there)."""
+    caches = {key: dict(value) for key, value in settings.CACHES.items()}
+    caches["default"]["KEY_PREFIX"] = f"aims-test-{uuid.uuid4().hex[:12]}"
+    settings.CACHES = caches
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2 at production strength would dominate the suite's run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _plain_static(settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def make_user(db):
+    def make(role: str | None = None, **kwargs):
+        return UserFactory(roles=[role] if role else [], **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def officer(make_user):
+    return make_user(Role.GOVERNANCE_OFFICER, username="t_officer")
+
+
+@pytest.fixture
+def executive(make_user):
+    return make_user(Role.TOP_MANAGEMENT, username="t_executive")
+
+
+@pytest.fixture
+def operator(make_user):
+    return make_user(Role.OPERATIONAL_MEMBER, username="t_operator")
+
+
+@pytest.fixture
+def auditor(make_user):
+    return make_user(Role.INTERNAL_AUDITOR, username="t_auditor")
+
+
+@pytest.fixture
+def external_auditor(make_user):
+    return make_user(Role.EXTERNAL_AUDITOR, username="t_external_auditor")
+
+
+@pytest.fixture
+def viewer(make_user):
+    return make_user(Role.VIEWER, username="t_viewer")
+
+
+@pytest.fixture
+def anonymous():
+    return None
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+def logged_in_client(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def logged_in_api_client(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def client_for():
+    return logged_in_client
+
+
+@pytest.fixture
+def api_client_for():
+    return logged_in_api_client
