@@ -70,7 +70,7 @@ def change_record(
         after = None if action == "delete" else snapshot(obj)
     actor_user = actor if actor is not None and actor.is_authenticated else None
     context = current_context()
-    content_type = ContentType.objects.get_for_model(model or type(obj), for_concrete_model=False)
+    content_type = ContentType.objects.get_for_model(model or obj, for_concrete_model=False)
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])

@@ -31,12 +31,15 @@ class LoginForm(AuthenticationForm):
             log_denial(self.request, "login locked out")
             raise ValidationError(self.error_messages["locked_out"], code="locked_out")
         try:
-            return super().clean()
+            cleaned = super().clean()
         except ValidationError:
             if self.request is not None and username:
                 throttle.record_failure(self.request, username)
                 log_denial(self.request, "login failed")
             raise
+        if self.request is not None:
+            throttle.reset(self.request, username)
+        return cleaned
 
 
 class PreferencesForm(forms.Form):

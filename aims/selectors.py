@@ -35,7 +35,7 @@ def change_record_list(*, user: Any) -> QuerySet[ChangeRecord]:
 
 def change_record_history(*, user: Any, obj: models.Model, limit: int = 50) -> list[ChangeRecord]:
     """The latest changes of one object, newest first, as far as ``user`` may see them."""
-    content_type = ContentType.objects.get_for_model(type(obj), for_concrete_model=False)
+    content_type = ContentType.objects.get_for_model(obj, for_concrete_model=False)
     return list(
         change_record_list(user=user).filter(content_type=content_type, object_id=str(obj.pk))[
             :limit
@@ -55,7 +55,7 @@ def api_token_list(*, user: Any) -> QuerySet[ApiToken]:
 
 def api_token_for_string(raw: str) -> ApiToken | None:
     """The token row a bearer string names, if its secret matches (active or not)."""
-    parts = raw.split("_")
+    parts = raw.split("_", 2)  # the secret itself may contain "_"
     if len(parts) != 3 or not parts[1]:
         return None
     token = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()
