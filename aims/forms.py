@@ -79,7 +79,8 @@ class UserForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.instance = instance
         if instance is not None:
-            self.fields["username"].disabled = True
+            self.fields["username"].disabled = True  # its value comes from initial
+            self.initial.setdefault("username", instance.username)
             del self.fields["password"]
 
     def clean_username(self) -> str:

@@ -122,6 +122,15 @@ def _role_groups(roles: Iterable[str]) -> list[Group]:
     return list(Group.objects.filter(name__in=roles))
 
 
+def _validate_password(password: str, user: Any) -> None:
+    from django.contrib.auth.password_validation import validate_password
+
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from None
+
+
 def _user_snapshot(user: Any) -> dict[str, Any]:
     data = {
         key: value
@@ -151,9 +160,7 @@ def user_create(
     groups = _role_groups(roles)
     user = User(username=username, email=email, first_name=first_name, last_name=last_name)
     if password:
-        from django.contrib.auth.password_validation import validate_password
-
-        validate_password(password, user)
+        _validate_password(password, user)
         user.set_password(password)
     else:
         user.set_unusable_password()
@@ -201,9 +208,7 @@ def user_update(
 @transaction.atomic
 def user_set_password(*, actor: Actor, user: Any, password: str) -> Any:
     """Set a password (validated). The change log notes that it changed, never the value."""
-    from django.contrib.auth.password_validation import validate_password
-
-    validate_password(password, user)
+    _validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
     change_record(
