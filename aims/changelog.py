@@ -45,9 +45,7 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
         for m2m in obj._meta.many_to_many:
             if m2m.name in exclude:
                 continue
-            data[m2m.name] = sorted(
-                getattr(obj, m2m.name).values_list("pk", flat=True), key=str
-            )
+            data[m2m.name] = sorted(getattr(obj, m2m.name).values_list("pk", flat=True), key=str)
     return _json_safe(data)
 
 
@@ -79,7 +77,7 @@ def change_record(
         )
         record = ChangeRecord(
             timestamp=timezone.now(),
-            actor=actor_user,
+            actor=actor_user,  # type: ignore[misc]  # any user model
             actor_username=actor_user.get_username() if actor_user is not None else "",
             action=action,
             content_type=content_type,

@@ -22,8 +22,9 @@ class ChangeContext:
     correlation_id: str = ""
 
 
+_OUTSIDE_ANY_REQUEST = ChangeContext()  # frozen: safe to share as the default
 _current: contextvars.ContextVar[ChangeContext] = contextvars.ContextVar(
-    "aims_change_context", default=ChangeContext()
+    "aims_change_context", default=_OUTSIDE_ANY_REQUEST
 )
 
 

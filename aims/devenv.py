@@ -18,7 +18,9 @@ def main(path: str) -> int:
     values.setdefault("AIMS_MODE", "development")
     values.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     values.setdefault("DEMO_PASSWORD", secrets.token_urlsafe(12))
-    lines = ["# Written by `make`: development settings of this checkout. Never used in production."]
+    lines = [
+        "# Written by `make`: development settings of this checkout. Never used in production."
+    ]
     lines += [f"{key}={value}" for key, value in values.items()]
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
     target.chmod(0o600)

@@ -59,6 +59,9 @@ def ensure_postgres(var_dir: Path) -> str:
         var_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(var_dir, 0o755)
         logging.getLogger("pgserver").setLevel(logging.WARNING)
+        # pgserver caches one handle per data directory for the life of the process and
+        # would hand back a stale one after the server stopped: forget it before starting.
+        pgserver.PostgresServer._instances.pop(pgdata.resolve(), None)
         server = pgserver.get_server(str(pgdata), cleanup_mode=None)
         socket_dir = Path(server.get_postmaster_info().socket_dir)
         _ensure_database(socket_dir)
@@ -84,7 +87,7 @@ def stop_postgres(var_dir: Path) -> bool:
     pgdata = var_dir / "pgdata"
     if _postmaster_socket_dir(pgdata) is None:
         return False
-    from pgserver._commands import pg_ctl
+    from pgserver._commands import pg_ctl  # type: ignore[attr-defined]  # made at import
 
     user = "pgserver" if os.geteuid() == 0 else None
     pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)

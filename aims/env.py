@@ -7,6 +7,7 @@ rather than being silently read as a default.
 
 from __future__ import annotations
 
+import builtins
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -42,27 +43,35 @@ class Env:
     variable is absent (an empty value counts as set for strings).
     """
 
-    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(self, environ: Mapping[builtins.str, builtins.str] | None = None) -> None:
         self.environ = os.environ if environ is None else environ
 
-    def _raw(self, name: str, default: object, required: bool) -> str | object:
+    def _raw(
+        self, name: builtins.str, default: object, required: builtins.bool
+    ) -> builtins.str | object:
         if name in self.environ:
             return self.environ[name]
         if required:
             raise ImproperlyConfigured(f"The environment variable {name} is required.")
         return default
 
-    def str(self, name: str, default: str | None = None, *, required: bool = False) -> str:
+    def str(
+        self,
+        name: builtins.str,
+        default: builtins.str | None = None,
+        *,
+        required: builtins.bool = False,
+    ) -> builtins.str:
         value = self._raw(name, default, required)
         if value is None:
             raise ImproperlyConfigured(f"The environment variable {name} is required.")
         return str(value)
 
-    def optional_str(self, name: str) -> str | None:
+    def optional_str(self, name: builtins.str) -> builtins.str | None:
         value = self.environ.get(name)
         return value if value else None
 
-    def bool(self, name: str, default: bool = False) -> bool:
+    def bool(self, name: builtins.str, default: builtins.bool = False) -> builtins.bool:
         value = self._raw(name, _MISSING, False)
         if value is _MISSING:
             return default
@@ -75,7 +84,9 @@ class Env:
             f"The environment variable {name} must be a boolean (true/false), got {value!r}."
         )
 
-    def int(self, name: str, default: int, *, minimum: int | None = None) -> int:
+    def int(
+        self, name: builtins.str, default: builtins.int, *, minimum: builtins.int | None = None
+    ) -> builtins.int:
         value = self._raw(name, _MISSING, False)
         if value is _MISSING:
             return default
@@ -89,7 +100,13 @@ class Env:
             raise ImproperlyConfigured(f"The environment variable {name} must be ≥ {minimum}.")
         return number
 
-    def list(self, name: str, default: list[str] | None = None, *, required: bool = False):
+    def list(
+        self,
+        name: builtins.str,
+        default: builtins.list[builtins.str] | None = None,
+        *,
+        required: builtins.bool = False,
+    ) -> builtins.list[builtins.str]:
         value = self._raw(name, _MISSING, required)
         if value is _MISSING:
             return list(default or [])
@@ -98,7 +115,9 @@ class Env:
             raise ImproperlyConfigured(f"The environment variable {name} must not be empty.")
         return items
 
-    def choice(self, name: str, choices: tuple[str, ...], default: str) -> str:
+    def choice(
+        self, name: builtins.str, choices: tuple[builtins.str, ...], default: builtins.str
+    ) -> builtins.str:
         value = self.str(name, default).strip().lower()
         if value not in choices:
             raise ImproperlyConfigured(

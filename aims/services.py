@@ -133,9 +133,7 @@ def _validate_password(password: str, user: Any) -> None:
 
 def _user_snapshot(user: Any) -> dict[str, Any]:
     data = {
-        key: value
-        for key, value in snapshot(user).items()
-        if key not in {"password", "last_login"}
+        key: value for key, value in snapshot(user).items() if key not in {"password", "last_login"}
     }
     data["roles"] = sorted(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
     data.pop("groups", None)
@@ -235,9 +233,10 @@ def notification_create(
 ) -> Notification | None:
     """Notify ``recipient`` in their language. Returns None when a notification with the same
     ``dedupe_key`` exists already (the job that sends it has run before)."""
-    if dedupe_key and Notification.objects.filter(
-        recipient=recipient, dedupe_key=dedupe_key
-    ).exists():
+    if (
+        dedupe_key
+        and Notification.objects.filter(recipient=recipient, dedupe_key=dedupe_key).exists()
+    ):
         return None
     profile = profile_for(recipient)
     with translation.override(profile.language or settings.LANGUAGE_CODE):

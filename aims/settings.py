@@ -123,7 +123,9 @@ if REDIS_URL is None:
 
     REDIS_URL = ensure_redis(VAR_DIR)
 if not REDIS_URL.startswith(("redis://", "rediss://", "redis+socket://", "unix://")):
-    raise ImproperlyConfigured(f"REDIS_URL must be a redis:// or redis+socket:// URL: {REDIS_URL!r}")
+    raise ImproperlyConfigured(
+        f"REDIS_URL must be a redis:// or redis+socket:// URL: {REDIS_URL!r}"
+    )
 # Django's cache speaks redis-py URLs (unix://); Celery/kombu speaks redis+socket://.
 _cache_url = REDIS_URL.replace("redis+socket://", "unix://", 1)
 CACHES = {
@@ -300,7 +302,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Logging --------------------------------------------------------------------------------
-LOG_LEVEL = env.choice("LOG_LEVEL", ("debug", "info", "warning", "error"), "info").upper()
+LOG_LEVEL: str = env.choice("LOG_LEVEL", ("debug", "info", "warning", "error"), "info").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import (
-    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseBase,
@@ -318,9 +317,7 @@ class UserEditView(PolicyViewMixin, View):
             else:
                 messages.success(request, _("The user “%(name)s” was saved.") % {"name": user})
                 return redirect("users")
-        return render(
-            request, self.template_name, {"form": form, "subject": user}, status=400
-        )
+        return render(request, self.template_name, {"form": form, "subject": user}, status=400)
 
 
 class HealthView(PolicyViewMixin, View):
@@ -372,5 +369,3 @@ def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpR
             error_body(400, "bad_request", _("Bad request.")), status=400, json_dumps_params=_JSON
         )
     return render(request, "400.html", status=400)
-
-

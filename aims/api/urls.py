@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from aims.api.views import ApiTokenViewSet, ChangeRecordViewSet, DocsView, MeView, NotificationViewSet, Router, SchemaView
+from aims.api.views import (
+    ApiTokenViewSet,
+    ChangeRecordViewSet,
+    DocsView,
+    MeView,
+    NotificationViewSet,
+    Router,
+    SchemaView,
+)
 
 router = Router()
 router.register("changes", ChangeRecordViewSet, basename="change")

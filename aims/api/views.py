@@ -128,5 +128,3 @@ class Router(routers.DefaultRouter):
 
     APIRootView = ApiRootView
     include_format_suffixes = False
-
-

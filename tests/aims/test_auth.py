@@ -42,8 +42,10 @@ def test_repeated_failures_lock_the_username(officer, password, settings):
         login(client, officer.username, "guess")
     response = login(client, officer.username, password)  # the right password, too late
     assert response.status_code == 200
-    assert response.context["form"].errors["__all__"][0].startswith(
-        ("Too many failed sign-ins", "ログインの失敗")
+    assert (
+        response.context["form"]
+        .errors["__all__"][0]
+        .startswith(("Too many failed sign-ins", "ログインの失敗"))
     )
     assert "_auth_user_id" not in client.session
     # Another account from another address is unaffected.
@@ -65,7 +67,9 @@ def test_success_resets_the_count(officer, password, settings):
 def test_password_change_is_validated_and_logged(officer, password, client_for):
     client = client_for(officer)
     url = reverse("password_change")
-    weak = client.post(url, {"old_password": password, "new_password1": "123", "new_password2": "123"})
+    weak = client.post(
+        url, {"old_password": password, "new_password1": "123", "new_password2": "123"}
+    )
     assert weak.status_code == 200 and weak.context["form"].errors
     new = "a much longer passphrase 2026"
     response = client.post(

@@ -106,9 +106,12 @@ def test_database_refuses_updates_and_deletes(org, officer):
         "UPDATE aims_changerecord SET object_repr = 'x' WHERE id = %s",
         "DELETE FROM aims_changerecord WHERE id = %s",
     ):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [record.pk])
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [record.pk])
     assert ChangeRecord.objects.get(pk=record.pk).object_repr == "Acme"
 
 

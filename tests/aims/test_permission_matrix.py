@@ -105,7 +105,14 @@ def test_roles_exist_as_groups(db):
 
 def test_discovery_finds_the_known_surface():
     names = {e.name for e in ALL_ENDPOINTS}
-    assert {"home", "login", "api:token-list", "api:change-list", "api:schema", "admin:index"} <= names
+    assert {
+        "home",
+        "login",
+        "api:token-list",
+        "api:change-list",
+        "api:schema",
+        "admin:index",
+    } <= names
 
 
 @pytest.mark.parametrize("endpoint", ALL_ENDPOINTS, ids=str)

@@ -48,7 +48,10 @@ def test_read_only_token_gets_403_on_writes(officer):
     assert client.get(reverse("api:token-list")).status_code == 200
     response = client.post(reverse("api:token-list"), {"name": "x", "scope": "read"}, format="json")
     assert response.status_code == 403
-    assert response.json()["error"]["message"] in ("This token is read-only.", "このトークンは読み取り専用です。")
+    assert response.json()["error"]["message"] in (
+        "This token is read-only.",
+        "このトークンは読み取り専用です。",
+    )
     assert ApiToken.objects.count() == 1
 
 

@@ -53,7 +53,10 @@ def test_role_change_is_logged_and_takes_effect(officer, viewer, client_for):
     viewer.refresh_from_db()
     assert user_roles(viewer) == {Role.INTERNAL_AUDITOR}
     record = ChangeRecord.objects.filter(object_id=str(viewer.pk)).latest("id")
-    assert (record.before["roles"], record.after["roles"]) == ([Role.VIEWER], [Role.INTERNAL_AUDITOR])
+    assert (record.before["roles"], record.after["roles"]) == (
+        [Role.VIEWER],
+        [Role.INTERNAL_AUDITOR],
+    )
 
 
 def test_officer_cannot_deactivate_themselves(officer):

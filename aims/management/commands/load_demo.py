@@ -70,6 +70,6 @@ class Command(AimsCommand):
                 if not user.check_password(password):
                     user_set_password(actor=None, user=user, password=password)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
-        self.stdout.write("Demo logins (password for all: %s):" % password)
+        self.stdout.write(f"Demo logins (password for all: {password}):")
         for username, role, *_rest in DEMO_USERS:
             self.stdout.write(f"  {username:<17} {Role(role).label}")

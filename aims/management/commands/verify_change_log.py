@@ -17,4 +17,6 @@ class Command(AimsCommand):
                 _("Change log broken at record #%(id)s: %(reason)s. %(checked)d records read.")
                 % {"id": first_break.record_id, "reason": first_break.reason, "checked": checked}
             )
-        self.stdout.write(_("Change log intact: %(checked)d records verified.") % {"checked": checked})
+        self.stdout.write(
+            _("Change log intact: %(checked)d records verified.") % {"checked": checked}
+        )
