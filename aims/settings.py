@@ -14,7 +14,6 @@ Environment variables win over ``var/dev.env``.
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -193,7 +192,6 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = None
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -282,7 +280,6 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "aims.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DATETIME_FORMAT": "iso-8601",
-    "DEFAULT_THROTTLE_RATES": {"anon": env.str("API_ANON_RATE", "60/min")},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
@@ -317,7 +314,5 @@ LOGGING = {
 }
 
 DEMO_PASSWORD = env.optional_str("DEMO_PASSWORD")
-NOTIFICATIONS_PAGE_SIZE = 50
 AIMS_TOKEN_PREFIX = "aims"
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-PASSWORD_RESET_TIMEOUT = int(timedelta(hours=2).total_seconds())
