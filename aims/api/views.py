@@ -117,6 +117,7 @@ class SchemaView(SpectacularAPIView):
 
 class DocsView(SpectacularSwaggerSplitView):
     policy = Policy(read=AUTHENTICATED)
+    template_name = "aims/api_docs.html"
 
 
 class ApiRootView(routers.APIRootView):
