@@ -86,3 +86,28 @@ def test_security_headers_on_every_response(db, client, header):
 
 def test_health(db, client):
     assert client.get(reverse("health")).json() == {"status": "ok"}
+
+
+def test_server_errors_show_no_traceback(officer, monkeypatch):
+    from django.test import Client
+
+    from aims import selectors
+
+    def broken(**_kwargs):
+        raise RuntimeError("secret internal detail")
+
+    from aims.api.views import ChangeRecordViewSet
+
+    monkeypatch.setattr(selectors, "change_record_list", broken)
+    monkeypatch.setattr(ChangeRecordViewSet, "selector", staticmethod(broken))
+    client = Client(raise_request_exception=False)
+    client.force_login(officer)
+    page = client.get(reverse("home"))
+    assert page.status_code == 500
+    html = page.content.decode()
+    assert "secret internal detail" not in html and "Traceback" not in html
+    assert page["X-Request-ID"] in html  # the reference the user can pass on
+    api = client.get(reverse("api:change-list"))
+    assert api.status_code == 500
+    assert api.json()["error"]["code"] == "server_error"
+    assert "secret internal detail" not in api.content.decode()
