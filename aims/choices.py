@@ -57,3 +57,20 @@ class NotificationKind(models.TextChoices):
     ASSIGNMENT = "assignment", _("Assignment")
     WORKFLOW = "workflow", _("Workflow")
     SECURITY = "security", _("Security")
+
+
+class FrameworkCategory(models.TextChoices):
+    STANDARD = "standard", _("Standard")
+    GUIDELINE = "guideline", _("Guideline")
+    EVALUATION = "evaluation", _("Evaluation scheme")
+    TAXONOMY = "taxonomy", _("Taxonomy")
+
+
+class MappingRelationship(models.TextChoices):
+    """How a source requirement relates to a target (set semantics of their content)."""
+
+    EQUAL = "equal", _("Equal")
+    SUBSET = "subset", _("Subset of")
+    SUPERSET = "superset", _("Superset of")
+    INTERSECT = "intersect", _("Intersects")
+    RELATED = "related", _("Related")

@@ -17,6 +17,7 @@ AREAS = [
     ("controls", _("Controls and SoA"), None),
     ("audits", _("Audits"), None),
     ("reports", _("Reports"), None),
+    ("library", _("Reference library"), "/library/"),
 ]
 
 

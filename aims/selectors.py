@@ -8,9 +8,17 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
-from aims.models import ApiToken, ChangeRecord, Notification, Organization
+from aims.models import (
+    ApiToken,
+    ChangeRecord,
+    Framework,
+    Mapping,
+    Notification,
+    Organization,
+    Requirement,
+)
 from aims.roles import Capability, has_capability
 from aims.services import token_digest
 
@@ -83,3 +91,49 @@ def user_list(*, user: Any) -> QuerySet[Any]:
 
 def current_organization() -> Organization | None:
     return Organization.objects.order_by("pk").first()
+
+
+# --- Reference library (readable by every signed-in user) -------------------------------------
+def framework_list(*, user: Any) -> QuerySet[Framework]:
+    return Framework.objects.annotate(
+        requirement_count=Count("requirements", filter=Q(requirements__withdrawn=False)),
+        assessable_count=Count(
+            "requirements",
+            filter=Q(requirements__withdrawn=False, requirements__assessable=True),
+        ),
+    ).order_by("category", "ref_id")
+
+
+def requirement_list(*, user: Any) -> QuerySet[Requirement]:
+    return Requirement.objects.select_related("framework", "parent").order_by(
+        "framework__category", "framework__ref_id", "order"
+    )
+
+
+def requirement_search(queryset: QuerySet[Requirement], text: str) -> QuerySet[Requirement]:
+    """Match ref id, names, summaries and typical evidence in both languages."""
+    text = text.strip()
+    if not text:
+        return queryset
+    condition = Q(ref_id__icontains=text)
+    for name in ("name", "summary", "typical_evidence"):
+        for lang in ("en", "ja"):
+            condition |= Q(**{f"{name}_{lang}__icontains": text})
+    return queryset.filter(condition)
+
+
+def mapping_list(*, user: Any) -> QuerySet[Mapping]:
+    return Mapping.objects.select_related(
+        "mapping_set", "source__framework", "target__framework"
+    ).order_by("mapping_set__urn", "source__order", "target__order")
+
+
+def requirement_mappings(
+    *, user: Any, requirement: Requirement
+) -> tuple[list[Mapping], list[Mapping]]:
+    """Mappings from and to one requirement (both directions of every crosswalk)."""
+    mappings = mapping_list(user=user)
+    return (
+        list(mappings.filter(source=requirement)),
+        list(mappings.filter(target=requirement)),
+    )

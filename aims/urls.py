@@ -4,7 +4,7 @@ permission-matrix test checks it)."""
 from django.contrib import admin
 from django.urls import include, path
 
-from aims import views
+from aims import library_views, views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -26,6 +26,18 @@ urlpatterns = [
     path("users/", views.UserListView.as_view(), name="users"),
     path("users/new/", views.UserEditView.as_view(), name="user_create"),
     path("users/<int:pk>/", views.UserEditView.as_view(), name="user_edit"),
+    path("library/", library_views.FrameworkListView.as_view(), name="library"),
+    path("library/import/", library_views.LibraryImportView.as_view(), name="library_import"),
+    path(
+        "library/frameworks/<int:pk>/",
+        library_views.FrameworkDetailView.as_view(),
+        name="library_framework",
+    ),
+    path(
+        "library/requirements/<int:pk>/",
+        library_views.RequirementDetailView.as_view(),
+        name="library_requirement",
+    ),
     path("api/v1/", include(("aims.api.urls", "api"), namespace="api")),
     path("admin/", admin.site.urls),
 ]

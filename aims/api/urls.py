@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from aims.api.library import FrameworkViewSet, MappingViewSet, RequirementViewSet
 from aims.api.views import (
     ApiTokenViewSet,
     ChangeRecordViewSet,
@@ -16,6 +17,9 @@ router = Router()
 router.register("changes", ChangeRecordViewSet, basename="change")
 router.register("tokens", ApiTokenViewSet, basename="token")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("frameworks", FrameworkViewSet, basename="framework")
+router.register("requirements", RequirementViewSet, basename="requirement")
+router.register("mappings", MappingViewSet, basename="mapping")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

@@ -1,15 +1,20 @@
 from aims.models.accounts import ApiToken, UserProfile
 from aims.models.base import GovernedModel, ReviewableModel, TimeStampedModel
 from aims.models.changelog import ChangeRecord
+from aims.models.library import Framework, Mapping, MappingSet, Requirement
 from aims.models.notifications import Notification
 from aims.models.organization import Organization
 
 __all__ = [
     "ApiToken",
     "ChangeRecord",
+    "Framework",
+    "Mapping",
+    "MappingSet",
     "GovernedModel",
     "Notification",
     "Organization",
+    "Requirement",
     "ReviewableModel",
     "TimeStampedModel",
     "UserProfile",

@@ -150,6 +150,21 @@ def _change_record(user) -> ChangeRecord:
     return change_record(actor=user or target, action="update", obj=target)
 
 
+def _library(_user) -> dict[str, int]:
+    from aims.models import Mapping, Requirement
+    from aims.services import library_load
+    from tests.aims.test_library_loader import framework_file, mapping_file
+
+    if not Mapping.objects.exists():
+        library_load(files=[("f.yaml", framework_file()), ("m.yaml", mapping_file())], actor=None)
+    requirement = Requirement.objects.get(urn="urn:aims:test:1.1")
+    return {
+        "framework": requirement.framework_id,
+        "requirement": requirement.pk,
+        "mapping": Mapping.objects.get().pk,
+    }
+
+
 def _change_visible(role: str | None) -> bool:
     # An external auditor sees only the scope of their audit; no audit exists here.
     return role != Role.EXTERNAL_AUDITOR
@@ -164,6 +179,11 @@ SAMPLES: dict[str, Callable[[Any], dict[str, Any]]] = {
     "api:notification-read": lambda user: {"pk": _notification_of(user).pk},
     "api:change-detail": lambda user: {"pk": _change_record(user).pk},
     "user_edit": lambda user: {"pk": _other_user().pk},
+    "api:framework-detail": lambda user: {"pk": _library(user)["framework"]},
+    "api:requirement-detail": lambda user: {"pk": _library(user)["requirement"]},
+    "api:mapping-detail": lambda user: {"pk": _library(user)["mapping"]},
+    "library_framework": lambda user: {"pk": _library(user)["framework"]},
+    "library_requirement": lambda user: {"pk": _library(user)["requirement"]},
 }
 # URL name → (role → whether the sample object is visible to that role). Absent: visible.
 # Where a role passes the policy but may not see the object, the answer must be 404.

@@ -1,0 +1,359 @@
+"""Parsing and validation of reference-library files (format: ``library/README.md``).
+
+Pure functions: nothing here touches the database except to resolve URNs of rows already
+loaded. ``parse_library`` reads every file, collects *every* error (each naming the file, the
+item and the reason) and raises ``LibraryError`` with all of them, so a bad set of files is
+rejected whole before anything is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from aims.choices import FrameworkCategory, MappingRelationship
+
+FORMAT = "aims-library/1"
+_URN_UNSAFE = re.compile(r"[^a-z0-9.\-]")
+
+
+class LibraryError(Exception):
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+def requirement_urn(prefix: str, ref_id: str) -> str:
+    return f"{prefix}:{_URN_UNSAFE.sub('-', ref_id.strip().lower())}"
+
+
+@dataclass
+class ParsedRequirement:
+    urn: str
+    ref_id: str
+    parent_ref: str | None
+    order: int
+    depth: int
+    assessable: bool
+    name_en: str
+    name_ja: str
+    summary_en: str = ""
+    summary_ja: str = ""
+    typical_evidence_en: str = ""
+    typical_evidence_ja: str = ""
+    tags: list[str] = field(default_factory=list)
+    attributes: dict[str, Any] = field(default_factory=dict)
+    official_text_en: str = ""
+    official_text_ja: str = ""
+
+
+@dataclass
+class ParsedFramework:
+    label: str
+    sha256: str
+    urn: str
+    urn_prefix: str
+    ref_id: str
+    version: int
+    category: str
+    publisher: str
+    source: str
+    name_en: str
+    name_ja: str
+    description_en: str
+    description_ja: str
+    requirements: list[ParsedRequirement]
+
+    @property
+    def has_official_text(self) -> bool:
+        return any(r.official_text_en or r.official_text_ja for r in self.requirements)
+
+
+@dataclass
+class ParsedMapping:
+    source: str
+    target: str
+    relationship: str
+    rationale_en: str
+    rationale_ja: str
+
+
+@dataclass
+class ParsedMappingSet:
+    label: str
+    sha256: str
+    urn: str
+    version: int
+    source_framework: str
+    target_framework: str
+    name_en: str
+    name_ja: str
+    description_en: str
+    description_ja: str
+    mappings: list[ParsedMapping]
+
+
+Parsed = ParsedFramework | ParsedMappingSet
+
+
+class _Reader:
+    """Collects errors while reading one file."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.errors: list[str] = []
+
+    def error(self, where: str, message: str) -> None:
+        self.errors.append(f"{self.label}: {where}: {message}")
+
+    def text(self, data: Any, key: str, where: str, *, required: bool = True) -> str:
+        value = data.get(key) if isinstance(data, dict) else None
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.error(where, f"'{key}' is missing")
+            return ""
+        if not isinstance(value, str | int | float):
+            self.error(where, f"'{key}' must be text")
+            return ""
+        return str(value).strip()
+
+    def bilingual(
+        self, data: Any, key: str, where: str, *, required: bool = True
+    ) -> tuple[str, str]:
+        value = data.get(key) if isinstance(data, dict) else None
+        if value is None:
+            if required:
+                self.error(where, f"'{key}' is missing (needs en and ja)")
+            return "", ""
+        if not isinstance(value, dict):
+            self.error(where, f"'{key}' must have 'en' and 'ja'")
+            return "", ""
+        en, ja = (str(value.get(lang) or "").strip() for lang in ("en", "ja"))
+        if not en or not ja:
+            missing = " and ".join(lang for lang, v in (("en", en), ("ja", ja)) if not v)
+            self.error(where, f"'{key}' has no {missing} text")
+        unknown = set(value) - {"en", "ja"}
+        if unknown:
+            self.error(where, f"'{key}' has unknown languages {sorted(unknown)}")
+        return en, ja
+
+    def version(self, data: dict[str, Any], where: str) -> int:
+        value = data.get("version")
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            self.error(where, "'version' must be a positive integer")
+            return 0
+        return value
+
+
+def _parse_framework(
+    reader: _Reader, doc: dict[str, Any], sha: str, allow_official_text: bool
+) -> ParsedFramework | None:
+    meta = doc.get("framework")
+    if not isinstance(meta, dict):
+        reader.error("framework", "missing")
+        return None
+    urn = reader.text(meta, "urn", "framework")
+    prefix = reader.text(meta, "urn_prefix", "framework")
+    for key, value in (("urn", urn), ("urn_prefix", prefix)):
+        if value and not value.startswith("urn:"):
+            reader.error("framework", f"'{key}' must start with 'urn:'")
+    category = reader.text(meta, "category", "framework")
+    if category and category not in FrameworkCategory.values:
+        reader.error("framework", f"unknown category '{category}'")
+    name_en, name_ja = reader.bilingual(meta, "name", "framework")
+    description = reader.bilingual(meta, "description", "framework", required=False)
+    items = doc.get("requirements")
+    if not isinstance(items, list) or not items:
+        reader.error("requirements", "must be a non-empty list")
+        items = []
+    requirements: list[ParsedRequirement] = []
+    seen: dict[str, int] = {}
+    depth_of: dict[str, int] = {}
+    for index, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            reader.error(f"item {index}", "must be a mapping")
+            continue
+        ref_id = reader.text(item, "ref_id", f"item {index}")
+        where = f"item {index} ('{ref_id}')" if ref_id else f"item {index}"
+        if ref_id in seen:
+            reader.error(where, f"duplicate ref id '{ref_id}' (also item {seen[ref_id]})")
+        elif ref_id:
+            seen[ref_id] = index
+        parent = item.get("parent")
+        parent_ref = str(parent).strip() if parent is not None else None
+        if parent_ref is not None and parent_ref not in depth_of:
+            reader.error(where, f"parent '{parent_ref}' does not exist before this item")
+        depth = depth_of.get(parent_ref, -1) + 1 if parent_ref else 0
+        if ref_id:
+            depth_of.setdefault(ref_id, depth)
+        name = reader.bilingual(item, "name", where)
+        summary = reader.bilingual(item, "summary", where, required=False)
+        evidence = reader.bilingual(item, "typical_evidence", where, required=False)
+        official = ("", "")
+        if "official_text" in item:
+            if not allow_official_text:
+                reader.error(where, "official text is only accepted in an officer's import")
+            elif not isinstance(item["official_text"], dict):
+                reader.error(where, "'official_text' must have 'en' and/or 'ja'")
+            else:
+                texts = item["official_text"]
+                official = (str(texts.get("en") or ""), str(texts.get("ja") or ""))
+        tags = item.get("tags") or []
+        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+            reader.error(where, "'tags' must be a list of codes")
+            tags = []
+        attributes = item.get("attributes") or {}
+        if not isinstance(attributes, dict):
+            reader.error(where, "'attributes' must be a mapping")
+            attributes = {}
+        assessable = item.get("assessable", False)
+        if not isinstance(assessable, bool):
+            reader.error(where, "'assessable' must be true or false")
+        explicit_urn = item.get("urn")
+        requirements.append(
+            ParsedRequirement(
+                urn=str(explicit_urn) if explicit_urn else requirement_urn(prefix, ref_id),
+                ref_id=ref_id, parent_ref=parent_ref, order=index, depth=depth,
+                assessable=assessable is True, name_en=name[0], name_ja=name[1],
+                summary_en=summary[0], summary_ja=summary[1],
+                typical_evidence_en=evidence[0], typical_evidence_ja=evidence[1],
+                tags=tags, attributes=attributes,
+                official_text_en=official[0], official_text_ja=official[1],
+            )
+        )  # fmt: skip
+    urns: dict[str, str] = {}
+    for requirement in requirements:
+        if requirement.urn in urns and requirement.ref_id != urns[requirement.urn]:
+            reader.error(
+                f"item '{requirement.ref_id}'",
+                f"URN {requirement.urn} is also the URN of '{urns[requirement.urn]}'",
+            )
+        urns[requirement.urn] = requirement.ref_id
+    return ParsedFramework(
+        label=reader.label, sha256=sha, urn=urn, urn_prefix=prefix,
+        ref_id=reader.text(meta, "ref_id", "framework"), version=reader.version(meta, "framework"),
+        category=category, publisher=reader.text(meta, "publisher", "framework", required=False),
+        source=reader.text(meta, "source", "framework", required=False),
+        name_en=name_en, name_ja=name_ja, description_en=description[0],
+        description_ja=description[1], requirements=requirements,
+    )  # fmt: skip
+
+
+def _parse_mappings(reader: _Reader, doc: dict[str, Any], sha: str) -> ParsedMappingSet | None:
+    meta = doc.get("mapping_set")
+    if not isinstance(meta, dict):
+        reader.error("mapping_set", "missing")
+        return None
+    items = doc.get("mappings")
+    if not isinstance(items, list) or not items:
+        reader.error("mappings", "must be a non-empty list")
+        items = []
+    mappings: list[ParsedMapping] = []
+    pairs: dict[tuple[str, str], int] = {}
+    for index, item in enumerate(items, start=1):
+        where = f"mapping {index}"
+        if not isinstance(item, dict):
+            reader.error(where, "must be a mapping")
+            continue
+        source = reader.text(item, "source", where)
+        target = reader.text(item, "target", where)
+        relationship = reader.text(item, "relationship", where)
+        if relationship and relationship not in MappingRelationship.values:
+            reader.error(where, f"unknown relationship '{relationship}'")
+        if (source, target) in pairs:
+            reader.error(where, f"duplicate of mapping {pairs[(source, target)]}")
+        pairs[(source, target)] = index
+        rationale = reader.bilingual(item, "rationale", where, required=False)
+        mappings.append(ParsedMapping(source, target, relationship, *rationale))
+    name = reader.bilingual(meta, "name", "mapping_set")
+    description = reader.bilingual(meta, "description", "mapping_set", required=False)
+    return ParsedMappingSet(
+        label=reader.label, sha256=sha, urn=reader.text(meta, "urn", "mapping_set"),
+        version=reader.version(meta, "mapping_set"),
+        source_framework=reader.text(meta, "source_framework", "mapping_set"),
+        target_framework=reader.text(meta, "target_framework", "mapping_set"),
+        name_en=name[0], name_ja=name[1], description_en=description[0],
+        description_ja=description[1], mappings=mappings,
+    )  # fmt: skip
+
+
+def parse_file(label: str, content: bytes, *, allow_official_text: bool = False) -> Parsed:
+    """Parse one file; raise ``LibraryError`` with every problem found in it."""
+    reader = _Reader(label)
+    try:
+        doc = yaml.safe_load(content.decode("utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise LibraryError([f"{label}: not a readable YAML file ({exc})"]) from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise LibraryError([f"{label}: 'format' must be '{FORMAT}'"])
+    sha = hashlib.sha256(content).hexdigest()
+    parsed: Parsed | None
+    if doc.get("kind") == "framework":
+        parsed = _parse_framework(reader, doc, sha, allow_official_text)
+    elif doc.get("kind") == "mappings":
+        parsed = _parse_mappings(reader, doc, sha)
+    else:
+        raise LibraryError([f"{label}: 'kind' must be 'framework' or 'mappings'"])
+    if reader.errors or parsed is None:
+        raise LibraryError(reader.errors)
+    return parsed
+
+
+def parse_library(
+    files: Iterable[tuple[str, bytes]], *, allow_official_text: bool = False
+) -> list[Parsed]:
+    """Parse and cross-check a set of files. Frameworks come first in the result."""
+    errors: list[str] = []
+    parsed: list[Parsed] = []
+    for label, content in files:
+        try:
+            parsed.append(parse_file(label, content, allow_official_text=allow_official_text))
+        except LibraryError as exc:
+            errors.extend(exc.errors)
+    seen: dict[str, str] = {}
+    for item in parsed:
+        if item.urn in seen:
+            errors.append(f"{item.label}: URN {item.urn} is also used by {seen[item.urn]}")
+        seen[item.urn] = item.label
+        if isinstance(item, ParsedFramework):
+            for requirement in item.requirements:
+                other = seen.get(requirement.urn)
+                if other is not None and other != item.label:
+                    errors.append(
+                        f"{item.label}: requirement URN {requirement.urn} is also used by {other}"
+                    )
+                seen[requirement.urn] = item.label
+    errors.extend(_unresolved_mappings(parsed))
+    if errors:
+        raise LibraryError(errors)
+    return sorted(parsed, key=lambda p: isinstance(p, ParsedMappingSet))
+
+
+def _unresolved_mappings(parsed: list[Parsed]) -> list[str]:
+    """Mappings between frameworks of the same set of files must resolve among them (those
+    pointing at frameworks already loaded are checked against the database when loading)."""
+    urns = {
+        item.urn: {r.urn for r in item.requirements}
+        for item in parsed
+        if isinstance(item, ParsedFramework)
+    }
+    errors = []
+    for item in parsed:
+        if not isinstance(item, ParsedMappingSet):
+            continue
+        for index, mapping in enumerate(item.mappings, start=1):
+            for side, urn, framework in (
+                ("source", mapping.source, item.source_framework),
+                ("target", mapping.target, item.target_framework),
+            ):
+                if framework in urns and urn not in urns[framework]:
+                    errors.append(
+                        f"{item.label}: mapping {index}: {side} {urn} does not resolve to a "
+                        f"requirement of {framework}"
+                    )
+    return errors
