@@ -28,7 +28,7 @@ test: $(STAMP) $(DEVENV)
 lint: $(STAMP) $(DEVENV)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy */services.py */selectors.py
+	$(VENV)/bin/mypy $(wildcard */services.py */services/*.py */selectors.py */selectors/*.py)
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: $(STAMP)

@@ -30,6 +30,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database migrated.")
+        call_command("load_library", stdout=self.stdout)
         if not options["no_demo"]:
             call_command("load_demo", stdout=self.stdout)
         connections.close_all()
