@@ -74,3 +74,43 @@ class MappingRelationship(models.TextChoices):
     SUPERSET = "superset", _("Superset of")
     INTERSECT = "intersect", _("Intersects")
     RELATED = "related", _("Related")
+
+
+class LifecycleStage(models.TextChoices):
+    """AI system life cycle stages (ISO/IEC 22989 / 42001 A.6)."""
+
+    CONCEPT = "concept", _("Concept")
+    DESIGN = "design", _("Design")
+    DEVELOPMENT = "development", _("Development")
+    VERIFICATION = "verification", _("Verification and validation")
+    DEPLOYMENT = "deployment", _("Deployment")
+    OPERATION = "operation", _("Operation and monitoring")
+    RETIRED = "retired", _("Retired")
+
+
+class OrganizationRole(models.TextChoices):
+    """The organisation's roles for an AI system (AI Guidelines for Business actors)."""
+
+    DEVELOPER = "developer", _("AI developer")
+    PROVIDER = "provider", _("AI provider")
+    BUSINESS_USER = "business_user", _("AI business user")
+
+
+class AIType(models.TextChoices):
+    RULE_BASED = "rule_based", _("Rule-based or expert system")
+    MACHINE_LEARNING = "machine_learning", _("Machine learning (classical)")
+    DEEP_LEARNING = "deep_learning", _("Deep learning")
+    GENERATIVE = "generative", _("Generative AI / foundation model")
+    HYBRID = "hybrid", _("Hybrid")
+    OTHER = "other", _("Other")
+
+
+class EUAIActTier(models.TextChoices):
+    """Risk tier under Regulation (EU) 2024/1689; codes match the library taxonomy."""
+
+    NOT_ASSESSED = "not_assessed", _("Not assessed")
+    PROHIBITED = "prohibited", _("Prohibited")
+    HIGH = "high", _("High risk")
+    LIMITED = "limited", _("Limited risk (transparency)")
+    MINIMAL = "minimal", _("Minimal risk")
+    NOT_APPLICABLE = "not_applicable", _("Outside the AI Act")

@@ -9,9 +9,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Count, Q, QuerySet
+from guardian.shortcuts import get_groups_with_perms, get_objects_for_user, get_users_with_perms
 
 from aims.models import (
+    AISystem,
     ApiToken,
+    BusinessUnit,
     ChangeRecord,
     Framework,
     Mapping,
@@ -137,3 +140,48 @@ def requirement_mappings(
         list(mappings.filter(source=requirement)),
         list(mappings.filter(target=requirement)),
     )
+
+
+# --- AI system inventory ------------------------------------------------------------------------
+def ai_system_list(*, user: Any) -> QuerySet[AISystem]:
+    """AI systems ``user`` may see: all for roles that see all records; for operational
+    members, those granted to them or to one of their groups; none for others (an external
+    auditor's audit scope joins when audits exist)."""
+    queryset = AISystem.objects.select_related("business_unit", "owner").prefetch_related(
+        "affected_parties"
+    )
+    if has_capability(user, Capability.SEE_ALL_RECORDS):
+        return queryset
+    if has_capability(user, Capability.CHANGE_RECORDS):
+        return get_objects_for_user(
+            user, "aims.view_aisystem", klass=queryset, accept_global_perms=False,
+            with_superuser=False,
+        )  # fmt: skip
+    return queryset.none()
+
+
+def ai_system_editable(*, user: Any) -> QuerySet[AISystem]:
+    """AI systems ``user`` may change: all for officers, granted ones for operators."""
+    queryset = AISystem.objects.select_related("business_unit", "owner")
+    if not has_capability(user, Capability.CHANGE_RECORDS):
+        return queryset.none()
+    if has_capability(user, Capability.SEE_ALL_RECORDS):
+        return queryset
+    return get_objects_for_user(
+        user, "aims.change_aisystem", klass=queryset, accept_global_perms=False,
+        with_superuser=False,
+    )  # fmt: skip
+
+
+def ai_system_grants(*, system: AISystem) -> tuple[list[Any], list[Any]]:
+    """Users and groups granted ``system`` (directly, not through roles)."""
+    users: Any = get_users_with_perms(system, only_with_perms_in=["view_aisystem"],
+                                      with_group_users=False, with_superusers=False)  # fmt: skip
+    groups: Any = get_groups_with_perms(system)
+    return list(users.order_by("username")), list(groups.order_by("name"))
+
+
+def business_unit_list(*, user: Any) -> QuerySet[BusinessUnit]:
+    if not has_capability(user, Capability.SEE_RECORDS):
+        return BusinessUnit.objects.none()
+    return BusinessUnit.objects.select_related("owner")

@@ -4,7 +4,7 @@ permission-matrix test checks it)."""
 from django.contrib import admin
 from django.urls import include, path
 
-from aims import library_views, views
+from aims import inventory_views, library_views, views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -26,6 +26,24 @@ urlpatterns = [
     path("users/", views.UserListView.as_view(), name="users"),
     path("users/new/", views.UserEditView.as_view(), name="user_create"),
     path("users/<int:pk>/", views.UserEditView.as_view(), name="user_edit"),
+    path("ai-systems/", inventory_views.AISystemListView.as_view(), name="ai_systems"),
+    path("ai-systems/new/", inventory_views.AISystemEditView.as_view(), name="ai_system_create"),
+    path("ai-systems/<int:pk>/", inventory_views.AISystemDetailView.as_view(), name="ai_system"),
+    path(
+        "ai-systems/<int:pk>/edit/",
+        inventory_views.AISystemEditView.as_view(),
+        name="ai_system_edit",
+    ),
+    path(
+        "ai-systems/<int:pk>/retire/",
+        inventory_views.AISystemRetireView.as_view(),
+        name="ai_system_retire",
+    ),
+    path(
+        "ai-systems/<int:pk>/access/",
+        inventory_views.AISystemAccessView.as_view(),
+        name="ai_system_access",
+    ),
     path("library/", library_views.FrameworkListView.as_view(), name="library"),
     path("library/import/", library_views.LibraryImportView.as_view(), name="library_import"),
     path(

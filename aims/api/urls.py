@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from aims.api.inventory import AISystemViewSet, BusinessUnitViewSet
 from aims.api.library import FrameworkViewSet, MappingViewSet, RequirementViewSet
 from aims.api.views import (
     ApiTokenViewSet,
@@ -17,6 +18,8 @@ router = Router()
 router.register("changes", ChangeRecordViewSet, basename="change")
 router.register("tokens", ApiTokenViewSet, basename="token")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("ai-systems", AISystemViewSet, basename="ai-system")
+router.register("business-units", BusinessUnitViewSet, basename="business-unit")
 router.register("frameworks", FrameworkViewSet, basename="framework")
 router.register("requirements", RequirementViewSet, basename="requirement")
 router.register("mappings", MappingViewSet, basename="mapping")

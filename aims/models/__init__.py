@@ -1,11 +1,14 @@
 from aims.models.accounts import ApiToken, UserProfile
 from aims.models.base import GovernedModel, ReviewableModel, TimeStampedModel
 from aims.models.changelog import ChangeRecord
+from aims.models.inventory import AISystem, BusinessUnit
 from aims.models.library import Framework, Mapping, MappingSet, Requirement
 from aims.models.notifications import Notification
 from aims.models.organization import Organization
 
 __all__ = [
+    "AISystem",
+    "BusinessUnit",
     "ApiToken",
     "ChangeRecord",
     "Framework",

@@ -18,11 +18,27 @@ from aims.services.accounts import (
     user_set_password,
     user_update,
 )
+from aims.services.inventory import (
+    ai_system_create,
+    ai_system_grant,
+    ai_system_retire,
+    ai_system_revoke,
+    ai_system_update,
+    business_unit_create,
+    business_unit_update,
+)
 from aims.services.library import LibraryOutcome, library_load
 
 __all__ = [
     "Actor",
     "LibraryOutcome",
+    "ai_system_create",
+    "ai_system_grant",
+    "ai_system_retire",
+    "ai_system_revoke",
+    "ai_system_update",
+    "business_unit_create",
+    "business_unit_update",
     "library_load",
     "notification_create",
     "notification_send_email",

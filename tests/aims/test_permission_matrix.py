@@ -165,6 +165,23 @@ def _library(_user) -> dict[str, int]:
     }
 
 
+def _ai_system(user) -> int:
+    """An AI system, granted to ``user`` (so an operational member may work on it)."""
+    from aims.services import ai_system_create, ai_system_grant
+
+    system = ai_system_create(actor=None, name=f"Matrix {user.pk if user else 0}",
+                              purpose="Sample for the permission matrix")  # fmt: skip
+    if user is not None:
+        ai_system_grant(actor=None, system=system, user=user)
+    return system.pk
+
+
+def _business_unit(_user) -> int:
+    from aims.services import business_unit_create
+
+    return business_unit_create(actor=None, name="Matrix unit").pk
+
+
 def _change_visible(role: str | None) -> bool:
     # An external auditor sees only the scope of their audit; no audit exists here.
     return role != Role.EXTERNAL_AUDITOR
@@ -184,11 +201,28 @@ SAMPLES: dict[str, Callable[[Any], dict[str, Any]]] = {
     "api:mapping-detail": lambda user: {"pk": _library(user)["mapping"]},
     "library_framework": lambda user: {"pk": _library(user)["framework"]},
     "library_requirement": lambda user: {"pk": _library(user)["requirement"]},
+    "ai_system": lambda user: {"pk": _ai_system(user)},
+    "ai_system_edit": lambda user: {"pk": _ai_system(user)},
+    "ai_system_retire": lambda user: {"pk": _ai_system(user)},
+    "ai_system_access": lambda user: {"pk": _ai_system(user)},
+    "api:ai-system-detail": lambda user: {"pk": _ai_system(user)},
+    "api:ai-system-retire": lambda user: {"pk": _ai_system(user)},
+    "api:ai-system-grant": lambda user: {"pk": _ai_system(user)},
+    "api:ai-system-revoke": lambda user: {"pk": _ai_system(user)},
+    "api:business-unit-detail": lambda user: {"pk": _business_unit(user)},
 }
 # URL name → (role → whether the sample object is visible to that role). Absent: visible.
 # Where a role passes the policy but may not see the object, the answer must be 404.
 VISIBILITY: dict[str, Callable[[str | None], bool]] = {
     "api:change-detail": _change_visible,
+    # An external auditor sees only their audit's scope; no audit exists here.
+    **{
+        name: _change_visible
+        for name in (
+            "ai_system",
+            "api:ai-system-detail",
+        )
+    },
 }
 
 

@@ -1,0 +1,211 @@
+"""API of the AI system inventory and business units."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from aims import selectors, services
+from aims.api.base import PolicyViewSetMixin
+from aims.choices import AIType, EUAIActTier, LifecycleStage, OrganizationRole
+from aims.models import AISystem, BusinessUnit, Requirement
+from aims.permissions import SAFE_METHODS, Policy
+from aims.roles import Capability
+from aims.services.inventory import AFFECTED_PARTIES_URN
+
+REVIEW_SOON_DAYS = 30
+
+
+class AISystemSerializer(serializers.ModelSerializer):
+    organization_roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=OrganizationRole.choices), required=False
+    )
+    affected_parties = serializers.PrimaryKeyRelatedField(
+        many=True, required=False,
+        queryset=Requirement.objects.filter(framework__urn=AFFECTED_PARTIES_URN),
+        help_text="Ids of affected-party types of the library taxonomy.",
+    )  # fmt: skip
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = AISystem
+        fields = [
+            "id", "name", "version", "purpose", "description", "business_unit",
+            "lifecycle_stage", "organization_roles", "ai_type", "is_generative", "is_advanced",
+            "eu_ai_act_tier", "affected_parties", "affected_parties_notes", "data_sources",
+            "third_parties", "owner", "review_interval_days", "next_review_on", "retired_at",
+            "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["retired_at", "created_at", "updated_at"]
+
+
+class GrantSerializer(serializers.Serializer):
+    user = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.all(), required=False
+    )
+    group = serializers.PrimaryKeyRelatedField(queryset=Group.objects.all(), required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("user" in attrs) == ("group" in attrs):
+            raise serializers.ValidationError(_("Give either a user or a group."))
+        return attrs
+
+
+class GrantsSerializer(serializers.Serializer):
+    users = serializers.ListField(child=serializers.CharField())
+    groups = serializers.ListField(child=serializers.CharField())
+
+
+class AISystemFilter(django_filters.FilterSet):
+    business_unit = django_filters.NumberFilter(field_name="business_unit_id")
+    owner = django_filters.NumberFilter(field_name="owner_id")
+    lifecycle_stage = django_filters.MultipleChoiceFilter(choices=LifecycleStage.choices)
+    eu_ai_act_tier = django_filters.MultipleChoiceFilter(choices=EUAIActTier.choices)
+    ai_type = django_filters.ChoiceFilter(choices=AIType.choices)
+    organization_role = django_filters.ChoiceFilter(
+        choices=OrganizationRole.choices, method="filter_role", label=_("The organisation's role")
+    )
+    review_due = django_filters.BooleanFilter(
+        method="filter_review_due", label=_("Review due within 30 days or overdue")
+    )
+    retired = django_filters.BooleanFilter(field_name="retired_at", lookup_expr="isnull",
+                                           exclude=True)  # fmt: skip
+
+    class Meta:
+        model = AISystem
+        fields: list[str] = []
+
+    def filter_role(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(organization_roles__contains=[value])
+
+    def filter_review_due(self, queryset: QuerySet[Any], name: str, value: bool) -> QuerySet[Any]:
+        due = Q(next_review_on__lte=timezone.localdate() + timedelta(days=REVIEW_SOON_DAYS))
+        return queryset.filter(due) if value else queryset.exclude(due)
+
+
+class AISystemViewSet(
+    PolicyViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The AI system inventory. Systems are retired (``POST …/retire/``), never deleted.
+    Operational members see and change only the systems granted to them."""
+
+    policy = Policy(
+        read=Capability.SEE_RECORDS,
+        write=Capability.CHANGE_RECORDS,
+        actions={"grant": Capability.MANAGE_USERS, "revoke": Capability.MANAGE_USERS,
+                 "grants": Capability.MANAGE_USERS},
+    )  # fmt: skip
+    selector = staticmethod(selectors.ai_system_list)
+    model = AISystem
+    serializer_class = AISystemSerializer
+    filterset_class = AISystemFilter
+    search_fields = ["name", "purpose", "description"]
+    ordering_fields = ["name", "lifecycle_stage", "eu_ai_act_tier", "next_review_on",
+                       "updated_at"]  # fmt: skip
+    ordering = ["name", "version"]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if (
+            not getattr(self, "swagger_fake_view", False)
+            and self.request.method not in SAFE_METHODS
+        ):
+            return selectors.ai_system_editable(user=self.request.user)
+        return super().get_queryset()
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = services.ai_system_create(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer: Any) -> None:
+        serializer.instance = services.ai_system_update(
+            actor=self.request.user, system=serializer.instance, **serializer.validated_data
+        )
+
+    @extend_schema(request=None, responses={200: AISystemSerializer})
+    @action(detail=True, methods=["post"])
+    def retire(self, request: Request, pk: str | None = None) -> Response:
+        system = services.ai_system_retire(actor=request.user, system=self.get_object())
+        return Response(AISystemSerializer(system).data)
+
+    @extend_schema(request=GrantSerializer, responses={200: GrantsSerializer})
+    @action(detail=True, methods=["post"])
+    def grant(self, request: Request, pk: str | None = None) -> Response:
+        data = GrantSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        system = services.ai_system_grant(actor=request.user, system=self.get_object(),
+                                          **data.validated_data)  # fmt: skip
+        return Response(self._grants(system))
+
+    @extend_schema(request=GrantSerializer, responses={200: GrantsSerializer})
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, pk: str | None = None) -> Response:
+        data = GrantSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        system = services.ai_system_revoke(actor=request.user, system=self.get_object(),
+                                           **data.validated_data)  # fmt: skip
+        return Response(self._grants(system))
+
+    @extend_schema(responses={200: GrantsSerializer})
+    @grant.mapping.get
+    def grants(self, request: Request, pk: str | None = None) -> Response:
+        return Response(self._grants(self.get_object()))
+
+    @staticmethod
+    def _grants(system: AISystem) -> dict[str, list[str]]:
+        users, groups = selectors.ai_system_grants(system=system)
+        return {"users": [u.username for u in users], "groups": [g.name for g in groups]}
+
+
+class BusinessUnitSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BusinessUnit
+        fields = ["id", "name", "code", "description", "owner", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class BusinessUnitViewSet(
+    PolicyViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Business units: everyone who sees records reads them; officers maintain them."""
+
+    policy = Policy(read=Capability.SEE_RECORDS, write=Capability.MANAGE_USERS)
+    selector = staticmethod(selectors.business_unit_list)
+    model = BusinessUnit
+    serializer_class = BusinessUnitSerializer
+    search_fields = ["name", "code"]
+    ordering = ["name"]
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = services.business_unit_create(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer: Any) -> None:
+        serializer.instance = services.business_unit_update(
+            actor=self.request.user, unit=serializer.instance, **serializer.validated_data
+        )
