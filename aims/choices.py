@@ -114,3 +114,28 @@ class EUAIActTier(models.TextChoices):
     LIMITED = "limited", _("Limited risk (transparency)")
     MINIMAL = "minimal", _("Minimal risk")
     NOT_APPLICABLE = "not_applicable", _("Outside the AI Act")
+
+
+class ContextIssueKind(models.TextChoices):
+    INTERNAL = "internal", _("Internal")
+    EXTERNAL = "external", _("External")
+
+
+class ContextIssueCategory(models.TextChoices):
+    LEGAL = "legal", _("Legal and regulatory")
+    TECHNOLOGICAL = "technological", _("Technological")
+    SOCIETAL = "societal", _("Societal and ethical")
+    ECONOMIC = "economic", _("Economic and market")
+    ENVIRONMENTAL = "environmental", _("Environmental")
+    ORGANISATIONAL = "organisational", _("Organisational and cultural")
+    OTHER = "other", _("Other")
+
+
+class InterestedPartyCategory(models.TextChoices):
+    CUSTOMER = "customer", _("Customers and users")
+    AFFECTED = "affected", _("Affected individuals and communities")
+    EMPLOYEE = "employee", _("Employees")
+    REGULATOR = "regulator", _("Regulators and authorities")
+    SUPPLIER = "supplier", _("Suppliers and partners")
+    INVESTOR = "investor", _("Shareholders and investors")
+    OTHER = "other", _("Other")

@@ -11,6 +11,7 @@ from aims.roles import Capability, has_capability
 # The product's areas. Those not built yet are shown, marked as coming, so the shape of the
 # product is visible; each becomes a link when its feature lands.
 AREAS = [
+    ("context", _("Context and scope"), "/context/"),
     ("ai_systems", _("AI systems"), "/ai-systems/"),
     ("risks", _("Risks"), None),
     ("impact", _("Impact assessments"), None),

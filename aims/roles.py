@@ -18,6 +18,7 @@ class Capability(models.TextChoices):
     SEE_RECORDS = "see_records", _("See records")
     SEE_ALL_RECORDS = "see_all_records", _("See all records")
     CHANGE_RECORDS = "change_records", _("Create and change AIMS records")
+    CHANGE_ALL_RECORDS = "change_all_records", _("Create and change all AIMS records")
     APPROVE = "approve", _("Approve documents, SoA and impact assessments")
     ACCEPT_RISK_ABOVE_CRITERIA = "accept_risk_above_criteria", _("Accept risks above criteria")
     VIEW_AUDITS = "view_audits", _("View audits, findings and nonconformities")
@@ -39,6 +40,8 @@ MATRIX: dict[str, frozenset[str]] = {
         {R.GOVERNANCE_OFFICER, R.TOP_MANAGEMENT, R.INTERNAL_AUDITOR, R.VIEWER}
     ),
     Capability.CHANGE_RECORDS: frozenset({R.GOVERNANCE_OFFICER, R.OPERATIONAL_MEMBER}),
+    # "Create / change AIMS records: all" — organisation-level records, any AI system.
+    Capability.CHANGE_ALL_RECORDS: frozenset({R.GOVERNANCE_OFFICER}),
     Capability.APPROVE: frozenset({R.GOVERNANCE_OFFICER, R.TOP_MANAGEMENT}),
     Capability.ACCEPT_RISK_ABOVE_CRITERIA: frozenset({R.TOP_MANAGEMENT}),
     Capability.VIEW_AUDITS: frozenset(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -26,6 +26,7 @@ from aims.roles import Capability, has_capability
 from aims.services import token_digest
 
 User = get_user_model()
+M = TypeVar("M", bound=models.Model)
 
 
 def change_record_list(*, user: Any) -> QuerySet[ChangeRecord]:
@@ -181,7 +182,17 @@ def ai_system_grants(*, system: AISystem) -> tuple[list[Any], list[Any]]:
     return list(users.order_by("username")), list(groups.order_by("name"))
 
 
+def organisation_records(*, user: Any, model: type[M]) -> QuerySet[M]:
+    """Organisation-level records (business units, context, interested parties): visible to
+    roles that see all records and to operational members; an external auditor's audit scope
+    joins when audits exist."""
+    queryset = model._default_manager.select_related("owner")
+    if has_capability(user, Capability.SEE_ALL_RECORDS) or has_capability(
+        user, Capability.CHANGE_RECORDS
+    ):
+        return queryset
+    return queryset.none()
+
+
 def business_unit_list(*, user: Any) -> QuerySet[BusinessUnit]:
-    if not has_capability(user, Capability.SEE_RECORDS):
-        return BusinessUnit.objects.none()
-    return BusinessUnit.objects.select_related("owner")
+    return organisation_records(user=user, model=BusinessUnit)

@@ -4,7 +4,7 @@ permission-matrix test checks it)."""
 from django.contrib import admin
 from django.urls import include, path
 
-from aims import inventory_views, library_views, views
+from aims import context_views, inventory_views, library_views, views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -43,6 +43,47 @@ urlpatterns = [
         "ai-systems/<int:pk>/access/",
         inventory_views.AISystemAccessView.as_view(),
         name="ai_system_access",
+    ),
+    path("context/", context_views.ContextView.as_view(), name="context"),
+    path(
+        "context/issues/new/",
+        context_views.ContextIssueEditView.as_view(),
+        name="context_issue_create",
+    ),
+    path(
+        "context/issues/<int:pk>/",
+        context_views.ContextIssueEditView.as_view(),
+        name="context_issue_edit",
+    ),
+    path(
+        "context/parties/new/",
+        context_views.InterestedPartyEditView.as_view(),
+        name="interested_party_create",
+    ),
+    path(
+        "context/parties/<int:pk>/",
+        context_views.InterestedPartyEditView.as_view(),
+        name="interested_party_edit",
+    ),
+    path(
+        "context/units/new/",
+        context_views.BusinessUnitEditView.as_view(),
+        name="business_unit_create",
+    ),
+    path(
+        "context/units/<int:pk>/",
+        context_views.BusinessUnitEditView.as_view(),
+        name="business_unit_edit",
+    ),
+    path(
+        "context/organization/new/",
+        context_views.OrganizationEditView.as_view(),
+        name="organization_create",
+    ),
+    path(
+        "context/organization/<int:pk>/",
+        context_views.OrganizationEditView.as_view(),
+        name="organization_edit",
     ),
     path("library/", library_views.FrameworkListView.as_view(), name="library"),
     path("library/import/", library_views.LibraryImportView.as_view(), name="library_import"),

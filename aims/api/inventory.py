@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from aims import selectors, services
 from aims.api.base import PolicyViewSetMixin
 from aims.choices import AIType, EUAIActTier, LifecycleStage, OrganizationRole
-from aims.models import AISystem, BusinessUnit, Requirement
+from aims.models import AISystem, Requirement
 from aims.permissions import SAFE_METHODS, Policy
 from aims.roles import Capability
 from aims.services.inventory import AFFECTED_PARTIES_URN
@@ -174,38 +174,3 @@ class AISystemViewSet(
     def _grants(system: AISystem) -> dict[str, list[str]]:
         users, groups = selectors.ai_system_grants(system=system)
         return {"users": [u.username for u in users], "groups": [g.name for g in groups]}
-
-
-class BusinessUnitSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = BusinessUnit
-        fields = ["id", "name", "code", "description", "owner", "created_at", "updated_at"]
-        read_only_fields = ["created_at", "updated_at"]
-
-
-class BusinessUnitViewSet(
-    PolicyViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
-    """Business units: everyone who sees records reads them; officers maintain them."""
-
-    policy = Policy(read=Capability.SEE_RECORDS, write=Capability.MANAGE_USERS)
-    selector = staticmethod(selectors.business_unit_list)
-    model = BusinessUnit
-    serializer_class = BusinessUnitSerializer
-    search_fields = ["name", "code"]
-    ordering = ["name"]
-
-    def perform_create(self, serializer: Any) -> None:
-        serializer.instance = services.business_unit_create(
-            actor=self.request.user, **serializer.validated_data
-        )
-
-    def perform_update(self, serializer: Any) -> None:
-        serializer.instance = services.business_unit_update(
-            actor=self.request.user, unit=serializer.instance, **serializer.validated_data
-        )

@@ -2,8 +2,14 @@
 
 from django.urls import path
 
-from aims.api.inventory import AISystemViewSet, BusinessUnitViewSet
+from aims.api.inventory import AISystemViewSet
 from aims.api.library import FrameworkViewSet, MappingViewSet, RequirementViewSet
+from aims.api.records import (
+    BusinessUnitViewSet,
+    ContextIssueViewSet,
+    InterestedPartyViewSet,
+    OrganizationViewSet,
+)
 from aims.api.views import (
     ApiTokenViewSet,
     ChangeRecordViewSet,
@@ -20,6 +26,9 @@ router.register("tokens", ApiTokenViewSet, basename="token")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("ai-systems", AISystemViewSet, basename="ai-system")
 router.register("business-units", BusinessUnitViewSet, basename="business-unit")
+router.register("context-issues", ContextIssueViewSet, basename="context-issue")
+router.register("interested-parties", InterestedPartyViewSet, basename="interested-party")
+router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("frameworks", FrameworkViewSet, basename="framework")
 router.register("requirements", RequirementViewSet, basename="requirement")
 router.register("mappings", MappingViewSet, basename="mapping")

@@ -1,6 +1,7 @@
 from aims.models.accounts import ApiToken, UserProfile
 from aims.models.base import GovernedModel, ReviewableModel, TimeStampedModel
 from aims.models.changelog import ChangeRecord
+from aims.models.context import ContextIssue, InterestedParty
 from aims.models.inventory import AISystem, BusinessUnit
 from aims.models.library import Framework, Mapping, MappingSet, Requirement
 from aims.models.notifications import Notification
@@ -11,10 +12,12 @@ __all__ = [
     "BusinessUnit",
     "ApiToken",
     "ChangeRecord",
+    "ContextIssue",
     "Framework",
     "Mapping",
     "MappingSet",
     "GovernedModel",
+    "InterestedParty",
     "Notification",
     "Organization",
     "Requirement",

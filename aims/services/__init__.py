@@ -24,10 +24,9 @@ from aims.services.inventory import (
     ai_system_retire,
     ai_system_revoke,
     ai_system_update,
-    business_unit_create,
-    business_unit_update,
 )
 from aims.services.library import LibraryOutcome, library_load
+from aims.services.records import record_create, record_delete, record_update
 
 __all__ = [
     "Actor",
@@ -37,13 +36,14 @@ __all__ = [
     "ai_system_retire",
     "ai_system_revoke",
     "ai_system_update",
-    "business_unit_create",
-    "business_unit_update",
     "library_load",
     "notification_create",
     "notification_send_email",
     "notifications_mark_read",
     "profile_for",
+    "record_create",
+    "record_delete",
+    "record_update",
     "profile_update",
     "token_create",
     "token_digest",

@@ -14,7 +14,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from aims.changelog import change_record, snapshot
 from aims.choices import Action, LifecycleStage
-from aims.models import AISystem, BusinessUnit, Requirement
+from aims.models import AISystem, Requirement
 from aims.roles import Capability, has_capability
 from aims.services.accounts import Actor
 
@@ -124,28 +124,6 @@ def ai_system_revoke(
         remove_perm(permission, grantee, system)
     change_record(actor=actor, action=Action.REVOKE, obj=system, before=label, after=None)
     return system
-
-
-@transaction.atomic
-def business_unit_create(*, actor: Actor, **data: Any) -> BusinessUnit:
-    unit = BusinessUnit(**data)
-    unit.full_clean()
-    unit.save()
-    change_record(actor=actor, action=Action.CREATE, obj=unit)
-    return unit
-
-
-@transaction.atomic
-def business_unit_update(*, actor: Actor, unit: BusinessUnit, **data: Any) -> BusinessUnit:
-    before = snapshot(unit)
-    for name, value in data.items():
-        if name not in {"name", "code", "description", "owner"}:
-            raise ValidationError({name: [_("This field cannot be set.")]})
-        setattr(unit, name, value)
-    unit.full_clean()
-    unit.save()
-    change_record(actor=actor, action=Action.UPDATE, obj=unit, before=before)
-    return unit
 
 
 def affected_party_choices() -> Iterable[Requirement]:

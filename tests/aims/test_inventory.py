@@ -11,13 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from aims.models import AISystem, ChangeRecord
+from aims.models import AISystem, BusinessUnit, ChangeRecord
 from aims.services import (
     ai_system_create,
     ai_system_grant,
     ai_system_retire,
     ai_system_revoke,
-    business_unit_create,
+    record_create,
 )
 
 
@@ -92,7 +92,7 @@ def test_grant_api_lists_and_validates(officer, operator, systems, api_client_fo
 
 
 def test_officer_registers_through_the_ui(officer, client_for):
-    unit = business_unit_create(actor=None, name="R&D")
+    unit = record_create(actor=None, model=BusinessUnit, name="R&D")
     response = client_for(officer).post(
         reverse("ai_system_create"),
         {"name": "Recruiting screener", "version": "1.0", "purpose": "Rank applications",
@@ -145,7 +145,7 @@ def test_retired_systems_are_read_only_and_never_deleted(officer, systems, api_c
 
 
 def test_filters(officer, api_client_for):
-    unit = business_unit_create(actor=None, name="Ops")
+    unit = record_create(actor=None, model=BusinessUnit, name="Ops")
     make_system("A", lifecycle_stage="operation", eu_ai_act_tier="high",
                 organization_roles=["provider"], business_unit=unit)  # fmt: skip
     make_system("B", next_review_on=timezone.localdate() + timedelta(days=3))
@@ -169,7 +169,7 @@ def test_filters(officer, api_client_for):
 @pytest.mark.parametrize("url_name", ["api:ai-system-list", "ai_systems"])
 def test_inventory_lists_run_constant_queries(officer, api_client_for, client_for, url_name):
     client = api_client_for(officer) if url_name.startswith("api:") else client_for(officer)
-    unit = business_unit_create(actor=None, name="Unit")
+    unit = record_create(actor=None, model=BusinessUnit, name="Unit")
     counts = []
     for total in (1, 50):
         while AISystem.objects.count() < total:

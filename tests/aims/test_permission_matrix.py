@@ -36,6 +36,7 @@ DESIGN_MATRIX: dict[str, set[str]] = {
                     R.INTERNAL_AUDITOR, R.EXTERNAL_AUDITOR, R.VIEWER},
     "see_all_records": {R.GOVERNANCE_OFFICER, R.TOP_MANAGEMENT, R.INTERNAL_AUDITOR, R.VIEWER},
     "change_records": {R.GOVERNANCE_OFFICER, R.OPERATIONAL_MEMBER},
+    "change_all_records": {R.GOVERNANCE_OFFICER},
     "approve": {R.GOVERNANCE_OFFICER, R.TOP_MANAGEMENT},
     "accept_risk_above_criteria": {R.TOP_MANAGEMENT},
     "view_audits": {R.GOVERNANCE_OFFICER, R.TOP_MANAGEMENT, R.INTERNAL_AUDITOR,
@@ -177,9 +178,22 @@ def _ai_system(user) -> int:
 
 
 def _business_unit(_user) -> int:
-    from aims.services import business_unit_create
+    from aims.models import BusinessUnit
+    from aims.services import record_create
 
-    return business_unit_create(actor=None, name="Matrix unit").pk
+    return record_create(actor=None, model=BusinessUnit, name="Matrix unit").pk
+
+
+def _record(model_name: str) -> int:
+    from aims import models
+    from aims.services import record_create
+
+    fields = {
+        "ContextIssue": {"title": "Matrix issue", "kind": "internal"},
+        "InterestedParty": {"name": "Matrix party", "needs_and_expectations": "To be heard"},
+        "Organization": {"name": "Matrix organisation"},
+    }[model_name]
+    return record_create(actor=None, model=getattr(models, model_name), **fields).pk
 
 
 def _change_visible(role: str | None) -> bool:
@@ -210,6 +224,13 @@ SAMPLES: dict[str, Callable[[Any], dict[str, Any]]] = {
     "api:ai-system-grant": lambda user: {"pk": _ai_system(user)},
     "api:ai-system-revoke": lambda user: {"pk": _ai_system(user)},
     "api:business-unit-detail": lambda user: {"pk": _business_unit(user)},
+    "business_unit_edit": lambda user: {"pk": _business_unit(user)},
+    "api:context-issue-detail": lambda user: {"pk": _record("ContextIssue")},
+    "context_issue_edit": lambda user: {"pk": _record("ContextIssue")},
+    "api:interested-party-detail": lambda user: {"pk": _record("InterestedParty")},
+    "interested_party_edit": lambda user: {"pk": _record("InterestedParty")},
+    "api:organization-detail": lambda user: {"pk": _record("Organization")},
+    "organization_edit": lambda user: {"pk": _record("Organization")},
 }
 # URL name → (role → whether the sample object is visible to that role). Absent: visible.
 # Where a role passes the policy but may not see the object, the answer must be 404.
@@ -221,6 +242,10 @@ VISIBILITY: dict[str, Callable[[str | None], bool]] = {
         for name in (
             "ai_system",
             "api:ai-system-detail",
+            "api:business-unit-detail",
+            "api:context-issue-detail",
+            "api:interested-party-detail",
+            "api:organization-detail",
         )
     },
 }

@@ -1,0 +1,104 @@
+"""API of simple organisation-level records: organisation and scope (4.3), context issues
+(4.1), interested parties (4.2), business units."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import mixins, serializers, viewsets
+
+from aims import selectors, services
+from aims.api.base import PolicyViewSetMixin
+from aims.models import BusinessUnit, ContextIssue, InterestedParty, Organization
+from aims.permissions import Policy
+from aims.roles import Capability
+
+TIMESTAMPS = ["created_at", "updated_at"]
+
+
+class RecordViewSet(
+    PolicyViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Read by everyone who sees organisation records; written by governance officers."""
+
+    policy = Policy(read=Capability.SEE_RECORDS, write=Capability.CHANGE_ALL_RECORDS)
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return self.model._default_manager.none()
+        return selectors.organisation_records(user=self.request.user, model=self.model)
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = services.record_create(
+            actor=self.request.user, model=self.model, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer: Any) -> None:
+        serializer.instance = services.record_update(
+            actor=self.request.user, obj=serializer.instance, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance: Any) -> None:
+        services.record_delete(actor=self.request.user, obj=instance)
+
+
+def _serializer(model_class: type, field_names: list[str]) -> type[serializers.ModelSerializer]:
+    meta = type("Meta", (), {"model": model_class, "fields": ["id", *field_names, *TIMESTAMPS],
+                             "read_only_fields": TIMESTAMPS})  # fmt: skip
+    return type(f"{model_class.__name__}Serializer", (serializers.ModelSerializer,),
+                {"Meta": meta})  # fmt: skip
+
+
+BusinessUnitSerializer = _serializer(BusinessUnit, ["name", "code", "description", "owner"])
+ContextIssueSerializer = _serializer(
+    ContextIssue, ["title", "kind", "category", "description", "effect", "owner"]
+)
+InterestedPartySerializer = _serializer(
+    InterestedParty,
+    ["name", "category", "description", "needs_and_expectations", "addressed_by_aims", "owner"],
+)
+OrganizationSerializer = _serializer(
+    Organization,
+    ["name", "name_ja", "description", "scope_statement", "scope_exclusions", "owner"],
+)
+
+
+class BusinessUnitViewSet(RecordViewSet):
+    model = BusinessUnit
+    serializer_class = BusinessUnitSerializer
+    search_fields = ["name", "code"]
+    ordering = ["name"]
+
+
+class ContextIssueViewSet(RecordViewSet):
+    """Internal and external issues (4.1)."""
+
+    model = ContextIssue
+    serializer_class = ContextIssueSerializer
+    filterset_fields = ["kind", "category"]
+    search_fields = ["title", "description"]
+    ordering = ["kind", "title"]
+
+
+class InterestedPartyViewSet(RecordViewSet):
+    """Interested parties and their needs and expectations (4.2)."""
+
+    model = InterestedParty
+    serializer_class = InterestedPartySerializer
+    filterset_fields = ["category", "addressed_by_aims"]
+    search_fields = ["name", "needs_and_expectations"]
+    ordering = ["name"]
+
+
+class OrganizationViewSet(RecordViewSet):
+    """The organisation and its AIMS scope statement (4.3)."""
+
+    model = Organization
+    serializer_class = OrganizationSerializer
+    ordering = ["name"]

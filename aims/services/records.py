@@ -1,0 +1,83 @@
+"""Writes of simple governed records (context issues, interested parties, business units…):
+create, update and delete, each with its change record."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
+
+from aims.changelog import change_record, snapshot
+from aims.choices import Action
+from aims.models import BusinessUnit, ContextIssue, InterestedParty, Organization
+from aims.services.accounts import Actor
+
+M = TypeVar("M", bound=models.Model)
+EDITABLE: dict[type[models.Model], tuple[str, ...]] = {
+    BusinessUnit: ("name", "code", "description", "owner"),
+    ContextIssue: ("title", "kind", "category", "description", "effect", "owner"),
+    InterestedParty: (
+        "name",
+        "category",
+        "description",
+        "needs_and_expectations",
+        "addressed_by_aims",
+        "owner",
+    ),  # fmt: skip
+    Organization: (
+        "name",
+        "name_ja",
+        "description",
+        "scope_statement",
+        "scope_exclusions",
+        "owner",
+    ),  # fmt: skip
+}
+
+
+def _set(obj: models.Model, data: dict[str, Any]) -> None:
+    allowed = EDITABLE[type(obj)]
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be set.")] for name in unknown})
+    for name, value in data.items():
+        setattr(obj, name, value)
+    obj.full_clean()
+
+
+@transaction.atomic
+def record_create(*, actor: Actor, model: type[M], **data: Any) -> M:
+    obj = model()
+    _set(obj, data)
+    obj.save()
+    change_record(actor=actor, action=Action.CREATE, obj=obj)
+    return obj
+
+
+@transaction.atomic
+def record_update(*, actor: Actor, obj: M, **data: Any) -> M:
+    before = snapshot(obj)
+    _set(obj, data)
+    obj.save()
+    after = snapshot(obj)
+    if after != before:
+        change_record(actor=actor, action=Action.UPDATE, obj=obj, before=before, after=after)
+    return obj
+
+
+@transaction.atomic
+def record_delete(*, actor: Actor, obj: models.Model) -> None:
+    before = snapshot(obj)
+    object_id = obj.pk
+    change_record(actor=actor, action=Action.DELETE, obj=obj, before=before, after=None,
+                  object_id=object_id)  # fmt: skip
+    try:
+        with transaction.atomic():
+            obj.delete()
+    except ProtectedError:
+        raise ValidationError(
+            _("“%(name)s” is still in use by other records and cannot be deleted.") % {"name": obj}
+        ) from None
