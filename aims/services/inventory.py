@@ -127,4 +127,7 @@ def ai_system_revoke(
 
 
 def affected_party_choices() -> Iterable[Requirement]:
-    return Requirement.objects.filter(framework__urn=AFFECTED_PARTIES_URN, withdrawn=False)
+    """The affected-party types (the taxonomy's items, not its three headings)."""
+    return Requirement.objects.filter(
+        framework__urn=AFFECTED_PARTIES_URN, withdrawn=False, parent__isnull=False
+    ).order_by("order")

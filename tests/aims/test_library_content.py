@@ -175,3 +175,21 @@ def test_a_second_load_changes_nothing(loaded, db):
 def test_no_official_text_is_shipped():
     for path in LIBRARY.rglob("*.yaml"):
         assert "official_text" not in path.read_text(encoding="utf-8"), path
+
+
+def test_aisi_perspectives(loaded, db):
+    perspectives = refs("urn:aims:framework:aisi-evaluation-perspectives", assessable=True)
+    assert perspectives == {f"AISI-{i}" for i in range(1, 11)}
+    data_quality = Requirement.objects.get(urn="urn:aims:aisi:aisi-9")
+    assert data_quality.name_ja == "データ品質"
+
+
+def test_taxonomies(loaded, db):
+    tiers = refs("urn:aims:framework:taxonomy-eu-ai-act-risk-tiers")
+    assert tiers == {"prohibited", "high", "limited", "minimal"}
+    roles = refs("urn:aims:framework:taxonomy-eu-ai-act-operator-roles")
+    assert {"provider", "deployer", "importer", "distributor"} <= roles
+    parties = "urn:aims:framework:taxonomy-affected-parties"
+    assert refs(parties, parent__isnull=True) == {"individuals", "groups", "society"}
+    for name in ("ai-risk-categories", "impact-areas"):
+        assert len(refs(f"urn:aims:framework:taxonomy-{name}")) >= 12, name
