@@ -139,3 +139,10 @@ class InterestedPartyCategory(models.TextChoices):
     SUPPLIER = "supplier", _("Suppliers and partners")
     INVESTOR = "investor", _("Shareholders and investors")
     OTHER = "other", _("Other")
+
+
+class ConformanceStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("Not started")
+    PARTIAL = "partial", _("Partially conformant")
+    CONFORMANT = "conformant", _("Conformant")
+    NOT_APPLICABLE = "not_applicable", _("Not applicable")

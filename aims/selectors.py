@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import hmac
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from guardian.shortcuts import get_groups_with_perms, get_objects_for_user, get_users_with_perms
 
+from aims.choices import ConformanceStatus
 from aims.models import (
     AISystem,
     ApiToken,
     BusinessUnit,
     ChangeRecord,
+    ClauseAssessment,
     Framework,
     Mapping,
     Notification,
@@ -196,3 +201,46 @@ def organisation_records(*, user: Any, model: type[M]) -> QuerySet[M]:
 
 def business_unit_list(*, user: Any) -> QuerySet[BusinessUnit]:
     return organisation_records(user=user, model=BusinessUnit)
+
+
+# --- Clause conformance ---------------------------------------------------------------------------
+def clause_assessment_list(*, user: Any) -> QuerySet[ClauseAssessment]:
+    return (
+        organisation_records(user=user, model=ClauseAssessment)
+        .select_related("requirement", "requirement__parent", "requirement__framework")
+        .order_by("requirement__order")
+    )
+
+
+def conformance_summary(*, user: Any) -> list[dict[str, Any]]:
+    """Per top-level clause (4–10): counts by status and the share done (conformant or not
+    applicable), in one query."""
+    rows = (
+        clause_assessment_list(user=user)
+        .annotate(
+            group=Coalesce("requirement__parent__parent__ref_id", "requirement__parent__ref_id")
+        )  # fmt: skip
+        .values("group", "status")
+        .annotate(count=Count("id"))
+    )
+    groups: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        empty = {"group": row["group"], "total": 0, **dict.fromkeys(ConformanceStatus.values, 0)}
+        group = groups.setdefault(row["group"], empty)
+        group[row["status"]] += row["count"]
+        group["total"] += row["count"]
+    for group in groups.values():
+        done = group["conformant"] + group["not_applicable"]
+        group["percent_done"] = round(100 * done / group["total"]) if group["total"] else 0
+    return sorted(groups.values(), key=lambda g: int(g["group"]) if g["group"].isdigit() else 99)
+
+
+def ai_system_counts(*, user: Any) -> dict[str, int]:
+    """Inventory figures for the dashboard, in one query."""
+    soon = timezone.localdate() + timedelta(days=30)
+    return AISystem.objects.filter(pk__in=ai_system_list(user=user).values("pk")).aggregate(
+        total=Count("pk", filter=Q(retired_at__isnull=True)),
+        high_risk=Count("pk", filter=Q(retired_at__isnull=True, eu_ai_act_tier="high")),
+        review_due=Count("pk", filter=Q(retired_at__isnull=True, next_review_on__lte=soon)),
+        retired=Count("pk", filter=Q(retired_at__isnull=False)),
+    )

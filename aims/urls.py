@@ -4,7 +4,7 @@ permission-matrix test checks it)."""
 from django.contrib import admin
 from django.urls import include, path
 
-from aims import context_views, inventory_views, library_views, views
+from aims import conformance_views, context_views, inventory_views, library_views, views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -45,6 +45,12 @@ urlpatterns = [
         name="ai_system_access",
     ),
     path("context/", context_views.ContextView.as_view(), name="context"),
+    path("conformance/", conformance_views.ConformanceView.as_view(), name="conformance"),
+    path(
+        "conformance/<int:pk>/",
+        conformance_views.ClauseAssessmentEditView.as_view(),
+        name="clause_assessment_edit",
+    ),
     path(
         "context/issues/new/",
         context_views.ContextIssueEditView.as_view(),

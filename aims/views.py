@@ -63,6 +63,8 @@ class HomeView(PolicyViewMixin, TemplateView):
             capabilities=[Capability(cap).label for cap, who in MATRIX.items() if roles & who],
             recent_changes=list(selectors.change_record_list(user=user)[:10]),
             unread_count=selectors.notification_unread_count(user=user),
+            conformance=selectors.conformance_summary(user=user),
+            inventory=selectors.ai_system_counts(user=user),
         )
         return context
 

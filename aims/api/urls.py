@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from aims.api.conformance import ClauseAssessmentViewSet
 from aims.api.inventory import AISystemViewSet
 from aims.api.library import FrameworkViewSet, MappingViewSet, RequirementViewSet
 from aims.api.records import (
@@ -29,6 +30,7 @@ router.register("business-units", BusinessUnitViewSet, basename="business-unit")
 router.register("context-issues", ContextIssueViewSet, basename="context-issue")
 router.register("interested-parties", InterestedPartyViewSet, basename="interested-party")
 router.register("organizations", OrganizationViewSet, basename="organization")
+router.register("clause-assessments", ClauseAssessmentViewSet, basename="clause-assessment")
 router.register("frameworks", FrameworkViewSet, basename="framework")
 router.register("requirements", RequirementViewSet, basename="requirement")
 router.register("mappings", MappingViewSet, basename="mapping")

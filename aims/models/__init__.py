@@ -1,6 +1,7 @@
 from aims.models.accounts import ApiToken, UserProfile
 from aims.models.base import GovernedModel, ReviewableModel, TimeStampedModel
 from aims.models.changelog import ChangeRecord
+from aims.models.conformance import ClauseAssessment
 from aims.models.context import ContextIssue, InterestedParty
 from aims.models.inventory import AISystem, BusinessUnit
 from aims.models.library import Framework, Mapping, MappingSet, Requirement
@@ -12,6 +13,7 @@ __all__ = [
     "BusinessUnit",
     "ApiToken",
     "ChangeRecord",
+    "ClauseAssessment",
     "ContextIssue",
     "Framework",
     "Mapping",

@@ -18,6 +18,7 @@ from aims.services.accounts import (
     user_set_password,
     user_update,
 )
+from aims.services.conformance import clause_assessment_update, clause_assessments_ensure
 from aims.services.inventory import (
     ai_system_create,
     ai_system_grant,
@@ -32,6 +33,8 @@ __all__ = [
     "Actor",
     "LibraryOutcome",
     "ai_system_create",
+    "clause_assessment_update",
+    "clause_assessments_ensure",
     "ai_system_grant",
     "ai_system_retire",
     "ai_system_revoke",

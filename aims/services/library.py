@@ -211,4 +211,8 @@ def library_load(
         else:
             result = _load_mapping_set(item, actor=actor)
         outcomes.append(LibraryOutcome(item.label, item.urn, result))
+    if any(o.result in {"created", "updated"} for o in outcomes):
+        from aims.services.conformance import clause_assessments_ensure
+
+        clause_assessments_ensure(actor=actor)  # every new clause gets its conformance row
     return outcomes

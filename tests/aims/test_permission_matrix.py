@@ -196,6 +196,20 @@ def _record(model_name: str) -> int:
     return record_create(actor=None, model=getattr(models, model_name), **fields).pk
 
 
+def _clause_assessment() -> int:
+    from aims.models import ClauseAssessment, Framework, Requirement
+
+    framework = Framework.objects.create(
+        urn="urn:aims:framework:iso-iec-42001", urn_prefix="urn:aims:iso42001", ref_id="ISO",
+        version=1, category="standard", name_en="ISO", name_ja="ISO", file_sha256="0" * 64,
+    )  # fmt: skip
+    requirement = Requirement.objects.create(
+        framework=framework, urn="urn:aims:iso42001:4.1", ref_id="4.1", order=1,
+        assessable=True, name_en="Context", name_ja="状況", tags=["clause"],
+    )  # fmt: skip
+    return ClauseAssessment.objects.create(requirement=requirement).pk
+
+
 def _change_visible(role: str | None) -> bool:
     # An external auditor sees only the scope of their audit; no audit exists here.
     return role != Role.EXTERNAL_AUDITOR
@@ -231,6 +245,8 @@ SAMPLES: dict[str, Callable[[Any], dict[str, Any]]] = {
     "interested_party_edit": lambda user: {"pk": _record("InterestedParty")},
     "api:organization-detail": lambda user: {"pk": _record("Organization")},
     "organization_edit": lambda user: {"pk": _record("Organization")},
+    "clause_assessment_edit": lambda user: {"pk": _clause_assessment()},
+    "api:clause-assessment-detail": lambda user: {"pk": _clause_assessment()},
 }
 # URL name → (role → whether the sample object is visible to that role). Absent: visible.
 # Where a role passes the policy but may not see the object, the answer must be 404.
@@ -246,6 +262,7 @@ VISIBILITY: dict[str, Callable[[str | None], bool]] = {
             "api:context-issue-detail",
             "api:interested-party-detail",
             "api:organization-detail",
+            "api:clause-assessment-detail",
         )
     },
 }
