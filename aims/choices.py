@@ -146,3 +146,11 @@ class ConformanceStatus(models.TextChoices):
     PARTIAL = "partial", _("Partially conformant")
     CONFORMANT = "conformant", _("Conformant")
     NOT_APPLICABLE = "not_applicable", _("Not applicable")
+
+
+class ObjectiveStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    ACHIEVED = "achieved", _("Achieved")
+    NOT_ACHIEVED = "not_achieved", _("Not achieved")
+    CANCELLED = "cancelled", _("Cancelled")

@@ -15,7 +15,14 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from aims import selectors, services
-from aims.models import BusinessUnit, ContextIssue, InterestedParty, Organization
+from aims.models import (
+    BusinessUnit,
+    ContextIssue,
+    InterestedParty,
+    Objective,
+    ObjectiveResult,
+    Organization,
+)
 from aims.permissions import Policy, PolicyViewMixin
 from aims.roles import Capability, has_capability
 from aims.services.records import EDITABLE
@@ -44,6 +51,7 @@ class RecordEditView(PolicyViewMixin, View):
     policy = Policy(read=Capability.CHANGE_ALL_RECORDS, write=Capability.CHANGE_ALL_RECORDS)
     model: type[models.Model]
     template_name = "aims/record_form.html"
+    list_url_name = "context"
 
     def form_class(self) -> type[forms.ModelForm]:
         widgets = {
@@ -60,7 +68,8 @@ class RecordEditView(PolicyViewMixin, View):
         return get_object_or_404(rows, pk=pk)
 
     def render_form(self, request: HttpRequest, form: Any, obj: Any, status: int = 200) -> Any:
-        context = {"form": form, "object": obj, "verbose_name": self.model._meta.verbose_name}
+        context = {"form": form, "object": obj, "verbose_name": self.model._meta.verbose_name,
+                   "list_url_name": self.list_url_name}  # fmt: skip
         return render(request, self.template_name, context, status=status)
 
     def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
@@ -76,7 +85,7 @@ class RecordEditView(PolicyViewMixin, View):
                 messages.error(request, " ".join(error.messages))
             else:
                 messages.success(request, _("“%(name)s” was deleted.") % {"name": obj})
-            return redirect("context")
+            return redirect(self.list_url_name)
         form = self.form_class()(request.POST, instance=obj or self.model())
         if form.is_valid():
             data = {name: form.cleaned_data[name] for name in EDITABLE[self.model]}
@@ -89,7 +98,7 @@ class RecordEditView(PolicyViewMixin, View):
                 form.add_error(None, error)
             else:
                 messages.success(request, _("“%(name)s” was saved.") % {"name": obj})
-                return redirect("context")
+                return redirect(self.list_url_name)
         return self.render_form(request, form, obj, status=400)
 
 
@@ -107,3 +116,46 @@ class BusinessUnitEditView(RecordEditView):
 
 class OrganizationEditView(RecordEditView):
     model = Organization
+
+
+class ObjectiveEditView(RecordEditView):
+    model = Objective
+    list_url_name = "objectives"
+
+
+class ObjectiveResultForm(forms.ModelForm):
+    class Meta:
+        model = ObjectiveResult
+        fields = ["measured_on", "value", "notes"]
+        widgets = {"measured_on": forms.DateInput(attrs={"type": "date"}),
+                   "notes": forms.Textarea(attrs={"rows": 2})}  # fmt: skip
+
+
+class ObjectiveListView(PolicyViewMixin, View):
+    """Objectives with their latest results; officers record results here."""
+
+    policy = Policy(read=Capability.SEE_RECORDS, write=Capability.CHANGE_ALL_RECORDS)
+
+    def rows(self, request: HttpRequest) -> Any:
+        return selectors.organisation_records(user=request.user, model=Objective).prefetch_related(
+            "results"
+        )
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        context = {
+            "objectives": self.rows(request),
+            "can_edit": has_capability(request.user, Capability.CHANGE_ALL_RECORDS),
+            "result_form": ObjectiveResultForm(),
+        }
+        return render(request, "aims/objectives.html", context)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        objective = get_object_or_404(self.rows(request), pk=request.POST.get("objective") or 0)
+        form = ObjectiveResultForm(request.POST)
+        if form.is_valid():
+            services.objective_result_record(actor=request.user, objective=objective,
+                                             **form.cleaned_data)  # fmt: skip
+            messages.success(request, _("Result recorded for “%(name)s”.") % {"name": objective})
+        else:
+            messages.error(request, _("The result was not recorded: give a date and a value."))
+        return redirect("objectives")

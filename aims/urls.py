@@ -45,6 +45,9 @@ urlpatterns = [
         name="ai_system_access",
     ),
     path("context/", context_views.ContextView.as_view(), name="context"),
+    path("objectives/", context_views.ObjectiveListView.as_view(), name="objectives"),
+    path("objectives/new/", context_views.ObjectiveEditView.as_view(), name="objective_create"),
+    path("objectives/<int:pk>/", context_views.ObjectiveEditView.as_view(), name="objective_edit"),
     path("conformance/", conformance_views.ConformanceView.as_view(), name="conformance"),
     path(
         "conformance/<int:pk>/",

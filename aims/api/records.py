@@ -5,11 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework import mixins, serializers, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from aims import selectors, services
 from aims.api.base import PolicyViewSetMixin
-from aims.models import BusinessUnit, ContextIssue, InterestedParty, Organization
+from aims.models import (
+    BusinessUnit,
+    ContextIssue,
+    InterestedParty,
+    Objective,
+    ObjectiveResult,
+    Organization,
+)
 from aims.permissions import Policy
 from aims.roles import Capability
 
@@ -102,3 +113,47 @@ class OrganizationViewSet(RecordViewSet):
     model = Organization
     serializer_class = OrganizationSerializer
     ordering = ["name"]
+
+
+class ObjectiveResultSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True,
+                                        default=None)  # fmt: skip
+
+    class Meta:
+        model = ObjectiveResult
+        fields = ["id", "measured_on", "value", "notes", "recorded_by", "created_at"]
+        read_only_fields = ["recorded_by", "created_at"]
+
+
+class ObjectiveSerializer(serializers.ModelSerializer):
+    results = ObjectiveResultSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Objective
+        fields = ["id", "title", "description", "target", "measure", "plan", "due_on",
+                  "status", "owner", "ai_systems", "results", *TIMESTAMPS]  # fmt: skip
+        read_only_fields = TIMESTAMPS
+
+
+class ObjectiveViewSet(RecordViewSet):
+    """AI objectives (6.2) with their measured results (9.1): ``POST …/results/`` records one."""
+
+    model = Objective
+    serializer_class = ObjectiveSerializer
+    filterset_fields = ["status", "owner"]
+    search_fields = ["title", "target"]
+    ordering_fields = ["due_on", "title"]
+    ordering = ["due_on", "title"]
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().prefetch_related("results__recorded_by", "ai_systems")
+
+    @extend_schema(request=ObjectiveResultSerializer, responses={201: ObjectiveResultSerializer})
+    @action(detail=True, methods=["post"])
+    def results(self, request: Request, pk: str | None = None) -> Response:
+        data = ObjectiveResultSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.objective_result_record(
+            actor=request.user, objective=self.get_object(), **data.validated_data
+        )
+        return Response(ObjectiveResultSerializer(result).data, status=status.HTTP_201_CREATED)

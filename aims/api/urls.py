@@ -9,6 +9,7 @@ from aims.api.records import (
     BusinessUnitViewSet,
     ContextIssueViewSet,
     InterestedPartyViewSet,
+    ObjectiveViewSet,
     OrganizationViewSet,
 )
 from aims.api.views import (
@@ -29,6 +30,7 @@ router.register("ai-systems", AISystemViewSet, basename="ai-system")
 router.register("business-units", BusinessUnitViewSet, basename="business-unit")
 router.register("context-issues", ContextIssueViewSet, basename="context-issue")
 router.register("interested-parties", InterestedPartyViewSet, basename="interested-party")
+router.register("objectives", ObjectiveViewSet, basename="objective")
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("clause-assessments", ClauseAssessmentViewSet, basename="clause-assessment")
 router.register("frameworks", FrameworkViewSet, basename="framework")

@@ -6,6 +6,7 @@ from aims.models.context import ContextIssue, InterestedParty
 from aims.models.inventory import AISystem, BusinessUnit
 from aims.models.library import Framework, Mapping, MappingSet, Requirement
 from aims.models.notifications import Notification
+from aims.models.objectives import Objective, ObjectiveResult
 from aims.models.organization import Organization
 
 __all__ = [
@@ -21,6 +22,8 @@ __all__ = [
     "GovernedModel",
     "InterestedParty",
     "Notification",
+    "Objective",
+    "ObjectiveResult",
     "Organization",
     "Requirement",
     "ReviewableModel",

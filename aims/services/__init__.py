@@ -27,7 +27,12 @@ from aims.services.inventory import (
     ai_system_update,
 )
 from aims.services.library import LibraryOutcome, library_load
-from aims.services.records import record_create, record_delete, record_update
+from aims.services.records import (
+    objective_result_record,
+    record_create,
+    record_delete,
+    record_update,
+)
 
 __all__ = [
     "Actor",
@@ -43,6 +48,7 @@ __all__ = [
     "notification_create",
     "notification_send_email",
     "notifications_mark_read",
+    "objective_result_record",
     "profile_for",
     "record_create",
     "record_delete",

@@ -192,6 +192,7 @@ def _record(model_name: str) -> int:
         "ContextIssue": {"title": "Matrix issue", "kind": "internal"},
         "InterestedParty": {"name": "Matrix party", "needs_and_expectations": "To be heard"},
         "Organization": {"name": "Matrix organisation"},
+        "Objective": {"title": "Matrix objective", "target": "100 %"},
     }[model_name]
     return record_create(actor=None, model=getattr(models, model_name), **fields).pk
 
@@ -246,6 +247,9 @@ SAMPLES: dict[str, Callable[[Any], dict[str, Any]]] = {
     "api:organization-detail": lambda user: {"pk": _record("Organization")},
     "organization_edit": lambda user: {"pk": _record("Organization")},
     "clause_assessment_edit": lambda user: {"pk": _clause_assessment()},
+    "objective_edit": lambda user: {"pk": _record("Objective")},
+    "api:objective-detail": lambda user: {"pk": _record("Objective")},
+    "api:objective-results": lambda user: {"pk": _record("Objective")},
     "api:clause-assessment-detail": lambda user: {"pk": _clause_assessment()},
 }
 # URL name → (role → whether the sample object is visible to that role). Absent: visible.
@@ -263,6 +267,7 @@ VISIBILITY: dict[str, Callable[[str | None], bool]] = {
             "api:interested-party-detail",
             "api:organization-detail",
             "api:clause-assessment-detail",
+            "api:objective-detail",
         )
     },
 }
