@@ -62,6 +62,7 @@ class ObjectiveResult(models.Model):
         verbose_name=_("recorded by"),
         on_delete=models.PROTECT,
         null=True,
+        blank=True,
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

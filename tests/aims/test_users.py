@@ -92,6 +92,16 @@ def test_load_demo_creates_one_user_per_role_idempotently(db, settings, capsys):
         assert user.check_password("demo password for tests 1")
     assert "demo password for tests 1" in capsys.readouterr().out
     call_command("verify_change_log")
+    # The demo organisation's AIMS: the seven Guidelines examples and the seed-000 system.
+    from aims.models import AISystem, ClauseAssessment, ContextIssue, Objective
+    from aims.selectors import ai_system_list
+
+    assert AISystem.objects.count() == 8
+    assert AISystem.objects.filter(name="顔画像認識AI", eu_ai_act_tier="high").exists()
+    operator = User.objects.get(username="operator")
+    assert {s.name for s in ai_system_list(user=operator)} == {"製品不良検知AI", "送電線点検AI"}
+    assert ContextIssue.objects.count() == 3 and Objective.objects.count() == 2
+    assert ClauseAssessment.objects.exclude(status="not_started").count() == 10
 
 
 def test_load_demo_refuses_production(db, settings):

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 
@@ -69,6 +70,13 @@ class Command(AimsCommand):
                 user_update(actor=None, user=user, roles=[role], is_active=True)
                 if not user.check_password(password):
                     user_set_password(actor=None, user=user, password=password)
+        from aims.management import demo_data
+        from aims.models import Framework
+
+        if not Framework.objects.filter(urn="urn:aims:framework:iso-iec-42001").exists():
+            call_command("load_library", stdout=self.stdout)
+        demo_data.load(operator=User.objects.get(username="operator"),
+                       officer=User.objects.get(username="officer"))  # fmt: skip
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"Demo logins (password for all: {password}):")
         for username, role, *_rest in DEMO_USERS:

@@ -1,0 +1,210 @@
+# ruff: noqa: E501  (demo texts in Japanese read better unbroken)
+"""The demo organisation's AIMS records (Japanese, after the AI Guidelines for Business App. 1
+Table 2 and the seed-000 face-recognition example). Descriptions are the project's own words.
+Loaded by ``manage.py load_demo``; never part of the reference library."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from aims import services
+from aims.models import (
+    AISystem,
+    BusinessUnit,
+    ClauseAssessment,
+    ContextIssue,
+    InterestedParty,
+    Objective,
+    Organization,
+    Requirement,
+)
+
+SCOPE = (
+    "本社（東京）及び国内事業部門が開発・提供・利用するすべてのAIシステムと、その企画から廃止までの"
+    "ライフサイクルを対象とする。研究所の試作段階のモデルは対象外とする。"
+)
+UNITS = [("人事部", "HR"), ("小売事業部", "RETAIL"), ("医療ITサービス部", "MED"), ("製造部", "MFG")]
+SYSTEMS: list[dict[str, Any]] = [
+    {
+        "name": "採用選考支援AI",
+        "version": "1.3",
+        "unit": "HR",
+        "stage": "operation",
+        "roles": ["business_user"],
+        "ai_type": "machine_learning",
+        "tier": "high",
+        "purpose": "応募書類のテキストを解析し、面接に進む候補者の優先順位付けを支援する。最終判断は採用担当者が行う。",
+        "third_parties": "AI開発：グループ会社システム部門",
+        "parties": ["job-applicants"],
+    },
+    {
+        "name": "無人コンビニ決済AI",
+        "version": "2.0",
+        "unit": "RETAIL",
+        "stage": "deployment",
+        "roles": ["provider"],
+        "ai_type": "deep_learning",
+        "tier": "limited",
+        "purpose": "店内カメラの画像認識で客が手に取った商品を特定し、退店時に電子マネーで一括決済する。",
+        "third_parties": "AIシステム開発：X社",
+        "parties": ["consumers", "bystanders"],
+    },
+    {
+        "name": "がん診断支援AI",
+        "version": "0.9",
+        "unit": "MED",
+        "stage": "verification",
+        "roles": ["developer", "provider"],
+        "ai_type": "deep_learning",
+        "tier": "high",
+        "purpose": "病歴等の情報と内視鏡画像を取り込み、診察中にがんの可能性が高い部分をリアルタイムで強調表示する。判断は医師が行う。",
+        "third_parties": "提供先：医療機関",
+        "parties": ["patients", "data-subjects"],
+    },
+    {
+        "name": "製品不良検知AI",
+        "version": "3.1",
+        "unit": "MFG",
+        "stage": "operation",
+        "roles": ["developer", "business_user"],
+        "ai_type": "deep_learning",
+        "tier": "minimal",
+        "purpose": "製造ラインの画像から外観不良を検知し、検査員の目視検査を補助する。",
+        "parties": ["employees"],
+    },
+    {
+        "name": "送電線点検AI",
+        "version": "1.0",
+        "unit": "MFG",
+        "stage": "development",
+        "roles": ["developer"],
+        "ai_type": "deep_learning",
+        "tier": "minimal",
+        "purpose": "ドローンが撮影した送電線の画像から損傷や異物を検出し、点検作業を効率化する。",
+        "parties": ["local-communities"],
+    },
+    {
+        "name": "スマート家電最適化AI",
+        "version": "2.2",
+        "unit": "RETAIL",
+        "stage": "operation",
+        "roles": ["provider"],
+        "ai_type": "machine_learning",
+        "tier": "minimal",
+        "purpose": "家電のセンサーデータから利用者の生活パターンを学習し、運転を最適化して省エネを図る。",
+        "parties": ["consumers", "data-subjects", "environment"],
+    },
+    {
+        "name": "社内向け対話型AI",
+        "version": "1.5",
+        "unit": "HR",
+        "stage": "operation",
+        "roles": ["business_user"],
+        "ai_type": "generative",
+        "tier": "limited",
+        "generative": True,
+        "advanced": True,
+        "purpose": "従業員の社内規程や業務手順に関する質問に、生成AIが社内文書に基づいて回答する。",
+        "third_parties": "基盤モデル提供：外部事業者",
+        "parties": ["employees"],
+    },
+    {
+        "name": "顔画像認識AI",
+        "version": "2.2",
+        "unit": "RETAIL",
+        "stage": "operation",
+        "roles": ["business_user"],
+        "ai_type": "deep_learning",
+        "tier": "high",
+        "purpose": "公共空間に設置したカメラの映像から不審者を検知し、警備員に通知する。",
+        "parties": ["bystanders", "minorities", "society-at-large"],
+    },
+]
+ISSUES = [
+    (
+        "AI事業者ガイドライン及び各国のAI規制の動向",
+        "external",
+        "legal",
+        "採用選考・医療分野のAIはEU AI法のハイリスクに該当し得るため、要求事項を継続的に確認する。",
+    ),
+    (
+        "生成AIの社内利用の急速な拡大",
+        "internal",
+        "technological",
+        "利用ルールと教育を整備し、情報漏えいと誤情報のリスクを管理する。",
+    ),
+    (
+        "顔認識技術に対する社会的な懸念",
+        "external",
+        "societal",
+        "影響評価を実施し、利害関係者への説明を強化する。",
+    ),
+]
+PARTIES = [
+    ("応募者", "affected", "公平で説明可能な選考、個人情報の適切な取扱い"),
+    ("患者・医療機関", "customer", "診断支援の正確性と安全性、医師による最終判断の確保"),
+    ("個人情報保護委員会", "regulator", "個人情報保護法の順守"),
+    ("従業員", "employee", "生成AIの安全な利用環境と教育"),
+]
+CONFORMANCE = {"4.1": "conformant", "4.2": "conformant", "4.3": "conformant", "5.1": "partial",
+               "5.2": "partial", "5.3": "conformant", "6.1.1": "partial", "6.1.2": "partial",
+               "7.2": "partial", "7.5.1": "conformant"}  # fmt: skip
+
+
+def load(*, operator: Any, officer: Any) -> None:
+    org = Organization.objects.order_by("pk").first()
+    if org is not None and not org.scope_statement:
+        services.record_update(actor=None, obj=org, scope_statement=SCOPE)
+    units = {}
+    for name, code in UNITS:
+        units[code] = BusinessUnit.objects.filter(code=code).first() or services.record_create(
+            actor=None, model=BusinessUnit, name=name, code=code
+        )
+    parties = {r.ref_id: r for r in Requirement.objects.filter(
+        framework__urn="urn:aims:framework:taxonomy-affected-parties")}  # fmt: skip
+    today = timezone.localdate()
+    for index, spec in enumerate(SYSTEMS):
+        if AISystem.objects.filter(name=spec["name"], version=spec["version"]).exists():
+            continue
+        system = services.ai_system_create(
+            actor=None, name=spec["name"], version=spec["version"], purpose=spec["purpose"],
+            business_unit=units[spec["unit"]], lifecycle_stage=spec["stage"],
+            organization_roles=spec["roles"], ai_type=spec["ai_type"],
+            eu_ai_act_tier=spec["tier"], is_generative=spec.get("generative", False),
+            is_advanced=spec.get("advanced", False), third_parties=spec.get("third_parties", ""),
+            owner=officer, review_interval_days=180,
+            next_review_on=today + timedelta(days=10 + 40 * index),
+            affected_parties=[parties[p] for p in spec["parties"] if p in parties],
+        )  # fmt: skip
+        if spec["name"] in {"製品不良検知AI", "送電線点検AI"}:
+            services.ai_system_grant(actor=None, system=system, user=operator)
+    for title, kind, category, effect in ISSUES:
+        if not ContextIssue.objects.filter(title=title).exists():
+            services.record_create(actor=None, model=ContextIssue, title=title, kind=kind,
+                                   category=category, effect=effect, owner=officer)  # fmt: skip
+    for name, category, needs in PARTIES:
+        if not InterestedParty.objects.filter(name=name).exists():
+            services.record_create(actor=None, model=InterestedParty, name=name,
+                                   category=category, needs_and_expectations=needs)  # fmt: skip
+    if not Objective.objects.exists():
+        fairness = services.record_create(
+            actor=None, model=Objective, title="採用選考AIの公平性の確保",
+            target="男女間の書類選考通過率の差を2ポイント未満にする", measure="四半期ごとの公平性テスト",
+            due_on=date(today.year + 1, 3, 31), status="in_progress", owner=officer,
+            ai_systems=list(AISystem.objects.filter(name="採用選考支援AI")),
+        )  # fmt: skip
+        services.objective_result_record(actor=None, objective=fairness,
+                                         measured_on=today - timedelta(days=30), value="3.1ポイント")  # fmt: skip
+        services.record_create(
+            actor=None, model=Objective, title="全従業員へのAIリテラシー教育",
+            target="受講率100%", measure="eラーニングの受講記録", due_on=date(today.year + 1, 6, 30),
+            status="planned", owner=officer,
+        )  # fmt: skip
+    for row in ClauseAssessment.objects.select_related("requirement").filter(
+        requirement__ref_id__in=CONFORMANCE, status="not_started"
+    ):
+        services.clause_assessment_update(actor=None, assessment=row, owner=officer,
+                                          status=CONFORMANCE[row.requirement.ref_id])  # fmt: skip
