@@ -16,12 +16,18 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from aims import selectors, services
-from aims.api.inventory import AISystemFilter
+from aims.api.inventory import IMPORT_MAX_BYTES, AISystemFilter
 from aims.choices import OrganizationRole
 from aims.models import AISystem
 from aims.permissions import Policy, PolicyViewMixin
 from aims.roles import Capability, has_capability
-from aims.services.inventory import AI_SYSTEM_FIELDS, affected_party_choices
+from aims.services.inventory import (
+    AI_SYSTEM_FIELDS,
+    IMPORT_COLUMNS,
+    ImportRejected,
+    affected_party_choices,
+)
+from aims.tables import read_table
 from aims.views import paginate
 
 SORTS = {
@@ -121,6 +127,7 @@ class AISystemListView(PolicyViewMixin, View):
         context = {
             "filters": filters, "page": paginate(request, rows), "sort": sort, "query": query,
             "sorts": SORTS, "can_create": has_capability(request.user, Capability.CHANGE_RECORDS),
+            "can_import": has_capability(request.user, Capability.CHANGE_ALL_RECORDS),
         }  # fmt: skip
         return render(request, "aims/inventory/list.html", context)
 
@@ -223,3 +230,40 @@ class AISystemAccessView(PolicyViewMixin, View):
             return self.render_page(request, system, form, status=400)
         messages.success(request, _("Access updated."))
         return redirect("ai_system_access", pk=system.pk)
+
+
+class InventoryImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Inventory file (CSV or XLSX)"))
+
+
+class AISystemImportView(PolicyViewMixin, View):
+    """Import an inventory file: all rows or none; every bad row and column is listed."""
+
+    policy = Policy(read=Capability.CHANGE_ALL_RECORDS, write=Capability.CHANGE_ALL_RECORDS)
+    template_name = "aims/inventory/import.html"
+
+    def render_page(self, request: HttpRequest, form: forms.Form, problems: list[Any] | None = None,
+                    status: int = 200) -> HttpResponse:  # fmt: skip
+        context = {"form": form, "problems": problems or [], "columns": IMPORT_COLUMNS}
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.render_page(request, InventoryImportForm())
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = InventoryImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render_page(request, form, status=400)
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > IMPORT_MAX_BYTES:
+                raise ValidationError(_("The file is larger than 10 MB."))
+            header, rows = read_table(upload.name, upload.read())
+            created = services.ai_system_import(actor=request.user, header=header, rows=rows)
+        except ValidationError as error:
+            form.add_error("file", error)
+            return self.render_page(request, form, status=400)
+        except ImportRejected as rejected:
+            return self.render_page(request, form, rejected.errors, status=400)
+        messages.success(request, _("%(count)d AI systems imported.") % {"count": len(created)})
+        return redirect("ai_systems")

@@ -28,6 +28,9 @@ urlpatterns = [
     path("users/<int:pk>/", views.UserEditView.as_view(), name="user_edit"),
     path("ai-systems/", inventory_views.AISystemListView.as_view(), name="ai_systems"),
     path("ai-systems/new/", inventory_views.AISystemEditView.as_view(), name="ai_system_create"),
+    path(
+        "ai-systems/import/", inventory_views.AISystemImportView.as_view(), name="ai_system_import"
+    ),
     path("ai-systems/<int:pk>/", inventory_views.AISystemDetailView.as_view(), name="ai_system"),
     path(
         "ai-systems/<int:pk>/edit/",

@@ -8,22 +8,26 @@ from typing import Any
 import django_filters
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, viewsets
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from aims import selectors, services
 from aims.api.base import PolicyViewSetMixin
+from aims.api.exceptions import error_body
 from aims.choices import AIType, EUAIActTier, LifecycleStage, OrganizationRole
 from aims.models import AISystem, Requirement
 from aims.permissions import SAFE_METHODS, Policy
 from aims.roles import Capability
-from aims.services.inventory import AFFECTED_PARTIES_URN
+from aims.services.inventory import AFFECTED_PARTIES_URN, ImportRejected
+from aims.tables import read_table
 
 REVIEW_SOON_DAYS = 30
 
@@ -70,6 +74,13 @@ class GrantsSerializer(serializers.Serializer):
     groups = serializers.ListField(child=serializers.CharField())
 
 
+IMPORT_MAX_BYTES = 10 * 1024 * 1024
+
+
+class ImportSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV (UTF-8) or XLSX; the first row names the columns.")
+
+
 class AISystemFilter(django_filters.FilterSet):
     business_unit = django_filters.NumberFilter(field_name="business_unit_id")
     owner = django_filters.NumberFilter(field_name="owner_id")
@@ -112,7 +123,8 @@ class AISystemViewSet(
         read=Capability.SEE_RECORDS,
         write=Capability.CHANGE_RECORDS,
         actions={"grant": Capability.MANAGE_USERS, "revoke": Capability.MANAGE_USERS,
-                 "grants": Capability.MANAGE_USERS},
+                 "grants": Capability.MANAGE_USERS,
+                 "import_file": Capability.CHANGE_ALL_RECORDS},
     )  # fmt: skip
     selector = staticmethod(selectors.ai_system_list)
     model = AISystem
@@ -169,6 +181,37 @@ class AISystemViewSet(
     @grant.mapping.get
     def grants(self, request: Request, pk: str | None = None) -> Response:
         return Response(self._grants(self.get_object()))
+
+    @extend_schema(
+        request={"multipart/form-data": ImportSerializer},
+        responses={201: inline_serializer("AISystemImportResult",
+                                          {"created": serializers.IntegerField()})},
+    )  # fmt: skip
+    @action(detail=False, methods=["post"], url_path="import", url_name="import",
+            parser_classes=[MultiPartParser])  # fmt: skip
+    def import_file(self, request: Request) -> Response:
+        """Import an inventory (CSV or XLSX, one system per row). All or nothing: any bad
+        row rejects the file, and every bad row and column is listed under ``rows``."""
+        data = ImportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        if upload.size > IMPORT_MAX_BYTES:
+            raise serializers.ValidationError({"file": [_("The file is larger than 10 MB.")]})
+        try:
+            header, rows = read_table(upload.name, upload.read())
+            created = services.ai_system_import(actor=request.user, header=header, rows=rows)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"file": error.messages}) from None
+        except ImportRejected as rejected:
+            problems = _("%(count)d problems.") % {"count": len(rejected.errors)}
+            message = _("The file was rejected; nothing was imported.")
+            body = error_body(400, "invalid", message, {"file": [problems]})
+            body["error"]["rows"] = [
+                {"row": e.row, "column": e.column, "message": str(e.message)}
+                for e in rejected.errors
+            ]
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"created": len(created)}, status=status.HTTP_201_CREATED)
 
     @staticmethod
     def _grants(system: AISystem) -> dict[str, list[str]]:

@@ -22,6 +22,7 @@ from aims.services.conformance import clause_assessment_update, clause_assessmen
 from aims.services.inventory import (
     ai_system_create,
     ai_system_grant,
+    ai_system_import,
     ai_system_retire,
     ai_system_revoke,
     ai_system_update,
@@ -41,6 +42,7 @@ __all__ = [
     "clause_assessment_update",
     "clause_assessments_ensure",
     "ai_system_grant",
+    "ai_system_import",
     "ai_system_retire",
     "ai_system_revoke",
     "ai_system_update",

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from aims.changelog import change_record, snapshot
-from aims.choices import Action, LifecycleStage
+from aims.choices import Action, AIType, EUAIActTier, LifecycleStage, OrganizationRole
 from aims.models import AISystem, Requirement
 from aims.roles import Capability, has_capability
 from aims.services.accounts import Actor
@@ -131,3 +134,155 @@ def affected_party_choices() -> Iterable[Requirement]:
     return Requirement.objects.filter(
         framework__urn=AFFECTED_PARTIES_URN, withdrawn=False, parent__isnull=False
     ).order_by("order")
+
+
+# --- Import ---------------------------------------------------------------------------------
+IMPORT_COLUMNS = (
+    "name", "version", "purpose", "description", "business_unit", "lifecycle_stage",
+    "organization_roles", "ai_type", "is_generative", "is_advanced", "eu_ai_act_tier",
+    "data_sources", "third_parties", "owner", "review_interval_days", "next_review_on",
+)  # fmt: skip
+_TRUE, _FALSE = {"true", "yes", "1", "はい", "y"}, {"false", "no", "0", "いいえ", "n", ""}
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # the spreadsheet row number (the header is row 1)
+    column: str
+    message: str
+
+
+class ImportRejected(Exception):
+    """The whole file is rejected; ``errors`` names every bad row and column."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(f"{len(errors)} problems")
+        self.errors = errors
+
+
+def _choice_lookup(choices: Any) -> dict[str, str]:
+    """Codes and labels (English and Japanese) → code."""
+    lookup: dict[str, str] = {}
+    for code, label in choices:
+        lookup[str(code).lower()] = code
+        for language in ("en", "ja"):
+            with translation.override(language):
+                lookup[str(label).strip().lower()] = code
+    return lookup
+
+
+def _parse_row(
+    number: int, row: dict[str, str], units: dict[str, Any], users: dict[str, Any]
+) -> tuple[dict[str, Any], list[RowError]]:
+    errors: list[RowError] = []
+    data: dict[str, Any] = {}
+
+    def fail(column: str, message: str) -> None:
+        errors.append(RowError(number, column, message))
+
+    for column in ("name", "version", "purpose", "description", "data_sources", "third_parties"):
+        data[column] = row.get(column, "")
+    choice_columns = (
+        ("lifecycle_stage", LifecycleStage.choices),
+        ("ai_type", AIType.choices),
+        ("eu_ai_act_tier", EUAIActTier.choices),
+    )
+    for column, choices in choice_columns:
+        value = row.get(column, "")
+        if value:
+            code = _choice_lookup(choices).get(value.lower())
+            if code is None or code == LifecycleStage.RETIRED:
+                fail(column, _("Unknown value “%(value)s”.") % {"value": value})
+            else:
+                data[column] = code
+    roles = []
+    lookup = _choice_lookup(OrganizationRole.choices)
+    for part in filter(
+        None, (p.strip() for p in row.get("organization_roles", "").replace("、", ",").split(","))
+    ):
+        code = lookup.get(part.lower())
+        if code is None:
+            fail("organization_roles", _("Unknown role “%(value)s”.") % {"value": part})
+        else:
+            roles.append(code)
+    data["organization_roles"] = roles
+    for column in ("is_generative", "is_advanced"):
+        value = row.get(column, "").lower()
+        if value not in _TRUE | _FALSE:
+            fail(column, _("Write true or false."))
+        data[column] = value in _TRUE
+    if row.get("business_unit"):
+        unit = units.get(row["business_unit"].lower())
+        if unit is None:
+            fail(
+                "business_unit",
+                _("No business unit “%(value)s”.") % {"value": row["business_unit"]},
+            )
+        data["business_unit"] = unit
+    if row.get("owner"):
+        owner = users.get(row["owner"].lower())
+        if owner is None:
+            fail("owner", _("No active user “%(value)s”.") % {"value": row["owner"]})
+        data["owner"] = owner
+    if row.get("review_interval_days"):
+        try:
+            data["review_interval_days"] = int(row["review_interval_days"])
+            if data["review_interval_days"] < 1:
+                raise ValueError
+        except ValueError:
+            fail("review_interval_days", _("Write a whole number of days."))
+    if row.get("next_review_on"):
+        try:
+            data["next_review_on"] = date.fromisoformat(row["next_review_on"][:10])
+        except ValueError:
+            fail("next_review_on", _("Write the date as YYYY-MM-DD."))
+    return data, errors
+
+
+@transaction.atomic
+def ai_system_import(
+    *, actor: Actor, header: list[str], rows: list[dict[str, str]]
+) -> list[AISystem]:
+    """Register every row as an AI system, or none: any bad row rejects the whole file."""
+    from aims.models import BusinessUnit
+
+    unknown = [column for column in header if column and column not in IMPORT_COLUMNS]
+    missing = [column for column in ("name", "purpose") if column not in header]
+    errors = [RowError(1, c, _("Unknown column.")) for c in unknown]
+    errors += [RowError(1, c, _("This column is required.")) for c in missing]
+    if errors:
+        raise ImportRejected(errors)
+    units = {}
+    for unit in BusinessUnit.objects.all():
+        units[unit.name.lower()] = unit
+        if unit.code:
+            units[unit.code.lower()] = unit
+    users = {u.get_username().lower(): u for u in get_user_model().objects.filter(is_active=True)}
+    existing = set(AISystem.objects.values_list("name", "version"))
+    seen: dict[tuple[str, str], int] = {}
+    parsed: list[dict[str, Any]] = []
+    for number, row in enumerate(rows, start=2):
+        data, row_errors = _parse_row(number, row, units, users)
+        candidate = AISystem(**{k: v for k, v in data.items() if v is not None})
+        try:
+            candidate.full_clean(exclude=["owner", "business_unit"], validate_unique=False)
+        except ValidationError as error:
+            for column, messages in error.message_dict.items():
+                row_errors += [RowError(number, column, m) for m in messages]
+        key = (data["name"], data["version"])
+        if key in existing:
+            row_errors.append(
+                RowError(number, "name", _("This AI system and version exist already."))
+            )
+        elif key in seen:
+            row_errors.append(
+                RowError(
+                    number, "name", _("Same name and version as row %(row)d.") % {"row": seen[key]}
+                )
+            )
+        seen.setdefault(key, number)
+        errors += row_errors
+        parsed.append(data)
+    if errors:
+        raise ImportRejected(errors)
+    return [ai_system_create(actor=actor, **data) for data in parsed]
