@@ -154,3 +154,18 @@ class ObjectiveStatus(models.TextChoices):
     ACHIEVED = "achieved", _("Achieved")
     NOT_ACHIEVED = "not_achieved", _("Not achieved")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+class DocumentKind(models.TextChoices):
+    AI_POLICY = "ai_policy", _("AI policy (5.2)")
+    PROCEDURE = "procedure", _("Procedure")
+    RECORD = "record", _("Record")
+    PLAN = "plan", _("Plan")
+    OTHER = "other", _("Other documented information")
+
+
+class DocumentStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    APPROVED = "approved", _("Approved")
+    SUPERSEDED = "superseded", _("Superseded")

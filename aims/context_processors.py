@@ -12,6 +12,7 @@ from aims.roles import Capability, has_capability
 # product is visible; each becomes a link when its feature lands.
 AREAS = [
     ("context", _("Context and scope"), "/context/"),
+    ("documents", _("Documents"), "/documents/"),
     ("objectives", _("Objectives"), "/objectives/"),
     ("conformance", _("Clause conformance"), "/conformance/"),
     ("ai_systems", _("AI systems"), "/ai-systems/"),

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from guardian.shortcuts import get_groups_with_perms, get_objects_for_user, get_users_with_perms
@@ -21,6 +21,8 @@ from aims.models import (
     BusinessUnit,
     ChangeRecord,
     ClauseAssessment,
+    Document,
+    DocumentVersion,
     Framework,
     Mapping,
     Notification,
@@ -244,3 +246,15 @@ def ai_system_counts(*, user: Any) -> dict[str, int]:
         review_due=Count("pk", filter=Q(retired_at__isnull=True, next_review_on__lte=soon)),
         retired=Count("pk", filter=Q(retired_at__isnull=False)),
     )
+
+
+# --- Documents ------------------------------------------------------------------------------------
+def document_list(*, user: Any) -> QuerySet[Document]:
+    """Documents with their versions (newest first) prefetched, for lists and details."""
+    versions = Prefetch(
+        "versions",
+        queryset=DocumentVersion.objects.select_related("author", "approved_by").order_by(
+            "-number"
+        ),
+    )
+    return organisation_records(user=user, model=Document).prefetch_related(versions)

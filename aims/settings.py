@@ -191,6 +191,9 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", str(VAR_DIR / "staticfiles")))
 # Uploaded files live outside the web root and are served only through permission-checked views.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", str(VAR_DIR / "media")))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", 25 * 1024 * 1024, minimum=1)
+DOCUMENT_EXTENSIONS = (".pdf", ".docx", ".xlsx", ".pptx", ".odt", ".txt", ".md", ".csv", ".png",
+                       ".jpg", ".jpeg")  # fmt: skip
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -4,7 +4,14 @@ permission-matrix test checks it)."""
 from django.contrib import admin
 from django.urls import include, path
 
-from aims import conformance_views, context_views, inventory_views, library_views, views
+from aims import (
+    conformance_views,
+    context_views,
+    document_views,
+    inventory_views,
+    library_views,
+    views,
+)
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -48,6 +55,32 @@ urlpatterns = [
         name="ai_system_access",
     ),
     path("context/", context_views.ContextView.as_view(), name="context"),
+    path("documents/", document_views.DocumentListView.as_view(), name="documents"),
+    path("documents/new/", document_views.DocumentEditView.as_view(), name="document_create"),
+    path("documents/<int:pk>/", document_views.DocumentDetailView.as_view(), name="document"),
+    path(
+        "documents/<int:pk>/edit/", document_views.DocumentEditView.as_view(), name="document_edit"
+    ),
+    path(
+        "documents/<int:pk>/submit/",
+        document_views.DocumentSubmitView.as_view(),
+        name="document_submit",
+    ),
+    path(
+        "documents/<int:pk>/approve/",
+        document_views.DocumentApproveView.as_view(),
+        name="document_approve",
+    ),
+    path(
+        "documents/<int:pk>/return/",
+        document_views.DocumentReturnView.as_view(),
+        name="document_return",
+    ),
+    path(
+        "documents/versions/<int:pk>/file/",
+        document_views.DocumentFileView.as_view(),
+        name="document_file",
+    ),
     path("objectives/", context_views.ObjectiveListView.as_view(), name="objectives"),
     path("objectives/new/", context_views.ObjectiveEditView.as_view(), name="objective_create"),
     path("objectives/<int:pk>/", context_views.ObjectiveEditView.as_view(), name="objective_edit"),

@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 from django.test import Client
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from aims.choices import Role
@@ -38,6 +39,20 @@ def _isolated_cache(settings):
 def _fast_password_hashing(settings):
     # PBKDF2 at production strength would dominate the suite's run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Services called directly by a test speak English; requests still pick their language
+    through the middleware (Japanese by default), as in production."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    # Uploaded files of a test never land in the checkout's var/media.
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from aims.api.conformance import ClauseAssessmentViewSet
+from aims.api.documents import DocumentViewSet
 from aims.api.inventory import AISystemViewSet
 from aims.api.library import FrameworkViewSet, MappingViewSet, RequirementViewSet
 from aims.api.records import (
@@ -33,6 +34,7 @@ router.register("interested-parties", InterestedPartyViewSet, basename="interest
 router.register("objectives", ObjectiveViewSet, basename="objective")
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("clause-assessments", ClauseAssessmentViewSet, basename="clause-assessment")
+router.register("documents", DocumentViewSet, basename="document")
 router.register("frameworks", FrameworkViewSet, basename="framework")
 router.register("requirements", RequirementViewSet, basename="requirement")
 router.register("mappings", MappingViewSet, basename="mapping")

@@ -16,6 +16,7 @@ from aims.models import (
     BusinessUnit,
     ClauseAssessment,
     ContextIssue,
+    Document,
     InterestedParty,
     Objective,
     Organization,
@@ -154,7 +155,14 @@ CONFORMANCE = {"4.1": "conformant", "4.2": "conformant", "4.3": "conformant", "5
                "7.2": "partial", "7.5.1": "conformant"}  # fmt: skip
 
 
-def load(*, operator: Any, officer: Any) -> None:
+AI_POLICY = """1. 目的：当社は、人間中心の考え方に基づき、AIを安全、公平かつ透明に開発・提供・利用する。
+2. 適用範囲：当社が開発・提供・利用するすべてのAIシステムに適用する。
+3. 原則：AI事業者ガイドラインの共通の指針（人間中心、安全性、公平性、プライバシー保護、セキュリティ確保、透明性、アカウンタビリティ）を順守する。
+4. 体制：AIガバナンス責任者を置き、リスクアセスメントと影響評価を定期的に実施する。
+5. 改善：本方針は年1回及び重大な変化があった時にレビューし、継続的に改善する。"""
+
+
+def load(*, operator: Any, officer: Any, executive: Any) -> None:
     org = Organization.objects.order_by("pk").first()
     if org is not None and not org.scope_statement:
         services.record_update(actor=None, obj=org, scope_statement=SCOPE)
@@ -203,6 +211,17 @@ def load(*, operator: Any, officer: Any) -> None:
             target="受講率100%", measure="eラーニングの受講記録", due_on=date(today.year + 1, 6, 30),
             status="planned", owner=officer,
         )  # fmt: skip
+    if not Document.objects.filter(kind="ai_policy").exists():
+        policy = services.document_create(
+            actor=officer,
+            title="AI方針",
+            kind="ai_policy",
+            content=AI_POLICY,
+            review_interval_days=365,
+            next_review_on=today + timedelta(days=300),
+        )
+        services.document_submit(actor=officer, document=policy)
+        services.document_approve(actor=executive, document=policy)
     for row in ClauseAssessment.objects.select_related("requirement").filter(
         requirement__ref_id__in=CONFORMANCE, status="not_started"
     ):

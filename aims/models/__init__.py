@@ -3,6 +3,7 @@ from aims.models.base import GovernedModel, ReviewableModel, TimeStampedModel
 from aims.models.changelog import ChangeRecord
 from aims.models.conformance import ClauseAssessment
 from aims.models.context import ContextIssue, InterestedParty
+from aims.models.documents import Document, DocumentVersion
 from aims.models.inventory import AISystem, BusinessUnit
 from aims.models.library import Framework, Mapping, MappingSet, Requirement
 from aims.models.notifications import Notification
@@ -16,6 +17,8 @@ __all__ = [
     "ChangeRecord",
     "ClauseAssessment",
     "ContextIssue",
+    "Document",
+    "DocumentVersion",
     "Framework",
     "Mapping",
     "MappingSet",

@@ -19,6 +19,13 @@ from aims.services.accounts import (
     user_update,
 )
 from aims.services.conformance import clause_assessment_update, clause_assessments_ensure
+from aims.services.documents import (
+    document_approve,
+    document_create,
+    document_edit,
+    document_return,
+    document_submit,
+)
 from aims.services.inventory import (
     ai_system_create,
     ai_system_grant,
@@ -41,6 +48,11 @@ __all__ = [
     "ai_system_create",
     "clause_assessment_update",
     "clause_assessments_ensure",
+    "document_approve",
+    "document_create",
+    "document_edit",
+    "document_return",
+    "document_submit",
     "ai_system_grant",
     "ai_system_import",
     "ai_system_retire",

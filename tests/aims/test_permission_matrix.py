@@ -211,6 +211,19 @@ def _clause_assessment() -> int:
     return ClauseAssessment.objects.create(requirement=requirement).pk
 
 
+def _document(_user) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from aims.services import document_create, document_submit
+
+    upload = SimpleUploadedFile("policy.pdf", b"%PDF-1.4 matrix")
+    document = document_create(
+        actor=None, title="Matrix policy", kind="ai_policy", content="Text", file=upload
+    )
+    document_submit(actor=None, document=document)
+    return document
+
+
 def _change_visible(role: str | None) -> bool:
     # An external auditor sees only the scope of their audit; no audit exists here.
     return role != Role.EXTERNAL_AUDITOR
@@ -247,6 +260,16 @@ SAMPLES: dict[str, Callable[[Any], dict[str, Any]]] = {
     "api:organization-detail": lambda user: {"pk": _record("Organization")},
     "organization_edit": lambda user: {"pk": _record("Organization")},
     "clause_assessment_edit": lambda user: {"pk": _clause_assessment()},
+    "document": lambda user: {"pk": _document(user).pk},
+    "document_edit": lambda user: {"pk": _document(user).pk},
+    "document_submit": lambda user: {"pk": _document(user).pk},
+    "document_approve": lambda user: {"pk": _document(user).pk},
+    "document_return": lambda user: {"pk": _document(user).pk},
+    "document_file": lambda user: {"pk": _document(user).versions.get().pk},
+    "api:document-detail": lambda user: {"pk": _document(user).pk},
+    "api:document-submit": lambda user: {"pk": _document(user).pk},
+    "api:document-approve": lambda user: {"pk": _document(user).pk},
+    "api:document-return": lambda user: {"pk": _document(user).pk},
     "objective_edit": lambda user: {"pk": _record("Objective")},
     "api:objective-detail": lambda user: {"pk": _record("Objective")},
     "api:objective-results": lambda user: {"pk": _record("Objective")},
@@ -268,6 +291,9 @@ VISIBILITY: dict[str, Callable[[str | None], bool]] = {
             "api:organization-detail",
             "api:clause-assessment-detail",
             "api:objective-detail",
+            "api:document-detail",
+            "document",
+            "document_file",
         )
     },
 }

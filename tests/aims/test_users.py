@@ -102,6 +102,11 @@ def test_load_demo_creates_one_user_per_role_idempotently(db, settings, capsys):
     assert {s.name for s in ai_system_list(user=operator)} == {"製品不良検知AI", "送電線点検AI"}
     assert ContextIssue.objects.count() == 3 and Objective.objects.count() == 2
     assert ClauseAssessment.objects.exclude(status="not_started").count() == 10
+    from aims.models import DocumentVersion
+
+    policy = DocumentVersion.objects.get(document__kind="ai_policy")
+    assert (policy.status, policy.author.username, policy.approved_by.username) == (
+        "approved", "officer", "executive")  # fmt: skip
 
 
 def test_load_demo_refuses_production(db, settings):

@@ -75,8 +75,11 @@ class Command(AimsCommand):
 
         if not Framework.objects.filter(urn="urn:aims:framework:iso-iec-42001").exists():
             call_command("load_library", stdout=self.stdout)
-        demo_data.load(operator=User.objects.get(username="operator"),
-                       officer=User.objects.get(username="officer"))  # fmt: skip
+        demo_data.load(
+            operator=User.objects.get(username="operator"),
+            officer=User.objects.get(username="officer"),
+            executive=User.objects.get(username="executive"),
+        )
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"Demo logins (password for all: {password}):")
         for username, role, *_rest in DEMO_USERS:
