@@ -19,10 +19,11 @@ from aims.roles import Capability, has_capability
 class ClauseAssessmentForm(forms.ModelForm):
     class Meta:
         model = ClauseAssessment
-        fields = ["status", "owner", "notes", "not_applicable_reason"]
+        fields = ["status", "owner", "notes", "not_applicable_reason", "documents"]
         widgets = {
             "notes": forms.Textarea(attrs={"rows": 5}),
             "not_applicable_reason": forms.Textarea(attrs={"rows": 2}),
+            "documents": forms.CheckboxSelectMultiple,
         }
 
 
@@ -34,7 +35,9 @@ class ConformanceView(PolicyViewMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         context = {
             "summary": selectors.conformance_summary(user=request.user),
-            "rows": selectors.clause_assessment_list(user=request.user).select_related("owner"),
+            "rows": selectors.clause_assessment_list(user=request.user)
+            .select_related("owner")
+            .prefetch_related("documents"),
             "can_edit": has_capability(request.user, Capability.CHANGE_ALL_RECORDS),
         }
         return render(request, "aims/conformance/list.html", context)

@@ -26,7 +26,8 @@ class ClauseAssessmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = ClauseAssessment
         fields = ["id", "requirement", "requirement_urn", "ref_id", "name_en", "name_ja",
-                  "status", "owner", "notes", "not_applicable_reason", "updated_at"]  # fmt: skip
+                  "status", "owner", "notes", "not_applicable_reason", "documents",
+                  "updated_at"]  # fmt: skip
         read_only_fields = ["requirement", "updated_at"]
 
 

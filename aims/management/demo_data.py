@@ -225,5 +225,9 @@ def load(*, operator: Any, officer: Any, executive: Any) -> None:
     for row in ClauseAssessment.objects.select_related("requirement").filter(
         requirement__ref_id__in=CONFORMANCE, status="not_started"
     ):
+        linked = (
+            Document.objects.filter(kind="ai_policy") if row.requirement.ref_id == "5.2" else []
+        )
         services.clause_assessment_update(actor=None, assessment=row, owner=officer,
-                                          status=CONFORMANCE[row.requirement.ref_id])  # fmt: skip
+                                          status=CONFORMANCE[row.requirement.ref_id],
+                                          documents=list(linked))  # fmt: skip

@@ -25,6 +25,13 @@ class ClauseAssessment(GovernedModel):
         _("notes"), blank=True, help_text=_("How the organisation meets the clause; gaps.")
     )
     not_applicable_reason = models.TextField(_("reason it does not apply"), blank=True)
+    documents = models.ManyToManyField(
+        "aims.Document",
+        verbose_name=_("documents"),
+        blank=True,
+        related_name="clause_assessments",
+        help_text=_("The documented information that shows conformance."),
+    )
 
     class Meta:
         verbose_name = _("clause assessment")

@@ -38,11 +38,12 @@ def clause_assessments_ensure(*, actor: Actor) -> int:
 def clause_assessment_update(
     *, actor: Actor, assessment: ClauseAssessment, **data: Any
 ) -> ClauseAssessment:
-    allowed = {"status", "notes", "not_applicable_reason", "owner"}
+    allowed = {"status", "notes", "not_applicable_reason", "owner", "documents"}
     unknown = set(data) - allowed
     if unknown:
         raise ValidationError({name: [_("This field cannot be set.")] for name in unknown})
     before = snapshot(assessment)
+    documents = data.pop("documents", None)
     for name, value in data.items():
         setattr(assessment, name, value)
     if assessment.status == ConformanceStatus.NOT_APPLICABLE:
@@ -54,6 +55,8 @@ def clause_assessment_update(
         assessment.not_applicable_reason = ""
     assessment.full_clean()
     assessment.save()
+    if documents is not None:
+        assessment.documents.set(documents)
     after = snapshot(assessment)
     if after != before:
         change_record(actor=actor, action=Action.UPDATE, obj=assessment, before=before,

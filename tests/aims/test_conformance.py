@@ -82,3 +82,16 @@ def test_conformance_page_runs_a_constant_number_of_queries(clauses, officer, cl
     with CaptureQueriesContext(connection) as queries:
         client.get(reverse("conformance"))
     assert len(queries) <= 10
+
+
+def test_documents_are_linked_as_evidence_of_conformance(clauses, officer, api_client_for):
+    from aims.services import document_create
+
+    policy = document_create(actor=officer, title="AI policy", kind="ai_policy", content="p")
+    row = clauses["5.2"]
+    url = reverse("api:clause-assessment-detail", args=[row.pk])
+    response = api_client_for(officer).patch(url, {"documents": [policy.pk]}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["documents"] == [policy.pk]
+    record = ChangeRecord.objects.filter(object_id=str(row.pk), action="update").latest("id")
+    assert record.after["documents"] == [policy.pk]
