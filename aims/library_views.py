@@ -105,10 +105,9 @@ class LibraryImportView(PolicyViewMixin, View):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                outcomes = services.library_load(
-                    files=[(upload.name, upload.read())], actor=request.user, shipped=False,
-                    allow_official_text=True,
-                )  # fmt: skip
+                outcomes = services.library_import(
+                    actor=request.user, name=upload.name, content=upload.read()
+                )
             except ValidationError as error:
                 context = {"form": form, "errors": error.messages}
                 return render(request, self.template_name, context, status=400)

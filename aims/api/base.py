@@ -45,3 +45,14 @@ class ListCreateRetrieveViewSet(
     viewsets.GenericViewSet,
 ):
     pass
+
+
+class ListCreateUpdateViewSet(
+    PolicyViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Records that are created and changed but never deleted (retired, superseded instead)."""

@@ -6,13 +6,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from aims import selectors, services
-from aims.api.base import PolicyViewSetMixin
+from aims.api.base import ListCreateUpdateViewSet
 from aims.models import Document, DocumentVersion
 from aims.permissions import Policy
 from aims.roles import Capability
@@ -87,14 +87,7 @@ class ReturnSerializer(serializers.Serializer):
     comment = serializers.CharField(help_text="What needs to change.")
 
 
-class DocumentViewSet(
-    PolicyViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class DocumentViewSet(ListCreateUpdateViewSet):
     """Documents (AI policy 5.2, procedures, records 7.5) and their versions. Editing an
     approved document starts a new draft version; the approved one stays frozen."""
 

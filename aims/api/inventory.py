@@ -13,14 +13,14 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from aims import selectors, services
-from aims.api.base import PolicyViewSetMixin
+from aims.api.base import ListCreateUpdateViewSet
 from aims.api.exceptions import error_body
 from aims.choices import AIType, EUAIActTier, LifecycleStage, OrganizationRole
 from aims.models import AISystem, Requirement
@@ -83,7 +83,10 @@ class ImportSerializer(serializers.Serializer):
 
 class AISystemFilter(django_filters.FilterSet):
     business_unit = django_filters.NumberFilter(field_name="business_unit_id")
-    owner = django_filters.NumberFilter(field_name="owner_id")
+    owner = django_filters.ModelChoiceFilter(
+        queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
+        label=_("Owner"),
+    )
     lifecycle_stage = django_filters.MultipleChoiceFilter(choices=LifecycleStage.choices)
     eu_ai_act_tier = django_filters.MultipleChoiceFilter(choices=EUAIActTier.choices)
     ai_type = django_filters.ChoiceFilter(choices=AIType.choices)
@@ -108,14 +111,7 @@ class AISystemFilter(django_filters.FilterSet):
         return queryset.filter(due) if value else queryset.exclude(due)
 
 
-class AISystemViewSet(
-    PolicyViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class AISystemViewSet(ListCreateUpdateViewSet):
     """The AI system inventory. Systems are retired (``POST …/retire/``), never deleted.
     Operational members see and change only the systems granted to them."""
 

@@ -149,10 +149,9 @@ class FrameworkViewSet(ReadOnlyViewSet):
         if upload.size > LIBRARY_IMPORT_MAX_BYTES:
             raise serializers.ValidationError({"file": [_("The file is larger than 5 MB.")]})
         try:
-            outcomes = services.library_load(
-                files=[(upload.name, upload.read())], actor=request.user, shipped=False,
-                allow_official_text=True,
-            )  # fmt: skip
+            outcomes = services.library_import(
+                actor=request.user, name=upload.name, content=upload.read()
+            )
         except ValidationError as error:
             raise serializers.ValidationError({"file": error.messages}) from None
         results = [{"file": o.label, "urn": o.urn, "result": o.result} for o in outcomes]

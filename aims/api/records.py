@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from aims import selectors, services
-from aims.api.base import PolicyViewSetMixin
+from aims.api.base import ListCreateUpdateViewSet
 from aims.models import (
     BusinessUnit,
     ContextIssue,
@@ -27,15 +27,7 @@ from aims.roles import Capability
 TIMESTAMPS = ["created_at", "updated_at"]
 
 
-class RecordViewSet(
-    PolicyViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class RecordViewSet(ListCreateUpdateViewSet, mixins.DestroyModelMixin):
     """Read by everyone who sees organisation records; written by governance officers."""
 
     policy = Policy(read=Capability.SEE_RECORDS, write=Capability.CHANGE_ALL_RECORDS)

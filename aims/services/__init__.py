@@ -34,7 +34,7 @@ from aims.services.inventory import (
     ai_system_revoke,
     ai_system_update,
 )
-from aims.services.library import LibraryOutcome, library_load
+from aims.services.library import LibraryOutcome, library_import, library_load
 from aims.services.records import (
     objective_result_record,
     record_create,
@@ -58,6 +58,7 @@ __all__ = [
     "ai_system_retire",
     "ai_system_revoke",
     "ai_system_update",
+    "library_import",
     "library_load",
     "notification_create",
     "notification_send_email",

@@ -216,3 +216,11 @@ def library_load(
 
         clause_assessments_ensure(actor=actor)  # every new clause gets its conformance row
     return outcomes
+
+
+def library_import(*, actor: Actor, name: str, content: bytes) -> list[LibraryOutcome]:
+    """An officer's import of one file: an extra framework, a newer version, a crosswalk or
+    the licensed official text of a framework (which only an import may carry)."""
+    return library_load(
+        files=[(name, content)], actor=actor, shipped=False, allow_official_text=True
+    )

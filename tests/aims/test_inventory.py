@@ -147,7 +147,7 @@ def test_retired_systems_are_read_only_and_never_deleted(officer, systems, api_c
 def test_filters(officer, api_client_for):
     unit = record_create(actor=None, model=BusinessUnit, name="Ops")
     make_system("A", lifecycle_stage="operation", eu_ai_act_tier="high",
-                organization_roles=["provider"], business_unit=unit)  # fmt: skip
+                organization_roles=["provider"], business_unit=unit, owner=officer)  # fmt: skip
     make_system("B", next_review_on=timezone.localdate() + timedelta(days=3))
     retired = make_system("C")
     ai_system_retire(actor=None, system=retired)
@@ -161,6 +161,7 @@ def test_filters(officer, api_client_for):
     assert names(eu_ai_act_tier="high") == ["A"]
     assert names(organization_role="provider") == ["A"]
     assert names(business_unit=unit.pk) == ["A"]
+    assert names(owner=officer.pk) == ["A"]
     assert names(review_due="true") == ["B"]
     assert names(retired="true") == ["C"]
     assert names(search="B purpose") == ["B"]
