@@ -13,7 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from aims.models import ChangeRecord, Requirement
+from aims.models import ChangeRecord, Mapping, Requirement
 
 LIBRARY = Path(__file__).resolve().parents[2] / "library"
 
@@ -193,3 +193,24 @@ def test_taxonomies(loaded, db):
     assert refs(parties, parent__isnull=True) == {"individuals", "groups", "society"}
     for name in ("ai-risk-categories", "impact-areas"):
         assert len(refs(f"urn:aims:framework:taxonomy-{name}")) >= 12, name
+
+
+def test_nist_ai_rmf(loaded, db):
+    nist = "urn:aims:framework:nist-ai-rmf"
+    assert refs(nist, parent__isnull=True) == {"GOVERN", "MAP", "MEASURE", "MANAGE"}
+    assert len(refs(nist, depth=1)) == 19
+    subcategories = refs(nist, depth=2, assessable=True)
+    assert len(subcategories) == 72
+    per_function = {f: sum(1 for s in subcategories if s.startswith(f + " "))
+                    for f in ("GOVERN", "MAP", "MEASURE", "MANAGE")}  # fmt: skip
+    assert per_function == {"GOVERN": 19, "MAP": 18, "MEASURE": 22, "MANAGE": 13}
+
+
+def test_iso_nist_crosswalk_resolves_and_explains_itself(loaded, db):
+    mappings = Mapping.objects.filter(mapping_set__urn="urn:aims:mappings:iso42001-nist-ai-rmf")
+    assert mappings.count() > 100
+    assert not mappings.filter(rationale_en="").exists()
+    assert not mappings.filter(rationale_ja="").exists()
+    assert {m.source.framework.urn for m in mappings.select_related("source__framework")} == {
+        "urn:aims:framework:iso-iec-42001"
+    }
