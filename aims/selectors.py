@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Count, Prefetch, Q, QuerySet
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, Count, Prefetch, Q, QuerySet
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from guardian.shortcuts import get_groups_with_perms, get_objects_for_user, get_users_with_perms
 
@@ -40,15 +40,17 @@ def change_record_list(*, user: Any) -> QuerySet[ChangeRecord]:
     """Change records ``user`` may read.
 
     Roles that see all records see the whole log. An operational member sees the changes
-    they made themselves; changes to the AI systems granted to them join when the inventory
-    exists. An external auditor sees the log of their audit's scope and period once audits
-    exist; until then, nothing.
+    they made themselves and every change to the AI systems granted to them. An external
+    auditor sees the log of their audit's scope and period once audits exist; until then,
+    nothing.
     """
     queryset = ChangeRecord.objects.select_related("actor", "content_type")
     if has_capability(user, Capability.SEE_ALL_RECORDS):
         return queryset
     if has_capability(user, Capability.CHANGE_RECORDS):
-        return queryset.filter(actor=user)
+        granted = ai_system_list(user=user).values_list(Cast("pk", CharField()), flat=True)
+        systems = ContentType.objects.get_for_model(AISystem)
+        return queryset.filter(Q(actor=user) | Q(content_type=systems, object_id__in=granted))
     return queryset.none()
 
 

@@ -204,3 +204,16 @@ def test_history_partial_shows_changes_of_one_object(org, officer, client_for):
     html = client_for(officer).get(user_page).content.decode()
     assert 'id="history-heading"' in html
     assert "new@example.com" in html
+
+
+def test_operator_sees_the_history_of_granted_systems(officer, operator, api_client_for):
+    from aims.services import ai_system_create, ai_system_grant, ai_system_update
+
+    granted = ai_system_create(actor=officer, name="Granted", purpose="p")
+    hidden = ai_system_create(actor=officer, name="Hidden", purpose="p")
+    ai_system_grant(actor=officer, system=granted, user=operator)
+    ai_system_update(actor=officer, system=granted, version="2")
+    ai_system_update(actor=officer, system=hidden, version="2")
+    body = api_client_for(operator).get(reverse("api:change-list"), {"model": "aims.aisystem"})
+    seen = {(r["object_repr"], r["action"]) for r in body.json()["results"]}
+    assert seen == {("Granted", "create"), ("Granted", "grant"), ("Granted 2", "update")}
