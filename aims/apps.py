@@ -9,3 +9,4 @@ class AimsConfig(AppConfig):
 
     def ready(self) -> None:
         from aims.api import schema  # noqa: F401  (registers the OpenAPI auth extension)
+        from aims.reports import inventory  # noqa: F401  (registers the inventory export)

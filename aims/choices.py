@@ -169,3 +169,19 @@ class DocumentStatus(models.TextChoices):
     IN_REVIEW = "in_review", _("In review")
     APPROVED = "approved", _("Approved")
     SUPERSEDED = "superseded", _("Superseded")
+
+
+class ReportFormat(models.TextChoices):
+    PDF = "pdf", "PDF"
+    XLSX = "xlsx", "XLSX"
+    CSV = "csv", "CSV"
+
+
+class ReportStatus(models.TextChoices):
+    """A report job's progress; ``expired`` jobs have had their file removed."""
+
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired")

@@ -20,7 +20,7 @@ AREAS = [
     ("impact", _("Impact assessments"), None),
     ("controls", _("Controls and SoA"), None),
     ("audits", _("Audits"), None),
-    ("reports", _("Reports"), None),
+    ("reports", _("Reports"), "/reports/"),
     ("library", _("Reference library"), "/library/"),
 ]
 
@@ -29,8 +29,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    can_export = has_capability(user, Capability.EXPORT)
     return {
-        "nav_areas": AREAS,
+        "nav_areas": [area for area in AREAS if area[0] != "reports" or can_export],
         "nav_unread": selectors.notification_unread_count(user=user),
         "can_see_records": has_capability(user, Capability.SEE_RECORDS),
         "can_manage_users": has_capability(user, Capability.MANAGE_USERS),

@@ -16,8 +16,9 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from aims import selectors, services
-from aims.api.inventory import IMPORT_MAX_BYTES, AISystemFilter
-from aims.choices import OrganizationRole
+from aims.api.inventory import IMPORT_MAX_BYTES
+from aims.choices import Language, OrganizationRole
+from aims.filters import AISystemPageFilter
 from aims.models import AISystem
 from aims.permissions import Policy, PolicyViewMixin
 from aims.roles import Capability, has_capability
@@ -30,13 +31,6 @@ from aims.services.inventory import (
 from aims.tables import read_table
 from aims.views import paginate
 
-SORTS = {
-    "name": ("name", "version"),
-    "-updated": ("-updated_at",),
-    "review": ("next_review_on", "name"),
-    "stage": ("lifecycle_stage", "name"),
-    "tier": ("eu_ai_act_tier", "name"),
-}
 TABS = [
     ("overview", gettext_lazy("Overview")),
     ("risks", gettext_lazy("Risks")),
@@ -113,21 +107,21 @@ class AISystemListView(PolicyViewMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         queryset = selectors.ai_system_list(user=request.user)
-        filters = AISystemFilter(request.GET or None, queryset=queryset)
+        filters = AISystemPageFilter(request.GET or None, queryset=queryset)
         filters.form.fields["business_unit"] = forms.ModelChoiceField(
             label=_("Business unit"), required=False,
             queryset=selectors.business_unit_list(user=request.user),
         )  # fmt: skip
-        rows = filters.qs if filters.is_bound and filters.is_valid() else queryset
-        query = request.GET.get("q", "").strip()
-        if query:
-            rows = rows.filter(name__icontains=query) | rows.filter(purpose__icontains=query)
-        sort = request.GET.get("sort", "name")
-        rows = rows.order_by(*SORTS.get(sort, SORTS["name"]))
+        valid = not filters.is_bound or filters.is_valid()
+        rows = filters.qs if valid else AISystemPageFilter(queryset=queryset).qs
         context = {
-            "filters": filters, "page": paginate(request, rows), "sort": sort, "query": query,
-            "sorts": SORTS, "can_create": has_capability(request.user, Capability.CHANGE_RECORDS),
+            "filters": filters, "page": paginate(request, rows),
+            "can_create": has_capability(request.user, Capability.CHANGE_RECORDS),
             "can_import": has_capability(request.user, Capability.CHANGE_ALL_RECORDS),
+            "can_export": has_capability(request.user, Capability.EXPORT),
+            "export_parameters": [(k, v) for k, values in request.GET.lists() if k != "page"
+                                  for v in values] if valid else [],
+            "languages": Language.choices,
         }  # fmt: skip
         return render(request, "aims/inventory/list.html", context)
 

@@ -27,6 +27,7 @@ from aims.models import (
     Mapping,
     Notification,
     Organization,
+    ReportJob,
     Requirement,
 )
 from aims.roles import Capability, has_capability
@@ -260,3 +261,15 @@ def document_list(*, user: Any) -> QuerySet[Document]:
         ),
     )
     return organisation_records(user=user, model=Document).prefetch_related(versions)
+
+
+# --- Report jobs ----------------------------------------------------------------------------
+def report_job_list(*, user: Any) -> QuerySet[ReportJob]:
+    """Report jobs ``user`` may see and download: their own; and, for those who see all records
+    and may export, the jobs others rendered with the same full view (``shared``)."""
+    queryset = ReportJob.objects.select_related("requested_by")
+    if not has_capability(user, Capability.EXPORT):
+        return queryset.none()
+    if has_capability(user, Capability.SEE_ALL_RECORDS):
+        return queryset.filter(Q(requested_by=user) | Q(shared=True))
+    return queryset.filter(requested_by=user)

@@ -148,6 +148,13 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", "aims")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "expire-reports": {"task": "aims.tasks.expire_reports", "schedule": 24 * 3600.0},
+}
+
+# --- Reports --------------------------------------------------------------------------------
+# Rendered report files are kept this many days, then removed (the job row stays).
+REPORT_RETENTION_DAYS = env.int("REPORT_RETENTION_DAYS", 7, minimum=1)
 
 # --- Authentication -------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

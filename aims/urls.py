@@ -10,6 +10,7 @@ from aims import (
     document_views,
     inventory_views,
     library_views,
+    report_views,
     views,
 )
 
@@ -141,6 +142,13 @@ urlpatterns = [
         "library/requirements/<int:pk>/",
         library_views.RequirementDetailView.as_view(),
         name="library_requirement",
+    ),
+    path("reports/", report_views.ReportListView.as_view(), name="reports"),
+    path("reports/<int:pk>/", report_views.ReportDetailView.as_view(), name="report"),
+    path(
+        "reports/<int:pk>/download/",
+        report_views.ReportDownloadView.as_view(),
+        name="report_download",
     ),
     path("api/v1/", include(("aims.api.urls", "api"), namespace="api")),
     path("admin/", admin.site.urls),

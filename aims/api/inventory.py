@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-import django_filters
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -22,14 +19,13 @@ from rest_framework.response import Response
 from aims import selectors, services
 from aims.api.base import ListCreateUpdateViewSet
 from aims.api.exceptions import error_body
-from aims.choices import AIType, EUAIActTier, LifecycleStage, OrganizationRole
+from aims.choices import OrganizationRole
+from aims.filters import AISystemFilter
 from aims.models import AISystem, Requirement
 from aims.permissions import SAFE_METHODS, Policy
 from aims.roles import Capability
 from aims.services.inventory import AFFECTED_PARTIES_URN, ImportRejected
 from aims.tables import read_table
-
-REVIEW_SOON_DAYS = 30
 
 
 class AISystemSerializer(serializers.ModelSerializer):
@@ -79,36 +75,6 @@ IMPORT_MAX_BYTES = 10 * 1024 * 1024
 
 class ImportSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="CSV (UTF-8) or XLSX; the first row names the columns.")
-
-
-class AISystemFilter(django_filters.FilterSet):
-    business_unit = django_filters.NumberFilter(field_name="business_unit_id")
-    owner = django_filters.ModelChoiceFilter(
-        queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
-        label=_("Owner"),
-    )
-    lifecycle_stage = django_filters.MultipleChoiceFilter(choices=LifecycleStage.choices)
-    eu_ai_act_tier = django_filters.MultipleChoiceFilter(choices=EUAIActTier.choices)
-    ai_type = django_filters.ChoiceFilter(choices=AIType.choices)
-    organization_role = django_filters.ChoiceFilter(
-        choices=OrganizationRole.choices, method="filter_role", label=_("The organisation's role")
-    )
-    review_due = django_filters.BooleanFilter(
-        method="filter_review_due", label=_("Review due within 30 days or overdue")
-    )
-    retired = django_filters.BooleanFilter(field_name="retired_at", lookup_expr="isnull",
-                                           exclude=True)  # fmt: skip
-
-    class Meta:
-        model = AISystem
-        fields: list[str] = []
-
-    def filter_role(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        return queryset.filter(organization_roles__contains=[value])
-
-    def filter_review_due(self, queryset: QuerySet[Any], name: str, value: bool) -> QuerySet[Any]:
-        due = Q(next_review_on__lte=timezone.localdate() + timedelta(days=REVIEW_SOON_DAYS))
-        return queryset.filter(due) if value else queryset.exclude(due)
 
 
 class AISystemViewSet(ListCreateUpdateViewSet):

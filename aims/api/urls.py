@@ -13,6 +13,7 @@ from aims.api.records import (
     ObjectiveViewSet,
     OrganizationViewSet,
 )
+from aims.api.reports import ReportJobViewSet
 from aims.api.views import (
     ApiTokenViewSet,
     ChangeRecordViewSet,
@@ -38,6 +39,7 @@ router.register("documents", DocumentViewSet, basename="document")
 router.register("frameworks", FrameworkViewSet, basename="framework")
 router.register("requirements", RequirementViewSet, basename="requirement")
 router.register("mappings", MappingViewSet, basename="mapping")
+router.register("reports", ReportJobViewSet, basename="report")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

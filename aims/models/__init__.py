@@ -9,6 +9,7 @@ from aims.models.library import Framework, Mapping, MappingSet, Requirement
 from aims.models.notifications import Notification
 from aims.models.objectives import Objective, ObjectiveResult
 from aims.models.organization import Organization
+from aims.models.reports import ReportJob
 
 __all__ = [
     "AISystem",
@@ -28,6 +29,7 @@ __all__ = [
     "Objective",
     "ObjectiveResult",
     "Organization",
+    "ReportJob",
     "Requirement",
     "ReviewableModel",
     "TimeStampedModel",

@@ -41,6 +41,7 @@ from aims.services.records import (
     record_delete,
     record_update,
 )
+from aims.services.reports import report_job_create, report_job_render, report_jobs_expire
 
 __all__ = [
     "Actor",
@@ -68,6 +69,9 @@ __all__ = [
     "record_create",
     "record_delete",
     "record_update",
+    "report_job_create",
+    "report_job_render",
+    "report_jobs_expire",
     "profile_update",
     "token_create",
     "token_digest",

@@ -141,7 +141,10 @@ IMPORT_COLUMNS = (
     "name", "version", "purpose", "description", "business_unit", "lifecycle_stage",
     "organization_roles", "ai_type", "is_generative", "is_advanced", "eu_ai_act_tier",
     "data_sources", "third_parties", "owner", "review_interval_days", "next_review_on",
+    "affected_parties", "affected_parties_notes",
 )  # fmt: skip
+#: Columns an export adds for reference; an import of an exported file ignores them.
+EXPORT_ONLY_COLUMNS = ("id", "retired_at", "updated_at")
 _TRUE, _FALSE = {"true", "yes", "1", "はい", "y"}, {"false", "no", "0", "いいえ", "n", ""}
 
 
@@ -171,8 +174,12 @@ def _choice_lookup(choices: Any) -> dict[str, str]:
     return lookup
 
 
+def _split(value: str) -> list[str]:
+    return [p.strip() for p in value.replace("、", ",").split(",") if p.strip()]
+
+
 def _parse_row(
-    number: int, row: dict[str, str], units: dict[str, Any], users: dict[str, Any]
+    number: int, row: dict[str, str], lookups: dict[str, dict[str, Any]]
 ) -> tuple[dict[str, Any], list[RowError]]:
     errors: list[RowError] = []
     data: dict[str, Any] = {}
@@ -180,7 +187,10 @@ def _parse_row(
     def fail(column: str, message: str) -> None:
         errors.append(RowError(number, column, message))
 
-    for column in ("name", "version", "purpose", "description", "data_sources", "third_parties"):
+    units, users, parties = lookups["units"], lookups["users"], lookups["parties"]
+    text_columns = ("name", "version", "purpose", "description", "data_sources", "third_parties",
+                    "affected_parties_notes")  # fmt: skip
+    for column in text_columns:
         data[column] = row.get(column, "")
     choice_columns = (
         ("lifecycle_stage", LifecycleStage.choices),
@@ -197,15 +207,21 @@ def _parse_row(
                 data[column] = code
     roles = []
     lookup = _choice_lookup(OrganizationRole.choices)
-    for part in filter(
-        None, (p.strip() for p in row.get("organization_roles", "").replace("、", ",").split(","))
-    ):
+    for part in _split(row.get("organization_roles", "")):
         code = lookup.get(part.lower())
         if code is None:
             fail("organization_roles", _("Unknown role “%(value)s”.") % {"value": part})
         else:
             roles.append(code)
     data["organization_roles"] = roles
+    chosen = []
+    for part in _split(row.get("affected_parties", "")):
+        party = parties.get(part.lower())
+        if party is None:
+            fail("affected_parties", _("Unknown affected party “%(value)s”.") % {"value": part})
+        else:
+            chosen.append(party)
+    data["affected_parties"] = chosen
     for column in ("is_generative", "is_advanced"):
         value = row.get(column, "").lower()
         if value not in _TRUE | _FALSE:
@@ -246,7 +262,8 @@ def ai_system_import(
     """Register every row as an AI system, or none: any bad row rejects the whole file."""
     from aims.models import BusinessUnit
 
-    unknown = [column for column in header if column and column not in IMPORT_COLUMNS]
+    known = IMPORT_COLUMNS + EXPORT_ONLY_COLUMNS
+    unknown = [column for column in header if column and column not in known]
     missing = [column for column in ("name", "purpose") if column not in header]
     errors = [RowError(1, c, _("Unknown column.")) for c in unknown]
     errors += [RowError(1, c, _("This column is required.")) for c in missing]
@@ -258,12 +275,18 @@ def ai_system_import(
         if unit.code:
             units[unit.code.lower()] = unit
     users = {u.get_username().lower(): u for u in get_user_model().objects.filter(is_active=True)}
+    parties = {}
+    for party in affected_party_choices():
+        for label in (party.ref_id, party.name_en, party.name_ja):
+            parties[label.strip().lower()] = party
+    lookups: dict[str, dict[str, Any]] = {"units": units, "users": users, "parties": parties}
     existing = set(AISystem.objects.values_list("name", "version"))
     seen: dict[tuple[str, str], int] = {}
     parsed: list[dict[str, Any]] = []
     for number, row in enumerate(rows, start=2):
-        data, row_errors = _parse_row(number, row, units, users)
-        candidate = AISystem(**{k: v for k, v in data.items() if v is not None})
+        data, row_errors = _parse_row(number, row, lookups)
+        fields = {k: v for k, v in data.items() if v is not None and k != "affected_parties"}
+        candidate = AISystem(**fields)
         try:
             candidate.full_clean(exclude=["owner", "business_unit"], validate_unique=False)
         except ValidationError as error:

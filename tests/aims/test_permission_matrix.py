@@ -224,6 +224,17 @@ def _document(_user) -> Any:
     return document
 
 
+def _report_job(user) -> int:
+    """A rendered export requested by ``user`` (the only one, with officers, who may see it)."""
+    from aims.models import ReportJob
+    from aims.services import report_job_render
+
+    job = ReportJob.objects.create(kind="ai_system_inventory", format="csv", language="en",
+                                   requested_by=user or _other_user())  # fmt: skip
+    report_job_render(job_id=job.pk)
+    return job.pk
+
+
 def _change_visible(role: str | None) -> bool:
     # An external auditor sees only the scope of their audit; no audit exists here.
     return role != Role.EXTERNAL_AUDITOR
@@ -274,6 +285,10 @@ SAMPLES: dict[str, Callable[[Any], dict[str, Any]]] = {
     "api:objective-detail": lambda user: {"pk": _record("Objective")},
     "api:objective-results": lambda user: {"pk": _record("Objective")},
     "api:clause-assessment-detail": lambda user: {"pk": _clause_assessment()},
+    "report": lambda user: {"pk": _report_job(user)},
+    "report_download": lambda user: {"pk": _report_job(user)},
+    "api:report-detail": lambda user: {"pk": _report_job(user)},
+    "api:report-download": lambda user: {"pk": _report_job(user)},
 }
 # URL name → (role → whether the sample object is visible to that role). Absent: visible.
 # Where a role passes the policy but may not see the object, the answer must be 404.

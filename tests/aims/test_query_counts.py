@@ -41,6 +41,16 @@ def make_notifications(n: int, user) -> None:
     )
 
 
+def make_report_jobs(n: int, user) -> None:
+    from aims.models import ReportJob
+
+    ReportJob.objects.bulk_create(
+        ReportJob(kind="ai_system_inventory", format="csv", language="en", requested_by=user,
+                  status="done", file_sha256="0" * 64, file_name=f"r{i}.csv")
+        for i in range(n - ReportJob.objects.count())
+    )  # fmt: skip
+
+
 def make_users(n: int, _user) -> None:
     for i in range(n - 1):
         UserFactory(username=f"q_user_{i}", roles=[Role.VIEWER, Role.INTERNAL_AUDITOR])
@@ -54,6 +64,8 @@ LISTS = [
     ("api:notification-list", True, make_notifications),
     ("notifications", False, make_notifications),
     ("users", False, make_users),
+    ("api:report-list", True, make_report_jobs),
+    ("reports", False, make_report_jobs),
     ("home", False, make_changes),
 ]
 

@@ -1,0 +1,92 @@
+"""Filters of the core app's lists, shared by pages, the API and exports."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aims.choices import AIType, EUAIActTier, LifecycleStage, OrganizationRole
+from aims.models import AISystem
+
+REVIEW_SOON_DAYS = 30
+
+
+class AISystemFilter(django_filters.FilterSet):
+    """Filters of the inventory (the API list takes these; ``search``/``ordering`` are DRF's)."""
+
+    business_unit = django_filters.NumberFilter(field_name="business_unit_id",
+                                                label=_("Business unit"))  # fmt: skip
+    owner = django_filters.ModelChoiceFilter(
+        queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
+        label=_("Owner"),
+    )
+    lifecycle_stage = django_filters.MultipleChoiceFilter(
+        choices=LifecycleStage.choices, label=_("Life cycle stage")
+    )
+    eu_ai_act_tier = django_filters.MultipleChoiceFilter(
+        choices=EUAIActTier.choices, label=_("EU AI Act tier")
+    )
+    ai_type = django_filters.ChoiceFilter(choices=AIType.choices, label=_("AI type"))
+    organization_role = django_filters.ChoiceFilter(
+        choices=OrganizationRole.choices, method="filter_role", label=_("The organisation's role")
+    )
+    review_due = django_filters.BooleanFilter(
+        method="filter_review_due", label=_("Review due within 30 days or overdue")
+    )
+    retired = django_filters.BooleanFilter(field_name="retired_at", lookup_expr="isnull",
+                                           exclude=True, label=_("Retired"))  # fmt: skip
+
+    class Meta:
+        model = AISystem
+        fields: list[str] = []
+
+    def filter_role(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(organization_roles__contains=[value])
+
+    def filter_review_due(self, queryset: QuerySet[Any], name: str, value: bool) -> QuerySet[Any]:
+        due = Q(next_review_on__lte=timezone.localdate() + timedelta(days=REVIEW_SOON_DAYS))
+        return queryset.filter(due) if value else queryset.exclude(due)
+
+
+AI_SYSTEM_SORTS = {
+    "name": ("name", "version"),
+    "-updated": ("-updated_at",),
+    "review": ("next_review_on", "name"),
+    "stage": ("lifecycle_stage", "name"),
+    "tier": ("eu_ai_act_tier", "name"),
+}
+
+
+class AISystemPageFilter(AISystemFilter):
+    """The inventory page's filters plus its free-text search and sort; an export of the
+    inventory takes the same parameters, so it contains exactly the rows the page shows."""
+
+    q = django_filters.CharFilter(method="filter_text", label=_("Search"))
+    sort = django_filters.ChoiceFilter(
+        method="filter_sort", label=_("Sort"), empty_label=None,
+        choices=[("name", _("Name")), ("-updated", _("Recently changed")),
+                 ("review", _("Next review")), ("stage", _("Life cycle stage")),
+                 ("tier", _("EU AI Act tier"))],
+    )  # fmt: skip
+
+    def filter_text(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(purpose__icontains=value))
+
+    def filter_sort(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.order_by(*AI_SYSTEM_SORTS.get(value, AI_SYSTEM_SORTS["name"]))
+
+    @property
+    def qs(self) -> QuerySet[Any]:
+        rows = super().qs
+        if not self.is_bound or not self.form.cleaned_data.get("sort"):
+            rows = rows.order_by(*AI_SYSTEM_SORTS["name"])
+        return rows

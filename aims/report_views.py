@@ -1,0 +1,83 @@
+"""Pages of report jobs: request one, watch it render (htmx polling), download the file."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views import View
+
+from aims import selectors, services
+from aims.api.reports import report_file_response, request_parameters
+from aims.choices import Language, ReportFormat
+from aims.permissions import Policy, PolicyViewMixin
+from aims.reports import all_kinds, get_kind
+from aims.roles import Capability, has_capability
+from aims.views import paginate, safe_next
+
+_REQUEST_FIELDS = {"csrfmiddlewaretoken", "kind", "format", "language", "next"}
+
+
+class ReportListView(PolicyViewMixin, View):
+    """The user's report jobs (and shared ones), and the form that requests a new one. Other
+    pages (the inventory, later the registers) post here with their filters."""
+
+    policy = Policy(read=Capability.EXPORT, write=Capability.EXPORT)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        kinds = [k for k in all_kinds() if has_capability(request.user, k.capability)]
+        page = paginate(request, selectors.report_job_list(user=request.user))
+        labels = {kind.code: kind.label for kind in all_kinds()}
+        for job in page:
+            job.kind_label = labels.get(job.kind, job.kind)
+        context = {
+            "page": page,
+            "kinds": kinds, "formats": ReportFormat.choices, "languages": Language.choices,
+        }  # fmt: skip
+        return render(request, "aims/reports/list.html", context)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        try:
+            job = services.report_job_create(
+                actor=request.user, kind=request.POST.get("kind", ""),
+                format=request.POST.get("format", ""),
+                language=request.POST.get("language") or (get_language() or "ja")[:2],
+                parameters=request_parameters(request.POST, _REQUEST_FIELDS),
+            )  # fmt: skip
+        except ValidationError as error:
+            labels = {"kind": _("Report"), "format": _("Format"), "language": _("Language")}
+            for field, problems in error.message_dict.items():
+                label = labels.get(field) or _("Filter “%(name)s”") % {"name": field}
+                for problem in problems:
+                    messages.error(request, f"{label}: {problem}")
+            return redirect(safe_next(request, request.META.get("HTTP_REFERER") or "/reports/"))
+        return redirect("report", pk=job.pk)
+
+
+class ReportDetailView(PolicyViewMixin, View):
+    """A job's status. While it renders, the status block asks again every two seconds
+    (htmx); without JavaScript, the page offers a reload link."""
+
+    policy = Policy(read=Capability.EXPORT)
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        job = get_object_or_404(selectors.report_job_list(user=request.user), pk=pk)
+        kind = get_kind(job.kind)
+        context = {
+            "job": job, "kind_label": kind.label if kind else job.kind,
+            "filters": kind.describe(job.parameters) if kind and kind.describe else None,
+        }  # fmt: skip
+        if request.headers.get("HX-Request"):
+            return render(request, "aims/reports/_status.html", context)
+        return render(request, "aims/reports/detail.html", context)
+
+
+class ReportDownloadView(PolicyViewMixin, View):
+    policy = Policy(read=Capability.EXPORT)
+
+    def get(self, request: HttpRequest, pk: int) -> FileResponse:
+        job = get_object_or_404(selectors.report_job_list(user=request.user), pk=pk)
+        return report_file_response(job)
