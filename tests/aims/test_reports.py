@@ -37,9 +37,9 @@ def systems(db, officer):
     unit = record_create(actor=None, model=BusinessUnit, name="Operations", code="OPS")
     return [
         ai_system_create(actor=None, name="顔認証入場システム", version="2.1",
-                         purpose="入場時の本人確認", business_unit=unit, lifecycle_stage="operation",
-                         organization_roles=["provider", "business_user"], owner=officer,
-                         is_generative=False, eu_ai_act_tier="high", next_review_on=None),
+                         purpose="入場時の本人確認", business_unit=unit,
+                         lifecycle_stage="operation", owner=officer,
+                         organization_roles=["provider", "business_user"], is_generative=False, eu_ai_act_tier="high", next_review_on=None),
         ai_system_create(actor=None, name="Defect detection", purpose="Find defects",
                          lifecycle_stage="development", organization_roles=["developer"],
                          is_generative=True, review_interval_days=90),
