@@ -13,6 +13,7 @@ from django.views import View
 
 from aims import selectors, services
 from aims.api.library import LIBRARY_IMPORT_MAX_BYTES
+from aims.library_attributes import describe_attributes
 from aims.permissions import AUTHENTICATED, Policy, PolicyViewMixin
 from aims.roles import Capability, has_capability
 
@@ -89,6 +90,7 @@ class RequirementDetailView(PolicyViewMixin, View):
             "children": list(requirement.children.filter(withdrawn=False).order_by("order")),
             "outgoing": outgoing,
             "incoming": incoming,
+            "attributes": describe_attributes(requirement),
         }
         return render(request, "aims/library/requirement.html", context)
 

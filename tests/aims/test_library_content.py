@@ -214,3 +214,98 @@ def test_iso_nist_crosswalk_resolves_and_explains_itself(loaded, db):
     assert {m.source.framework.urn for m in mappings.select_related("source__framework")} == {
         "urn:aims:framework:iso-iec-42001"
     }
+
+
+METI = "urn:aims:framework:meti-ai-guidelines"
+# Common guiding principles and the number of their sub-items (①, ②, …) in the Guidelines.
+METI_SUB_ITEMS = {1: 6, 2: 3, 3: 2, 4: 1, 5: 2, 6: 4, 7: 6, 8: 3, 9: 0, 10: 3}
+METI_ACTOR_ITEMS = {
+    "developer": {"D-2 i", "D-2 ii", "D-2 iii", "D-3 i", "D-3 ii", "D-4 i", "D-5 i", "D-5 ii",
+                  "D-6 i", "D-6 ii", "D-7 i", "D-7 ii", "D-10 i"},
+    "provider": {"P-2 i", "P-2 ii", "P-3 i", "P-4 i", "P-4 ii", "P-5 i", "P-5 ii", "P-6 i",
+                 "P-6 ii", "P-7 i", "P-7 ii"},
+    "business_user": {"U-2 i", "U-3 i", "U-4 i", "U-5 i", "U-6 i", "U-7 i", "U-7 ii"},
+}  # fmt: skip
+METI_PHASES = {"data_preprocessing_training", "development", "after_development",
+               "implementation", "after_provision", "use"}  # fmt: skip
+METI_ACTION_GOALS = {
+    "AG-1-1", "AG-1-2", "AG-1-3", "AG-2-1", "AG-3-1", "AG-3-1-1", "AG-3-1-2", "AG-3-2", "AG-3-3",
+    "AG-3-3-1", "AG-3-3-2", "AG-3-4", "AG-3-4-1", "AG-3-4-2", "AG-4-1", "AG-4-2", "AG-4-3",
+    "AG-5-1", "AG-5-2", "AG-6-1",
+}  # fmt: skip
+ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
+
+
+def test_meti_common_guiding_principles_and_their_30_sub_items(loaded, db):
+    assert refs(METI, parent__ref_id="C") == {f"C-{n}" for n in range(1, 11)}
+    sub_items = {f"C-{n}.{m}" for n, count in METI_SUB_ITEMS.items() for m in range(1, count + 1)}
+    assert len(sub_items) == 30
+    assert refs(METI, parent__ref_id__in=[f"C-{n}" for n in range(1, 11)]) == sub_items
+    # Principle 9 has no sub-item, so it is assessed itself.
+    assert refs(METI, assessable=True, ref_id__startswith="C-") == sub_items | {"C-9"}
+    assert refs(METI, parent__ref_id="V") == {"V-1", "V-2", "V-3"}
+
+
+def test_meti_actor_items_with_their_phase_and_principles(loaded, db):
+    for actor, expected in METI_ACTOR_ITEMS.items():
+        parent = {"developer": "D", "provider": "P", "business_user": "U"}[actor]
+        assert refs(METI, parent__ref_id=parent, assessable=True) == expected, actor
+        for item in Requirement.objects.filter(framework__urn=METI, ref_id__in=expected):
+            assert item.attributes["actor"] == actor, item.ref_id
+            phases = item.attributes["phase"]
+            assert set([phases] if isinstance(phases, str) else phases) <= METI_PHASES
+            assert item.attributes["principles"], item.ref_id
+    assert Requirement.objects.get(framework__urn=METI, ref_id="D-4 i").attributes["restates"]
+
+
+def test_meti_advanced_ai_items_and_action_goals(loaded, db):
+    assert refs(METI, parent__ref_id="ADV") == {f"ADV-{r}" for r in ROMAN}
+    goals = Requirement.objects.filter(framework__urn=METI, ref_id__startswith="AG-",
+                                       assessable=True)  # fmt: skip
+    assert {g.ref_id for g in goals} == METI_ACTION_GOALS
+    assert refs(METI, parent__ref_id="AG") == {f"AG-{n}" for n in range(1, 7)}
+    assert {g.ref_id for g in goals if g.attributes.get("comply_or_explain")} == {
+        "AG-1-3", "AG-2-1", "AG-4-3", "AG-5-2"
+    }  # fmt: skip
+    assert sum(g.attributes["practical_examples"] for g in goals) == 62
+    for item in Requirement.objects.filter(framework__urn=METI, assessable=True):
+        assert item.summary_en and item.summary_ja, item.ref_id
+        assert item.typical_evidence_en and item.typical_evidence_ja, item.ref_id
+
+
+def test_every_principle_link_in_the_library_names_a_meti_principle(loaded, db):
+    principles = refs(METI, ref_id__regex=r"^C-[0-9]+$")
+    linked = Requirement.objects.filter(attributes__has_key="principles")
+    assert linked.filter(framework__urn=METI).exists()
+    assert linked.exclude(framework__urn=METI).exists()  # AISI perspectives, taxonomies
+    for item in linked:
+        assert set(item.attributes["principles"]) <= principles, item.urn
+
+
+def test_iso_meti_crosswalk_covers_annex_a_and_explains_itself(loaded, db):
+    mappings = Mapping.objects.filter(
+        mapping_set__urn="urn:aims:mappings:iso42001-meti-ai-guidelines"
+    ).select_related("source__framework", "target__framework")
+    assert mappings.count() > 150
+    assert {m.source.framework.urn for m in mappings} == {ISO}
+    assert {m.target.framework.urn for m in mappings} == {METI}
+    assert {m.source.ref_id for m in mappings} >= set(ISO_CONTROLS)
+    assert all(m.rationale_en and m.rationale_ja for m in mappings)
+    targets = {m.target.ref_id for m in mappings}
+    assert METI_ACTION_GOALS <= targets
+    assert {"C-1.1", "C-3.2", "C-7.3", "U-7 ii"} <= targets
+
+
+def test_a_guidelines_item_shows_its_attributes_readably_with_links(loaded, officer, client_for):
+    from django.urls import reverse
+
+    item = Requirement.objects.get(framework__urn=METI, ref_id="D-2 i")
+    principle = Requirement.objects.get(framework__urn=METI, ref_id="C-4")
+    html = client_for(officer).get(reverse("library_requirement", args=[item.pk])).content.decode()
+    assert reverse("library_requirement", args=[principle.pk]) in html
+    assert "データ前処理・学習時" in html and "data_preprocessing_training" not in html
+    assert "AI開発者" in html
+    adv = Requirement.objects.get(framework__urn=METI, ref_id="ADV-I")
+    html = client_for(officer).get(reverse("library_requirement", args=[adv.pk])).content.decode()
+    assert adv.attributes["code_of_conduct_addition"]["ja"] in html
+    assert "code_of_conduct_addition" not in html
