@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from aims.choices import OrganizationRole
 from aims.models import Requirement
