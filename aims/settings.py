@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -150,7 +151,18 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "expire-reports": {"task": "aims.tasks.expire_reports", "schedule": 24 * 3600.0},
+    # Beat runs in UTC: 21:00 UTC is 06:00 in Japan, so reminders are waiting at the start of
+    # the working day, and the job's "today" (TIME_ZONE) is already the Japanese date.
+    "send-review-reminders": {
+        "task": "aims.tasks.send_review_reminders",
+        "schedule": crontab(hour=21, minute=0),
+    },
 }
+
+# --- Review reminders -----------------------------------------------------------------------
+# Owners are reminded of records whose review (or validity) date falls within this many days
+# from today, and of overdue ones. 0 reminds only on the due date and after.
+REVIEW_REMINDER_DAYS = env.int("REVIEW_REMINDER_DAYS", 14, minimum=0)
 
 # --- Reports --------------------------------------------------------------------------------
 # Rendered report files are kept this many days, then removed (the job row stays).

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from celery import shared_task
+from django.db import OperationalError
 
 from aims import services
 
@@ -38,3 +41,32 @@ def render_report(job_id: int) -> str | None:
 def expire_reports() -> int:
     """Daily: remove report files past the retention period."""
     return services.report_jobs_expire()
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OSError, OperationalError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+    soft_time_limit=600,
+    time_limit=660,
+)
+def send_review_reminders() -> dict[str, int]:
+    """Daily (beat): remind owners of records due for review or overdue; a second run on the
+    same day sends nothing."""
+    return asdict(services.review_reminders_send())
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+    soft_time_limit=120,
+    time_limit=180,
+)
+def send_review_digest(user_id: int, reminder_ids: list[int]) -> bool:
+    """E-mail one owner the digest of their new reminders; a second run sends nothing."""
+    return services.review_digest_send(user_id=user_id, reminder_ids=reminder_ids)

@@ -9,6 +9,7 @@ from aims.models.library import Framework, Mapping, MappingSet, Requirement
 from aims.models.notifications import Notification
 from aims.models.objectives import Objective, ObjectiveResult
 from aims.models.organization import Organization
+from aims.models.reminders import ReviewReminder
 from aims.models.reports import ReportJob
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "Organization",
     "ReportJob",
     "Requirement",
+    "ReviewReminder",
     "ReviewableModel",
     "TimeStampedModel",
     "UserProfile",

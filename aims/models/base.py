@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -40,7 +42,24 @@ class GovernedModel(TimeStampedModel):
 
 
 class ReviewableModel(GovernedModel):
-    """A governed record that is reviewed periodically (the reminder job finds every subclass)."""
+    """A governed record that is reviewed periodically.
+
+    The daily review-reminder job (``aims.services.review_reminders_send``) finds every
+    concrete subclass by itself; a new model only subclasses this base and, where needed,
+    adjusts the two hooks below:
+
+    * ``REMINDER_DATE_FIELDS``: the names of the ``DateField``s the owner is reminded about.
+      A record with a validity or expiry date adds it, e.g.
+      ``REMINDER_DATE_FIELDS = ("next_review_on", "valid_until")``.
+    * ``reminder_queryset()``: the rows still under review (all of them unless overridden,
+      e.g. retired AI systems are left out). Add ``select_related`` here when ``__str__`` or
+      ``get_absolute_url`` read related rows, so the job stays at a bounded number of queries.
+
+    Rows without an owner (or whose owner is deactivated) are skipped: there is nobody to
+    remind. The reminder links to ``get_absolute_url()`` when the model has one.
+    """
+
+    REMINDER_DATE_FIELDS: tuple[str, ...] = ("next_review_on",)
 
     review_interval_days = models.PositiveIntegerField(
         _("review interval (days)"),
@@ -58,3 +77,8 @@ class ReviewableModel(GovernedModel):
 
     class Meta:
         abstract = True
+
+    @classmethod
+    def reminder_queryset(cls) -> models.QuerySet[Self]:
+        """The rows the reminder job considers: every row unless a subclass narrows it."""
+        return cls._default_manager.all()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from aims.choices import DocumentKind, DocumentStatus
@@ -32,6 +33,9 @@ class Document(ReviewableModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("document", args=[self.pk])
 
 
 class DocumentVersion(models.Model):

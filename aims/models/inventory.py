@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from aims.choices import AIType, EUAIActTier, LifecycleStage, OrganizationRole
@@ -98,3 +99,11 @@ class AISystem(ReviewableModel):
 
     def __str__(self) -> str:
         return f"{self.name} {self.version}".strip()
+
+    def get_absolute_url(self) -> str:
+        return reverse("ai_system", args=[self.pk])
+
+    @classmethod
+    def reminder_queryset(cls) -> models.QuerySet[AISystem]:
+        """Retired systems are no longer reviewed."""
+        return cls._default_manager.filter(retired_at__isnull=True)

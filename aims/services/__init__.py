@@ -41,6 +41,13 @@ from aims.services.records import (
     record_delete,
     record_update,
 )
+from aims.services.reminders import (
+    ReviewReminderOutcome,
+    reminder_sources,
+    review_digest_send,
+    review_reminders_send,
+    reviewable_models,
+)
 from aims.services.reports import report_job_create, report_job_render, report_jobs_expire
 
 __all__ = [
@@ -72,6 +79,11 @@ __all__ = [
     "report_job_create",
     "report_job_render",
     "report_jobs_expire",
+    "ReviewReminderOutcome",
+    "reminder_sources",
+    "review_digest_send",
+    "review_reminders_send",
+    "reviewable_models",
     "profile_update",
     "token_create",
     "token_digest",
