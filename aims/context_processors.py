@@ -16,7 +16,7 @@ AREAS = [
     ("objectives", _("Objectives"), "/objectives/"),
     ("conformance", _("Clause conformance"), "/conformance/"),
     ("ai_systems", _("AI systems"), "/ai-systems/"),
-    ("risks", _("Risks"), None),
+    ("risks", _("Risks"), "/risks/"),
     ("impact", _("Impact assessments"), None),
     ("controls", _("Controls and SoA"), None),
     ("audits", _("Audits"), None),

@@ -40,7 +40,6 @@ TABS = [
     ("history", gettext_lazy("History")),
 ]
 LATER = {
-    "risks": gettext_lazy("Risks of this system appear here once the risk register is built."),
     "impact": gettext_lazy(
         "Impact assessments of this system appear here once impact assessments are built."
     ),
@@ -135,10 +134,16 @@ class AISystemDetailView(PolicyViewMixin, View):
         if tab not in dict(TABS):
             tab = "overview"
         editable = selectors.ai_system_editable(user=request.user).filter(pk=pk).exists()
+        risks = None
+        if tab == "risks":
+            # A composition view: the risks tab reads the risk app's selector.
+            from risk.selectors import risk_list
+
+            risks = list(risk_list(user=request.user).filter(ai_systems=system))
         context = {
             "system": system, "tab": tab, "tabs": TABS, "later": LATER.get(tab),
             "can_edit": editable and system.retired_at is None,
-            "can_grant": has_capability(request.user, Capability.MANAGE_USERS),
+            "can_grant": has_capability(request.user, Capability.MANAGE_USERS), "risks": risks,
         }  # fmt: skip
         return render(request, "aims/inventory/detail.html", context)
 

@@ -33,6 +33,9 @@ LABELS = {
     "practical_examples": gettext_lazy("Practical examples in the Guidelines"),
     "code_of_conduct_addition": gettext_lazy("What the Hiroshima Code of Conduct adds"),
     "gsn_goal": gettext_lazy("GSN goal"),
+    "categories": gettext_lazy("AI risk categories"),
+    "annex_c_sources": gettext_lazy("Risk sources (ISO/IEC 42001 Annex C)"),
+    "generative": gettext_lazy("Brought to the surface by generative AI"),
     "function": gettext_lazy("Function"),
     "article": gettext_lazy("Article"),
     "articles": gettext_lazy("Articles"),
@@ -59,6 +62,8 @@ REFERENCES: dict[str, str | None] = {
     "restates": None,
     "clauses": None,
     "objective_group": None,
+    "categories": "urn:aims:framework:taxonomy-ai-risk-categories",
+    "annex_c_sources": "urn:aims:framework:iso-iec-42001",
 }
 
 

@@ -150,6 +150,7 @@ urlpatterns = [
         report_views.ReportDownloadView.as_view(),
         name="report_download",
     ),
+    path("risks/", include("risk.urls")),
     path("api/v1/", include(("aims.api.urls", "api"), namespace="api")),
     path("admin/", admin.site.urls),
 ]

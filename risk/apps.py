@@ -7,3 +7,6 @@ class RiskConfig(AppConfig):
 
     name = "risk"
     verbose_name = _("Risks")
+
+    def ready(self) -> None:
+        from risk import reports  # noqa: F401  (registers the risk register report)

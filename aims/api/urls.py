@@ -1,4 +1,5 @@
-"""``/api/v1/``: the routes of every app are registered on one router here."""
+"""``/api/v1/``: the routes of every app are registered on one router here (a composition
+module: it may import the domain apps' API)."""
 
 from django.urls import path
 
@@ -23,6 +24,7 @@ from aims.api.views import (
     Router,
     SchemaView,
 )
+from risk.api.views import RiskMatrixViewSet, RiskViewSet, TreatmentActionViewSet
 
 router = Router()
 router.register("changes", ChangeRecordViewSet, basename="change")
@@ -40,6 +42,9 @@ router.register("frameworks", FrameworkViewSet, basename="framework")
 router.register("requirements", RequirementViewSet, basename="requirement")
 router.register("mappings", MappingViewSet, basename="mapping")
 router.register("reports", ReportJobViewSet, basename="report")
+router.register("risk-matrices", RiskMatrixViewSet, basename="risk-matrix")
+router.register("risks", RiskViewSet, basename="risk")
+router.register("risk-actions", TreatmentActionViewSet, basename="risk-action")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

@@ -56,6 +56,28 @@ def all_kinds() -> list[ReportKind]:
     return sorted(_KINDS.values(), key=lambda kind: kind.code)
 
 
+def clean_filters(filterset_class: Any, raw: dict[str, Any]) -> dict[str, Any]:
+    """Report parameters that are a list page's filters: validated by the page's filter set,
+    unknown names refused (not ignored), a single value of a multiple-choice filter made a
+    list, empty values dropped. Raises ``ValidationError`` naming each bad parameter."""
+    import django_filters
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    known = set(filterset_class.base_filters)
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ValidationError({name: [_("Unknown parameter.")] for name in unknown})
+    multiple = {name for name, f in filterset_class.base_filters.items()
+                if isinstance(f, django_filters.MultipleChoiceFilter)}  # fmt: skip
+    data = {k: [v] if k in multiple and isinstance(v, str) else v for k, v in raw.items()}
+    model = filterset_class._meta.model
+    filters = filterset_class(data, queryset=model._default_manager.none())
+    if not filters.is_valid():
+        raise ValidationError({k: [str(m) for m in v] for k, v in filters.errors.items()})
+    return {k: v for k, v in data.items() if v not in ("", None, [])}
+
+
 def describe_filters(filterset_class: Any, parameters: dict[str, Any]) -> list[tuple[str, str]]:
     """The filters of ``parameters`` as their labels and the labels of their values, in the
     current language: "Life cycle stage: Operation and monitoring"."""

@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO, Any
 
-import django_filters
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
@@ -15,7 +13,7 @@ from aims import selectors
 from aims.choices import OrganizationRole, ReportFormat
 from aims.filters import AISystemPageFilter
 from aims.models import AISystem, BusinessUnit, ReportJob
-from aims.reports import ReportKind, describe_filters, register
+from aims.reports import ReportKind, clean_filters, describe_filters, register
 from aims.reports.writers import write_csv, write_xlsx
 from aims.services.inventory import EXPORT_ONLY_COLUMNS, IMPORT_COLUMNS
 
@@ -24,17 +22,7 @@ COLUMNS = ("id", *IMPORT_COLUMNS, *(c for c in EXPORT_ONLY_COLUMNS if c != "id")
 
 def clean(user: Any, raw: dict[str, Any]) -> dict[str, Any]:
     """The inventory page's filters, validated; unknown names are refused, not ignored."""
-    known = set(AISystemPageFilter.base_filters)
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise ValidationError({name: [_("Unknown parameter.")] for name in unknown})
-    multiple = {name for name, f in AISystemPageFilter.base_filters.items()
-                if isinstance(f, django_filters.MultipleChoiceFilter)}  # fmt: skip
-    data = {k: [v] if k in multiple and isinstance(v, str) else v for k, v in raw.items()}
-    filters = AISystemPageFilter(data, queryset=AISystem.objects.none())
-    if not filters.is_valid():
-        raise ValidationError({k: [str(m) for m in v] for k, v in filters.errors.items()})
-    return {k: v for k, v in data.items() if v not in ("", None, [])}
+    return clean_filters(AISystemPageFilter, raw)
 
 
 def _yes_no(value: bool) -> str:

@@ -1,1 +1,4 @@
-"""Models of this app arrive with its feature issue."""
+from risk.models.matrix import RiskCriteria, RiskMatrix
+from risk.models.register import Risk, RiskAcceptance, TreatmentAction
+
+__all__ = ["Risk", "RiskAcceptance", "RiskCriteria", "RiskMatrix", "TreatmentAction"]

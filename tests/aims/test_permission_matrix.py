@@ -235,6 +235,36 @@ def _report_job(user) -> int:
     return job.pk
 
 
+def _matrix() -> int:
+    from risk.defaults import create_shipped_matrices
+    from risk.models import RiskCriteria, RiskMatrix
+
+    create_shipped_matrices(RiskMatrix, RiskCriteria)
+    return RiskMatrix.objects.get(code="5x5", is_current=True).pk
+
+
+def _risk(user) -> int:
+    """A risk of an AI system granted to ``user``, owned by someone else (so that an approver
+    persona could accept it)."""
+    from risk.services import risk_create
+
+    _matrix()
+    system = _ai_system(user)
+    from aims.models import AISystem
+
+    return risk_create(actor=None, title="Matrix risk", owner=_other_user(),
+                       ai_systems=[AISystem.objects.get(pk=system)], inherent_likelihood=2,
+                       inherent_impact=2).pk  # fmt: skip
+
+
+def _risk_action(user) -> int:
+    from risk.models import Risk
+    from risk.services import treatment_action_create
+
+    return treatment_action_create(actor=None, risk=Risk.objects.get(pk=_risk(user)),
+                                   title="Matrix action").pk  # fmt: skip
+
+
 def _change_visible(role: str | None) -> bool:
     # An external auditor sees only the scope of their audit; no audit exists here.
     return role != Role.EXTERNAL_AUDITOR
@@ -286,6 +316,19 @@ SAMPLES: dict[str, Callable[[Any], dict[str, Any]]] = {
     "api:objective-results": lambda user: {"pk": _record("Objective")},
     "api:clause-assessment-detail": lambda user: {"pk": _clause_assessment()},
     "report": lambda user: {"pk": _report_job(user)},
+    "risk": lambda user: {"pk": _risk(user)},
+    "risk_edit": lambda user: {"pk": _risk(user)},
+    "risk_accept": lambda user: {"pk": _risk(user)},
+    "risk_action_create": lambda user: {"risk_pk": _risk(user)},
+    "risk_action_edit": lambda user: {"pk": _risk_action(user)},
+    "risk_matrix": lambda user: {"pk": _matrix()},
+    "risk_matrix_edit": lambda user: {"pk": _matrix()},
+    "risk_criteria_edit": lambda user: {"pk": _matrix()},
+    "api:risk-detail": lambda user: {"pk": _risk(user)},
+    "api:risk-accept": lambda user: {"pk": _risk(user)},
+    "api:risk-action-detail": lambda user: {"pk": _risk_action(user)},
+    "api:risk-matrix-detail": lambda user: {"pk": _matrix()},
+    "api:risk-matrix-criteria": lambda user: {"pk": _matrix()},
     "report_download": lambda user: {"pk": _report_job(user)},
     "api:report-detail": lambda user: {"pk": _report_job(user)},
     "api:report-download": lambda user: {"pk": _report_job(user)},
@@ -309,6 +352,11 @@ VISIBILITY: dict[str, Callable[[str | None], bool]] = {
             "api:document-detail",
             "document",
             "document_file",
+            "risk",
+            "risk_accept",
+            "api:risk-detail",
+            "api:risk-accept",
+            "api:risk-action-detail",
         )
     },
 }

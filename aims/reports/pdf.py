@@ -1,0 +1,58 @@
+"""PDF reports with WeasyPrint: one base template (cover, table of contents, page numbers) and
+the Japanese font shipped in ``static/fonts``, embedded in every PDF, so Japanese text has real
+glyphs whatever fonts the machine has.
+
+Resources are fetched only from the project's ``static`` folder: a report never reaches the
+network or the file system elsewhere, whatever a record's text contains.
+"""
+
+from __future__ import annotations
+
+from importlib import metadata
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+STATIC = (Path(settings.BASE_DIR) / "static").resolve()
+
+
+def _fetch_static_only(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    from weasyprint import default_url_fetcher
+
+    if not url.startswith("file://"):
+        raise ValueError(f"report resources come from the static folder only, not {url!r}")
+    path = Path(url.removeprefix("file://")).resolve()
+    if not path.is_relative_to(STATIC):
+        raise ValueError(f"report resources come from the static folder only, not {url!r}")
+    return default_url_fetcher(url, *args, **kwargs)  # type: ignore[no-any-return]
+
+
+def platform_version() -> str:
+    try:
+        return metadata.version("aims-platform")
+    except metadata.PackageNotFoundError:  # running from a checkout that was not installed
+        return "dev"
+
+
+def report_context(job: Any, **extra: Any) -> dict[str, Any]:
+    """What every report's cover shows: organisation and scope, when and by whom it was made,
+    the job number (its version) and the platform version."""
+    from aims.models import Organization
+
+    organization = Organization.objects.order_by("pk").first()
+    return {
+        "organization": organization, "job": job, "language": job.language,
+        "generated_at": timezone.localtime(), "platform_version": platform_version(),
+        "requested_by": job.requested_by, **extra,
+    }  # fmt: skip
+
+
+def render_pdf(template: str, context: dict[str, Any], out: IO[bytes]) -> None:
+    from weasyprint import HTML
+
+    html = render_to_string(template, context)
+    document = HTML(string=html, base_url=f"{STATIC.as_uri()}/", url_fetcher=_fetch_static_only)
+    document.write_pdf(out)

@@ -1,0 +1,175 @@
+"""Serializers of the risk API. Levels are read-only and derived on the server; a level in a
+request is refused, not ignored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from aims.models import AISystem, Requirement
+from risk.models import Risk, RiskAcceptance, RiskMatrix, TreatmentAction
+from risk.services import COMPUTED_FIELDS
+
+STEP_KEYS = ("label_en", "label_ja", "description_en", "description_ja")
+LEVEL_KEYS = ("code", "label_en", "label_ja", "colour")
+
+
+class StepSerializer(serializers.Serializer):
+    position = serializers.IntegerField(read_only=True)
+    label_en = serializers.CharField(max_length=100)
+    label_ja = serializers.CharField(max_length=100)
+    description_en = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    description_ja = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+
+
+class LevelSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=30)
+    rank = serializers.IntegerField(read_only=True)
+    label_en = serializers.CharField(max_length=100)
+    label_ja = serializers.CharField(max_length=100)
+    colour = serializers.CharField(required=False, allow_blank=True, max_length=7)
+
+
+class CriteriaSerializer(serializers.Serializer):
+    acceptable_levels = serializers.ListField(child=serializers.CharField(), read_only=True)
+    above_criteria_role = serializers.CharField(read_only=True)
+    statement_en = serializers.CharField(read_only=True)
+    statement_ja = serializers.CharField(read_only=True)
+
+
+class RiskMatrixSerializer(serializers.ModelSerializer):
+    likelihood_levels = StepSerializer(many=True)
+    impact_levels = StepSerializer(many=True)
+    levels = LevelSerializer(many=True)
+    grid = serializers.ListField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="grid[likelihood - 1][impact - 1] is the level code of that cell.",
+    )
+    criteria = CriteriaSerializer(read_only=True)
+    acceptable_levels = serializers.ListField(
+        child=serializers.CharField(), write_only=True, required=False,
+        help_text="Level codes within the risk criteria (for a new matrix).",
+    )  # fmt: skip
+
+    class Meta:
+        model = RiskMatrix
+        fields = [
+            "id", "code", "version", "name_en", "name_ja", "description_en", "description_ja",
+            "is_current", "is_default", "likelihood_levels", "impact_levels", "levels", "grid",
+            "criteria", "acceptable_levels", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["version", "is_current", "created_at", "updated_at"]
+
+    def to_representation(self, matrix: RiskMatrix) -> dict[str, Any]:
+        data = super().to_representation(matrix)
+        for axis in ("likelihood_levels", "impact_levels"):
+            data[axis] = [{"position": n, **{k: step.get(k, "") for k in STEP_KEYS}}
+                          for n, step in enumerate(getattr(matrix, axis), start=1)]  # fmt: skip
+        data["levels"] = [{"rank": n, **{k: level.get(k, "") for k in LEVEL_KEYS}}
+                          for n, level in enumerate(matrix.levels, start=1)]  # fmt: skip
+        return data
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        values = super().to_internal_value(data)
+        for axis in ("likelihood_levels", "impact_levels"):
+            if axis in values:
+                values[axis] = [{k: step.get(k, "") for k in STEP_KEYS} for step in values[axis]]
+        if "levels" in values:
+            values["levels"] = [{k: level.get(k, "") for k in LEVEL_KEYS}
+                                for level in values["levels"]]  # fmt: skip
+        return values
+
+
+class CriteriaUpdateSerializer(serializers.Serializer):
+    acceptable_levels = serializers.ListField(child=serializers.CharField(), required=False)
+    statement_en = serializers.CharField(required=False, allow_blank=True)
+    statement_ja = serializers.CharField(required=False, allow_blank=True)
+
+
+class AcceptanceSerializer(serializers.ModelSerializer):
+    accepted_by = serializers.CharField(source="accepted_by.username", read_only=True)
+
+    class Meta:
+        model = RiskAcceptance
+        fields = ["id", "accepted_by", "accepted_at", "rationale", "expires_on",
+                  "residual_level", "within_criteria", "ended_at", "end_reason"]  # fmt: skip
+        read_only_fields = fields
+
+
+class AcceptRequestSerializer(serializers.Serializer):
+    rationale = serializers.CharField()
+    expires_on = serializers.DateField(help_text="The acceptance holds until this date.")
+
+
+def _library_field(label: str) -> serializers.PrimaryKeyRelatedField:
+    return serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=Requirement.objects.all(), help_text=label
+    )
+
+
+class RiskSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(read_only=True)
+    ai_systems = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=AISystem.objects.all(),
+        help_text="Ids of the AI systems the risk concerns.",
+    )  # fmt: skip
+    risk_sources = _library_field("Ids of ISO/IEC 42001 Annex C.3 risk sources.")
+    categories = _library_field("Ids of AI risk categories (library taxonomy).")
+    principles = _library_field("Ids of AI Guidelines for Business principles (C-1 … C-10).")
+    aisi_perspectives = _library_field("Ids of AISI evaluation perspectives.")
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True
+    )
+    matrix = serializers.PrimaryKeyRelatedField(
+        queryset=RiskMatrix.objects.all(), required=False,
+        help_text="Id of the risk matrix; the default matrix when omitted.",
+    )  # fmt: skip
+    inherent_likelihood = serializers.IntegerField(help_text="1-based position on the scale.")
+    inherent_impact = serializers.IntegerField(help_text="1-based position on the scale.")
+    residual_likelihood = serializers.IntegerField(required=False)
+    residual_impact = serializers.IntegerField(required=False)
+    acceptance = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Risk
+        fields = [
+            "id", "code", "title", "description", "ai_systems", "risk_sources", "source_notes",
+            "categories", "principles", "aisi_perspectives", "template", "matrix",
+            "inherent_likelihood", "inherent_impact", "inherent_level", "residual_likelihood",
+            "residual_impact", "residual_level", "treatment_option", "treatment_plan", "status",
+            "closed_reason", "owner", "review_interval_days", "next_review_on", "acceptance",
+            "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["inherent_level", "residual_level", "created_at", "updated_at"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        sent = [name for name in COMPUTED_FIELDS if name in getattr(self, "initial_data", {})]
+        if sent:
+            raise serializers.ValidationError(
+                {
+                    name: [_("Levels are derived from the matrix and cannot be set.")]
+                    for name in sent
+                }
+            )
+        return attrs
+
+    def get_acceptance(self, risk: Risk) -> dict[str, Any] | None:
+        active = [a for a in risk.acceptances.all() if a.ended_at is None]
+        return AcceptanceSerializer(active[0]).data if active else None
+
+
+class TreatmentActionSerializer(serializers.ModelSerializer):
+    risk = serializers.PrimaryKeyRelatedField(queryset=Risk.objects.all())
+    controls = _library_field("Ids of ISO/IEC 42001 Annex A controls.")
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = TreatmentAction
+        fields = ["id", "risk", "title", "description", "owner", "due_on", "status",
+                  "completed_on", "controls", "created_at", "updated_at"]  # fmt: skip
+        read_only_fields = ["created_at", "updated_at"]

@@ -1,0 +1,150 @@
+"""``risk-matrices/``, ``risks/`` (+ ``{id}/accept/``) and ``risk-actions/``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from aims.api.base import ListCreateUpdateViewSet
+from aims.permissions import SAFE_METHODS, Policy
+from aims.roles import Capability
+from risk import selectors, services
+from risk.api.serializers import (
+    AcceptRequestSerializer,
+    CriteriaUpdateSerializer,
+    RiskMatrixSerializer,
+    RiskSerializer,
+    TreatmentActionSerializer,
+)
+from risk.filters import RiskFilter
+from risk.models import Risk, RiskAcceptance, RiskMatrix, TreatmentAction
+
+
+class RiskMatrixViewSet(ListCreateUpdateViewSet):
+    """Risk matrices with their scales, levels, level grid and criteria. Changing a matrix
+    that risks use makes a new version (the response is the new version)."""
+
+    policy = Policy(read=Capability.SEE_RECORDS, write=Capability.CHANGE_ALL_RECORDS)
+    selector = staticmethod(selectors.risk_matrix_list)
+    model = RiskMatrix
+    serializer_class = RiskMatrixSerializer
+    filterset_fields = ["code", "is_current", "is_default"]
+    ordering = ["-is_current", "code", "-version"]
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = services.risk_matrix_create(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        data.pop("acceptable_levels", None)
+        serializer.instance = services.risk_matrix_update(
+            actor=self.request.user, matrix=serializer.instance, **data
+        )
+
+    @extend_schema(request=CriteriaUpdateSerializer, responses={200: RiskMatrixSerializer})
+    @action(detail=True, methods=["post"])
+    def criteria(self, request: Request, pk: str | None = None) -> Response:
+        """Change which levels are within the risk criteria, and the appetite statement."""
+        matrix = self.get_object()
+        data = CriteriaUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.risk_criteria_update(actor=request.user, criteria=matrix.criteria,
+                                      **data.validated_data)  # fmt: skip
+        matrix.refresh_from_db()
+        return Response(RiskMatrixSerializer(matrix).data)
+
+
+class RiskViewSet(ListCreateUpdateViewSet):
+    """The AI risk register. Operational members see and change the risks of the AI systems
+    granted to them. Write likelihood and impact as 1-based positions on the matrix scales;
+    ``inherent_level`` and ``residual_level`` are derived. Risks are closed, never deleted."""
+
+    policy = Policy(read=Capability.SEE_RECORDS, write=Capability.CHANGE_RECORDS,
+                    actions={"accept": Capability.APPROVE})  # fmt: skip
+    selector = staticmethod(selectors.risk_list)
+    model = Risk
+    serializer_class = RiskSerializer
+    filterset_class = RiskFilter
+    search_fields = ["title", "description"]
+    ordering_fields = ["residual_rank", "inherent_rank", "title", "updated_at", "next_review_on"]
+    ordering = ["-residual_rank", "-inherent_rank", "id"]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if getattr(self, "swagger_fake_view", False):
+            return Risk.objects.none()
+        if self.request.method not in SAFE_METHODS and self.action != "accept":
+            queryset = selectors.risk_editable(user=self.request.user)
+        else:
+            queryset = super().get_queryset()
+        return queryset.prefetch_related(
+            "risk_sources", "categories", "principles", "aisi_perspectives", "ai_systems",
+            Prefetch("acceptances", queryset=RiskAcceptance.objects.select_related(
+                "accepted_by").filter(ended_at__isnull=True)),
+        )  # fmt: skip
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = services.risk_create(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer: Any) -> None:
+        serializer.instance = services.risk_update(
+            actor=self.request.user, risk=serializer.instance, **serializer.validated_data
+        )
+
+    @extend_schema(request=AcceptRequestSerializer, responses={200: RiskSerializer})
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: str | None = None) -> Response:
+        """Accept the residual risk until ``expires_on``: within the criteria by a governance
+        officer or top management, above them by top management only; never by its owner."""
+        risk = self.get_object()
+        data = AcceptRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.risk_accept(actor=request.user, risk=risk, **data.validated_data)
+        return Response(RiskSerializer(self.get_queryset().get(pk=risk.pk)).data)
+
+
+class TreatmentActionViewSet(ListCreateUpdateViewSet):
+    """Treatment actions of risks, each linkable to Annex A controls (filter ``risk``)."""
+
+    policy = Policy(read=Capability.SEE_RECORDS, write=Capability.CHANGE_RECORDS)
+    selector = staticmethod(selectors.treatment_action_list)
+    model = TreatmentAction
+    serializer_class = TreatmentActionSerializer
+    filterset_fields = ["risk", "status", "owner"]
+    ordering = ["due_on", "id"]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if (
+            not getattr(self, "swagger_fake_view", False)
+            and self.request.method not in SAFE_METHODS
+        ):
+            return selectors.treatment_action_editable(user=self.request.user)
+        return super().get_queryset()
+
+    def perform_create(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        risk = data.pop("risk")
+        if not selectors.risk_editable(user=self.request.user).filter(pk=risk.pk).exists():
+            raise serializers.ValidationError({"risk": [f'Invalid pk "{risk.pk}" - object does '
+                                                        "not exist."]})  # fmt: skip
+        serializer.instance = services.treatment_action_create(
+            actor=self.request.user, risk=risk, **data
+        )
+
+    def perform_update(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        risk = data.pop("risk", None)
+        if risk is not None and risk.pk != serializer.instance.risk_id:
+            raise serializers.ValidationError({"risk": ["An action stays with its risk."]})
+        serializer.instance = services.treatment_action_update(
+            actor=self.request.user, action=serializer.instance, **data
+        )

@@ -1,0 +1,118 @@
+"""Filters of the risk register, shared by the register page, the API, the heat maps and the
+register report (so a report holds exactly the rows the page shows)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aims.filters import REVIEW_SOON_DAYS
+from aims.models import AISystem, Requirement
+from risk.choices import RiskStatus, TreatmentOption
+from risk.models import Risk
+
+
+def level_choices() -> list[tuple[str, str]]:
+    """Level codes of the current matrices, labelled in the current language."""
+    from risk.models import RiskMatrix
+
+    seen: dict[str, str] = {}
+    for matrix in RiskMatrix.objects.filter(is_current=True).order_by("-is_default", "code"):
+        for level in matrix.levels:
+            seen.setdefault(level["code"], matrix.level_label(level["code"]))
+    return list(seen.items())
+
+
+class RiskFilter(django_filters.FilterSet):
+    ai_system = django_filters.ModelChoiceFilter(
+        field_name="ai_systems", queryset=AISystem.objects.all(), label=_("AI system"),
+        method="filter_ai_system",
+    )  # fmt: skip
+    owner = django_filters.ModelChoiceFilter(
+        queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
+        label=_("Owner"),
+    )
+    inherent_level = django_filters.MultipleChoiceFilter(
+        choices=level_choices, label=_("Inherent level")
+    )
+    residual_level = django_filters.MultipleChoiceFilter(
+        choices=level_choices, label=_("Residual level")
+    )
+    status = django_filters.MultipleChoiceFilter(choices=RiskStatus.choices, label=_("Status"))
+    treatment_option = django_filters.MultipleChoiceFilter(
+        choices=TreatmentOption.choices, label=_("Treatment option")
+    )
+    category = django_filters.ModelChoiceFilter(
+        queryset=Requirement.objects.filter(
+            framework__urn="urn:aims:framework:taxonomy-ai-risk-categories", withdrawn=False
+        ).order_by("order"),
+        label=_("Category"), method="filter_category",
+    )  # fmt: skip
+    review_due = django_filters.BooleanFilter(
+        method="filter_review_due", label=_("Review due within 30 days or overdue")
+    )
+
+    class Meta:
+        model = Risk
+        fields: list[str] = []
+
+    def filter_ai_system(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        through = Risk.ai_systems.through
+        return queryset.filter(pk__in=through.objects.filter(aisystem=value).values("risk_id"))
+
+    def filter_category(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        through = Risk.categories.through
+        return queryset.filter(pk__in=through.objects.filter(requirement=value).values("risk_id"))
+
+    def filter_review_due(self, queryset: QuerySet[Any], name: str, value: bool) -> QuerySet[Any]:
+        due = Q(next_review_on__lte=timezone.localdate() + timedelta(days=REVIEW_SOON_DAYS))
+        return queryset.filter(due) if value else queryset.exclude(due)
+
+
+RISK_SORTS = {
+    "residual": ("-residual_rank", "-inherent_rank", "id"),
+    "inherent": ("-inherent_rank", "-residual_rank", "id"),
+    "title": ("title", "id"),
+    "-updated": ("-updated_at", "-id"),
+    "review": ("next_review_on", "id"),
+    "code": ("id",),
+}
+
+
+class RiskPageFilter(RiskFilter):
+    """The register page's filters plus free-text search and sort; register reports take the
+    same parameters."""
+
+    q = django_filters.CharFilter(method="filter_text", label=_("Search"))
+    sort = django_filters.ChoiceFilter(
+        method="filter_sort", label=_("Sort"), empty_label=None,
+        choices=[("residual", _("Residual level")), ("inherent", _("Inherent level")),
+                 ("title", _("Title")), ("-updated", _("Recently changed")),
+                 ("review", _("Next review")), ("code", _("Number"))],
+    )  # fmt: skip
+
+    def filter_text(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        value = value.strip()
+        if not value:
+            return queryset
+        condition = Q(title__icontains=value) | Q(description__icontains=value)
+        number = value.upper().removeprefix("R-").lstrip("0")
+        if number.isdigit():
+            condition |= Q(pk=int(number))
+        return queryset.filter(condition)
+
+    def filter_sort(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.order_by(*RISK_SORTS.get(value, RISK_SORTS["residual"]))
+
+    @property
+    def qs(self) -> QuerySet[Any]:
+        rows = super().qs
+        if not self.is_bound or not self.form.cleaned_data.get("sort"):
+            rows = rows.order_by(*RISK_SORTS["residual"])
+        return rows
