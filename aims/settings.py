@@ -157,6 +157,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "aims.tasks.send_review_reminders",
         "schedule": crontab(hour=21, minute=0),
     },
+    # Just before the reminders, so a risk reopened by an expired acceptance is in the digest.
+    "expire-risk-acceptances": {
+        "task": "risk.tasks.expire_risk_acceptances",
+        "schedule": crontab(hour=20, minute=50),
+    },
 }
 
 # --- Review reminders -----------------------------------------------------------------------

@@ -2,10 +2,11 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RiskStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("risk status", "Open")
     IN_TREATMENT = "in_treatment", _("In treatment")
     ACCEPTED = "accepted", _("Accepted")
     CLOSED = "closed", _("Closed")

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aims.choices import ReportFormat
-from aims.models import AISystem, ReportJob
+from aims.models import ReportJob
 from aims.reports import ReportKind, clean_filters, describe_filters, register
 from aims.reports.pdf import render_pdf, report_context
 from aims.reports.writers import write_csv, write_xlsx
@@ -39,13 +39,12 @@ def describe(parameters: dict[str, Any]) -> list[tuple[str, str]]:
 
 def register_rows(job: ReportJob) -> QuerySet[Risk]:
     """The register as the requester sees it with the job's filters, with what every column
-    needs fetched in a fixed number of queries."""
+    needs fetched in a fixed number of queries (the selector already brings the systems)."""
     visible = selectors.risk_list(user=job.requested_by)
     return (
         RiskPageFilter(job.parameters, queryset=visible)
         .qs.select_related("matrix", "owner")
         .prefetch_related(
-            Prefetch("ai_systems", queryset=AISystem.objects.only("id", "name", "version")),
             "categories",
             "principles",
             "risk_sources",

@@ -19,15 +19,20 @@ from django.utils import timezone
 STATIC = (Path(settings.BASE_DIR) / "static").resolve()
 
 
-def _fetch_static_only(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    from weasyprint import default_url_fetcher
+def _static_only_fetcher() -> Any:
+    from weasyprint.urls import URLFetcher
 
-    if not url.startswith("file://"):
-        raise ValueError(f"report resources come from the static folder only, not {url!r}")
-    path = Path(url.removeprefix("file://")).resolve()
-    if not path.is_relative_to(STATIC):
-        raise ValueError(f"report resources come from the static folder only, not {url!r}")
-    return default_url_fetcher(url, *args, **kwargs)  # type: ignore[no-any-return]
+    class StaticOnlyFetcher(URLFetcher):  # type: ignore[misc]
+        """Fetches files under ``static/`` and nothing else; any failure stops the rendering
+        (a report without its font would show no Japanese)."""
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            path = Path(url.removeprefix("file://").split("?")[0]).resolve()
+            if not url.startswith("file://") or not path.is_relative_to(STATIC):
+                raise ValueError(f"report resources come from the static folder only: {url!r}")
+            return super().fetch(url, headers)
+
+    return StaticOnlyFetcher(allowed_protocols={"file"}, fail_on_errors=True)
 
 
 def platform_version() -> str:
@@ -54,5 +59,5 @@ def render_pdf(template: str, context: dict[str, Any], out: IO[bytes]) -> None:
     from weasyprint import HTML
 
     html = render_to_string(template, context)
-    document = HTML(string=html, base_url=f"{STATIC.as_uri()}/", url_fetcher=_fetch_static_only)
+    document = HTML(string=html, base_url=f"{STATIC.as_uri()}/", url_fetcher=_static_only_fetcher())
     document.write_pdf(out)

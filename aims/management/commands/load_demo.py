@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -75,11 +76,16 @@ class Command(AimsCommand):
 
         if not Framework.objects.filter(urn="urn:aims:framework:iso-iec-42001").exists():
             call_command("load_library", stdout=self.stdout)
+        users = {username: User.objects.get(username=username) for username, *_r in DEMO_USERS}
         demo_data.load(
-            operator=User.objects.get(username="operator"),
-            officer=User.objects.get(username="officer"),
-            executive=User.objects.get(username="executive"),
+            operator=users["operator"], officer=users["officer"], executive=users["executive"]
         )
+        # Domain apps add their demo records through a ``load_demo`` hook on their AppConfig,
+        # so the core never imports them.
+        for config in apps.get_app_configs():
+            hook = getattr(config, "load_demo", None)
+            if hook is not None:
+                hook(users=users)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"Demo logins (password for all: {password}):")
         for username, role, *_rest in DEMO_USERS:

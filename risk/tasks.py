@@ -1,0 +1,14 @@
+"""Thin Celery tasks of the risk app."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from risk import services
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5,
+             soft_time_limit=300, time_limit=360)  # fmt: skip
+def expire_risk_acceptances() -> int:
+    """Daily: end acceptances past their date and reopen their risks (idempotent)."""
+    return services.risk_acceptances_expire()
