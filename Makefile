@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 DEVENV := var/dev.env
 
-.PHONY: run test lint format stop status messages clean-var
+.PHONY: run test lint format stop status messages clean-var bench
 
 # Reinstall only when the declared dependencies change.
 $(STAMP): pyproject.toml
@@ -30,6 +30,10 @@ lint: $(STAMP) $(DEVENV)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy $(wildcard */services.py */services/*.py */selectors.py */selectors/*.py)
 	$(PY) manage.py makemigrations --check --dry-run
+
+# The benchmark of DESIGN §10 on a database of its own (bench/README.md); BENCH_ARGS=--help
+bench: $(STAMP) $(DEVENV)
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aims.choices import AIType, EUAIActTier, LifecycleStage, OrganizationRole
 from aims.models import AISystem
+from aims.widgets import FastSelect, FastSelectMultiple
 
 REVIEW_SOON_DAYS = 30
 
@@ -23,14 +24,15 @@ class AISystemFilter(django_filters.FilterSet):
     business_unit = django_filters.NumberFilter(field_name="business_unit_id",
                                                 label=_("Business unit"))  # fmt: skip
     owner = django_filters.ModelChoiceFilter(
+        widget=FastSelect,
         queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
         label=_("Owner"),
     )
     lifecycle_stage = django_filters.MultipleChoiceFilter(
-        choices=LifecycleStage.choices, label=_("Life cycle stage")
+        widget=FastSelectMultiple, choices=LifecycleStage.choices, label=_("Life cycle stage")
     )
     eu_ai_act_tier = django_filters.MultipleChoiceFilter(
-        choices=EUAIActTier.choices, label=_("EU AI Act tier")
+        widget=FastSelectMultiple, choices=EUAIActTier.choices, label=_("EU AI Act tier")
     )
     ai_type = django_filters.ChoiceFilter(choices=AIType.choices, label=_("AI type"))
     organization_role = django_filters.ChoiceFilter(

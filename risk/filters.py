@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aims.filters import REVIEW_SOON_DAYS
 from aims.models import AISystem, Requirement
+from aims.widgets import FastSelect, FastSelectMultiple
 from risk.choices import RiskStatus, TreatmentOption
 from risk.models import Risk
 
@@ -31,24 +32,29 @@ def level_choices() -> list[tuple[str, str]]:
 
 class RiskFilter(django_filters.FilterSet):
     ai_system = django_filters.ModelChoiceFilter(
+        widget=FastSelect,
         field_name="ai_systems", queryset=AISystem.objects.all(), label=_("AI system"),
         method="filter_ai_system",
     )  # fmt: skip
     owner = django_filters.ModelChoiceFilter(
+        widget=FastSelect,
         queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
         label=_("Owner"),
     )
     inherent_level = django_filters.MultipleChoiceFilter(
-        choices=level_choices, label=_("Inherent level")
+        widget=FastSelectMultiple, choices=level_choices, label=_("Inherent level")
     )
     residual_level = django_filters.MultipleChoiceFilter(
-        choices=level_choices, label=_("Residual level")
+        widget=FastSelectMultiple, choices=level_choices, label=_("Residual level")
     )
-    status = django_filters.MultipleChoiceFilter(choices=RiskStatus.choices, label=_("Status"))
+    status = django_filters.MultipleChoiceFilter(
+        widget=FastSelectMultiple, choices=RiskStatus.choices, label=_("Status")
+    )
     treatment_option = django_filters.MultipleChoiceFilter(
-        choices=TreatmentOption.choices, label=_("Treatment option")
+        widget=FastSelectMultiple, choices=TreatmentOption.choices, label=_("Treatment option")
     )
     category = django_filters.ModelChoiceFilter(
+        widget=FastSelect,
         queryset=Requirement.objects.filter(
             framework__urn="urn:aims:framework:taxonomy-ai-risk-categories", withdrawn=False
         ).order_by("order"),

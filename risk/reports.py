@@ -3,6 +3,7 @@ acceptances), and the same filtered register as XLSX or CSV."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from typing import IO, Any
@@ -20,6 +21,7 @@ from risk import selectors
 from risk.filters import RiskPageFilter
 from risk.models import Risk, RiskAcceptance
 
+COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 COLUMNS = (
     "code", "title", "description", "ai_systems", "categories", "principles", "risk_sources",
     "matrix", "inherent_likelihood", "inherent_impact", "inherent_level", "residual_likelihood",
@@ -126,10 +128,12 @@ def render(job: ReportJob, out: IO[bytes]) -> None:
 def pdf_context(job: ReportJob) -> dict[str, Any]:
     risks = list(register_rows(job))
     rows = []
+    matrices: dict[int, Any] = {}
     for risk in risks:
         values = _values(risk)
-        values["inherent_colour"] = _colour(risk, risk.inherent_level)
-        values["residual_colour"] = _colour(risk, risk.residual_level)
+        values["inherent_class"] = f"lv-{risk.matrix_id}-{risk.inherent_level}"
+        values["residual_class"] = f"lv-{risk.matrix_id}-{risk.residual_level}"
+        matrices[risk.matrix_id] = risk.matrix
         values["pk"] = risk.pk
         rows.append(values)
     by_status = Counter(risk.get_status_display() for risk in risks)
@@ -147,14 +151,25 @@ def pdf_context(job: ReportJob) -> dict[str, Any]:
         by_level=[(label, count) for (_rank, label), count in sorted(by_level.items(),
                                                                       reverse=True)],
         heatmaps=heatmaps, accepted=accepted,
+        level_styles=level_styles({**matrices, **{m["matrix"].pk: m["matrix"]
+                                                 for m in heatmaps}}.values()),
     )  # fmt: skip
 
 
-def _colour(risk: Risk, code: str) -> str:
-    for level in risk.matrix.levels:
-        if level["code"] == code:
-            return str(level.get("colour") or "#e5e7eb")
-    return "#e5e7eb"
+def level_styles(matrices: Any) -> list[tuple[str, str, str]]:
+    """One CSS class per level of each matrix (``lv-<matrix>-<code>``): its colour, with text
+    that stays readable on it. Classes, not a style per cell: far less for WeasyPrint to
+    parse in a long register."""
+    styles = []
+    for matrix in matrices:
+        for level in matrix.levels:
+            colour = str(level.get("colour") or "")
+            if not COLOUR.match(colour):
+                colour = "#e5e7eb"
+            red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+            ink = "#fff" if 0.299 * red + 0.587 * green + 0.114 * blue < 150 else "#111"
+            styles.append((f"lv-{matrix.pk}-{level['code']}", colour, ink))
+    return styles
 
 
 RISK_REGISTER = register(

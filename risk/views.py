@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -18,7 +19,6 @@ from aims import selectors as aims_selectors
 from aims.choices import Language
 from aims.permissions import AUTHENTICATED, Policy, PolicyViewMixin
 from aims.roles import Capability, has_capability
-from aims.views import paginate
 from risk import selectors, services
 from risk.choices import RiskStatus
 from risk.filters import RiskPageFilter
@@ -40,9 +40,10 @@ def register_filters(request: HttpRequest) -> tuple[RiskPageFilter, Any, list[tu
     and the query parameters (for exports: the report holds the same rows)."""
     visible = selectors.risk_list(user=request.user)
     filters = RiskPageFilter(request.GET or None, queryset=visible)
-    filters.form.fields["ai_system"].queryset = aims_selectors.ai_system_list(  # type: ignore[attr-defined]
-        user=request.user
-    ).order_by("name")
+    systems = aims_selectors.ai_system_list(user=request.user).prefetch_related(None)
+    filters.form.fields["ai_system"].queryset = (  # type: ignore[attr-defined]
+        systems.select_related(None).only("id", "name", "version").order_by("name", "version")
+    )
     valid = not filters.is_bound or filters.is_valid()
     rows = filters.qs if valid else RiskPageFilter(queryset=visible).qs
     parameters = [(k, v) for k, values in request.GET.lists() if k != "page" for v in values]
@@ -57,9 +58,12 @@ class RiskRegisterView(PolicyViewMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         filters, rows, parameters = register_filters(request)
+        heatmaps = selectors.risk_heatmaps(rows)
+        paginator = Paginator(rows, 50)
+        paginator.count = sum(m["total"] for m in heatmaps)  # type: ignore[misc]  # no 2nd count
         context = {
-            "filters": filters, "page": paginate(request, rows),
-            "heatmaps": selectors.risk_heatmaps(rows),
+            "filters": filters, "page": paginator.get_page(request.GET.get("page")),
+            "heatmaps": heatmaps,
             "can_create": has_capability(request.user, Capability.CHANGE_RECORDS),
             "can_export": has_capability(request.user, Capability.EXPORT),
             "export_parameters": parameters, "languages": Language.choices,

@@ -309,3 +309,13 @@ def test_a_guidelines_item_shows_its_attributes_readably_with_links(loaded, offi
     html = client_for(officer).get(reverse("library_requirement", args=[adv.pk])).content.decode()
     assert adv.attributes["code_of_conduct_addition"]["ja"] in html
     assert "code_of_conduct_addition" not in html
+
+
+def test_the_risk_example_catalogue(loaded, db):
+    examples = "urn:aims:framework:meti-risk-examples"
+    assert refs(examples, assessable=True) == {f"RX-{n}" for n in range(1, 16)}
+    assert refs(examples, parent__ref_id="RX-G") == {f"RX-{n}" for n in range(9, 16)}
+    categories = refs("urn:aims:framework:taxonomy-ai-risk-categories")
+    for item in Requirement.objects.filter(framework__urn=examples, assessable=True):
+        assert item.summary_ja and item.typical_evidence_ja, item.ref_id
+        assert set(item.attributes["categories"]) <= categories, item.ref_id

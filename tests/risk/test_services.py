@@ -198,3 +198,15 @@ def test_an_expired_acceptance_reopens_the_risk_and_tells_people_once(officer, o
     assert {n.recipient for n in notes} == {officer, operator}
     ok, broken = verify_chain()
     assert broken is None
+
+
+def test_risks_due_for_review_reach_their_owner_and_closed_ones_do_not(officer, system):
+    from aims.models import ReviewReminder
+    from aims.services import review_reminders_send
+
+    due = make(officer, [system], title="due", next_review_on=timezone.localdate())
+    closed = make(officer, [system], title="closed", next_review_on=timezone.localdate())
+    risk_update(actor=officer, risk=closed, status="closed", closed_reason="Withdrawn")
+    review_reminders_send()
+    reminded = set(ReviewReminder.objects.values_list("object_id", flat=True))
+    assert str(due.pk) in reminded and str(closed.pk) not in reminded

@@ -1,0 +1,217 @@
+"""Data at the scale of DESIGN §10 for the benchmark, written straight into the database with
+bulk inserts (the services would take hours for half a million rows; the benchmark measures
+reading, not writing). Deterministic for a given seed. Only ever run against the benchmark's
+own database (``bench.run`` makes sure of that)."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.utils import timezone
+from guardian.models import UserObjectPermission
+
+from aims.choices import AIType, EUAIActTier, LifecycleStage, OrganizationRole, Role
+from aims.models import AISystem, BusinessUnit, ChangeRecord, Requirement
+from aims.models.changelog import GENESIS_HASH
+from risk.choices import ActionStatus, RiskStatus, TreatmentOption
+from risk.defaults import create_shipped_matrices
+from risk.levels import level_of
+from risk.models import Risk, RiskCriteria, RiskMatrix, TreatmentAction
+
+OFFICER, OPERATOR, PDF_OWNER = "bench_officer", "bench_operator", "bench_pdf_owner"
+PDF_RISKS = 1_000  # the risks of PDF_OWNER: the 1,000-risk register report
+OPERATOR_SYSTEMS = 50
+CHUNK = 5_000
+
+
+@dataclass
+class Scale:
+    systems: int = 2_000
+    risks: int = 50_000
+    actions: int = 20_000
+    changes: int = 500_000
+    seed: int = 42
+
+
+def _log(message: str) -> None:
+    print(f"  {time.strftime('%H:%M:%S')} {message}", flush=True)
+
+
+def _user(username: str, role: str) -> Any:
+    user, _created = get_user_model().objects.get_or_create(
+        username=username, defaults={"first_name": "Bench", "last_name": username,
+                                     "email": f"{username}@example.com"}
+    )  # fmt: skip
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    return user
+
+
+def generate(scale: Scale) -> dict[str, int]:
+    """Fill the database up to ``scale`` (rows already there count) and return the counts."""
+    rng = random.Random(scale.seed)
+    create_shipped_matrices(RiskMatrix, RiskCriteria)
+    officer, operator = (
+        _user(OFFICER, Role.GOVERNANCE_OFFICER),
+        _user(OPERATOR, Role.OPERATIONAL_MEMBER),
+    )
+    pdf_owner = _user(PDF_OWNER, Role.OPERATIONAL_MEMBER)
+    owners = [officer, pdf_owner, *(_user(f"bench_owner_{n:02d}", Role.OPERATIONAL_MEMBER)
+                                    for n in range(20))]  # fmt: skip
+    _systems(scale, rng, owners, operator)
+    _risks(scale, rng, owners, pdf_owner)
+    _actions(scale, rng, owners)
+    _changes(scale, rng, officer)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return counts()
+
+
+def counts() -> dict[str, int]:
+    return {"AI systems": AISystem.objects.count(), "risks": Risk.objects.count(),
+            "treatment actions": TreatmentAction.objects.count(),
+            "change records": ChangeRecord.objects.count()}  # fmt: skip
+
+
+@transaction.atomic
+def _systems(scale: Scale, rng: random.Random, owners: list[Any], operator: Any) -> None:
+    have = AISystem.objects.count()
+    if have >= scale.systems:
+        return
+    _log(f"AI systems {have} → {scale.systems}")
+    units = [BusinessUnit.objects.get_or_create(name=f"Bench unit {n:02d}",
+                                                defaults={"code": f"B{n:02d}"})[0]
+             for n in range(20)]  # fmt: skip
+    stages = [s for s in LifecycleStage.values if s != LifecycleStage.RETIRED]
+    today = date.today()
+    AISystem.objects.bulk_create(
+        (AISystem(
+            name=f"ベンチAIシステム {n:05d}", version=f"{1 + n % 4}.{n % 10}",
+            purpose="ベンチマーク用のAIシステム。需要予測と異常検知を行う。",
+            business_unit=rng.choice(units), lifecycle_stage=rng.choice(stages),
+            organization_roles=rng.sample(OrganizationRole.values, rng.randint(1, 2)),
+            ai_type=rng.choice(AIType.values), eu_ai_act_tier=rng.choice(EUAIActTier.values),
+            owner=rng.choice(owners), review_interval_days=180,
+            next_review_on=today + timedelta(days=rng.randint(-60, 360)),
+        ) for n in range(have, scale.systems)),
+        batch_size=CHUNK,
+    )  # fmt: skip
+    granted = AISystem.objects.order_by("pk")[:OPERATOR_SYSTEMS]
+    content_type = ContentType.objects.get_for_model(AISystem)
+    permissions = Permission.objects.filter(
+        content_type=content_type, codename__in=["view_aisystem", "change_aisystem"]
+    )
+    UserObjectPermission.objects.bulk_create(
+        [UserObjectPermission(user=operator, permission=p, content_type=content_type,
+                              object_pk=str(s.pk)) for s in granted for p in permissions],
+        ignore_conflicts=True,
+    )  # fmt: skip
+
+
+def _risks(scale: Scale, rng: random.Random, owners: list[Any], pdf_owner: Any) -> None:
+    have = Risk.objects.count()
+    if have >= scale.risks:
+        return
+    _log(f"risks {have} → {scale.risks}")
+    matrix = RiskMatrix.objects.get(code="5x5", is_current=True)
+    system_ids = list(AISystem.objects.values_list("pk", flat=True))
+    categories = list(Requirement.objects.filter(
+        framework__urn="urn:aims:framework:taxonomy-ai-risk-categories"
+    ).values_list("pk", flat=True))  # fmt: skip
+    today = date.today()
+    pdf_have = Risk.objects.filter(owner=pdf_owner).count()
+    statuses = [RiskStatus.OPEN, RiskStatus.IN_TREATMENT, RiskStatus.IN_TREATMENT,
+                RiskStatus.ACCEPTED, RiskStatus.CLOSED]  # fmt: skip
+    for start in range(have, scale.risks, CHUNK):
+        rows = []
+        for n in range(start, min(start + CHUNK, scale.risks)):
+            il, ii = rng.randint(1, 5), rng.randint(1, 5)
+            rl, ri = rng.randint(1, il), rng.randint(1, ii)
+            status = rng.choice(statuses)
+            owner = pdf_owner if pdf_have < PDF_RISKS and n % 37 == 0 else rng.choice(owners[2:])
+            pdf_have += owner is pdf_owner
+            inherent, residual = level_of(matrix, il, ii), level_of(matrix, rl, ri)
+            rows.append(Risk(
+                title=f"ベンチリスク {n:06d}: 学習データの偏りによる不公平な判定", matrix=matrix,
+                description="ベンチマーク用のリスク。", owner=owner,
+                inherent_likelihood=il, inherent_impact=ii, inherent_level=inherent[0],
+                inherent_rank=inherent[1], residual_likelihood=rl, residual_impact=ri,
+                residual_level=residual[0], residual_rank=residual[1],
+                treatment_option=rng.choice(TreatmentOption.values), status=status,
+                closed_reason="ベンチ" if status == RiskStatus.CLOSED else "",
+                review_interval_days=180,
+                next_review_on=today + timedelta(days=rng.randint(-90, 360)),
+            ))  # fmt: skip
+        with transaction.atomic():
+            created = Risk.objects.bulk_create(rows)
+            Risk.ai_systems.through.objects.bulk_create(
+                Risk.ai_systems.through(risk_id=r.pk, aisystem_id=s)
+                for r in created for s in rng.sample(system_ids, rng.randint(1, 2))
+            )  # fmt: skip
+            if categories:
+                Risk.categories.through.objects.bulk_create(
+                    Risk.categories.through(risk_id=r.pk, requirement_id=c)
+                    for r in created for c in rng.sample(categories, rng.randint(1, 2))
+                )  # fmt: skip
+        _log(f"  risks {start + len(rows)}")
+
+
+@transaction.atomic
+def _actions(scale: Scale, rng: random.Random, owners: list[Any]) -> None:
+    have = TreatmentAction.objects.count()
+    if have >= scale.actions:
+        return
+    _log(f"treatment actions {have} → {scale.actions}")
+    risk_ids = list(Risk.objects.values_list("pk", flat=True))
+    today = date.today()
+    rows = []
+    for n in range(have, scale.actions):
+        status = rng.choice(ActionStatus.values)
+        rows.append(TreatmentAction(
+            risk_id=rng.choice(risk_ids), title=f"対策 {n:06d}", owner=rng.choice(owners),
+            due_on=today + timedelta(days=rng.randint(-30, 180)), status=status,
+            completed_on=today if status == ActionStatus.DONE else None,
+        ))  # fmt: skip
+    TreatmentAction.objects.bulk_create(rows, batch_size=CHUNK)
+
+
+def _changes(scale: Scale, rng: random.Random, actor: Any) -> None:
+    """Change records with a valid hash chain, so ``verify_change_log`` still passes."""
+    have = ChangeRecord.objects.count()
+    if have >= scale.changes:
+        return
+    _log(f"change records {have} → {scale.changes}")
+    kinds = [(ContentType.objects.get_for_model(Risk), "risk.risk",
+              list(Risk.objects.values_list("pk", flat=True)[:20_000])),
+             (ContentType.objects.get_for_model(AISystem), "aims.aisystem",
+              list(AISystem.objects.values_list("pk", flat=True)))]  # fmt: skip
+    previous = (ChangeRecord.objects.order_by("-id").values_list("record_hash", flat=True)
+                .first()) or GENESIS_HASH  # fmt: skip
+    moment = timezone.now() - timedelta(days=365)
+    step = timedelta(days=365) / max(1, scale.changes - have)
+    for start in range(have, scale.changes, CHUNK):
+        rows = []
+        for n in range(start, min(start + CHUNK, scale.changes)):
+            content_type, label, ids = kinds[n % 2]
+            moment += step
+            record = ChangeRecord(
+                timestamp=moment, actor=actor, actor_username=actor.username, action="update",
+                content_type=content_type, object_id=str(rng.choice(ids)),
+                object_repr=f"bench {n}", before={"status": "open"},
+                after={"status": "in_treatment"}, source="command", correlation_id="bench",
+                previous_hash=previous,
+            )  # fmt: skip
+            record.record_hash = record.compute_hash(model_label=label)
+            previous = record.record_hash
+            rows.append(record)
+        with transaction.atomic():
+            ChangeRecord.objects.bulk_create(rows)
+        if (start // CHUNK) % 20 == 0:
+            _log(f"  change records {start + len(rows)}")
