@@ -55,5 +55,5 @@ def test_officer_registers_a_risk_from_the_catalogue_and_gets_the_register_repor
         expect(page.get_by_test_id("report-download")).to_be_visible(timeout=30000)
     with page.expect_download() as download:
         page.get_by_test_id("report-download").click()
-    content = open(download.value.path(), encoding="utf-8-sig").read()
+    content = download.value.path().read_text(encoding="utf-8-sig")
     assert "Biased or discriminatory outputs" in content
