@@ -17,7 +17,7 @@ AREAS = [
     ("conformance", _("Clause conformance"), "/conformance/"),
     ("ai_systems", _("AI systems"), "/ai-systems/"),
     ("risks", _("Risks"), "/risks/"),
-    ("impact", _("Impact assessments"), None),
+    ("impact", _("Impact assessments"), "/impact-assessments/"),
     ("controls", _("Controls and SoA"), None),
     ("audits", _("Audits"), None),
     ("reports", _("Reports"), "/reports/"),

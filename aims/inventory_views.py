@@ -40,9 +40,6 @@ TABS = [
     ("history", gettext_lazy("History")),
 ]
 LATER = {
-    "impact": gettext_lazy(
-        "Impact assessments of this system appear here once impact assessments are built."
-    ),
     "controls": gettext_lazy(
         "Controls that apply to this system appear here once the SoA and controls are built."
     ),
@@ -140,10 +137,16 @@ class AISystemDetailView(PolicyViewMixin, View):
             from risk.selectors import risk_list
 
             risks = list(risk_list(user=request.user).filter(ai_systems=system))
+        assessments = None
+        if tab == "impact":
+            from impact.selectors import impact_assessment_list
+
+            assessments = list(impact_assessment_list(user=request.user).filter(ai_system=system))
         context = {
             "system": system, "tab": tab, "tabs": TABS, "later": LATER.get(tab),
             "can_edit": editable and system.retired_at is None,
             "can_grant": has_capability(request.user, Capability.MANAGE_USERS), "risks": risks,
+            "assessments": assessments,
         }  # fmt: skip
         return render(request, "aims/inventory/detail.html", context)
 

@@ -323,6 +323,18 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several apps have a "status" or a "scope": each choice set gets its own schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "TokenScopeEnum": "aims.choices.TokenScope",
+        "AssessmentScopeEnum": "impact.choices.AssessmentScope",
+        "ConformanceStatusEnum": "aims.choices.ConformanceStatus",
+        "ObjectiveStatusEnum": "aims.choices.ObjectiveStatus",
+        # Documents and impact assessments share draft / in_review / approved / superseded.
+        "ApprovalStatusEnum": "aims.choices.DocumentStatus",
+        "ReportStatusEnum": "aims.choices.ReportStatus",
+        "RiskStatusEnum": "risk.choices.RiskStatus",
+        "TreatmentActionStatusEnum": "risk.choices.ActionStatus",
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------

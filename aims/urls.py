@@ -151,6 +151,7 @@ urlpatterns = [
         name="report_download",
     ),
     path("risks/", include("risk.urls")),
+    path("impact-assessments/", include("impact.urls")),
     path("api/v1/", include(("aims.api.urls", "api"), namespace="api")),
     path("admin/", admin.site.urls),
 ]

@@ -23,9 +23,20 @@ from risk.services import (
 )
 
 
+def library_label(obj: Requirement) -> str:
+    """A library item as people read it: "C-3 Fairness"; taxonomy items (lowercase codes) by
+    their name alone, in the reader's language."""
+    return f"{obj.ref_id} {obj.name}" if obj.ref_id[:1].isupper() else obj.name
+
+
 class LibraryChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Requirement) -> str:
-        return f"{obj.ref_id} {obj.name}" if obj.ref_id[:1].isupper() else obj.name
+        return library_label(obj)
+
+
+class LibraryItemField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Requirement) -> str:
+        return library_label(obj)
 
 
 def _library(filters: dict[str, Any], label: Any) -> LibraryChoiceField:

@@ -24,6 +24,7 @@ from aims.api.views import (
     Router,
     SchemaView,
 )
+from impact.api.views import ImpactAssessmentViewSet, ImpactEntryViewSet
 from risk.api.views import RiskMatrixViewSet, RiskViewSet, TreatmentActionViewSet
 
 router = Router()
@@ -45,6 +46,8 @@ router.register("reports", ReportJobViewSet, basename="report")
 router.register("risk-matrices", RiskMatrixViewSet, basename="risk-matrix")
 router.register("risks", RiskViewSet, basename="risk")
 router.register("risk-actions", TreatmentActionViewSet, basename="risk-action")
+router.register("impact-assessments", ImpactAssessmentViewSet, basename="impact-assessment")
+router.register("impact-entries", ImpactEntryViewSet, basename="impact-entry")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

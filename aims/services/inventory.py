@@ -17,6 +17,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from aims.changelog import change_record, snapshot
 from aims.choices import Action, AIType, EUAIActTier, LifecycleStage, OrganizationRole
+from aims.hooks import MATERIAL_AI_SYSTEM_FIELDS, ai_system_changed
 from aims.models import AISystem, Requirement
 from aims.roles import Capability, has_capability
 from aims.services.accounts import Actor
@@ -80,6 +81,10 @@ def ai_system_update(*, actor: Actor, system: AISystem, **data: Any) -> AISystem
     after = snapshot(system)
     if after != before:
         change_record(actor=actor, action=Action.UPDATE, obj=system, before=before, after=after)
+    material = {name: (before.get(name), after.get(name)) for name in MATERIAL_AI_SYSTEM_FIELDS
+                if before.get(name) != after.get(name)}  # fmt: skip
+    if material:
+        ai_system_changed(system=system, changes=material, actor=actor)
     return system
 
 

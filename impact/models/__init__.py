@@ -1,1 +1,3 @@
-"""Models of this app arrive with its feature issue."""
+from impact.models.assessment import ImpactAssessment, ImpactEntry
+
+__all__ = ["ImpactAssessment", "ImpactEntry"]

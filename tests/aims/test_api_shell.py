@@ -16,7 +16,9 @@ BUILT_PATHS = [
     "/api/v1/frameworks/", "/api/v1/requirements/", "/api/v1/mappings/",
     "/api/v1/clause-assessments/", "/api/v1/documents/", "/api/v1/documents/{id}/submit/",
     "/api/v1/documents/{id}/approve/", "/api/v1/objectives/", "/api/v1/reports/",
-    "/api/v1/reports/{id}/", "/api/v1/reports/{id}/download/",
+    "/api/v1/reports/{id}/", "/api/v1/reports/{id}/download/", "/api/v1/risk-matrices/",
+    "/api/v1/risks/", "/api/v1/risks/{id}/accept/", "/api/v1/impact-assessments/",
+    "/api/v1/impact-assessments/{id}/submit/", "/api/v1/impact-assessments/{id}/approve/",
 ]  # fmt: skip
 
 

@@ -265,6 +265,45 @@ def _risk_action(user) -> int:
                                    title="Matrix action").pk  # fmt: skip
 
 
+def _assessment(user, state: str = "draft") -> int:
+    """An impact assessment of a system granted to ``user``, written by someone else, with one
+    consequence, in ``state`` (draft, in_review or approved)."""
+    from aims.models import AISystem, Requirement
+    from aims.services import library_load
+    from impact.services import (
+        impact_assessment_approve,
+        impact_assessment_create,
+        impact_assessment_submit,
+        impact_entry_create,
+    )
+    from tests.impact.conftest import LIBRARY, TAXONOMIES
+
+    _matrix()
+    if not Requirement.objects.filter(framework__urn__contains="taxonomy-impact-areas").exists():
+        library_load(files=[(n, (LIBRARY / n).read_bytes()) for n in TAXONOMIES], actor=None)
+    author = UserFactory(username="matrix_author", roles=[Role.GOVERNANCE_OFFICER])
+    system = AISystem.objects.get(pk=_ai_system(user))
+    assessment = impact_assessment_create(actor=author, ai_system=system, intended_use="Matrix",
+                                          severity=1, likelihood=1)  # fmt: skip
+    impact_entry_create(
+        actor=author, assessment=assessment, description="Matrix consequence", severity=1,
+        likelihood=1, party_type=Requirement.objects.get(ref_id="individuals"),
+        impact_area=Requirement.objects.get(ref_id="privacy", framework__urn__contains="impact"),
+    )  # fmt: skip
+    if state in ("in_review", "approved"):
+        impact_assessment_submit(actor=author, assessment=assessment)
+    if state == "approved":
+        approver = UserFactory(username="matrix_approver", roles=[Role.TOP_MANAGEMENT])
+        impact_assessment_approve(actor=approver, assessment=assessment)
+    return assessment.pk
+
+
+def _impact_entry(user) -> int:
+    from impact.models import ImpactEntry
+
+    return ImpactEntry.objects.get(assessment_id=_assessment(user)).pk
+
+
 def _change_visible(role: str | None) -> bool:
     # An external auditor sees only the scope of their audit; no audit exists here.
     return role != Role.EXTERNAL_AUDITOR
@@ -329,6 +368,24 @@ SAMPLES: dict[str, Callable[[Any], dict[str, Any]]] = {
     "api:risk-action-detail": lambda user: {"pk": _risk_action(user)},
     "api:risk-matrix-detail": lambda user: {"pk": _matrix()},
     "api:risk-matrix-criteria": lambda user: {"pk": _matrix()},
+    "impact_assessment": lambda user: {"pk": _assessment(user)},
+    "impact_assessment_edit": lambda user: {"pk": _assessment(user)},
+    "impact_assessment_submit": lambda user: {"pk": _assessment(user)},
+    "impact_assessment_approve": lambda user: {"pk": _assessment(user, "in_review")},
+    "impact_assessment_return": lambda user: {"pk": _assessment(user, "in_review")},
+    "impact_assessment_new_version": lambda user: {"pk": _assessment(user, "approved")},
+    "impact_assessment_compare": lambda user: {"pk": _assessment(user)},
+    "impact_entry_create": lambda user: {"assessment_pk": _assessment(user)},
+    "impact_entry_edit": lambda user: {"pk": _impact_entry(user)},
+    "impact_entry_risks": lambda user: {"pk": _impact_entry(user)},
+    "api:impact-assessment-detail": lambda user: {"pk": _assessment(user)},
+    "api:impact-assessment-submit": lambda user: {"pk": _assessment(user)},
+    "api:impact-assessment-approve": lambda user: {"pk": _assessment(user, "in_review")},
+    "api:impact-assessment-return": lambda user: {"pk": _assessment(user, "in_review")},
+    "api:impact-assessment-new-version": lambda user: {"pk": _assessment(user, "approved")},
+    "api:impact-assessment-entries": lambda user: {"pk": _assessment(user)},
+    "api:impact-entry-detail": lambda user: {"pk": _impact_entry(user)},
+    "api:impact-entry-create-risk": lambda user: {"pk": _impact_entry(user)},
     "report_download": lambda user: {"pk": _report_job(user)},
     "api:report-detail": lambda user: {"pk": _report_job(user)},
     "api:report-download": lambda user: {"pk": _report_job(user)},
@@ -357,6 +414,10 @@ VISIBILITY: dict[str, Callable[[str | None], bool]] = {
             "api:risk-detail",
             "api:risk-accept",
             "api:risk-action-detail",
+            "impact_assessment",
+            "impact_assessment_compare",
+            "api:impact-assessment-detail",
+            "api:impact-entry-detail",
         )
     },
 }

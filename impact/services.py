@@ -1,0 +1,491 @@
+"""Every write of the impact app: assessments and their entries, the review workflow,
+versions, reflection into risks, and reassessment when an AI system changes.
+
+Keyword-only, typed, atomic, the actor passed in, a change record in the same transaction.
+Levels are derived from the assessment's matrix (``risk.levels``), never taken from callers.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
+
+from aims import selectors as aims_selectors
+from aims.changelog import change_record, snapshot
+from aims.choices import Action, NotificationKind
+from aims.models import AISystem, Requirement
+from aims.roles import Capability, has_capability
+from aims.services import Actor, notification_create
+from impact.choices import HUMAN_JUDGMENT_CRITERIA, AssessmentStatus
+from impact.models import ImpactAssessment, ImpactEntry
+from risk.levels import check_position, level_of
+from risk.models import Risk, RiskMatrix
+from risk.services import risk_create
+
+AFFECTED_PARTIES_URN = "urn:aims:framework:taxonomy-affected-parties"
+IMPACT_AREAS_URN = "urn:aims:framework:taxonomy-impact-areas"
+DEFAULT_MATRIX_CODE = "3x3"  # severity × likelihood, low / medium / high (seed 000)
+
+ASSESSMENT_FIELDS = (
+    "ai_system", "system_version", "assessed_on", "responsible", "responsible_role", "scope",
+    "scope_notes", "intended_use", "foreseeable_misuse", "technical_context",
+    "societal_context", "laws_and_jurisdictions", "affected_parties",
+    "affected_parties_description", "potential_impacts", "matrix", "severity", "likelihood",
+    "stakeholders_to_be_informed", "stakeholder_communication", "linked_risks",
+    "reflection_notes", "human_judgment", "human_judgment_decision",
+    "human_judgment_rationale", "vulnerable_groups", "social_acceptance",
+    "pia_information_flows", "pia_privacy_risks", "pia_evaluation", "pia_treatment",
+    "pia_plan", "owner", "review_interval_days", "next_review_on",
+)  # fmt: skip
+ENTRY_FIELDS = (
+    "party_type", "party_description", "impact_area", "nature", "description", "severity",
+    "likelihood", "reversibility", "existing_mitigations", "planned_mitigations", "risks",
+)  # fmt: skip
+COMPUTED = ("level", "level_rank")
+# Impact areas that have a risk category of the same concern: a risk made from an entry gets it.
+AREA_TO_CATEGORY = {
+    "safety": "safety", "privacy": "privacy", "fairness-and-discrimination": "fairness-and-bias",
+    "security": "security", "environment": "environmental", "human-rights": "societal",
+    "democracy-and-public-discourse": "societal", "autonomy-and-manipulation": "misuse",
+}  # fmt: skip
+
+
+def _in_their_language(message: str, **params: Any) -> Any:
+    return lazy(lambda: _(message) % params, str)()
+
+
+def _refuse_computed_and_unknown(data: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    errors: dict[str, list[str]] = {}
+    for name in data:
+        if name in COMPUTED:
+            errors[name] = [_("The level is derived from the matrix and cannot be set.")]
+        elif name not in allowed:
+            errors[name] = [_("This field cannot be set.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _editable(assessment: ImpactAssessment) -> None:
+    if assessment.status == AssessmentStatus.APPROVED:
+        raise ValidationError(_("This assessment is approved and frozen. Start a new version "
+                                "to change it; the approved one stays as it is."))  # fmt: skip
+    if assessment.status == AssessmentStatus.SUPERSEDED:
+        raise ValidationError(_("This version is superseded and frozen."))
+    if assessment.status == AssessmentStatus.IN_REVIEW:
+        raise ValidationError(_("This assessment is in review. It can be changed again once "
+                                "the reviewer returns it."))  # fmt: skip
+
+
+def _check_positions(matrix: RiskMatrix, data: dict[str, Any], current: Any,
+                     errors: dict[str, list[str]]) -> None:  # fmt: skip
+    for field, axis in (("severity", "impact"), ("likelihood", "likelihood")):
+        value = data.get(field, getattr(current, field, None))
+        problems = check_position(matrix, field, value, axis)
+        if problems:
+            errors[field] = problems
+
+
+def _apply_assessment(actor: Actor, assessment: ImpactAssessment,
+                      data: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    _refuse_computed_and_unknown(data, ASSESSMENT_FIELDS)
+    errors: dict[str, list[str]] = {}
+    system = data.get("ai_system", getattr(assessment, "ai_system", None))
+    if "ai_system" in data:
+        if assessment.pk and data["ai_system"].pk != assessment.ai_system_id:
+            errors["ai_system"] = [_("An assessment stays with its AI system.")]
+        elif (
+            actor is not None
+            and not aims_selectors.ai_system_editable(user=actor)
+            .filter(pk=data["ai_system"].pk)
+            .exists()
+        ):
+            errors["ai_system"] = [_("Unknown AI system: %(id)s.") % {"id": data["ai_system"].pk}]
+        elif data["ai_system"].retired_at is not None:
+            errors["ai_system"] = [_("“%(name)s” is retired.") % {"name": data["ai_system"]}]
+    matrix = data.get("matrix", getattr(assessment, "matrix", None))
+    if (
+        "matrix" in data
+        and not data["matrix"].is_current
+        and (not assessment.pk or data["matrix"].pk != assessment.matrix_id)
+    ):
+        errors["matrix"] = [_("Choose the current version of a matrix.")]
+    if matrix is not None:
+        _check_positions(matrix, data, assessment, errors)
+    criteria = data.get("human_judgment")
+    if criteria is not None:
+        if not isinstance(criteria, dict) or set(criteria) - set(HUMAN_JUDGMENT_CRITERIA):
+            errors["human_judgment"] = [
+                _("Give notes by criterion: %(codes)s.")
+                % {"codes": ", ".join(HUMAN_JUDGMENT_CRITERIA)}
+            ]
+        else:
+            data["human_judgment"] = {k: str(v).strip() for k, v in criteria.items()
+                                      if str(v).strip()}  # fmt: skip
+    risks = data.get("linked_risks")
+    if risks is not None and system is not None:
+        _check_risks(actor, system, risks, "linked_risks", errors)
+    if errors:
+        raise ValidationError(errors)
+    later = {}
+    for name, value in data.items():
+        if name == "linked_risks":
+            later[name] = value
+        else:
+            setattr(assessment, name, value)
+    assessment.scope = sorted(set(assessment.scope or []))
+    assessment.affected_parties = sorted(set(assessment.affected_parties or []))
+    assessment.level, assessment.level_rank = level_of(
+        assessment.matrix, assessment.likelihood, assessment.severity
+    )
+    assessment.full_clean()
+    return later
+
+
+def _check_risks(actor: Actor, system: AISystem, risks: list[Risk], field: str,
+                 errors: dict[str, list[str]]) -> None:  # fmt: skip
+    """Risks linked to an assessment must concern its AI system and be visible to the actor."""
+    from risk.selectors import risk_list
+
+    ids = {risk.pk for risk in risks}
+    visible = risk_list(user=actor) if actor is not None else Risk.objects.all()
+    ok = set(visible.filter(pk__in=ids, ai_systems=system).values_list("pk", flat=True))
+    if ids - ok:
+        errors[field] = [_("These risks do not concern this AI system: %(ids)s.")
+                         % {"ids": ", ".join(str(i) for i in sorted(ids - ok))}]  # fmt: skip
+
+
+def _default_matrix() -> RiskMatrix | None:
+    return (RiskMatrix.objects.filter(code=DEFAULT_MATRIX_CODE, is_current=True).first()
+            or RiskMatrix.objects.filter(is_default=True).first())  # fmt: skip
+
+
+@transaction.atomic
+def impact_assessment_create(*, actor: Actor, **data: Any) -> ImpactAssessment:
+    """Start the impact assessment of an AI system (a draft). Someone who works only on
+    granted systems may assess only those."""
+    user = actor if actor is not None and actor.is_authenticated else None
+    data.setdefault("matrix", _default_matrix())
+    data.setdefault("owner", user)
+    data.setdefault("responsible", user)
+    data.setdefault("assessed_on", timezone.localdate())
+    if data.get("ai_system") is None:
+        raise ValidationError({"ai_system": [_("Choose the AI system assessed.")]})
+    data.setdefault("system_version", data["ai_system"].version)
+    assessment = ImpactAssessment(author=user)  # type: ignore[misc]
+    later = _apply_assessment(actor, assessment, data)
+    assessment.save()
+    for name, value in later.items():
+        getattr(assessment, name).set(value)
+    change_record(actor=actor, action=Action.CREATE, obj=assessment)
+    return assessment
+
+
+@transaction.atomic
+def impact_assessment_update(
+    *, actor: Actor, assessment: ImpactAssessment, **data: Any
+) -> ImpactAssessment:
+    """Change a draft. An approved assessment is frozen and changes nothing (start a new
+    version); one in review changes once it is returned."""
+    assessment = ImpactAssessment.objects.select_for_update().get(pk=assessment.pk)
+    _editable(assessment)
+    before = snapshot(assessment)
+    later = _apply_assessment(actor, assessment, data)
+    assessment.save()
+    for name, value in later.items():
+        getattr(assessment, name).set(value)
+    after = snapshot(assessment)
+    if after != before:
+        change_record(actor=actor, action=Action.UPDATE, obj=assessment, before=before,
+                      after=after)  # fmt: skip
+    return assessment
+
+
+def _step(actor: Actor, assessment: ImpactAssessment, action: str, **fields: Any) -> None:
+    before = snapshot(assessment)
+    for name, value in fields.items():
+        setattr(assessment, name, value)
+    assessment.save()
+    change_record(actor=actor, action=action, obj=assessment, before=before)
+
+
+@transaction.atomic
+def impact_assessment_submit(*, actor: Actor, assessment: ImpactAssessment) -> ImpactAssessment:
+    """Send a draft for review; it is locked until approved or returned."""
+    assessment = ImpactAssessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.status != AssessmentStatus.DRAFT:
+        raise ValidationError(_("Only a draft can be submitted for review."))
+    if not assessment.entries.exists():
+        raise ValidationError(_("Record at least one consequence (entry) before submitting."))
+    _step(actor, assessment, Action.SUBMIT, status=AssessmentStatus.IN_REVIEW,
+          submitted_at=timezone.now(), review_comment="")  # fmt: skip
+    return assessment
+
+
+def _check_approver(actor: Actor, assessment: ImpactAssessment) -> None:
+    if not has_capability(actor, Capability.APPROVE):
+        raise ValidationError(_("Only a governance officer or top management approves impact "
+                                "assessments."))  # fmt: skip
+    if actor is not None and assessment.author_id == getattr(actor, "pk", None):
+        raise ValidationError(_("Nobody approves their own assessment; another approver is "
+                                "needed."))  # fmt: skip
+
+
+@transaction.atomic
+def impact_assessment_approve(*, actor: Actor, assessment: ImpactAssessment) -> ImpactAssessment:
+    """Approve an assessment in review (not by its author). The version it replaces becomes
+    superseded; a pending reassessment is settled; the next review date follows the interval."""
+    assessment = ImpactAssessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.status != AssessmentStatus.IN_REVIEW:
+        raise ValidationError(_("Only an assessment in review can be approved."))
+    _check_approver(actor, assessment)
+    today = timezone.localdate()
+    fields: dict[str, Any] = {"status": AssessmentStatus.APPROVED, "approved_by": actor,
+                              "approved_at": timezone.now(), "reassessment_due": False,
+                              "reassessment_reason": ""}  # fmt: skip
+    if assessment.review_interval_days and not assessment.next_review_on:
+        fields["next_review_on"] = today + timedelta(days=assessment.review_interval_days)
+    _step(actor, assessment, Action.APPROVE, **fields)
+    for older in (
+        ImpactAssessment.objects.select_for_update()
+        .filter(ai_system=assessment.ai_system, status=AssessmentStatus.APPROVED)
+        .exclude(pk=assessment.pk)
+    ):
+        if _same_series(older, assessment):
+            _step(actor, older, Action.UPDATE, status=AssessmentStatus.SUPERSEDED)
+    return assessment
+
+
+def _same_series(older: ImpactAssessment, newer: ImpactAssessment) -> bool:
+    node: ImpactAssessment | None = newer.previous
+    while node is not None:
+        if node.pk == older.pk:
+            return True
+        node = node.previous
+    return False
+
+
+@transaction.atomic
+def impact_assessment_return(
+    *, actor: Actor, assessment: ImpactAssessment, comment: str
+) -> ImpactAssessment:
+    """Send an assessment in review back to draft with the reviewer's comment."""
+    assessment = ImpactAssessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.status != AssessmentStatus.IN_REVIEW:
+        raise ValidationError(_("Only an assessment in review can be returned."))
+    if not has_capability(actor, Capability.APPROVE):
+        raise ValidationError(_("Only a governance officer or top management reviews impact "
+                                "assessments."))  # fmt: skip
+    if not (comment or "").strip():
+        raise ValidationError({"comment": [_("Say what needs to change.")]})
+    _step(actor, assessment, Action.RETURN, status=AssessmentStatus.DRAFT,
+          review_comment=comment.strip())  # fmt: skip
+    return assessment
+
+
+@transaction.atomic
+def impact_assessment_new_version(
+    *, actor: Actor, assessment: ImpactAssessment
+) -> ImpactAssessment:
+    """Start the next version of an approved assessment: a draft that carries its content,
+    entries and risk links forward. The approved version stays in force until the new one is
+    approved."""
+    assessment = ImpactAssessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.status != AssessmentStatus.APPROVED:
+        raise ValidationError(_("A new version starts from the approved assessment."))
+    if ImpactAssessment.objects.filter(previous=assessment).exists():
+        raise ValidationError(_("A newer version of this assessment exists already."))
+    user = actor if actor is not None and actor.is_authenticated else None
+    fields = {name: getattr(assessment, name) for name in ASSESSMENT_FIELDS
+              if name != "linked_risks"}  # fmt: skip
+    fields.update(
+        number=assessment.number + 1, previous=assessment, author=user,
+        level=assessment.level, level_rank=assessment.level_rank,
+        assessed_on=timezone.localdate(), system_version=assessment.ai_system.version,
+        next_review_on=None,
+    )  # fmt: skip
+    copy = ImpactAssessment(**fields)
+    copy.full_clean()
+    copy.save()
+    copy.linked_risks.set(assessment.linked_risks.all())
+    for entry in assessment.entries.all():
+        risks = list(entry.risks.all())
+        entry.pk, entry.id, entry.assessment = None, None, copy
+        entry._state.adding = True
+        entry.save()
+        entry.risks.set(risks)
+    change_record(actor=actor, action=Action.CREATE, obj=copy)
+    return copy
+
+
+# --- Entries -------------------------------------------------------------------------------------
+def _apply_entry(actor: Actor, entry: ImpactEntry, data: dict[str, Any]) -> list[Risk] | None:
+    _refuse_computed_and_unknown(data, ENTRY_FIELDS)
+    assessment = entry.assessment
+    errors: dict[str, list[str]] = {}
+    party = data.get("party_type")
+    if party is not None and party.framework.urn != AFFECTED_PARTIES_URN:
+        errors["party_type"] = [_("Choose an affected-party type.")]
+    area = data.get("impact_area")
+    if area is not None and area.framework.urn != IMPACT_AREAS_URN:
+        errors["impact_area"] = [_("Choose an impact area.")]
+    _check_positions(assessment.matrix, data, entry, errors)
+    risks = data.get("risks")
+    if risks is not None:
+        _check_risks(actor, assessment.ai_system, risks, "risks", errors)
+    if errors:
+        raise ValidationError(errors)
+    for name, value in data.items():
+        if name != "risks":
+            setattr(entry, name, value)
+    entry.level, entry.level_rank = level_of(assessment.matrix, entry.likelihood, entry.severity)
+    entry.full_clean()
+    return risks
+
+
+@transaction.atomic
+def impact_entry_create(*, actor: Actor, assessment: ImpactAssessment, **data: Any) -> ImpactEntry:
+    _editable(assessment)
+    entry = ImpactEntry(assessment=assessment, owner=getattr(assessment, "owner", None))
+    risks = _apply_entry(actor, entry, data)
+    entry.save()
+    if risks is not None:
+        entry.risks.set(risks)
+    change_record(actor=actor, action=Action.CREATE, obj=entry)
+    return entry
+
+
+@transaction.atomic
+def impact_entry_update(*, actor: Actor, entry: ImpactEntry, **data: Any) -> ImpactEntry:
+    _editable(entry.assessment)
+    before = snapshot(entry)
+    risks = _apply_entry(actor, entry, data)
+    entry.save()
+    if risks is not None:
+        entry.risks.set(risks)
+    after = snapshot(entry)
+    if after != before:
+        change_record(actor=actor, action=Action.UPDATE, obj=entry, before=before, after=after)
+    return entry
+
+
+@transaction.atomic
+def impact_entry_delete(*, actor: Actor, entry: ImpactEntry) -> None:
+    _editable(entry.assessment)
+    before = snapshot(entry)
+    pk = entry.pk
+    change_record(actor=actor, action=Action.DELETE, obj=entry, before=before, after=None,
+                  object_id=pk)  # fmt: skip
+    entry.delete()
+
+
+@transaction.atomic
+def impact_entry_create_risk(*, actor: Actor, entry: ImpactEntry) -> Risk:
+    """Reflect one consequence into the 6.1.2 risk assessment in one step: a risk of the AI
+    system, prefilled from the entry (on the assessment's matrix) and linked to it. Allowed
+    while the assessment is a draft or in review (reflection is part of doing it)."""
+    assessment = entry.assessment
+    if assessment.status in (AssessmentStatus.APPROVED, AssessmentStatus.SUPERSEDED):
+        raise ValidationError(_("Reflect consequences into risks before the assessment is "
+                                "approved; start a new version to add more."))  # fmt: skip
+    area = entry.impact_area
+    category = Requirement.objects.filter(
+        framework__urn="urn:aims:framework:taxonomy-ai-risk-categories",
+        ref_id=AREA_TO_CATEGORY.get(area.ref_id, ""),
+    ).first()  # fmt: skip
+    party = entry.party_type.name
+    title = f"{assessment.ai_system.name}: {entry.description}"[:300]
+    description = "\n".join(filter(None, [
+        entry.description,
+        f"{_('Affected party')}: {party}" + (f" — {entry.party_description}"
+                                              if entry.party_description else ""),
+        f"{_('Impact area')}: {area.name}",
+        f"{_('Existing mitigations')}: {entry.existing_mitigations}"
+        if entry.existing_mitigations else "",
+        f"{_('From impact assessment')}: {assessment}",
+    ]))  # fmt: skip
+    risk = risk_create(
+        actor=actor, title=title, description=description, ai_systems=[assessment.ai_system],
+        matrix=assessment.matrix, inherent_likelihood=entry.likelihood,
+        inherent_impact=entry.severity, categories=[category] if category else [],
+        treatment_plan=entry.planned_mitigations,
+    )  # fmt: skip
+    before = snapshot(entry)
+    entry.risks.add(risk)
+    change_record(actor=actor, action=Action.UPDATE, obj=entry, before=before)
+    return risk
+
+
+def reflected_risk_ids(assessment: ImpactAssessment) -> list[int]:
+    """The risks the assessment is reflected in: linked to it, or to any of its entries."""
+    ids = {risk.pk for risk in assessment.linked_risks.all()}
+    for entry in assessment.entries.all():
+        ids.update(risk.pk for risk in entry.risks.all())
+    return sorted(ids)
+
+
+# --- Reassessment --------------------------------------------------------------------------------
+def flag_reassessment(*, system: AISystem, changes: dict[str, tuple[Any, Any]],
+                      actor: Actor) -> int:  # fmt: skip
+    """An AI system's version, intended use or life-cycle stage changed: its approved
+    assessments are flagged "reassessment due" and their owners told, once per flag (6.3,
+    A.6.2.6). Returns how many were newly flagged. Runs in the caller's transaction."""
+    labels = {"version": gettext_lazy("version"), "purpose": gettext_lazy("intended use"),
+              "lifecycle_stage": gettext_lazy("life cycle stage")}  # fmt: skip
+    # Rendered in each reader's language: the change record, the flag and the notifications.
+    what = lazy(lambda: ", ".join(str(labels.get(name, name)) for name in changes), str)()
+    flagged = 0
+    for assessment in ImpactAssessment.objects.select_for_update().filter(
+        ai_system=system, status=AssessmentStatus.APPROVED
+    ):
+        reason = _("Changed: %(what)s (%(date)s).") % {
+            "what": what, "date": timezone.localdate().isoformat()}  # fmt: skip
+        if assessment.reassessment_due:
+            _step(
+                actor,
+                assessment,
+                Action.UPDATE,
+                reassessment_reason=f"{assessment.reassessment_reason}\n{reason}".strip(),
+            )
+            continue
+        _step(actor, assessment, Action.UPDATE, reassessment_due=True, reassessment_reason=reason)
+        flagged += 1
+        recipients = {p for p in (assessment.owner, assessment.responsible) if p is not None}
+        for person in recipients:
+            notification_create(
+                recipient=person, kind=NotificationKind.REVIEW_DUE,
+                subject=_in_their_language(gettext_noop("Reassessment due: %(assessment)s"),
+                                           assessment=str(assessment)),
+                body=_in_their_language(
+                    gettext_noop("The AI system “%(system)s” changed (%(what)s). Its impact "
+                                 "assessment needs to be redone: start a new version."),
+                    system=system.name, what=what),
+                url=assessment.get_absolute_url(),
+                dedupe_key=f"impact-reassessment:{assessment.pk}:{assessment.number}",
+            )  # fmt: skip
+    return flagged
+
+
+@transaction.atomic
+def impact_entry_link_risks(*, actor: Actor, entry: ImpactEntry, risks: list[Risk]) -> ImpactEntry:
+    """Link existing risks of the same AI system to a consequence (or unlink them)."""
+    assessment = entry.assessment
+    if assessment.status in (AssessmentStatus.APPROVED, AssessmentStatus.SUPERSEDED):
+        raise ValidationError(_("Reflect consequences into risks before the assessment is "
+                                "approved; start a new version to add more."))  # fmt: skip
+    errors: dict[str, list[str]] = {}
+    _check_risks(actor, assessment.ai_system, risks, "risks", errors)
+    if errors:
+        raise ValidationError(errors)
+    before = snapshot(entry)
+    entry.risks.set(risks)
+    after = snapshot(entry)
+    if after != before:
+        change_record(actor=actor, action=Action.UPDATE, obj=entry, before=before, after=after)
+    return entry
