@@ -17,9 +17,9 @@ from aims.permissions import SAFE_METHODS, Policy
 from aims.roles import Capability
 from impact import selectors, services
 from impact.api.serializers import (
+    AssessmentReturnSerializer,
     ImpactAssessmentSerializer,
     ImpactEntrySerializer,
-    AssessmentReturnSerializer,
 )
 from impact.filters import ImpactAssessmentFilter
 from impact.models import ImpactAssessment, ImpactEntry
