@@ -29,10 +29,16 @@ class AISystemFilter(django_filters.FilterSet):
         label=_("Owner"),
     )
     lifecycle_stage = django_filters.MultipleChoiceFilter(
-        widget=FastSelectMultiple, choices=LifecycleStage.choices, label=_("Life cycle stage")
+        widget=FastSelectMultiple,
+        distinct=False,
+        choices=LifecycleStage.choices,
+        label=_("Life cycle stage"),
     )
     eu_ai_act_tier = django_filters.MultipleChoiceFilter(
-        widget=FastSelectMultiple, choices=EUAIActTier.choices, label=_("EU AI Act tier")
+        widget=FastSelectMultiple,
+        distinct=False,
+        choices=EUAIActTier.choices,
+        label=_("EU AI Act tier"),
     )
     ai_type = django_filters.ChoiceFilter(choices=AIType.choices, label=_("AI type"))
     organization_role = django_filters.ChoiceFilter(

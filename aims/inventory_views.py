@@ -29,7 +29,7 @@ from aims.services.inventory import (
     affected_party_choices,
 )
 from aims.tables import read_table
-from aims.views import paginate
+from aims.views import form_errors, paginate
 
 TABS = [
     ("overview", gettext_lazy("Overview")),
@@ -88,14 +88,6 @@ class GrantForm(forms.Form):
         if bool(data.get("user")) == bool(data.get("group")):
             raise ValidationError(_("Choose either a user or a group."))
         return data
-
-
-def _form_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 class AISystemListView(PolicyViewMixin, View):
@@ -178,7 +170,7 @@ class AISystemEditView(PolicyViewMixin, View):
                 else:
                     system = services.ai_system_update(actor=request.user, system=system, **data)
             except ValidationError as error:
-                _form_errors(form, error)
+                form_errors(form, error)
             else:
                 messages.success(
                     request, _("The AI system “%(name)s” was saved.") % {"name": system}
@@ -228,7 +220,7 @@ class AISystemAccessView(PolicyViewMixin, View):
         try:
             step(actor=request.user, system=system, **grantee)
         except ValidationError as error:
-            _form_errors(form, error)
+            form_errors(form, error)
             return self.render_page(request, system, form, status=400)
         messages.success(request, _("Access updated."))
         return redirect("ai_system_access", pk=system.pk)

@@ -21,6 +21,7 @@ from guardian.models import UserObjectPermission
 from aims.choices import AIType, EUAIActTier, LifecycleStage, OrganizationRole, Role
 from aims.models import AISystem, BusinessUnit, ChangeRecord, Requirement
 from aims.models.changelog import GENESIS_HASH
+from impact.models import ImpactAssessment, ImpactEntry
 from risk.choices import ActionStatus, RiskStatus, TreatmentOption
 from risk.defaults import create_shipped_matrices
 from risk.levels import level_of
@@ -37,6 +38,7 @@ class Scale:
     systems: int = 2_000
     risks: int = 50_000
     actions: int = 20_000
+    assessments: int = 10_000
     changes: int = 500_000
     seed: int = 42
 
@@ -68,6 +70,7 @@ def generate(scale: Scale) -> dict[str, int]:
     _systems(scale, rng, owners, operator)
     _risks(scale, rng, owners, pdf_owner)
     _actions(scale, rng, owners)
+    _assessments(scale, rng, owners)
     _changes(scale, rng, officer)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -77,6 +80,7 @@ def generate(scale: Scale) -> dict[str, int]:
 def counts() -> dict[str, int]:
     return {"AI systems": AISystem.objects.count(), "risks": Risk.objects.count(),
             "treatment actions": TreatmentAction.objects.count(),
+            "impact assessments": ImpactAssessment.objects.count(),
             "change records": ChangeRecord.objects.count()}  # fmt: skip
 
 
@@ -161,6 +165,62 @@ def _risks(scale: Scale, rng: random.Random, owners: list[Any], pdf_owner: Any) 
                     for r in created for c in rng.sample(categories, rng.randint(1, 2))
                 )  # fmt: skip
         _log(f"  risks {start + len(rows)}")
+
+
+def _assessments(scale: Scale, rng: random.Random, owners: list[Any]) -> None:
+    """Impact assessments, five per AI system until the scale is reached, each with two
+    consequences on the 3×3 matrix; most approved."""
+    have = ImpactAssessment.objects.count()
+    if have >= scale.assessments:
+        return
+    _log(f"impact assessments {have} → {scale.assessments}")
+    matrix = RiskMatrix.objects.get(code="3x3", is_current=True)
+    systems = list(AISystem.objects.order_by("pk").values_list("pk", "version"))
+    parties = list(
+        Requirement.objects.filter(
+            framework__urn="urn:aims:framework:taxonomy-affected-parties"
+        ).values_list("pk", flat=True)
+    )
+    areas = list(
+        Requirement.objects.filter(
+            framework__urn="urn:aims:framework:taxonomy-impact-areas"
+        ).values_list("pk", flat=True)
+    )
+    statuses = ["approved", "approved", "approved", "draft", "in_review"]  # fmt: skip
+    today = date.today()
+    for start in range(have, scale.assessments, CHUNK):
+        rows = []
+        for n in range(start, min(start + CHUNK, scale.assessments)):
+            system_id, version = systems[n % len(systems)]
+            severity, likelihood = rng.randint(1, 3), rng.randint(1, 3)
+            level, rank = level_of(matrix, likelihood, severity)
+            status = rng.choice(statuses)
+            author, approver = rng.sample(owners, 2)
+            rows.append(ImpactAssessment(
+                ai_system_id=system_id, system_version=version, number=1 + n // len(systems),
+                assessed_on=today - timedelta(days=rng.randint(0, 700)), responsible=author,
+                responsible_role="ベンチ責任者", scope=["use"], intended_use="ベンチマーク用の用途",
+                affected_parties=["individuals"], potential_impacts="誤判定による不利益",
+                matrix=matrix, severity=severity, likelihood=likelihood, level=level,
+                level_rank=rank, status=status, author=author, owner=author,
+                approved_by=approver if status == "approved" else None,
+                approved_at=timezone.now() if status == "approved" else None,
+                review_interval_days=365,
+                next_review_on=today + timedelta(days=rng.randint(-60, 360)),
+            ))  # fmt: skip
+        with transaction.atomic():
+            created = ImpactAssessment.objects.bulk_create(rows)
+            entries = []
+            for assessment in created:
+                for k in range(2):
+                    severity, likelihood = rng.randint(1, 3), rng.randint(1, 3)
+                    level, rank = level_of(matrix, likelihood, severity)
+                    entries.append(ImpactEntry(
+                        assessment=assessment, party_type_id=rng.choice(parties),
+                        impact_area_id=rng.choice(areas), description=f"影響 {k + 1}",
+                        severity=severity, likelihood=likelihood, level=level, level_rank=rank,
+                    ))  # fmt: skip
+            ImpactEntry.objects.bulk_create(entries)
 
 
 @transaction.atomic

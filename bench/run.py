@@ -96,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--systems", type=int, default=2_000)
     parser.add_argument("--risks", type=int, default=50_000)
     parser.add_argument("--actions", type=int, default=20_000)
+    parser.add_argument("--assessments", type=int, default=10_000)
     parser.add_argument("--changes", type=int, default=500_000)
     parser.add_argument("--repeat", type=int, default=50, help="measured requests per row")
     parser.add_argument("--pdf-repeat", type=int, default=3)
@@ -120,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     call_command("migrate", verbosity=0)
     call_command("load_library", verbosity=0)
     data = generate(Scale(systems=args.systems, risks=args.risks, actions=args.actions,
-                          changes=args.changes))  # fmt: skip
+                          assessments=args.assessments, changes=args.changes))  # fmt: skip
     rows = measure(args.repeat, args.pdf_repeat)
     table = render_table(rows, data, args.repeat)
     print(table)
@@ -225,6 +226,16 @@ def measure(repeat: int, pdf_repeat: int) -> list[Row]:
         "SELECT * FROM aims_changerecord ORDER BY id DESC LIMIT 50",
     )
     system_ids = list(AISystem.objects.values_list("pk", flat=True))
+    from impact.models import ImpactAssessment
+
+    assessment_ids = list(ImpactAssessment.objects.values_list("pk", flat=True)[:2000])
+    impact_raw = raw(
+        "SELECT count(*) FROM impact_impactassessment",
+        "SELECT a.*, s.name FROM impact_impactassessment a JOIN aims_aisystem s ON "
+        "s.id = a.ai_system_id ORDER BY a.assessed_on DESC, a.id DESC LIMIT 50",
+        "SELECT e.* FROM impact_impactentry e WHERE e.assessment_id IN (SELECT id "
+        "FROM impact_impactassessment ORDER BY assessed_on DESC, id DESC LIMIT 50)",
+    )
 
     cases: list[tuple[str, Callable[[], Any], Callable[[], None] | None, float]] = [
         ("Register page, page 1 (officer)", get(OFFICER, "/risks/"), register_raw, 150),
@@ -247,6 +258,11 @@ def measure(repeat: int, pdf_repeat: int) -> list[Row]:
          get(OFFICER, lambda: f"/ai-systems/{rng.choice(system_ids)}/"), None, 100),
         ("Change log API, 50 a page", get(OFFICER, "/api/v1/changes/?page_size=50"),
          changes_raw, 150),
+        ("Impact assessment list page", get(OFFICER, "/impact-assessments/"), impact_raw, 150),
+        ("Impact assessment list API", get(OFFICER, "/api/v1/impact-assessments/?page_size=50"),
+         impact_raw, 150),
+        ("Impact assessment detail page",
+         get(OFFICER, lambda: f"/impact-assessments/{rng.choice(assessment_ids)}/"), None, 100),
     ]  # fmt: skip
     rows = []
     for name, call, raw_call, budget in cases:

@@ -23,10 +23,13 @@ class ImpactAssessmentFilter(django_filters.FilterSet):
         queryset=AISystem.objects.all(), label=_("AI system"), widget=FastSelect
     )
     status = django_filters.MultipleChoiceFilter(
-        choices=AssessmentStatus.choices, label=_("Status"), widget=FastSelectMultiple
+        distinct=False,
+        choices=AssessmentStatus.choices,
+        label=_("Status"),
+        widget=FastSelectMultiple,
     )
     level = django_filters.MultipleChoiceFilter(
-        choices=level_choices, label=_("Level"), widget=FastSelectMultiple
+        distinct=False, choices=level_choices, label=_("Level"), widget=FastSelectMultiple
     )
     reassessment_due = django_filters.BooleanFilter(label=_("Reassessment due"))
     review_due = django_filters.BooleanFilter(

@@ -22,7 +22,7 @@ from aims.changelog import change_record, snapshot
 from aims.choices import Action, NotificationKind
 from aims.models import AISystem, Requirement
 from aims.roles import Capability, has_capability
-from aims.services import Actor, notification_create
+from aims.services import Actor, in_recipient_language, notification_create
 from impact.choices import HUMAN_JUDGMENT_CRITERIA, AssessmentStatus
 from impact.models import ImpactAssessment, ImpactEntry
 from risk.levels import check_position, level_of
@@ -55,10 +55,6 @@ AREA_TO_CATEGORY = {
     "security": "security", "environment": "environmental", "human-rights": "societal",
     "democracy-and-public-discourse": "societal", "autonomy-and-manipulation": "misuse",
 }  # fmt: skip
-
-
-def _in_their_language(message: str, **params: Any) -> Any:
-    return lazy(lambda: _(message) % params, str)()
 
 
 def _refuse_computed_and_unknown(data: dict[str, Any], allowed: tuple[str, ...]) -> None:
@@ -460,9 +456,9 @@ def flag_reassessment(*, system: AISystem, changes: dict[str, tuple[Any, Any]],
         for person in recipients:
             notification_create(
                 recipient=person, kind=NotificationKind.REVIEW_DUE,
-                subject=_in_their_language(gettext_noop("Reassessment due: %(assessment)s"),
+                subject=in_recipient_language(gettext_noop("Reassessment due: %(assessment)s"),
                                            assessment=str(assessment)),
-                body=_in_their_language(
+                body=in_recipient_language(
                     gettext_noop("The AI system “%(system)s” changed (%(what)s). Its impact "
                                  "assessment needs to be redone: start a new version."),
                     system=system.name, what=what),

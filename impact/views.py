@@ -16,7 +16,7 @@ from aims import selectors as aims_selectors
 from aims.choices import Language
 from aims.permissions import Policy, PolicyViewMixin
 from aims.roles import Capability, has_capability
-from aims.views import paginate
+from aims.views import form_errors, paginate
 from impact import selectors, services
 from impact.choices import HUMAN_JUDGMENT_CRITERIA, AssessmentStatus
 from impact.filters import ImpactAssessmentFilter
@@ -24,7 +24,6 @@ from impact.forms import ImpactAssessmentForm, ImpactEntryForm, LinkRisksForm, R
 from impact.models import ImpactAssessment, ImpactEntry
 from risk.models import RiskMatrix
 from risk.selectors import risk_list, risk_matrices_current
-from risk.views import form_errors
 
 
 class ImpactAssessmentListView(PolicyViewMixin, View):
@@ -36,9 +35,8 @@ class ImpactAssessmentListView(PolicyViewMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         visible = selectors.impact_assessment_list(user=request.user)
         filters = ImpactAssessmentFilter(request.GET or None, queryset=visible)
-        systems = aims_selectors.ai_system_list(user=request.user).prefetch_related(None)
-        filters.form.fields["ai_system"].queryset = (  # type: ignore[attr-defined]
-            systems.select_related(None).only("id", "name", "version").order_by("name")
+        filters.form.fields["ai_system"].queryset = aims_selectors.ai_system_choices(  # type: ignore[attr-defined]
+            user=request.user
         )
         valid = not filters.is_bound or filters.is_valid()
         rows = filters.qs if valid else visible

@@ -42,16 +42,19 @@ class RiskFilter(django_filters.FilterSet):
         label=_("Owner"),
     )
     inherent_level = django_filters.MultipleChoiceFilter(
-        widget=FastSelectMultiple, choices=level_choices, label=_("Inherent level")
+        widget=FastSelectMultiple, distinct=False, choices=level_choices, label=_("Inherent level")
     )
     residual_level = django_filters.MultipleChoiceFilter(
-        widget=FastSelectMultiple, choices=level_choices, label=_("Residual level")
+        widget=FastSelectMultiple, distinct=False, choices=level_choices, label=_("Residual level")
     )
     status = django_filters.MultipleChoiceFilter(
-        widget=FastSelectMultiple, choices=RiskStatus.choices, label=_("Status")
+        widget=FastSelectMultiple, distinct=False, choices=RiskStatus.choices, label=_("Status")
     )
     treatment_option = django_filters.MultipleChoiceFilter(
-        widget=FastSelectMultiple, choices=TreatmentOption.choices, label=_("Treatment option")
+        widget=FastSelectMultiple,
+        distinct=False,
+        choices=TreatmentOption.choices,
+        label=_("Treatment option"),
     )
     category = django_filters.ModelChoiceFilter(
         widget=FastSelect,

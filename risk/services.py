@@ -12,7 +12,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -21,7 +20,7 @@ from aims.changelog import change_record, snapshot
 from aims.choices import Action, NotificationKind
 from aims.models import AISystem, Requirement
 from aims.roles import Capability, has_capability, user_roles
-from aims.services import Actor, notification_create
+from aims.services import Actor, in_recipient_language, notification_create
 from risk.choices import AcceptanceEnd, ActionStatus, RiskStatus
 from risk.levels import check_position, level_of, validate_matrix_data
 from risk.models import Risk, RiskAcceptance, RiskCriteria, RiskMatrix, TreatmentAction
@@ -55,12 +54,6 @@ COMPUTED_FIELDS = ("inherent_level", "inherent_rank", "residual_level", "residua
 MATRIX_DATA = ("likelihood_levels", "impact_levels", "levels", "grid")
 MATRIX_FIELDS = ("code", "name_en", "name_ja", "description_en", "description_ja",
                  *MATRIX_DATA, "is_default")  # fmt: skip
-
-
-def _in_their_language(message: str, **params: Any) -> Any:
-    """A message translated when rendered, so ``notification_create`` writes it in the
-    recipient's language."""
-    return lazy(lambda: _(message) % params, str)()
 
 
 # --- Matrices and criteria -----------------------------------------------------------------------
@@ -458,9 +451,9 @@ def risk_acceptances_expire(*, today: date | None = None) -> int:
         for person in {p for p in (risk.owner, acceptance.accepted_by) if p is not None}:
             notification_create(
                 recipient=person, kind=NotificationKind.REVIEW_DUE,
-                subject=_in_their_language(gettext_noop("Risk acceptance expired: %(risk)s"),
+                subject=in_recipient_language(gettext_noop("Risk acceptance expired: %(risk)s"),
                                            risk=str(risk)),
-                body=_in_their_language(
+                body=in_recipient_language(
                     gettext_noop("The acceptance of %(risk)s ended on %(date)s; the risk is "
                                  "open again and needs a new decision."),
                     risk=str(risk), date=acceptance.expires_on.isoformat()),

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -19,6 +18,7 @@ from aims import selectors as aims_selectors
 from aims.choices import Language
 from aims.permissions import AUTHENTICATED, Policy, PolicyViewMixin
 from aims.roles import Capability, has_capability
+from aims.views import form_errors
 from risk import selectors, services
 from risk.choices import RiskStatus
 from risk.filters import RiskPageFilter
@@ -26,23 +26,13 @@ from risk.forms import AcceptForm, CriteriaForm, MatrixForm, RiskForm, Treatment
 from risk.models import Risk, RiskMatrix, TreatmentAction
 
 
-def form_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ``ValidationError`` on the form fields it names."""
-    if hasattr(error, "error_dict"):
-        for field, problems in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, problems)
-    else:
-        form.add_error(None, error.messages)
-
-
 def register_filters(request: HttpRequest) -> tuple[RiskPageFilter, Any, list[tuple[str, str]]]:
     """The register's filter set on the rows ``request.user`` may see, and the rows it keeps,
     and the query parameters (for exports: the report holds the same rows)."""
     visible = selectors.risk_list(user=request.user)
     filters = RiskPageFilter(request.GET or None, queryset=visible)
-    systems = aims_selectors.ai_system_list(user=request.user).prefetch_related(None)
-    filters.form.fields["ai_system"].queryset = (  # type: ignore[attr-defined]
-        systems.select_related(None).only("id", "name", "version").order_by("name", "version")
+    filters.form.fields["ai_system"].queryset = aims_selectors.ai_system_choices(  # type: ignore[attr-defined]
+        user=request.user
     )
     valid = not filters.is_bound or filters.is_valid()
     rows = filters.qs if valid else RiskPageFilter(queryset=visible).qs

@@ -5,6 +5,7 @@ Split by sub-domain; everything is importable from ``aims.services``.
 
 from aims.services.accounts import (
     Actor,
+    in_recipient_language,
     notification_create,
     notification_send_email,
     notifications_mark_read,
@@ -68,6 +69,7 @@ __all__ = [
     "ai_system_update",
     "library_import",
     "library_load",
+    "in_recipient_language",
     "notification_create",
     "notification_send_email",
     "notifications_mark_read",

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
 from aims.changelog import change_record, snapshot
@@ -220,6 +221,12 @@ def user_set_password(*, actor: Actor, user: Any, password: str) -> Any:
 
 
 # --- Notifications --------------------------------------------------------------------------
+def in_recipient_language(message: str, **params: Any) -> Any:
+    """``message`` (marked with ``gettext_noop``) with ``params``, translated only when it is
+    rendered, so that ``notification_create`` writes it in the recipient's language."""
+    return lazy(lambda: _(message) % params, str)()
+
+
 @transaction.atomic
 def notification_create(
     *,
