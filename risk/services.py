@@ -17,7 +17,7 @@ from django.utils.translation import gettext_noop
 
 from aims import selectors as aims_selectors
 from aims.changelog import change_record, snapshot
-from aims.choices import Action, NotificationKind
+from aims.choices import Action, NotificationKind, Role
 from aims.models import AISystem, Requirement
 from aims.roles import Capability, has_capability, user_roles
 from aims.services import Actor, in_recipient_language, notification_create
@@ -363,7 +363,7 @@ def acceptance_rule(risk: Risk) -> tuple[bool, str | None]:
         return True, None
     return (
         False,
-        criteria.above_criteria_role if criteria else Capability.ACCEPT_RISK_ABOVE_CRITERIA,
+        criteria.above_criteria_role if criteria else Role.TOP_MANAGEMENT,
     )
 
 
