@@ -62,6 +62,24 @@ class AISystemFilter(django_filters.FilterSet):
         return queryset.filter(due) if value else queryset.exclude(due)
 
 
+class SortedFilterMixin:
+    """A page filter's ``sort`` choice: ``SORTS`` maps each choice to its ordering and
+    ``DEFAULT_SORT`` applies when none is chosen (or the form is not bound)."""
+
+    SORTS: dict[str, tuple[str, ...]]
+    DEFAULT_SORT: str
+
+    def filter_sort(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.order_by(*self.SORTS.get(value, self.SORTS[self.DEFAULT_SORT]))
+
+    @property
+    def qs(self) -> QuerySet[Any]:
+        rows = super().qs  # type: ignore[misc]
+        if not self.is_bound or not self.form.cleaned_data.get("sort"):  # type: ignore[attr-defined]
+            rows = rows.order_by(*self.SORTS[self.DEFAULT_SORT])
+        return rows
+
+
 AI_SYSTEM_SORTS = {
     "name": ("name", "version"),
     "-updated": ("-updated_at",),
@@ -71,9 +89,11 @@ AI_SYSTEM_SORTS = {
 }
 
 
-class AISystemPageFilter(AISystemFilter):
+class AISystemPageFilter(SortedFilterMixin, AISystemFilter):
     """The inventory page's filters plus its free-text search and sort; an export of the
     inventory takes the same parameters, so it contains exactly the rows the page shows."""
+
+    SORTS, DEFAULT_SORT = AI_SYSTEM_SORTS, "name"
 
     q = django_filters.CharFilter(method="filter_text", label=_("Search"))
     sort = django_filters.ChoiceFilter(
@@ -88,13 +108,3 @@ class AISystemPageFilter(AISystemFilter):
         if not value:
             return queryset
         return queryset.filter(Q(name__icontains=value) | Q(purpose__icontains=value))
-
-    def filter_sort(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        return queryset.order_by(*AI_SYSTEM_SORTS.get(value, AI_SYSTEM_SORTS["name"]))
-
-    @property
-    def qs(self) -> QuerySet[Any]:
-        rows = super().qs
-        if not self.is_bound or not self.form.cleaned_data.get("sort"):
-            rows = rows.order_by(*AI_SYSTEM_SORTS["name"])
-        return rows

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -92,8 +93,6 @@ class ImpactAssessmentEditView(PolicyViewMixin, View):
                 if system is not None:
                     initial.update({"ai_system": system, "system_version": system.version,
                                     "intended_use": system.purpose})  # fmt: skip
-            from django.utils import timezone
-
             initial["assessed_on"] = timezone.localdate()
         matrix = initial.get("matrix") or matrices.first()
         if data is not None and str(data.get("matrix", "")).isdigit():
@@ -159,13 +158,12 @@ def detail_context(request: HttpRequest, assessment: ImpactAssessment,
     draft = assessment.status == AssessmentStatus.DRAFT
     approver = has_capability(request.user, Capability.APPROVE)
     in_review = assessment.status == AssessmentStatus.IN_REVIEW
-    reflected = services.reflected_risk_ids(assessment)
+    reflected_ids = services.reflected_risk_ids(assessment)
+    reflected = list(risk_list(user=request.user).filter(pk__in=reflected_ids))
     context = {
         "assessment": assessment, "matrix": assessment.matrix,
         "entries": list(assessment.entries.all()),
-        "reflected": list(risk_list(user=request.user).filter(pk__in=reflected)),
-        "hidden_risks": len(reflected) - risk_list(user=request.user).filter(
-            pk__in=reflected).count(),
+        "reflected": reflected, "hidden_risks": len(reflected_ids) - len(reflected),
         "criteria": [(label, assessment.human_judgment.get(code, ""))
                      for code, label in HUMAN_JUDGMENT_CRITERIA.items()],
         "can_edit": editable and draft,

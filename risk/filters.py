@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aims.filters import REVIEW_SOON_DAYS
+from aims.filters import REVIEW_SOON_DAYS, SortedFilterMixin
 from aims.models import AISystem, Requirement
 from aims.widgets import FastSelect, FastSelectMultiple
 from risk.choices import RiskStatus, TreatmentOption
@@ -94,9 +94,11 @@ RISK_SORTS = {
 }
 
 
-class RiskPageFilter(RiskFilter):
+class RiskPageFilter(SortedFilterMixin, RiskFilter):
     """The register page's filters plus free-text search and sort; register reports take the
     same parameters."""
+
+    SORTS, DEFAULT_SORT = RISK_SORTS, "residual"
 
     q = django_filters.CharFilter(method="filter_text", label=_("Search"))
     sort = django_filters.ChoiceFilter(
@@ -115,13 +117,3 @@ class RiskPageFilter(RiskFilter):
         if number.isdigit():
             condition |= Q(pk=int(number))
         return queryset.filter(condition)
-
-    def filter_sort(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        return queryset.order_by(*RISK_SORTS.get(value, RISK_SORTS["residual"]))
-
-    @property
-    def qs(self) -> QuerySet[Any]:
-        rows = super().qs
-        if not self.is_bound or not self.form.cleaned_data.get("sort"):
-            rows = rows.order_by(*RISK_SORTS["residual"])
-        return rows
