@@ -59,12 +59,14 @@ class ClauseAssessmentEditView(PolicyViewMixin, View):
         form = ClauseAssessmentForm(request.POST, instance=scratch)
         if form.is_valid():
             try:
-                services.clause_assessment_update(actor=request.user, assessment=row,
-                                                  **form.cleaned_data)  # fmt: skip
+                services.clause_assessment_update(
+                    actor=request.user, assessment=row, **form.cleaned_data
+                )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, _("Conformance of %(ref)s saved.")
-                                 % {"ref": row.requirement.ref_id})  # fmt: skip
+                messages.success(
+                    request, _("Conformance of %(ref)s saved.") % {"ref": row.requirement.ref_id}
+                )
                 return redirect("conformance")
         return render(request, self.template_name, {"form": form, "row": row}, status=400)

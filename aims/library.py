@@ -218,14 +218,23 @@ def _parse_framework(
         requirements.append(
             ParsedRequirement(
                 urn=str(explicit_urn) if explicit_urn else requirement_urn(prefix, ref_id),
-                ref_id=ref_id, parent_ref=parent_ref, order=index, depth=depth,
-                assessable=assessable is True, name_en=name[0], name_ja=name[1],
-                summary_en=summary[0], summary_ja=summary[1],
-                typical_evidence_en=evidence[0], typical_evidence_ja=evidence[1],
-                tags=tags, attributes=attributes,
-                official_text_en=official[0], official_text_ja=official[1],
+                ref_id=ref_id,
+                parent_ref=parent_ref,
+                order=index,
+                depth=depth,
+                assessable=assessable is True,
+                name_en=name[0],
+                name_ja=name[1],
+                summary_en=summary[0],
+                summary_ja=summary[1],
+                typical_evidence_en=evidence[0],
+                typical_evidence_ja=evidence[1],
+                tags=tags,
+                attributes=attributes,
+                official_text_en=official[0],
+                official_text_ja=official[1],
             )
-        )  # fmt: skip
+        )
     urns: dict[str, str] = {}
     for requirement in requirements:
         if requirement.urn in urns and requirement.ref_id != urns[requirement.urn]:
@@ -235,13 +244,21 @@ def _parse_framework(
             )
         urns[requirement.urn] = requirement.ref_id
     return ParsedFramework(
-        label=reader.label, sha256=sha, urn=urn, urn_prefix=prefix,
-        ref_id=reader.text(meta, "ref_id", "framework"), version=reader.version(meta, "framework"),
-        category=category, publisher=reader.text(meta, "publisher", "framework", required=False),
+        label=reader.label,
+        sha256=sha,
+        urn=urn,
+        urn_prefix=prefix,
+        ref_id=reader.text(meta, "ref_id", "framework"),
+        version=reader.version(meta, "framework"),
+        category=category,
+        publisher=reader.text(meta, "publisher", "framework", required=False),
         source=reader.text(meta, "source", "framework", required=False),
-        name_en=name_en, name_ja=name_ja, description_en=description[0],
-        description_ja=description[1], requirements=requirements,
-    )  # fmt: skip
+        name_en=name_en,
+        name_ja=name_ja,
+        description_en=description[0],
+        description_ja=description[1],
+        requirements=requirements,
+    )
 
 
 def _parse_mappings(reader: _Reader, doc: dict[str, Any], sha: str) -> ParsedMappingSet | None:
@@ -273,13 +290,18 @@ def _parse_mappings(reader: _Reader, doc: dict[str, Any], sha: str) -> ParsedMap
     name = reader.bilingual(meta, "name", "mapping_set")
     description = reader.bilingual(meta, "description", "mapping_set", required=False)
     return ParsedMappingSet(
-        label=reader.label, sha256=sha, urn=reader.text(meta, "urn", "mapping_set"),
+        label=reader.label,
+        sha256=sha,
+        urn=reader.text(meta, "urn", "mapping_set"),
         version=reader.version(meta, "mapping_set"),
         source_framework=reader.text(meta, "source_framework", "mapping_set"),
         target_framework=reader.text(meta, "target_framework", "mapping_set"),
-        name_en=name[0], name_ja=name[1], description_en=description[0],
-        description_ja=description[1], mappings=mappings,
-    )  # fmt: skip
+        name_en=name[0],
+        name_ja=name[1],
+        description_en=description[0],
+        description_ja=description[1],
+        mappings=mappings,
+    )
 
 
 def parse_file(label: str, content: bytes, *, allow_official_text: bool = False) -> Parsed:

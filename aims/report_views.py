@@ -35,18 +35,21 @@ class ReportListView(PolicyViewMixin, View):
             job.kind_label = labels.get(job.kind, job.kind)
         context = {
             "page": page,
-            "kinds": kinds, "formats": ReportFormat.choices, "languages": Language.choices,
-        }  # fmt: skip
+            "kinds": kinds,
+            "formats": ReportFormat.choices,
+            "languages": Language.choices,
+        }
         return render(request, "aims/reports/list.html", context)
 
     def post(self, request: HttpRequest) -> HttpResponse:
         try:
             job = services.report_job_create(
-                actor=request.user, kind=request.POST.get("kind", ""),
+                actor=request.user,
+                kind=request.POST.get("kind", ""),
                 format=request.POST.get("format", ""),
                 language=request.POST.get("language") or (get_language() or "ja")[:2],
                 parameters=request_parameters(request.POST, _REQUEST_FIELDS),
-            )  # fmt: skip
+            )
         except ValidationError as error:
             labels = {"kind": _("Report"), "format": _("Format"), "language": _("Language")}
             for field, problems in error.message_dict.items():
@@ -67,9 +70,10 @@ class ReportDetailView(PolicyViewMixin, View):
         job = get_object_or_404(selectors.report_job_list(user=request.user), pk=pk)
         kind = get_kind(job.kind)
         context = {
-            "job": job, "kind_label": kind.label if kind else job.kind,
+            "job": job,
+            "kind_label": kind.label if kind else job.kind,
             "filters": kind.describe(job.parameters) if kind and kind.describe else None,
-        }  # fmt: skip
+        }
         if request.headers.get("HX-Request"):
             return render(request, "aims/reports/_status.html", context)
         return render(request, "aims/reports/detail.html", context)

@@ -32,8 +32,14 @@ class Capability(models.TextChoices):
 R = Role
 MATRIX: dict[str, frozenset[str]] = {
     Capability.SEE_RECORDS: frozenset(
-        {R.GOVERNANCE_OFFICER, R.TOP_MANAGEMENT, R.OPERATIONAL_MEMBER, R.INTERNAL_AUDITOR,
-         R.EXTERNAL_AUDITOR, R.VIEWER}
+        {
+            R.GOVERNANCE_OFFICER,
+            R.TOP_MANAGEMENT,
+            R.OPERATIONAL_MEMBER,
+            R.INTERNAL_AUDITOR,
+            R.EXTERNAL_AUDITOR,
+            R.VIEWER,
+        }
     ),
     # Roles whose "see records" is not narrowed to granted systems or an audit's scope.
     Capability.SEE_ALL_RECORDS: frozenset(
@@ -45,20 +51,24 @@ MATRIX: dict[str, frozenset[str]] = {
     Capability.APPROVE: frozenset({R.GOVERNANCE_OFFICER, R.TOP_MANAGEMENT}),
     Capability.ACCEPT_RISK_ABOVE_CRITERIA: frozenset({R.TOP_MANAGEMENT}),
     Capability.VIEW_AUDITS: frozenset(
-        {R.GOVERNANCE_OFFICER, R.TOP_MANAGEMENT, R.INTERNAL_AUDITOR, R.EXTERNAL_AUDITOR,
-         R.VIEWER}
+        {R.GOVERNANCE_OFFICER, R.TOP_MANAGEMENT, R.INTERNAL_AUDITOR, R.EXTERNAL_AUDITOR, R.VIEWER}
     ),
     Capability.MANAGE_AUDITS: frozenset({R.INTERNAL_AUDITOR}),
     Capability.RESPOND_TO_NONCONFORMITIES: frozenset({R.OPERATIONAL_MEMBER}),
     Capability.EXPORT: frozenset(
-        {R.GOVERNANCE_OFFICER, R.TOP_MANAGEMENT, R.OPERATIONAL_MEMBER, R.INTERNAL_AUDITOR,
-         R.EXTERNAL_AUDITOR}
+        {
+            R.GOVERNANCE_OFFICER,
+            R.TOP_MANAGEMENT,
+            R.OPERATIONAL_MEMBER,
+            R.INTERNAL_AUDITOR,
+            R.EXTERNAL_AUDITOR,
+        }
     ),
     Capability.MANAGE_USERS: frozenset({R.GOVERNANCE_OFFICER}),
     Capability.OWN_API_TOKENS: frozenset(
         {R.GOVERNANCE_OFFICER, R.OPERATIONAL_MEMBER, R.INTERNAL_AUDITOR}
     ),
-}  # fmt: skip
+}
 
 _ROLE_CODES = frozenset(Role.values)
 _CACHE_ATTR = "_aims_roles"

@@ -165,9 +165,12 @@ def ai_system_list(*, user: Any) -> QuerySet[AISystem]:
         return queryset
     if has_capability(user, Capability.CHANGE_RECORDS):
         return get_objects_for_user(
-            user, "aims.view_aisystem", klass=queryset, accept_global_perms=False,
+            user,
+            "aims.view_aisystem",
+            klass=queryset,
+            accept_global_perms=False,
             with_superuser=False,
-        )  # fmt: skip
+        )
     return queryset.none()
 
 
@@ -190,15 +193,19 @@ def ai_system_editable(*, user: Any) -> QuerySet[AISystem]:
     if has_capability(user, Capability.SEE_ALL_RECORDS):
         return queryset
     return get_objects_for_user(
-        user, "aims.change_aisystem", klass=queryset, accept_global_perms=False,
+        user,
+        "aims.change_aisystem",
+        klass=queryset,
+        accept_global_perms=False,
         with_superuser=False,
-    )  # fmt: skip
+    )
 
 
 def ai_system_grants(*, system: AISystem) -> tuple[list[Any], list[Any]]:
     """Users and groups granted ``system`` (directly, not through roles)."""
-    users: Any = get_users_with_perms(system, only_with_perms_in=["view_aisystem"],
-                                      with_group_users=False, with_superusers=False)  # fmt: skip
+    users: Any = get_users_with_perms(
+        system, only_with_perms_in=["view_aisystem"], with_group_users=False, with_superusers=False
+    )
     groups: Any = get_groups_with_perms(system)
     return list(users.order_by("username")), list(groups.order_by("name"))
 
@@ -235,7 +242,7 @@ def conformance_summary(*, user: Any) -> list[dict[str, Any]]:
         clause_assessment_list(user=user)
         .annotate(
             group=Coalesce("requirement__parent__parent__ref_id", "requirement__parent__ref_id")
-        )  # fmt: skip
+        )
         .values("group", "status")
         .annotate(count=Count("id"))
     )

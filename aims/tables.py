@@ -53,6 +53,7 @@ def read_table(name: str, content: bytes) -> tuple[list[str], list[dict[str, str
     header = [h.strip().lower() for h in values[0]]
     if len(values) - 1 > MAX_ROWS:
         raise ValidationError(_("The file has more than %(max)d rows.") % {"max": MAX_ROWS})
-    rows = [dict(zip(header, row + [""] * (len(header) - len(row)), strict=False))
-            for row in values[1:]]  # fmt: skip
+    rows = [
+        dict(zip(header, row + [""] * (len(header) - len(row)), strict=False)) for row in values[1:]
+    ]
     return header, rows

@@ -370,8 +370,9 @@ def error_500(request: HttpRequest) -> HttpResponseBase:
     if _wants_json(request):
         body = error_body(500, "server_error", _("Something went wrong on our side."))
         return JsonResponse(body, status=500, json_dumps_params=_JSON)
-    return render(request, "500.html", {"request_id": getattr(request, "request_id", "")},
-                  status=500)  # fmt: skip
+    return render(
+        request, "500.html", {"request_id": getattr(request, "request_id", "")}, status=500
+    )
 
 
 def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponseBase:

@@ -15,18 +15,22 @@ class FastSelect(forms.Select):
     a 2,000-system inventory otherwise spends most of a page's time rendering its options.
     Option groups are not supported (the filters have none)."""
 
-    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None,
-               renderer: Any = None) -> SafeString:  # fmt: skip
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
         final_attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
         if self.allow_multiple_selected:
             final_attrs["multiple"] = True
         values = value if isinstance(value, list | tuple) else [value]
         selected = {str(v) for v in values if v not in (None, "")}
         options = format_html_join(
-            "", '<option value="{}"{}>{}</option>',
-            ((str(code), " selected" if str(code) in selected else "", label)
-             for code, label in self.choices),
-        )  # fmt: skip
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (str(code), " selected" if str(code) in selected else "", label)
+                for code, label in self.choices
+            ),
+        )
         return format_html("<select{}>{}</select>", flatatt(final_attrs), options)
 
 

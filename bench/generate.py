@@ -49,9 +49,9 @@ def _log(message: str) -> None:
 
 def _user(username: str, role: str) -> Any:
     user, _created = get_user_model().objects.get_or_create(
-        username=username, defaults={"first_name": "Bench", "last_name": username,
-                                     "email": f"{username}@example.com"}
-    )  # fmt: skip
+        username=username,
+        defaults={"first_name": "Bench", "last_name": username, "email": f"{username}@example.com"},
+    )
     user.groups.add(Group.objects.get_or_create(name=role)[0])
     return user
 
@@ -65,8 +65,11 @@ def generate(scale: Scale) -> dict[str, int]:
         _user(OPERATOR, Role.OPERATIONAL_MEMBER),
     )
     pdf_owner = _user(PDF_OWNER, Role.OPERATIONAL_MEMBER)
-    owners = [officer, pdf_owner, *(_user(f"bench_owner_{n:02d}", Role.OPERATIONAL_MEMBER)
-                                    for n in range(20))]  # fmt: skip
+    owners = [
+        officer,
+        pdf_owner,
+        *(_user(f"bench_owner_{n:02d}", Role.OPERATIONAL_MEMBER) for n in range(20)),
+    ]
     _systems(scale, rng, owners, operator)
     _risks(scale, rng, owners, pdf_owner)
     _actions(scale, rng, owners)
@@ -78,10 +81,13 @@ def generate(scale: Scale) -> dict[str, int]:
 
 
 def counts() -> dict[str, int]:
-    return {"AI systems": AISystem.objects.count(), "risks": Risk.objects.count(),
-            "treatment actions": TreatmentAction.objects.count(),
-            "impact assessments": ImpactAssessment.objects.count(),
-            "change records": ChangeRecord.objects.count()}  # fmt: skip
+    return {
+        "AI systems": AISystem.objects.count(),
+        "risks": Risk.objects.count(),
+        "treatment actions": TreatmentAction.objects.count(),
+        "impact assessments": ImpactAssessment.objects.count(),
+        "change records": ChangeRecord.objects.count(),
+    }
 
 
 @transaction.atomic
@@ -90,33 +96,48 @@ def _systems(scale: Scale, rng: random.Random, owners: list[Any], operator: Any)
     if have >= scale.systems:
         return
     _log(f"AI systems {have} → {scale.systems}")
-    units = [BusinessUnit.objects.get_or_create(name=f"Bench unit {n:02d}",
-                                                defaults={"code": f"B{n:02d}"})[0]
-             for n in range(20)]  # fmt: skip
+    units = [
+        BusinessUnit.objects.get_or_create(
+            name=f"Bench unit {n:02d}", defaults={"code": f"B{n:02d}"}
+        )[0]
+        for n in range(20)
+    ]
     stages = [s for s in LifecycleStage.values if s != LifecycleStage.RETIRED]
     today = date.today()
     AISystem.objects.bulk_create(
-        (AISystem(
-            name=f"ベンチAIシステム {n:05d}", version=f"{1 + n % 4}.{n % 10}",
-            purpose="ベンチマーク用のAIシステム。需要予測と異常検知を行う。",
-            business_unit=rng.choice(units), lifecycle_stage=rng.choice(stages),
-            organization_roles=rng.sample(OrganizationRole.values, rng.randint(1, 2)),
-            ai_type=rng.choice(AIType.values), eu_ai_act_tier=rng.choice(EUAIActTier.values),
-            owner=rng.choice(owners), review_interval_days=180,
-            next_review_on=today + timedelta(days=rng.randint(-60, 360)),
-        ) for n in range(have, scale.systems)),
+        (
+            AISystem(
+                name=f"ベンチAIシステム {n:05d}",
+                version=f"{1 + n % 4}.{n % 10}",
+                purpose="ベンチマーク用のAIシステム。需要予測と異常検知を行う。",
+                business_unit=rng.choice(units),
+                lifecycle_stage=rng.choice(stages),
+                organization_roles=rng.sample(OrganizationRole.values, rng.randint(1, 2)),
+                ai_type=rng.choice(AIType.values),
+                eu_ai_act_tier=rng.choice(EUAIActTier.values),
+                owner=rng.choice(owners),
+                review_interval_days=180,
+                next_review_on=today + timedelta(days=rng.randint(-60, 360)),
+            )
+            for n in range(have, scale.systems)
+        ),
         batch_size=CHUNK,
-    )  # fmt: skip
+    )
     granted = AISystem.objects.order_by("pk")[:OPERATOR_SYSTEMS]
     content_type = ContentType.objects.get_for_model(AISystem)
     permissions = Permission.objects.filter(
         content_type=content_type, codename__in=["view_aisystem", "change_aisystem"]
     )
     UserObjectPermission.objects.bulk_create(
-        [UserObjectPermission(user=operator, permission=p, content_type=content_type,
-                              object_pk=str(s.pk)) for s in granted for p in permissions],
+        [
+            UserObjectPermission(
+                user=operator, permission=p, content_type=content_type, object_pk=str(s.pk)
+            )
+            for s in granted
+            for p in permissions
+        ],
         ignore_conflicts=True,
-    )  # fmt: skip
+    )
 
 
 def _risks(scale: Scale, rng: random.Random, owners: list[Any], pdf_owner: Any) -> None:
@@ -126,13 +147,20 @@ def _risks(scale: Scale, rng: random.Random, owners: list[Any], pdf_owner: Any) 
     _log(f"risks {have} → {scale.risks}")
     matrix = RiskMatrix.objects.get(code="5x5", is_current=True)
     system_ids = list(AISystem.objects.values_list("pk", flat=True))
-    categories = list(Requirement.objects.filter(
-        framework__urn="urn:aims:framework:taxonomy-ai-risk-categories"
-    ).values_list("pk", flat=True))  # fmt: skip
+    categories = list(
+        Requirement.objects.filter(
+            framework__urn="urn:aims:framework:taxonomy-ai-risk-categories"
+        ).values_list("pk", flat=True)
+    )
     today = date.today()
     pdf_have = Risk.objects.filter(owner=pdf_owner).count()
-    statuses = [RiskStatus.OPEN, RiskStatus.IN_TREATMENT, RiskStatus.IN_TREATMENT,
-                RiskStatus.ACCEPTED, RiskStatus.CLOSED]  # fmt: skip
+    statuses = [
+        RiskStatus.OPEN,
+        RiskStatus.IN_TREATMENT,
+        RiskStatus.IN_TREATMENT,
+        RiskStatus.ACCEPTED,
+        RiskStatus.CLOSED,
+    ]
     for start in range(have, scale.risks, CHUNK):
         rows = []
         for n in range(start, min(start + CHUNK, scale.risks)):
@@ -142,28 +170,40 @@ def _risks(scale: Scale, rng: random.Random, owners: list[Any], pdf_owner: Any) 
             owner = pdf_owner if pdf_have < PDF_RISKS and n % 37 == 0 else rng.choice(owners[2:])
             pdf_have += owner is pdf_owner
             inherent, residual = level_of(matrix, il, ii), level_of(matrix, rl, ri)
-            rows.append(Risk(
-                title=f"ベンチリスク {n:06d}: 学習データの偏りによる不公平な判定", matrix=matrix,
-                description="ベンチマーク用のリスク。", owner=owner,
-                inherent_likelihood=il, inherent_impact=ii, inherent_level=inherent[0],
-                inherent_rank=inherent[1], residual_likelihood=rl, residual_impact=ri,
-                residual_level=residual[0], residual_rank=residual[1],
-                treatment_option=rng.choice(TreatmentOption.values), status=status,
-                closed_reason="ベンチ" if status == RiskStatus.CLOSED else "",
-                review_interval_days=180,
-                next_review_on=today + timedelta(days=rng.randint(-90, 360)),
-            ))  # fmt: skip
+            rows.append(
+                Risk(
+                    title=f"ベンチリスク {n:06d}: 学習データの偏りによる不公平な判定",
+                    matrix=matrix,
+                    description="ベンチマーク用のリスク。",
+                    owner=owner,
+                    inherent_likelihood=il,
+                    inherent_impact=ii,
+                    inherent_level=inherent[0],
+                    inherent_rank=inherent[1],
+                    residual_likelihood=rl,
+                    residual_impact=ri,
+                    residual_level=residual[0],
+                    residual_rank=residual[1],
+                    treatment_option=rng.choice(TreatmentOption.values),
+                    status=status,
+                    closed_reason="ベンチ" if status == RiskStatus.CLOSED else "",
+                    review_interval_days=180,
+                    next_review_on=today + timedelta(days=rng.randint(-90, 360)),
+                )
+            )
         with transaction.atomic():
             created = Risk.objects.bulk_create(rows)
             Risk.ai_systems.through.objects.bulk_create(
                 Risk.ai_systems.through(risk_id=r.pk, aisystem_id=s)
-                for r in created for s in rng.sample(system_ids, rng.randint(1, 2))
-            )  # fmt: skip
+                for r in created
+                for s in rng.sample(system_ids, rng.randint(1, 2))
+            )
             if categories:
                 Risk.categories.through.objects.bulk_create(
                     Risk.categories.through(risk_id=r.pk, requirement_id=c)
-                    for r in created for c in rng.sample(categories, rng.randint(1, 2))
-                )  # fmt: skip
+                    for r in created
+                    for c in rng.sample(categories, rng.randint(1, 2))
+                )
         _log(f"  risks {start + len(rows)}")
 
 
@@ -186,7 +226,7 @@ def _assessments(scale: Scale, rng: random.Random, owners: list[Any]) -> None:
             framework__urn="urn:aims:framework:taxonomy-impact-areas"
         ).values_list("pk", flat=True)
     )
-    statuses = ["approved", "approved", "approved", "draft", "in_review"]  # fmt: skip
+    statuses = ["approved", "approved", "approved", "draft", "in_review"]
     today = date.today()
     for start in range(have, scale.assessments, CHUNK):
         rows = []
@@ -196,18 +236,32 @@ def _assessments(scale: Scale, rng: random.Random, owners: list[Any]) -> None:
             level, rank = level_of(matrix, likelihood, severity)
             status = rng.choice(statuses)
             author, approver = rng.sample(owners, 2)
-            rows.append(ImpactAssessment(
-                ai_system_id=system_id, system_version=version, number=1 + n // len(systems),
-                assessed_on=today - timedelta(days=rng.randint(0, 700)), responsible=author,
-                responsible_role="ベンチ責任者", scope=["use"], intended_use="ベンチマーク用の用途",
-                affected_parties=["individuals"], potential_impacts="誤判定による不利益",
-                matrix=matrix, severity=severity, likelihood=likelihood, level=level,
-                level_rank=rank, status=status, author=author, owner=author,
-                approved_by=approver if status == "approved" else None,
-                approved_at=timezone.now() if status == "approved" else None,
-                review_interval_days=365,
-                next_review_on=today + timedelta(days=rng.randint(-60, 360)),
-            ))  # fmt: skip
+            rows.append(
+                ImpactAssessment(
+                    ai_system_id=system_id,
+                    system_version=version,
+                    number=1 + n // len(systems),
+                    assessed_on=today - timedelta(days=rng.randint(0, 700)),
+                    responsible=author,
+                    responsible_role="ベンチ責任者",
+                    scope=["use"],
+                    intended_use="ベンチマーク用の用途",
+                    affected_parties=["individuals"],
+                    potential_impacts="誤判定による不利益",
+                    matrix=matrix,
+                    severity=severity,
+                    likelihood=likelihood,
+                    level=level,
+                    level_rank=rank,
+                    status=status,
+                    author=author,
+                    owner=author,
+                    approved_by=approver if status == "approved" else None,
+                    approved_at=timezone.now() if status == "approved" else None,
+                    review_interval_days=365,
+                    next_review_on=today + timedelta(days=rng.randint(-60, 360)),
+                )
+            )
         with transaction.atomic():
             created = ImpactAssessment.objects.bulk_create(rows)
             entries = []
@@ -215,11 +269,18 @@ def _assessments(scale: Scale, rng: random.Random, owners: list[Any]) -> None:
                 for k in range(2):
                     severity, likelihood = rng.randint(1, 3), rng.randint(1, 3)
                     level, rank = level_of(matrix, likelihood, severity)
-                    entries.append(ImpactEntry(
-                        assessment=assessment, party_type_id=rng.choice(parties),
-                        impact_area_id=rng.choice(areas), description=f"影響 {k + 1}",
-                        severity=severity, likelihood=likelihood, level=level, level_rank=rank,
-                    ))  # fmt: skip
+                    entries.append(
+                        ImpactEntry(
+                            assessment=assessment,
+                            party_type_id=rng.choice(parties),
+                            impact_area_id=rng.choice(areas),
+                            description=f"影響 {k + 1}",
+                            severity=severity,
+                            likelihood=likelihood,
+                            level=level,
+                            level_rank=rank,
+                        )
+                    )
             ImpactEntry.objects.bulk_create(entries)
 
 
@@ -234,11 +295,16 @@ def _actions(scale: Scale, rng: random.Random, owners: list[Any]) -> None:
     rows = []
     for n in range(have, scale.actions):
         status = rng.choice(ActionStatus.values)
-        rows.append(TreatmentAction(
-            risk_id=rng.choice(risk_ids), title=f"対策 {n:06d}", owner=rng.choice(owners),
-            due_on=today + timedelta(days=rng.randint(-30, 180)), status=status,
-            completed_on=today if status == ActionStatus.DONE else None,
-        ))  # fmt: skip
+        rows.append(
+            TreatmentAction(
+                risk_id=rng.choice(risk_ids),
+                title=f"対策 {n:06d}",
+                owner=rng.choice(owners),
+                due_on=today + timedelta(days=rng.randint(-30, 180)),
+                status=status,
+                completed_on=today if status == ActionStatus.DONE else None,
+            )
+        )
     TreatmentAction.objects.bulk_create(rows, batch_size=CHUNK)
 
 
@@ -248,12 +314,21 @@ def _changes(scale: Scale, rng: random.Random, actor: Any) -> None:
     if have >= scale.changes:
         return
     _log(f"change records {have} → {scale.changes}")
-    kinds = [(ContentType.objects.get_for_model(Risk), "risk.risk",
-              list(Risk.objects.values_list("pk", flat=True)[:20_000])),
-             (ContentType.objects.get_for_model(AISystem), "aims.aisystem",
-              list(AISystem.objects.values_list("pk", flat=True)))]  # fmt: skip
-    previous = (ChangeRecord.objects.order_by("-id").values_list("record_hash", flat=True)
-                .first()) or GENESIS_HASH  # fmt: skip
+    kinds = [
+        (
+            ContentType.objects.get_for_model(Risk),
+            "risk.risk",
+            list(Risk.objects.values_list("pk", flat=True)[:20_000]),
+        ),
+        (
+            ContentType.objects.get_for_model(AISystem),
+            "aims.aisystem",
+            list(AISystem.objects.values_list("pk", flat=True)),
+        ),
+    ]
+    previous = (
+        ChangeRecord.objects.order_by("-id").values_list("record_hash", flat=True).first()
+    ) or GENESIS_HASH
     moment = timezone.now() - timedelta(days=365)
     step = timedelta(days=365) / max(1, scale.changes - have)
     for start in range(have, scale.changes, CHUNK):
@@ -262,12 +337,19 @@ def _changes(scale: Scale, rng: random.Random, actor: Any) -> None:
             content_type, label, ids = kinds[n % 2]
             moment += step
             record = ChangeRecord(
-                timestamp=moment, actor=actor, actor_username=actor.username, action="update",
-                content_type=content_type, object_id=str(rng.choice(ids)),
-                object_repr=f"bench {n}", before={"status": "open"},
-                after={"status": "in_treatment"}, source="command", correlation_id="bench",
+                timestamp=moment,
+                actor=actor,
+                actor_username=actor.username,
+                action="update",
+                content_type=content_type,
+                object_id=str(rng.choice(ids)),
+                object_repr=f"bench {n}",
+                before={"status": "open"},
+                after={"status": "in_treatment"},
+                source="command",
+                correlation_id="bench",
                 previous_hash=previous,
-            )  # fmt: skip
+            )
             record.record_hash = record.compute_hash(model_label=label)
             previous = record.record_hash
             rows.append(record)

@@ -34,8 +34,11 @@ def _bench_database_url(name: str) -> str:
         from aims.embedded import ensure_postgres
         from aims.env import read_env_file
 
-        var_dir = Path(os.environ.get("AIMS_VAR_DIR") or read_env_file(ROOT / "var" / "dev.env")
-                       .get("AIMS_VAR_DIR") or ROOT / "var")  # fmt: skip
+        var_dir = Path(
+            os.environ.get("AIMS_VAR_DIR")
+            or read_env_file(ROOT / "var" / "dev.env").get("AIMS_VAR_DIR")
+            or ROOT / "var"
+        )
         url = ensure_postgres(var_dir)
     parts = urlsplit(url)
     bench_url = urlunsplit(parts._replace(path=f"/{name}"))
@@ -46,9 +49,12 @@ def _bench_database_url(name: str) -> str:
 
     server = database_from_url(urlunsplit(parts._replace(path="/postgres")))
     connection = psycopg2.connect(
-        dbname="postgres", user=server["USER"], password=server["PASSWORD"] or None,
-        host=server["HOST"] or None, port=server["PORT"] or None,
-    )  # fmt: skip
+        dbname="postgres",
+        user=server["USER"],
+        password=server["PASSWORD"] or None,
+        host=server["HOST"] or None,
+        port=server["PORT"] or None,
+    )
     connection.autocommit = True
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
@@ -120,8 +126,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Benchmark database: {args.database}")
     call_command("migrate", verbosity=0)
     call_command("load_library", verbosity=0)
-    data = generate(Scale(systems=args.systems, risks=args.risks, actions=args.actions,
-                          assessments=args.assessments, changes=args.changes))  # fmt: skip
+    data = generate(
+        Scale(
+            systems=args.systems,
+            risks=args.risks,
+            actions=args.actions,
+            assessments=args.assessments,
+            changes=args.changes,
+        )
+    )
     rows = measure(args.repeat, args.pdf_repeat)
     table = render_table(rows, data, args.repeat)
     print(table)
@@ -187,25 +200,40 @@ def measure(repeat: int, pdf_repeat: int) -> list[Row]:
         "(SELECT id FROM risk_risk ORDER BY residual_rank DESC, inherent_rank DESC, "
         "id LIMIT 50 OFFSET %s)"
     )
-    heat_sql = [f"SELECT matrix_id, {w}_likelihood, {w}_impact, count(*) FROM risk_risk "
-                f"GROUP BY 1, 2, 3" for w in ("inherent", "residual")]  # fmt: skip
-    register_raw = raw("SELECT count(*) FROM risk_risk", lambda: (page_sql, [0]),
-                       lambda: (systems_sql, [0]), *heat_sql)  # fmt: skip
+    heat_sql = [
+        f"SELECT matrix_id, {w}_likelihood, {w}_impact, count(*) FROM risk_risk GROUP BY 1, 2, 3"
+        for w in ("inherent", "residual")
+    ]
+    register_raw = raw(
+        "SELECT count(*) FROM risk_risk",
+        lambda: (page_sql, [0]),
+        lambda: (systems_sql, [0]),
+        *heat_sql,
+    )
     deep = 50 * (total // 50 // 2)
-    deep_raw = raw("SELECT count(*) FROM risk_risk", lambda: (page_sql, [deep]),
-                   lambda: (systems_sql, [deep]), *heat_sql)  # fmt: skip
-    api_raw = raw("SELECT count(*) FROM risk_risk", lambda: (page_sql, [0]),
-                  lambda: (systems_sql, [0]))  # fmt: skip
+    deep_raw = raw(
+        "SELECT count(*) FROM risk_risk",
+        lambda: (page_sql, [deep]),
+        lambda: (systems_sql, [deep]),
+        *heat_sql,
+    )
+    api_raw = raw(
+        "SELECT count(*) FROM risk_risk", lambda: (page_sql, [0]), lambda: (systems_sql, [0])
+    )
     current = {"id": risk_ids[0]}
 
     def next_risk() -> int:
         current["id"] = rng.choice(risk_ids)
         return current["id"]
 
-    detail_raw = raw(lambda: ("SELECT r.*, m.* FROM risk_risk r JOIN risk_riskmatrix m ON "
-                              "m.id = r.matrix_id WHERE r.id = %s", [current["id"]]),
-                     lambda: ("SELECT * FROM risk_treatmentaction WHERE risk_id = %s",
-                              [current["id"]]))  # fmt: skip
+    detail_raw = raw(
+        lambda: (
+            "SELECT r.*, m.* FROM risk_risk r JOIN risk_riskmatrix m ON "
+            "m.id = r.matrix_id WHERE r.id = %s",
+            [current["id"]],
+        ),
+        lambda: ("SELECT * FROM risk_treatmentaction WHERE risk_id = %s", [current["id"]]),
+    )
     granted = "(SELECT object_pk::bigint FROM guardian_userobjectpermission WHERE user_id = %s)"
     operator_raw = raw(
         lambda: (
@@ -239,31 +267,61 @@ def measure(repeat: int, pdf_repeat: int) -> list[Row]:
 
     cases: list[tuple[str, Callable[[], Any], Callable[[], None] | None, float]] = [
         ("Register page, page 1 (officer)", get(OFFICER, "/risks/"), register_raw, 150),
-        ("Register page, middle page (officer)", get(OFFICER, f"/risks/?page={deep // 50 + 1}"),
-         deep_raw, 150),
-        ("Register page, residual high+ (officer)",
-         get(OFFICER, "/risks/?residual_level=high&residual_level=very_high"), None, 150),
+        (
+            "Register page, middle page (officer)",
+            get(OFFICER, f"/risks/?page={deep // 50 + 1}"),
+            deep_raw,
+            150,
+        ),
+        (
+            "Register page, residual high+ (officer)",
+            get(OFFICER, "/risks/?residual_level=high&residual_level=very_high"),
+            None,
+            150,
+        ),
         ("Register page (operator, 50 systems)", get(OPERATOR, "/risks/"), operator_raw, 150),
-        ("Risk list API, 50 a page (officer)", get(OFFICER, "/api/v1/risks/?page_size=50"),
-         api_raw, 150),
-        ("Risk list API (operator)", get(OPERATOR, "/api/v1/risks/?page_size=50"),
-         operator_raw, 150),
+        (
+            "Risk list API, 50 a page (officer)",
+            get(OFFICER, "/api/v1/risks/?page_size=50"),
+            api_raw,
+            150,
+        ),
+        (
+            "Risk list API (operator)",
+            get(OPERATOR, "/api/v1/risks/?page_size=50"),
+            operator_raw,
+            150,
+        ),
         ("Risk detail page", get(OFFICER, lambda: f"/risks/{next_risk()}/"), detail_raw, 100),
-        ("Risk detail API", get(OFFICER, lambda: f"/api/v1/risks/{next_risk()}/"), detail_raw,
-         100),
+        ("Risk detail API", get(OFFICER, lambda: f"/api/v1/risks/{next_risk()}/"), detail_raw, 100),
         ("AI system list page", get(OFFICER, "/ai-systems/"), systems_raw, 150),
-        ("AI system list API", get(OFFICER, "/api/v1/ai-systems/?page_size=50"), systems_raw,
-         150),
-        ("AI system detail page",
-         get(OFFICER, lambda: f"/ai-systems/{rng.choice(system_ids)}/"), None, 100),
-        ("Change log API, 50 a page", get(OFFICER, "/api/v1/changes/?page_size=50"),
-         changes_raw, 150),
+        ("AI system list API", get(OFFICER, "/api/v1/ai-systems/?page_size=50"), systems_raw, 150),
+        (
+            "AI system detail page",
+            get(OFFICER, lambda: f"/ai-systems/{rng.choice(system_ids)}/"),
+            None,
+            100,
+        ),
+        (
+            "Change log API, 50 a page",
+            get(OFFICER, "/api/v1/changes/?page_size=50"),
+            changes_raw,
+            150,
+        ),
         ("Impact assessment list page", get(OFFICER, "/impact-assessments/"), impact_raw, 150),
-        ("Impact assessment list API", get(OFFICER, "/api/v1/impact-assessments/?page_size=50"),
-         impact_raw, 150),
-        ("Impact assessment detail page",
-         get(OFFICER, lambda: f"/impact-assessments/{rng.choice(assessment_ids)}/"), None, 100),
-    ]  # fmt: skip
+        (
+            "Impact assessment list API",
+            get(OFFICER, "/api/v1/impact-assessments/?page_size=50"),
+            impact_raw,
+            150,
+        ),
+        (
+            "Impact assessment detail page",
+            get(OFFICER, lambda: f"/impact-assessments/{rng.choice(assessment_ids)}/"),
+            None,
+            100,
+        ),
+    ]
     rows = []
     for name, call, raw_call, budget in cases:
         print(f"  measuring {name}", flush=True)
@@ -278,15 +336,22 @@ def measure(repeat: int, pdf_repeat: int) -> list[Row]:
     print(f"  rendering the register PDF of {count} risks", flush=True)
     pdf_samples = []
     for _ in range(pdf_repeat):
-        job = ReportJob.objects.create(kind="risk_register", format="pdf", language="ja",
-                                       parameters={"owner": pdf_owner.pk}, requested_by=officer,
-                                       shared=True)  # fmt: skip
+        job = ReportJob.objects.create(
+            kind="risk_register",
+            format="pdf",
+            language="ja",
+            parameters={"owner": pdf_owner.pk},
+            requested_by=officer,
+            shared=True,
+        )
         start = time.perf_counter()
         job = report_job_render(job_id=job.pk)
         pdf_samples.append((time.perf_counter() - start) * 1000)
         assert job is not None and job.status == "done", job and job.error
-    raw_pdf = _time(raw(lambda: ("SELECT * FROM risk_risk WHERE owner_id = %s",
-                                 [pdf_owner.pk])), repeat=pdf_repeat)  # fmt: skip
+    raw_pdf = _time(
+        raw(lambda: ("SELECT * FROM risk_risk WHERE owner_id = %s", [pdf_owner.pk])),
+        repeat=pdf_repeat,
+    )
     rows.append(Row(f"Risk register PDF, {count} risks (ja)", pdf_samples, raw_pdf, 10_000))
     return rows
 

@@ -81,22 +81,35 @@ def load(*, users: dict[str, Any]) -> None:
     if system is None or ImpactAssessment.objects.filter(ai_system=system).exists():
         return
     officer = users["officer"]
-    parties = {r.ref_id: r for r in Requirement.objects.filter(
-        framework__urn=services.AFFECTED_PARTIES_URN)}  # fmt: skip
-    areas = {r.ref_id: r for r in Requirement.objects.filter(
-        framework__urn=services.IMPACT_AREAS_URN)}  # fmt: skip
+    parties = {
+        r.ref_id: r
+        for r in Requirement.objects.filter(framework__urn=services.AFFECTED_PARTIES_URN)
+    }
+    areas = {
+        r.ref_id: r for r in Requirement.objects.filter(framework__urn=services.IMPACT_AREAS_URN)
+    }
     assessment = services.impact_assessment_create(
-        actor=officer, ai_system=system, responsible=officer, owner=officer, **RECORD,
+        actor=officer,
+        ai_system=system,
+        responsible=officer,
+        owner=officer,
+        **RECORD,
         next_review_on=timezone.localdate() + timedelta(days=150),
-    )  # fmt: skip
+    )
     for spec in ENTRIES:
         risk = Risk.objects.filter(title=spec["risk"]).first()
         services.impact_entry_create(
-            actor=officer, assessment=assessment, party_type=parties[spec["party"]],
-            impact_area=areas[spec["area"]], description=spec["description"],
-            severity=spec["severity"], likelihood=spec["likelihood"],
-            reversibility=spec["reversibility"], existing_mitigations=spec["existing"],
-            planned_mitigations=spec["planned"], risks=[risk] if risk else [],
-        )  # fmt: skip
+            actor=officer,
+            assessment=assessment,
+            party_type=parties[spec["party"]],
+            impact_area=areas[spec["area"]],
+            description=spec["description"],
+            severity=spec["severity"],
+            likelihood=spec["likelihood"],
+            reversibility=spec["reversibility"],
+            existing_mitigations=spec["existing"],
+            planned_mitigations=spec["planned"],
+            risks=[risk] if risk else [],
+        )
     services.impact_assessment_submit(actor=officer, assessment=assessment)
     services.impact_assessment_approve(actor=users["executive"], assessment=assessment)

@@ -50,6 +50,7 @@ class ImpactAssessmentFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            Q(ai_system__name__icontains=value) | Q(intended_use__icontains=value)
+            Q(ai_system__name__icontains=value)
+            | Q(intended_use__icontains=value)
             | Q(potential_impacts__icontains=value)
-        )  # fmt: skip
+        )

@@ -61,27 +61,56 @@ def render_one(job: ReportJob, out: IO[bytes]) -> None:
     record = [  # the fields of the seed-000 record, in its order
         (_("AI system name and version"), name),
         (_("Date of assessment"), assessment.assessed_on.isoformat()),
-        (_("Person responsible"), " / ".join(filter(None, [assessment.responsible_role,
-                                                           _person(assessment.responsible)]))),
-        (_("Scope (develop / provide / use)"), " ".join(filter(None, [
-            _labels(assessment.scope, AssessmentScope.choices), assessment.scope_notes]))),
+        (
+            _("Person responsible"),
+            " / ".join(
+                filter(None, [assessment.responsible_role, _person(assessment.responsible)])
+            ),
+        ),
+        (
+            _("Scope (develop / provide / use)"),
+            " ".join(
+                filter(
+                    None,
+                    [_labels(assessment.scope, AssessmentScope.choices), assessment.scope_notes],
+                )
+            ),
+        ),
         (_("Intended use"), assessment.intended_use),
         (_("Reasonably foreseeable misuse"), assessment.foreseeable_misuse),
         (_("Technical context considered"), assessment.technical_context),
         (_("Societal context considered"), assessment.societal_context),
         (_("Applicable laws and jurisdictions"), assessment.laws_and_jurisdictions),
-        (_("Affected parties (individuals / groups / society)"), " ".join(filter(None, [
-            _labels(assessment.affected_parties, PartyKind.choices),
-            assessment.affected_parties_description]))),
+        (
+            _("Affected parties (individuals / groups / society)"),
+            " ".join(
+                filter(
+                    None,
+                    [
+                        _labels(assessment.affected_parties, PartyKind.choices),
+                        assessment.affected_parties_description,
+                    ],
+                )
+            ),
+        ),
         (_("Potential impacts"), assessment.potential_impacts),
         (_("Severity"), matrix.step_label("impact", assessment.severity)),
         (_("Likelihood"), matrix.step_label("likelihood", assessment.likelihood)),
         (_("Level (severity × likelihood)"), matrix.level_label(assessment.level)),
-        (_("Interested parties to be informed"), " ".join(filter(None, [
-            _("Yes") if assessment.stakeholders_to_be_informed else _("No"),
-            assessment.stakeholder_communication]))),
+        (
+            _("Interested parties to be informed"),
+            " ".join(
+                filter(
+                    None,
+                    [
+                        _("Yes") if assessment.stakeholders_to_be_informed else _("No"),
+                        assessment.stakeholder_communication,
+                    ],
+                )
+            ),
+        ),
         (_("Reflected in the 6.1.2 risk assessment"), ""),
-    ]  # fmt: skip
+    ]
     risk_ids = reflected_risk_ids(assessment)
     from risk.models import Risk
 
@@ -101,29 +130,58 @@ def render_one(job: ReportJob, out: IO[bytes]) -> None:
             )
         ),
     )
-    criteria = [(str(label), assessment.human_judgment.get(code, ""))
-                for code, label in HUMAN_JUDGMENT_CRITERIA.items()]  # fmt: skip
+    criteria = [
+        (str(label), assessment.human_judgment.get(code, ""))
+        for code, label in HUMAN_JUDGMENT_CRITERIA.items()
+    ]
     context = report_context(
-        job, title=_("AI system impact assessment"),
+        job,
+        title=_("AI system impact assessment"),
         subtitle=f"{assessment} — {assessment.get_status_display()}",
-        approver=(f"{_person(assessment.approved_by)} ({assessment.approved_at:%Y-%m-%d})"
-                  if assessment.approved_by else ""),
+        approver=(
+            f"{_person(assessment.approved_by)} ({assessment.approved_at:%Y-%m-%d})"
+            if assessment.approved_by
+            else ""
+        ),
         approval_pending=assessment.approved_by is None,
-        filters=describe_one(job.parameters), assessment=assessment, record=record,
-        entries=list(assessment.entries.all()), risks=risks, criteria=criteria,
-        toc=[("record", _("Impact assessment record")), ("entries", _("Consequences")),
-             ("risks", _("Linked risks")), ("guidelines", _("AI Guidelines for Business"))],
-    )  # fmt: skip
+        filters=describe_one(job.parameters),
+        assessment=assessment,
+        record=record,
+        entries=list(assessment.entries.all()),
+        risks=risks,
+        criteria=criteria,
+        toc=[
+            ("record", _("Impact assessment record")),
+            ("entries", _("Consequences")),
+            ("risks", _("Linked risks")),
+            ("guidelines", _("AI Guidelines for Business")),
+        ],
+    )
     render_pdf("impact/report_assessment.html", context, out)
 
 
 # --- The list (XLSX, CSV) ------------------------------------------------------------------------
 COLUMNS = (
-    "id", "ai_system", "system_version", "number", "status", "assessed_on", "responsible",
-    "scope", "intended_use", "affected_parties", "severity", "likelihood", "level",
-    "entries", "reflected_risks", "reassessment_due", "approved_by", "approved_at",
+    "id",
+    "ai_system",
+    "system_version",
+    "number",
+    "status",
+    "assessed_on",
+    "responsible",
+    "scope",
+    "intended_use",
+    "affected_parties",
+    "severity",
+    "likelihood",
+    "level",
+    "entries",
+    "reflected_risks",
+    "reassessment_due",
+    "approved_by",
+    "approved_at",
     "next_review_on",
-)  # fmt: skip
+)
 
 
 def clean_list(user: Any, raw: dict[str, Any]) -> dict[str, Any]:
@@ -141,19 +199,26 @@ def _rows(job: ReportJob) -> Iterator[list[Any]]:
     )
     for a in assessments.iterator(chunk_size=500):
         values = {
-            "id": a.pk, "ai_system": a.ai_system.name, "system_version": a.system_version,
-            "number": a.number, "status": a.get_status_display(), "assessed_on": a.assessed_on,
+            "id": a.pk,
+            "ai_system": a.ai_system.name,
+            "system_version": a.system_version,
+            "number": a.number,
+            "status": a.get_status_display(),
+            "assessed_on": a.assessed_on,
             "responsible": _person(a.responsible),
-            "scope": _labels(a.scope, AssessmentScope.choices), "intended_use": a.intended_use,
+            "scope": _labels(a.scope, AssessmentScope.choices),
+            "intended_use": a.intended_use,
             "affected_parties": _labels(a.affected_parties, PartyKind.choices),
             "severity": a.matrix.step_label("impact", a.severity),
             "likelihood": a.matrix.step_label("likelihood", a.likelihood),
-            "level": a.matrix.level_label(a.level), "entries": len(a.entries.all()),
+            "level": a.matrix.level_label(a.level),
+            "entries": len(a.entries.all()),
             "reflected_risks": ", ".join(f"R-{pk:05d}" for pk in reflected_risk_ids(a)),
             "reassessment_due": _("Yes") if a.reassessment_due else _("No"),
-            "approved_by": _person(a.approved_by), "approved_at": a.approved_at,
+            "approved_by": _person(a.approved_by),
+            "approved_at": a.approved_at,
             "next_review_on": a.next_review_on,
-        }  # fmt: skip
+        }
         yield [values[c] for c in COLUMNS]
 
 
@@ -164,12 +229,23 @@ def render_list(job: ReportJob, out: IO[bytes]) -> None:
         write_xlsx(out, COLUMNS, _rows(job), title=_("Impact assessments"))
 
 
-IMPACT_ASSESSMENT = register(ReportKind(
-    code="impact_assessment", label=gettext_lazy("AI system impact assessment"),
-    formats=(ReportFormat.PDF,), clean=clean_one, render=render_one, describe=describe_one,
-))  # fmt: skip
-IMPACT_ASSESSMENT_LIST = register(ReportKind(
-    code="impact_assessment_list", label=gettext_lazy("Impact assessments (list)"),
-    formats=(ReportFormat.XLSX, ReportFormat.CSV), clean=clean_list, render=render_list,
-    describe=describe_list,
-))  # fmt: skip
+IMPACT_ASSESSMENT = register(
+    ReportKind(
+        code="impact_assessment",
+        label=gettext_lazy("AI system impact assessment"),
+        formats=(ReportFormat.PDF,),
+        clean=clean_one,
+        render=render_one,
+        describe=describe_one,
+    )
+)
+IMPACT_ASSESSMENT_LIST = register(
+    ReportKind(
+        code="impact_assessment_list",
+        label=gettext_lazy("Impact assessments (list)"),
+        formats=(ReportFormat.XLSX, ReportFormat.CSV),
+        clean=clean_list,
+        render=render_list,
+        describe=describe_list,
+    )
+)

@@ -34,27 +34,67 @@ IMPACT_AREAS_URN = "urn:aims:framework:taxonomy-impact-areas"
 DEFAULT_MATRIX_CODE = "3x3"  # severity × likelihood, low / medium / high (seed 000)
 
 ASSESSMENT_FIELDS = (
-    "ai_system", "system_version", "assessed_on", "responsible", "responsible_role", "scope",
-    "scope_notes", "intended_use", "foreseeable_misuse", "technical_context",
-    "societal_context", "laws_and_jurisdictions", "affected_parties",
-    "affected_parties_description", "potential_impacts", "matrix", "severity", "likelihood",
-    "stakeholders_to_be_informed", "stakeholder_communication", "linked_risks",
-    "reflection_notes", "human_judgment", "human_judgment_decision",
-    "human_judgment_rationale", "vulnerable_groups", "social_acceptance",
-    "pia_information_flows", "pia_privacy_risks", "pia_evaluation", "pia_treatment",
-    "pia_plan", "owner", "review_interval_days", "next_review_on",
-)  # fmt: skip
+    "ai_system",
+    "system_version",
+    "assessed_on",
+    "responsible",
+    "responsible_role",
+    "scope",
+    "scope_notes",
+    "intended_use",
+    "foreseeable_misuse",
+    "technical_context",
+    "societal_context",
+    "laws_and_jurisdictions",
+    "affected_parties",
+    "affected_parties_description",
+    "potential_impacts",
+    "matrix",
+    "severity",
+    "likelihood",
+    "stakeholders_to_be_informed",
+    "stakeholder_communication",
+    "linked_risks",
+    "reflection_notes",
+    "human_judgment",
+    "human_judgment_decision",
+    "human_judgment_rationale",
+    "vulnerable_groups",
+    "social_acceptance",
+    "pia_information_flows",
+    "pia_privacy_risks",
+    "pia_evaluation",
+    "pia_treatment",
+    "pia_plan",
+    "owner",
+    "review_interval_days",
+    "next_review_on",
+)
 ENTRY_FIELDS = (
-    "party_type", "party_description", "impact_area", "nature", "description", "severity",
-    "likelihood", "reversibility", "existing_mitigations", "planned_mitigations", "risks",
-)  # fmt: skip
+    "party_type",
+    "party_description",
+    "impact_area",
+    "nature",
+    "description",
+    "severity",
+    "likelihood",
+    "reversibility",
+    "existing_mitigations",
+    "planned_mitigations",
+    "risks",
+)
 COMPUTED = ("level", "level_rank")
 # Impact areas that have a risk category of the same concern: a risk made from an entry gets it.
 AREA_TO_CATEGORY = {
-    "safety": "safety", "privacy": "privacy", "fairness-and-discrimination": "fairness-and-bias",
-    "security": "security", "environment": "environmental", "human-rights": "societal",
-    "democracy-and-public-discourse": "societal", "autonomy-and-manipulation": "misuse",
-}  # fmt: skip
+    "safety": "safety",
+    "privacy": "privacy",
+    "fairness-and-discrimination": "fairness-and-bias",
+    "security": "security",
+    "environment": "environmental",
+    "human-rights": "societal",
+    "democracy-and-public-discourse": "societal",
+    "autonomy-and-manipulation": "misuse",
+}
 
 
 def _refuse_computed_and_unknown(data: dict[str, Any], allowed: tuple[str, ...]) -> None:
@@ -70,17 +110,23 @@ def _refuse_computed_and_unknown(data: dict[str, Any], allowed: tuple[str, ...])
 
 def _editable(assessment: ImpactAssessment) -> None:
     if assessment.status == AssessmentStatus.APPROVED:
-        raise ValidationError(_("This assessment is approved and frozen. Start a new version "
-                                "to change it; the approved one stays as it is."))  # fmt: skip
+        raise ValidationError(
+            _(
+                "This assessment is approved and frozen. Start a new version "
+                "to change it; the approved one stays as it is."
+            )
+        )
     if assessment.status == AssessmentStatus.SUPERSEDED:
         raise ValidationError(_("This version is superseded and frozen."))
     if assessment.status == AssessmentStatus.IN_REVIEW:
-        raise ValidationError(_("This assessment is in review. It can be changed again once "
-                                "the reviewer returns it."))  # fmt: skip
+        raise ValidationError(
+            _("This assessment is in review. It can be changed again once the reviewer returns it.")
+        )
 
 
-def _check_positions(matrix: RiskMatrix, data: dict[str, Any], current: Any,
-                     errors: dict[str, list[str]]) -> None:  # fmt: skip
+def _check_positions(
+    matrix: RiskMatrix, data: dict[str, Any], current: Any, errors: dict[str, list[str]]
+) -> None:
     for field, axis in (("severity", "impact"), ("likelihood", "likelihood")):
         value = data.get(field, getattr(current, field, None))
         problems = check_position(matrix, field, value, axis)
@@ -88,8 +134,9 @@ def _check_positions(matrix: RiskMatrix, data: dict[str, Any], current: Any,
             errors[field] = problems
 
 
-def _apply_assessment(actor: Actor, assessment: ImpactAssessment,
-                      data: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+def _apply_assessment(
+    actor: Actor, assessment: ImpactAssessment, data: dict[str, Any]
+) -> dict[str, Any]:
     _refuse_computed_and_unknown(data, ASSESSMENT_FIELDS)
     errors: dict[str, list[str]] = {}
     system = data.get("ai_system", getattr(assessment, "ai_system", None))
@@ -122,8 +169,9 @@ def _apply_assessment(actor: Actor, assessment: ImpactAssessment,
                 % {"codes": ", ".join(HUMAN_JUDGMENT_CRITERIA)}
             ]
         else:
-            data["human_judgment"] = {k: str(v).strip() for k, v in criteria.items()
-                                      if str(v).strip()}  # fmt: skip
+            data["human_judgment"] = {
+                k: str(v).strip() for k, v in criteria.items() if str(v).strip()
+            }
     risks = data.get("linked_risks")
     if risks is not None and system is not None:
         _check_risks(actor, system, risks, "linked_risks", errors)
@@ -144,8 +192,9 @@ def _apply_assessment(actor: Actor, assessment: ImpactAssessment,
     return later
 
 
-def _check_risks(actor: Actor, system: AISystem, risks: list[Risk], field: str,
-                 errors: dict[str, list[str]]) -> None:  # fmt: skip
+def _check_risks(
+    actor: Actor, system: AISystem, risks: list[Risk], field: str, errors: dict[str, list[str]]
+) -> None:
     """Risks linked to an assessment must concern its AI system and be visible to the actor."""
     from risk.selectors import risk_list
 
@@ -153,13 +202,17 @@ def _check_risks(actor: Actor, system: AISystem, risks: list[Risk], field: str,
     visible = risk_list(user=actor) if actor is not None else Risk.objects.all()
     ok = set(visible.filter(pk__in=ids, ai_systems=system).values_list("pk", flat=True))
     if ids - ok:
-        errors[field] = [_("These risks do not concern this AI system: %(ids)s.")
-                         % {"ids": ", ".join(str(i) for i in sorted(ids - ok))}]  # fmt: skip
+        errors[field] = [
+            _("These risks do not concern this AI system: %(ids)s.")
+            % {"ids": ", ".join(str(i) for i in sorted(ids - ok))}
+        ]
 
 
 def _default_matrix() -> RiskMatrix | None:
-    return (RiskMatrix.objects.filter(code=DEFAULT_MATRIX_CODE, is_current=True).first()
-            or RiskMatrix.objects.filter(is_default=True).first())  # fmt: skip
+    return (
+        RiskMatrix.objects.filter(code=DEFAULT_MATRIX_CODE, is_current=True).first()
+        or RiskMatrix.objects.filter(is_default=True).first()
+    )
 
 
 @transaction.atomic
@@ -198,8 +251,7 @@ def impact_assessment_update(
         getattr(assessment, name).set(value)
     after = snapshot(assessment)
     if after != before:
-        change_record(actor=actor, action=Action.UPDATE, obj=assessment, before=before,
-                      after=after)  # fmt: skip
+        change_record(actor=actor, action=Action.UPDATE, obj=assessment, before=before, after=after)
     return assessment
 
 
@@ -219,18 +271,26 @@ def impact_assessment_submit(*, actor: Actor, assessment: ImpactAssessment) -> I
         raise ValidationError(_("Only a draft can be submitted for review."))
     if not assessment.entries.exists():
         raise ValidationError(_("Record at least one consequence (entry) before submitting."))
-    _step(actor, assessment, Action.SUBMIT, status=AssessmentStatus.IN_REVIEW,
-          submitted_at=timezone.now(), review_comment="")  # fmt: skip
+    _step(
+        actor,
+        assessment,
+        Action.SUBMIT,
+        status=AssessmentStatus.IN_REVIEW,
+        submitted_at=timezone.now(),
+        review_comment="",
+    )
     return assessment
 
 
 def _check_approver(actor: Actor, assessment: ImpactAssessment) -> None:
     if not has_capability(actor, Capability.APPROVE):
-        raise ValidationError(_("Only a governance officer or top management approves impact "
-                                "assessments."))  # fmt: skip
+        raise ValidationError(
+            _("Only a governance officer or top management approves impact assessments.")
+        )
     if actor is not None and assessment.author_id == getattr(actor, "pk", None):
-        raise ValidationError(_("Nobody approves their own assessment; another approver is "
-                                "needed."))  # fmt: skip
+        raise ValidationError(
+            _("Nobody approves their own assessment; another approver is needed.")
+        )
 
 
 @transaction.atomic
@@ -242,9 +302,13 @@ def impact_assessment_approve(*, actor: Actor, assessment: ImpactAssessment) -> 
         raise ValidationError(_("Only an assessment in review can be approved."))
     _check_approver(actor, assessment)
     today = timezone.localdate()
-    fields: dict[str, Any] = {"status": AssessmentStatus.APPROVED, "approved_by": actor,
-                              "approved_at": timezone.now(), "reassessment_due": False,
-                              "reassessment_reason": ""}  # fmt: skip
+    fields: dict[str, Any] = {
+        "status": AssessmentStatus.APPROVED,
+        "approved_by": actor,
+        "approved_at": timezone.now(),
+        "reassessment_due": False,
+        "reassessment_reason": "",
+    }
     if assessment.review_interval_days and not assessment.next_review_on:
         fields["next_review_on"] = today + timedelta(days=assessment.review_interval_days)
     _step(actor, assessment, Action.APPROVE, **fields)
@@ -276,12 +340,18 @@ def impact_assessment_return(
     if assessment.status != AssessmentStatus.IN_REVIEW:
         raise ValidationError(_("Only an assessment in review can be returned."))
     if not has_capability(actor, Capability.APPROVE):
-        raise ValidationError(_("Only a governance officer or top management reviews impact "
-                                "assessments."))  # fmt: skip
+        raise ValidationError(
+            _("Only a governance officer or top management reviews impact assessments.")
+        )
     if not (comment or "").strip():
         raise ValidationError({"comment": [_("Say what needs to change.")]})
-    _step(actor, assessment, Action.RETURN, status=AssessmentStatus.DRAFT,
-          review_comment=comment.strip())  # fmt: skip
+    _step(
+        actor,
+        assessment,
+        Action.RETURN,
+        status=AssessmentStatus.DRAFT,
+        review_comment=comment.strip(),
+    )
     return assessment
 
 
@@ -298,14 +368,19 @@ def impact_assessment_new_version(
     if ImpactAssessment.objects.filter(previous=assessment).exists():
         raise ValidationError(_("A newer version of this assessment exists already."))
     user = actor if actor is not None and actor.is_authenticated else None
-    fields = {name: getattr(assessment, name) for name in ASSESSMENT_FIELDS
-              if name != "linked_risks"}  # fmt: skip
+    fields = {
+        name: getattr(assessment, name) for name in ASSESSMENT_FIELDS if name != "linked_risks"
+    }
     fields.update(
-        number=assessment.number + 1, previous=assessment, author=user,
-        level=assessment.level, level_rank=assessment.level_rank,
-        assessed_on=timezone.localdate(), system_version=assessment.ai_system.version,
+        number=assessment.number + 1,
+        previous=assessment,
+        author=user,
+        level=assessment.level,
+        level_rank=assessment.level_rank,
+        assessed_on=timezone.localdate(),
+        system_version=assessment.ai_system.version,
         next_review_on=None,
-    )  # fmt: skip
+    )
     copy = ImpactAssessment(**fields)
     copy.full_clean()
     copy.save()
@@ -376,8 +451,9 @@ def impact_entry_delete(*, actor: Actor, entry: ImpactEntry) -> None:
     _editable(entry.assessment)
     before = snapshot(entry)
     pk = entry.pk
-    change_record(actor=actor, action=Action.DELETE, obj=entry, before=before, after=None,
-                  object_id=pk)  # fmt: skip
+    change_record(
+        actor=actor, action=Action.DELETE, obj=entry, before=before, after=None, object_id=pk
+    )
     entry.delete()
 
 
@@ -388,30 +464,45 @@ def impact_entry_create_risk(*, actor: Actor, entry: ImpactEntry) -> Risk:
     while the assessment is a draft or in review (reflection is part of doing it)."""
     assessment = entry.assessment
     if assessment.status in (AssessmentStatus.APPROVED, AssessmentStatus.SUPERSEDED):
-        raise ValidationError(_("Reflect consequences into risks before the assessment is "
-                                "approved; start a new version to add more."))  # fmt: skip
+        raise ValidationError(
+            _(
+                "Reflect consequences into risks before the assessment is "
+                "approved; start a new version to add more."
+            )
+        )
     area = entry.impact_area
     category = Requirement.objects.filter(
         framework__urn="urn:aims:framework:taxonomy-ai-risk-categories",
         ref_id=AREA_TO_CATEGORY.get(area.ref_id, ""),
-    ).first()  # fmt: skip
+    ).first()
     party = entry.party_type.name
     title = f"{assessment.ai_system.name}: {entry.description}"[:300]
-    description = "\n".join(filter(None, [
-        entry.description,
-        f"{_('Affected party')}: {party}" + (f" — {entry.party_description}"
-                                              if entry.party_description else ""),
-        f"{_('Impact area')}: {area.name}",
-        f"{_('Existing mitigations')}: {entry.existing_mitigations}"
-        if entry.existing_mitigations else "",
-        f"{_('From impact assessment')}: {assessment}",
-    ]))  # fmt: skip
+    description = "\n".join(
+        filter(
+            None,
+            [
+                entry.description,
+                f"{_('Affected party')}: {party}"
+                + (f" — {entry.party_description}" if entry.party_description else ""),
+                f"{_('Impact area')}: {area.name}",
+                f"{_('Existing mitigations')}: {entry.existing_mitigations}"
+                if entry.existing_mitigations
+                else "",
+                f"{_('From impact assessment')}: {assessment}",
+            ],
+        )
+    )
     risk = risk_create(
-        actor=actor, title=title, description=description, ai_systems=[assessment.ai_system],
-        matrix=assessment.matrix, inherent_likelihood=entry.likelihood,
-        inherent_impact=entry.severity, categories=[category] if category else [],
+        actor=actor,
+        title=title,
+        description=description,
+        ai_systems=[assessment.ai_system],
+        matrix=assessment.matrix,
+        inherent_likelihood=entry.likelihood,
+        inherent_impact=entry.severity,
+        categories=[category] if category else [],
         treatment_plan=entry.planned_mitigations,
-    )  # fmt: skip
+    )
     before = snapshot(entry)
     entry.risks.add(risk)
     change_record(actor=actor, action=Action.UPDATE, obj=entry, before=before)
@@ -427,13 +518,17 @@ def reflected_risk_ids(assessment: ImpactAssessment) -> list[int]:
 
 
 # --- Reassessment --------------------------------------------------------------------------------
-def flag_reassessment(*, system: AISystem, changes: dict[str, tuple[Any, Any]],
-                      actor: Actor) -> int:  # fmt: skip
+def flag_reassessment(
+    *, system: AISystem, changes: dict[str, tuple[Any, Any]], actor: Actor
+) -> int:
     """An AI system's version, intended use or life-cycle stage changed: its approved
     assessments are flagged "reassessment due" and their owners told, once per flag (6.3,
     A.6.2.6). Returns how many were newly flagged. Runs in the caller's transaction."""
-    labels = {"version": gettext_lazy("version"), "purpose": gettext_lazy("intended use"),
-              "lifecycle_stage": gettext_lazy("life cycle stage")}  # fmt: skip
+    labels = {
+        "version": gettext_lazy("version"),
+        "purpose": gettext_lazy("intended use"),
+        "lifecycle_stage": gettext_lazy("life cycle stage"),
+    }
     # Rendered in each reader's language: the change record, the flag and the notifications.
     what = lazy(lambda: ", ".join(str(labels.get(name, name)) for name in changes), str)()
     flagged = 0
@@ -441,7 +536,9 @@ def flag_reassessment(*, system: AISystem, changes: dict[str, tuple[Any, Any]],
         ai_system=system, status=AssessmentStatus.APPROVED
     ):
         reason = _("Changed: %(what)s (%(date)s).") % {
-            "what": what, "date": timezone.localdate().isoformat()}  # fmt: skip
+            "what": what,
+            "date": timezone.localdate().isoformat(),
+        }
         if assessment.reassessment_due:
             _step(
                 actor,
@@ -455,16 +552,22 @@ def flag_reassessment(*, system: AISystem, changes: dict[str, tuple[Any, Any]],
         recipients = {p for p in (assessment.owner, assessment.responsible) if p is not None}
         for person in recipients:
             notification_create(
-                recipient=person, kind=NotificationKind.REVIEW_DUE,
-                subject=in_recipient_language(gettext_noop("Reassessment due: %(assessment)s"),
-                                           assessment=str(assessment)),
+                recipient=person,
+                kind=NotificationKind.REVIEW_DUE,
+                subject=in_recipient_language(
+                    gettext_noop("Reassessment due: %(assessment)s"), assessment=str(assessment)
+                ),
                 body=in_recipient_language(
-                    gettext_noop("The AI system “%(system)s” changed (%(what)s). Its impact "
-                                 "assessment needs to be redone: start a new version."),
-                    system=system.name, what=what),
+                    gettext_noop(
+                        "The AI system “%(system)s” changed (%(what)s). Its impact "
+                        "assessment needs to be redone: start a new version."
+                    ),
+                    system=system.name,
+                    what=what,
+                ),
                 url=assessment.get_absolute_url(),
                 dedupe_key=f"impact-reassessment:{assessment.pk}:{assessment.number}",
-            )  # fmt: skip
+            )
     return flagged
 
 
@@ -473,8 +576,12 @@ def impact_entry_link_risks(*, actor: Actor, entry: ImpactEntry, risks: list[Ris
     """Link existing risks of the same AI system to a consequence (or unlink them)."""
     assessment = entry.assessment
     if assessment.status in (AssessmentStatus.APPROVED, AssessmentStatus.SUPERSEDED):
-        raise ValidationError(_("Reflect consequences into risks before the assessment is "
-                                "approved; start a new version to add more."))  # fmt: skip
+        raise ValidationError(
+            _(
+                "Reflect consequences into risks before the assessment is "
+                "approved; start a new version to add more."
+            )
+        )
     errors: dict[str, list[str]] = {}
     _check_risks(actor, assessment.ai_system, risks, "risks", errors)
     if errors:

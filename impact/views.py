@@ -42,13 +42,17 @@ class ImpactAssessmentListView(PolicyViewMixin, View):
         valid = not filters.is_bound or filters.is_valid()
         rows = filters.qs if valid else visible
         context = {
-            "filters": filters, "page": paginate(request, rows.prefetch_related("entries")),
+            "filters": filters,
+            "page": paginate(request, rows.prefetch_related("entries")),
             "can_create": has_capability(request.user, Capability.CHANGE_RECORDS),
             "can_export": has_capability(request.user, Capability.EXPORT),
-            "export_parameters": [(k, v) for k, values in request.GET.lists() if k != "page"
-                                  for v in values] if valid else [],
+            "export_parameters": [
+                (k, v) for k, values in request.GET.lists() if k != "page" for v in values
+            ]
+            if valid
+            else [],
             "languages": Language.choices,
-        }  # fmt: skip
+        }
         return render(request, "impact/list.html", context)
 
 
@@ -72,35 +76,57 @@ class ImpactAssessmentEditView(PolicyViewMixin, View):
             return None
         return get_object_or_404(selectors.impact_assessment_editable(user=request.user), pk=pk)
 
-    def make_form(self, request: HttpRequest, assessment: ImpactAssessment | None,
-                  data: Any = None) -> ImpactAssessmentForm:  # fmt: skip
+    def make_form(
+        self, request: HttpRequest, assessment: ImpactAssessment | None, data: Any = None
+    ) -> ImpactAssessmentForm:
         matrices = _matrices(assessment)
         if assessment is not None:
-            initial = {name: getattr(assessment, name) for name in services.ASSESSMENT_FIELDS
-                       if name != "linked_risks"}  # fmt: skip
+            initial = {
+                name: getattr(assessment, name)
+                for name in services.ASSESSMENT_FIELDS
+                if name != "linked_risks"
+            }
             initial["linked_risks"] = list(assessment.linked_risks.all())
             initial["id"] = assessment.pk
             system = assessment.ai_system
         else:
             default = services._default_matrix()
-            initial = {"matrix": default, "responsible": request.user, "owner": request.user,
-                       "assessed_on": None}  # fmt: skip
+            initial = {
+                "matrix": default,
+                "responsible": request.user,
+                "owner": request.user,
+                "assessed_on": None,
+            }
             system = None
             chosen = request.GET.get("ai_system", "")
             if chosen.isdigit():
-                system = aims_selectors.ai_system_editable(user=request.user).filter(
-                    pk=int(chosen)).first()  # fmt: skip
+                system = (
+                    aims_selectors.ai_system_editable(user=request.user)
+                    .filter(pk=int(chosen))
+                    .first()
+                )
                 if system is not None:
-                    initial.update({"ai_system": system, "system_version": system.version,
-                                    "intended_use": system.purpose})  # fmt: skip
+                    initial.update(
+                        {
+                            "ai_system": system,
+                            "system_version": system.version,
+                            "intended_use": system.purpose,
+                        }
+                    )
             initial["assessed_on"] = timezone.localdate()
         matrix = initial.get("matrix") or matrices.first()
         if data is not None and str(data.get("matrix", "")).isdigit():
             matrix = matrices.filter(pk=int(data["matrix"])).first() or matrix
         if matrix is None:
             raise Http404
-        return ImpactAssessmentForm(data, initial=initial, user=request.user, matrix=matrix,
-                                    system=system, matrices=matrices)  # fmt: skip
+        return ImpactAssessmentForm(
+            data,
+            initial=initial,
+            user=request.user,
+            matrix=matrix,
+            system=system,
+            matrices=matrices,
+        )
 
     def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
         assessment = self.get_assessment(request, pk)
@@ -145,13 +171,15 @@ class ImpactPositionsView(PolicyViewMixin, View):
         )
         if matrix is None:
             raise Http404
-        form = ImpactAssessmentForm(user=request.user, matrix=matrix, system=None,
-                                    matrices=matrices)  # fmt: skip
+        form = ImpactAssessmentForm(
+            user=request.user, matrix=matrix, system=None, matrices=matrices
+        )
         return render(request, "impact/_positions.html", {"form": form})
 
 
-def detail_context(request: HttpRequest, assessment: ImpactAssessment,
-                   **extra: Any) -> dict[str, Any]:  # fmt: skip
+def detail_context(
+    request: HttpRequest, assessment: ImpactAssessment, **extra: Any
+) -> dict[str, Any]:
     editable = (
         selectors.impact_assessment_editable(user=request.user).filter(pk=assessment.pk).exists()
     )
@@ -161,23 +189,29 @@ def detail_context(request: HttpRequest, assessment: ImpactAssessment,
     reflected_ids = services.reflected_risk_ids(assessment)
     reflected = list(risk_list(user=request.user).filter(pk__in=reflected_ids))
     context = {
-        "assessment": assessment, "matrix": assessment.matrix,
+        "assessment": assessment,
+        "matrix": assessment.matrix,
         "entries": list(assessment.entries.all()),
-        "reflected": reflected, "hidden_risks": len(reflected_ids) - len(reflected),
-        "criteria": [(label, assessment.human_judgment.get(code, ""))
-                     for code, label in HUMAN_JUDGMENT_CRITERIA.items()],
+        "reflected": reflected,
+        "hidden_risks": len(reflected_ids) - len(reflected),
+        "criteria": [
+            (label, assessment.human_judgment.get(code, ""))
+            for code, label in HUMAN_JUDGMENT_CRITERIA.items()
+        ],
         "can_edit": editable and draft,
-        "can_reflect": editable and assessment.status in (AssessmentStatus.DRAFT,
-                                                          AssessmentStatus.IN_REVIEW),
+        "can_reflect": editable
+        and assessment.status in (AssessmentStatus.DRAFT, AssessmentStatus.IN_REVIEW),
         "can_submit": editable and draft,
         "can_review": approver and in_review and assessment.author_id != request.user.pk,
         "own_work": approver and in_review and assessment.author_id == request.user.pk,
-        "can_start_version": editable and assessment.status == AssessmentStatus.APPROVED
+        "can_start_version": editable
+        and assessment.status == AssessmentStatus.APPROVED
         and not ImpactAssessment.objects.filter(previous=assessment).exists(),
         "can_report": has_capability(request.user, Capability.EXPORT),
         "versions": selectors.impact_versions(assessment),
-        "return_form": ReturnForm(), "languages": Language.choices,
-    }  # fmt: skip
+        "return_form": ReturnForm(),
+        "languages": Language.choices,
+    }
     context.update(extra)
     return context
 
@@ -207,8 +241,11 @@ class ImpactWorkflowView(PolicyViewMixin, View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         service, scope = self.STEPS[self.step]
-        rows = (selectors.impact_assessment_editable(user=request.user) if scope == "editable"
-                else selectors.impact_assessment_list(user=request.user))  # fmt: skip
+        rows = (
+            selectors.impact_assessment_editable(user=request.user)
+            if scope == "editable"
+            else selectors.impact_assessment_list(user=request.user)
+        )
         assessment = get_object_or_404(rows, pk=pk)
         extra: dict[str, Any] = {}
         if self.step == "return":
@@ -223,9 +260,12 @@ class ImpactWorkflowView(PolicyViewMixin, View):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("impact_assessment", pk=pk)
-        done = {"submit": _("Submitted for review."), "approve": _("Approved."),
-                "return": _("Returned to the author."),
-                "new_version": _("A new version was started.")}  # fmt: skip
+        done = {
+            "submit": _("Submitted for review."),
+            "approve": _("Approved."),
+            "return": _("Returned to the author."),
+            "new_version": _("A new version was started."),
+        }
         messages.success(request, done[self.step])
         return redirect("impact_assessment", pk=result.pk)
 
@@ -247,25 +287,32 @@ class ImpactEntryEditView(PolicyViewMixin, View):
     policy = Policy(read=Capability.CHANGE_RECORDS, write=Capability.CHANGE_RECORDS)
     template_name = "impact/entry_form.html"
 
-    def objects(self, request: HttpRequest, assessment_pk: int | None,
-                pk: int | None) -> tuple[ImpactAssessment, ImpactEntry | None]:  # fmt: skip
+    def objects(
+        self, request: HttpRequest, assessment_pk: int | None, pk: int | None
+    ) -> tuple[ImpactAssessment, ImpactEntry | None]:
         if pk is not None:
             entry = get_object_or_404(selectors.impact_entry_editable(user=request.user), pk=pk)
             return entry.assessment, entry
         rows = selectors.impact_assessment_editable(user=request.user)
         return get_object_or_404(rows, pk=assessment_pk), None
 
-    def get(self, request: HttpRequest, assessment_pk: int | None = None,
-            pk: int | None = None) -> HttpResponse:  # fmt: skip
+    def get(
+        self, request: HttpRequest, assessment_pk: int | None = None, pk: int | None = None
+    ) -> HttpResponse:
         assessment, entry = self.objects(request, assessment_pk, pk)
-        initial = {name: getattr(entry, name) for name in services.ENTRY_FIELDS
-                   if name != "risks"} if entry else {}  # fmt: skip
+        initial = (
+            {name: getattr(entry, name) for name in services.ENTRY_FIELDS if name != "risks"}
+            if entry
+            else {}
+        )
         form = ImpactEntryForm(initial=initial, matrix=assessment.matrix)
-        return render(request, self.template_name,
-                      {"form": form, "assessment": assessment, "entry": entry})  # fmt: skip
+        return render(
+            request, self.template_name, {"form": form, "assessment": assessment, "entry": entry}
+        )
 
-    def post(self, request: HttpRequest, assessment_pk: int | None = None,
-             pk: int | None = None) -> HttpResponse:  # fmt: skip
+    def post(
+        self, request: HttpRequest, assessment_pk: int | None = None, pk: int | None = None
+    ) -> HttpResponse:
         assessment, entry = self.objects(request, assessment_pk, pk)
         if entry is not None and request.POST.get("delete"):
             try:
@@ -277,11 +324,13 @@ class ImpactEntryEditView(PolicyViewMixin, View):
         if form.is_valid():
             try:
                 if entry is None:
-                    services.impact_entry_create(actor=request.user, assessment=assessment,
-                                                 **form.cleaned_data)  # fmt: skip
+                    services.impact_entry_create(
+                        actor=request.user, assessment=assessment, **form.cleaned_data
+                    )
                 else:
-                    services.impact_entry_update(actor=request.user, entry=entry,
-                                                 **form.cleaned_data)  # fmt: skip
+                    services.impact_entry_update(
+                        actor=request.user, entry=entry, **form.cleaned_data
+                    )
             except ValidationError as error:
                 form_errors(form, error)
             else:
@@ -300,8 +349,7 @@ class ImpactEntryRiskView(PolicyViewMixin, View):
     def entry(self, request: HttpRequest, pk: int) -> ImpactEntry:
         rows = ImpactEntry.objects.filter(
             assessment__in=selectors.impact_assessment_editable(user=request.user)
-        ).select_related("assessment__ai_system", "assessment__matrix", "impact_area",
-                         "party_type")  # fmt: skip
+        ).select_related("assessment__ai_system", "assessment__matrix", "impact_area", "party_type")
         return get_object_or_404(rows, pk=pk)
 
     def candidates(self, request: HttpRequest, entry: ImpactEntry) -> Any:
@@ -326,15 +374,20 @@ class ImpactEntryRiskView(PolicyViewMixin, View):
         try:
             if request.POST.get("create"):
                 risk = services.impact_entry_create_risk(actor=request.user, entry=entry)
-                messages.success(request, _("Risk %(code)s was created from the consequence.")
-                                 % {"code": risk.code})  # fmt: skip
+                messages.success(
+                    request,
+                    _("Risk %(code)s was created from the consequence.") % {"code": risk.code},
+                )
                 return redirect("impact_assessment", pk=entry.assessment_id)
             form = LinkRisksForm(request.POST)
             form.fields["risks"].queryset = self.candidates(request, entry)  # type: ignore[attr-defined]
             if not form.is_valid():
-                return render(request, "impact/entry_risks.html",
-                              {"form": form, "entry": entry, "assessment": entry.assessment},
-                              status=400)  # fmt: skip
+                return render(
+                    request,
+                    "impact/entry_risks.html",
+                    {"form": form, "entry": entry, "assessment": entry.assessment},
+                    status=400,
+                )
             services.impact_entry_link_risks(
                 actor=request.user, entry=entry, risks=list(form.cleaned_data["risks"])
             )
@@ -372,10 +425,21 @@ class ImpactCompareView(PolicyViewMixin, View):
             rows.append((label, a, b, a != b))
         left_entries = [str(e) for e in left.entries.all()]
         right_entries = [str(e) for e in right.entries.all()]
-        rows.append((_("Consequences"), "\n".join(left_entries), "\n".join(right_entries),
-                     left_entries != right_entries))  # fmt: skip
-        context = {"assessment": assessment, "left": left, "right": right, "rows": rows,
-                   "versions": versions}  # fmt: skip
+        rows.append(
+            (
+                _("Consequences"),
+                "\n".join(left_entries),
+                "\n".join(right_entries),
+                left_entries != right_entries,
+            )
+        )
+        context = {
+            "assessment": assessment,
+            "left": left,
+            "right": right,
+            "rows": rows,
+            "versions": versions,
+        }
         return render(request, "impact/compare.html", context)
 
 

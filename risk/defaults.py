@@ -11,8 +11,12 @@ from typing import Any
 
 
 def _step(label_en: str, label_ja: str, description_en: str, description_ja: str) -> dict[str, str]:
-    return {"label_en": label_en, "label_ja": label_ja,
-            "description_en": description_en, "description_ja": description_ja}  # fmt: skip
+    return {
+        "label_en": label_en,
+        "label_ja": label_ja,
+        "description_en": description_en,
+        "description_ja": description_ja,
+    }
 
 
 def _level(code: str, label_en: str, label_ja: str, colour: str) -> dict[str, str]:
@@ -189,6 +193,7 @@ def create_shipped_matrices(matrix_model: Any, criteria_model: Any) -> None:
             **fields, version=1, is_current=True, is_default=data["code"] == DEFAULT_CODE
         )
         criteria_model.objects.create(
-            matrix=matrix, acceptable_levels=data["acceptable_levels"],
+            matrix=matrix,
+            acceptable_levels=data["acceptable_levels"],
             above_criteria_role="top_management",
-        )  # fmt: skip
+        )

@@ -209,17 +209,33 @@ def load(*, users: dict[str, Any]) -> None:
         initial.pop("title", None)
         owner = users[spec["owner"]]
         risk = services.risk_create(
-            actor=owner, **initial, title=spec["title"], ai_systems=[system] if system else [],
-            inherent_likelihood=spec["inherent"][0], inherent_impact=spec["inherent"][1],
-            residual_likelihood=spec["residual"][0], residual_impact=spec["residual"][1],
-            treatment_option=spec["treatment"], treatment_plan=spec["plan"], owner=owner,
-            review_interval_days=180, next_review_on=today + timedelta(days=spec["review"]),
-        )  # fmt: skip
+            actor=owner,
+            **initial,
+            title=spec["title"],
+            ai_systems=[system] if system else [],
+            inherent_likelihood=spec["inherent"][0],
+            inherent_impact=spec["inherent"][1],
+            residual_likelihood=spec["residual"][0],
+            residual_impact=spec["residual"][1],
+            treatment_option=spec["treatment"],
+            treatment_plan=spec["plan"],
+            owner=owner,
+            review_interval_days=180,
+            next_review_on=today + timedelta(days=spec["review"]),
+        )
         for title, due_in, status, refs in spec["actions"]:
             services.treatment_action_create(
-                actor=owner, risk=risk, title=title, due_on=today + timedelta(days=due_in),
-                status=status, controls=[controls[r] for r in refs if r in controls],
-            )  # fmt: skip
+                actor=owner,
+                risk=risk,
+                title=title,
+                due_on=today + timedelta(days=due_in),
+                status=status,
+                controls=[controls[r] for r in refs if r in controls],
+            )
         if "accept" in spec:
-            services.risk_accept(actor=users["executive"], risk=risk, rationale=spec["accept"],
-                                 expires_on=today + timedelta(days=180))  # fmt: skip
+            services.risk_accept(
+                actor=users["executive"],
+                risk=risk,
+                rationale=spec["accept"],
+                expires_on=today + timedelta(days=180),
+            )

@@ -33,9 +33,11 @@ def level_choices() -> list[tuple[str, str]]:
 class RiskFilter(django_filters.FilterSet):
     ai_system = django_filters.ModelChoiceFilter(
         widget=FastSelect,
-        field_name="ai_systems", queryset=AISystem.objects.all(), label=_("AI system"),
+        field_name="ai_systems",
+        queryset=AISystem.objects.all(),
+        label=_("AI system"),
         method="filter_ai_system",
-    )  # fmt: skip
+    )
     owner = django_filters.ModelChoiceFilter(
         widget=FastSelect,
         queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
@@ -61,8 +63,9 @@ class RiskFilter(django_filters.FilterSet):
         queryset=Requirement.objects.filter(
             framework__urn="urn:aims:framework:taxonomy-ai-risk-categories", withdrawn=False
         ).order_by("order"),
-        label=_("Category"), method="filter_category",
-    )  # fmt: skip
+        label=_("Category"),
+        method="filter_category",
+    )
     review_due = django_filters.BooleanFilter(
         method="filter_review_due", label=_("Review due within 30 days or overdue")
     )
@@ -102,11 +105,18 @@ class RiskPageFilter(SortedFilterMixin, RiskFilter):
 
     q = django_filters.CharFilter(method="filter_text", label=_("Search"))
     sort = django_filters.ChoiceFilter(
-        method="filter_sort", label=_("Sort"), empty_label=None,
-        choices=[("residual", _("Residual level")), ("inherent", _("Inherent level")),
-                 ("title", _("Title")), ("-updated", _("Recently changed")),
-                 ("review", _("Next review")), ("code", _("Number"))],
-    )  # fmt: skip
+        method="filter_sort",
+        label=_("Sort"),
+        empty_label=None,
+        choices=[
+            ("residual", _("Residual level")),
+            ("inherent", _("Inherent level")),
+            ("title", _("Title")),
+            ("-updated", _("Recently changed")),
+            ("review", _("Next review")),
+            ("code", _("Number")),
+        ],
+    )
 
     def filter_text(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         value = value.strip()

@@ -41,9 +41,11 @@ class LibraryItemField(forms.ModelChoiceField):
 
 def _library(filters: dict[str, Any], label: Any) -> LibraryChoiceField:
     return LibraryChoiceField(
-        label=label, required=False, widget=forms.CheckboxSelectMultiple,
+        label=label,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         queryset=Requirement.objects.filter(withdrawn=False, **filters).order_by("order"),
-    )  # fmt: skip
+    )
 
 
 def position_choices(matrix: RiskMatrix, axis: str) -> list[tuple[int, str]]:
@@ -53,47 +55,65 @@ def position_choices(matrix: RiskMatrix, axis: str) -> list[tuple[int, str]]:
 
 class RiskForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=300)
-    description = forms.CharField(label=_("Description"), required=False,
-                                  widget=forms.Textarea(attrs={"rows": 4}))  # fmt: skip
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
     ai_systems = forms.ModelMultipleChoiceField(
-        label=_("AI systems"), required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("AI systems"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         queryset=AISystem.objects.none(),
-    )  # fmt: skip
-    matrix = forms.ModelChoiceField(label=_("Risk matrix"), queryset=RiskMatrix.objects.none(),
-                                    empty_label=None)  # fmt: skip
+    )
+    matrix = forms.ModelChoiceField(
+        label=_("Risk matrix"), queryset=RiskMatrix.objects.none(), empty_label=None
+    )
     inherent_likelihood = forms.TypedChoiceField(label=_("Inherent likelihood"), coerce=int)
     inherent_impact = forms.TypedChoiceField(label=_("Inherent impact"), coerce=int)
     residual_likelihood = forms.TypedChoiceField(label=_("Residual likelihood"), coerce=int)
     residual_impact = forms.TypedChoiceField(label=_("Residual impact"), coerce=int)
     categories = _library(RISK_CATEGORIES, _("Categories"))
     risk_sources = _library(ANNEX_C_RISK_SOURCES, _("Risk sources (ISO/IEC 42001 Annex C)"))
-    source_notes = forms.CharField(label=_("Risk source (details)"), required=False,
-                                   widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+    source_notes = forms.CharField(
+        label=_("Risk source (details)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     principles = _library(METI_PRINCIPLES, _("Principles (AI Guidelines for Business)"))
     aisi_perspectives = _library(AISI_PERSPECTIVES, _("AISI evaluation perspectives"))
-    treatment_option = forms.ChoiceField(label=_("Treatment option"),
-                                         choices=TreatmentOption.choices)  # fmt: skip
-    treatment_plan = forms.CharField(label=_("Treatment plan"), required=False,
-                                     widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
+    treatment_option = forms.ChoiceField(
+        label=_("Treatment option"), choices=TreatmentOption.choices
+    )
+    treatment_plan = forms.CharField(
+        label=_("Treatment plan"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     status = forms.ChoiceField(label=_("Status"), choices=RiskStatus.choices)
-    closed_reason = forms.CharField(label=_("Reason for closing"), required=False,
-                                    widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+    closed_reason = forms.CharField(
+        label=_("Reason for closing"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     owner = forms.ModelChoiceField(
-        label=_("Owner"), required=False,
+        label=_("Owner"),
+        required=False,
         queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
-    )  # fmt: skip
-    review_interval_days = forms.IntegerField(label=_("Review interval (days)"), min_value=1,
-                                              required=False)  # fmt: skip
-    next_review_on = forms.DateField(label=_("Next review"), required=False,
-                                     widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
-    template = forms.ModelChoiceField(queryset=Requirement.objects.all(), required=False,
-                                      widget=forms.HiddenInput)  # fmt: skip
+    )
+    review_interval_days = forms.IntegerField(
+        label=_("Review interval (days)"), min_value=1, required=False
+    )
+    next_review_on = forms.DateField(
+        label=_("Next review"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    template = forms.ModelChoiceField(
+        queryset=Requirement.objects.all(), required=False, widget=forms.HiddenInput
+    )
 
-    POSITIONS = ("inherent_likelihood", "inherent_impact", "residual_likelihood",
-                 "residual_impact")  # fmt: skip
+    POSITIONS = ("inherent_likelihood", "inherent_impact", "residual_likelihood", "residual_impact")
 
-    def __init__(self, *args: Any, user: Any, matrix: RiskMatrix, matrices: Any,
-                 accepted: bool = False, **kwargs: Any) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *args: Any,
+        user: Any,
+        matrix: RiskMatrix,
+        matrices: Any,
+        accepted: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         linked = [s.pk for s in self.initial.get("ai_systems", [])]
         systems = aims_selectors.ai_system_editable(user=user).filter(
@@ -104,12 +124,13 @@ class RiskForm(forms.Form):
         for name in self.POSITIONS:
             axis = "likelihood" if name.endswith("likelihood") else "impact"
             self.fields[name].choices = position_choices(matrix, axis)  # type: ignore[attr-defined]
-        statuses = [(c, label) for c, label in RiskStatus.choices
-                    if c != RiskStatus.ACCEPTED or accepted]  # fmt: skip
+        statuses = [
+            (c, label) for c, label in RiskStatus.choices if c != RiskStatus.ACCEPTED or accepted
+        ]
         self.fields["status"].choices = statuses  # type: ignore[attr-defined]
-        self.fields["matrix"].widget.attrs.update({"hx-get": reverse("risk_positions"),
-                                                   "hx-target": "#positions",
-                                                   "hx-include": "this"})  # fmt: skip
+        self.fields["matrix"].widget.attrs.update(
+            {"hx-get": reverse("risk_positions"), "hx-target": "#positions", "hx-include": "this"}
+        )
 
     def data_for_service(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
@@ -119,17 +140,20 @@ class RiskForm(forms.Form):
 
 
 class AcceptForm(forms.Form):
-    rationale = forms.CharField(label=_("Why the residual risk is accepted"),
-                                widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
-    expires_on = forms.DateField(label=_("Accepted until"),
-                                 widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    rationale = forms.CharField(
+        label=_("Why the residual risk is accepted"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    expires_on = forms.DateField(
+        label=_("Accepted until"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 class TreatmentActionForm(forms.ModelForm):
     controls = LibraryChoiceField(
-        label=_("Annex A controls"), required=False,
+        label=_("Annex A controls"),
+        required=False,
         queryset=Requirement.objects.filter(**ANNEX_A_CONTROLS).order_by("order"),
-    )  # fmt: skip
+    )
 
     class Meta:
         model = TreatmentAction
@@ -151,35 +175,46 @@ class MatrixForm(forms.Form):
     its criteria. The shape (number of steps and levels) comes from the matrix it edits or
     copies; a different shape is defined through the API."""
 
-    code = forms.SlugField(label=_("Code"), max_length=40,
-                           help_text=_("Stable identifier, e.g. 4x4-products."))  # fmt: skip
+    code = forms.SlugField(
+        label=_("Code"), max_length=40, help_text=_("Stable identifier, e.g. 4x4-products.")
+    )
     name_en = forms.CharField(label=_("Name (English)"), max_length=200)
     name_ja = forms.CharField(label=_("Name (Japanese)"), max_length=200)
-    description_en = forms.CharField(label=_("Description (English)"), required=False,
-                                     widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
-    description_ja = forms.CharField(label=_("Description (Japanese)"), required=False,
-                                     widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+    description_en = forms.CharField(
+        label=_("Description (English)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    description_ja = forms.CharField(
+        label=_("Description (Japanese)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     is_default = forms.BooleanField(label=_("Default matrix for new risks"), required=False)
     acceptable_levels = forms.MultipleChoiceField(
-        label=_("Levels within the risk criteria"), required=False,
+        label=_("Levels within the risk criteria"),
+        required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("A residual risk at these levels may be accepted by a governance officer or "
-                    "top management; above them only top management accepts it."),
-    )  # fmt: skip
+        help_text=_(
+            "A residual risk at these levels may be accepted by a governance officer or "
+            "top management; above them only top management accepts it."
+        ),
+    )
 
     AXES = (("likelihood", _("Likelihood")), ("impact", _("Impact")))
-    STEP_TEXTS = (("label_en", _("label (English)")), ("label_ja", _("label (Japanese)")),
-                  ("description_en", _("description (English)")),
-                  ("description_ja", _("description (Japanese)")))  # fmt: skip
+    STEP_TEXTS = (
+        ("label_en", _("label (English)")),
+        ("label_ja", _("label (Japanese)")),
+        ("description_en", _("description (English)")),
+        ("description_ja", _("description (Japanese)")),
+    )
 
     def __init__(self, *args: Any, matrix: RiskMatrix, editing: bool, **kwargs: Any) -> None:
         initial = {
-            "code": matrix.code if editing else "", "name_en": matrix.name_en,
-            "name_ja": matrix.name_ja, "description_en": matrix.description_en,
+            "code": matrix.code if editing else "",
+            "name_en": matrix.name_en,
+            "name_ja": matrix.name_ja,
+            "description_en": matrix.description_en,
             "description_ja": matrix.description_ja,
             "is_default": matrix.is_default if editing else False,
             "acceptable_levels": list(matrix.criteria.acceptable_levels),
-        }  # fmt: skip
+        }
         super().__init__(*args, initial=initial, **kwargs)
         self.matrix, self.editing = matrix, editing
         if editing:
@@ -191,51 +226,78 @@ class MatrixForm(forms.Form):
             for n, step in enumerate(getattr(matrix, f"{axis}_levels"), start=1):
                 for key, key_label in self.STEP_TEXTS:
                     self.fields[f"{axis}_{n}_{key}"] = forms.CharField(
-                        label=f"{axis_label} {n}: {key_label}", initial=step.get(key, ""),
-                        required=key.startswith("label"), max_length=1000,
-                    )  # fmt: skip
+                        label=f"{axis_label} {n}: {key_label}",
+                        initial=step.get(key, ""),
+                        required=key.startswith("label"),
+                        max_length=1000,
+                    )
         for n, level in enumerate(matrix.levels, start=1):
             code = level["code"]
             self.fields[f"level_{n}_label_en"] = forms.CharField(
                 label=_("Level “%(code)s”: label (English)") % {"code": code},
-                initial=level.get("label_en", ""), max_length=100)  # fmt: skip
+                initial=level.get("label_en", ""),
+                max_length=100,
+            )
             self.fields[f"level_{n}_label_ja"] = forms.CharField(
                 label=_("Level “%(code)s”: label (Japanese)") % {"code": code},
-                initial=level.get("label_ja", ""), max_length=100)  # fmt: skip
+                initial=level.get("label_ja", ""),
+                max_length=100,
+            )
             self.fields[f"level_{n}_colour"] = forms.CharField(
-                label=_("Level “%(code)s”: colour") % {"code": code}, required=False,
-                initial=level.get("colour", ""), max_length=7,
+                label=_("Level “%(code)s”: colour") % {"code": code},
+                required=False,
+                initial=level.get("colour", ""),
+                max_length=7,
                 widget=forms.TextInput(attrs={"type": "color"}),
-            )  # fmt: skip
+            )
         rows, columns = matrix.size
         for l_pos in range(1, rows + 1):
             for i_pos in range(1, columns + 1):
                 self.fields[f"cell_{l_pos}_{i_pos}"] = forms.ChoiceField(
                     label=_("Likelihood %(l)d × impact %(i)d") % {"l": l_pos, "i": i_pos},
-                    choices=self.level_choices(), initial=matrix.grid[l_pos - 1][i_pos - 1],
-                )  # fmt: skip
+                    choices=self.level_choices(),
+                    initial=matrix.grid[l_pos - 1][i_pos - 1],
+                )
 
     def level_choices(self) -> list[tuple[str, str]]:
         return [(lv["code"], self.matrix.level_label(lv["code"])) for lv in self.matrix.levels]
 
     def general_fields(self) -> list[Any]:
-        names = ("code", "name_en", "name_ja", "description_en", "description_ja", "is_default",
-                 "acceptable_levels")  # fmt: skip
+        names = (
+            "code",
+            "name_en",
+            "name_ja",
+            "description_en",
+            "description_ja",
+            "is_default",
+            "acceptable_levels",
+        )
         return [self[name] for name in names if name in self.fields]
 
     def step_rows(self) -> list[tuple[str, list[list[Any]]]]:
-        return [(str(label), [[self[f"{axis}_{n}_{key}"] for key, _x in self.STEP_TEXTS]
-                              for n in range(1, len(getattr(self.matrix, f"{axis}_levels")) + 1)])
-                for axis, label in self.AXES]  # fmt: skip
+        return [
+            (
+                str(label),
+                [
+                    [self[f"{axis}_{n}_{key}"] for key, _x in self.STEP_TEXTS]
+                    for n in range(1, len(getattr(self.matrix, f"{axis}_levels")) + 1)
+                ],
+            )
+            for axis, label in self.AXES
+        ]
 
     def level_rows(self) -> list[list[Any]]:
-        return [[self[f"level_{n}_{k}"] for k in ("label_en", "label_ja", "colour")]
-                for n in range(1, len(self.matrix.levels) + 1)]  # fmt: skip
+        return [
+            [self[f"level_{n}_{k}"] for k in ("label_en", "label_ja", "colour")]
+            for n in range(1, len(self.matrix.levels) + 1)
+        ]
 
     def grid_rows(self) -> list[tuple[int, list[Any]]]:
         rows, columns = self.matrix.size
-        return [(l_pos, [self[f"cell_{l_pos}_{i}"] for i in range(1, columns + 1)])
-                for l_pos in range(rows, 0, -1)]  # fmt: skip
+        return [
+            (l_pos, [self[f"cell_{l_pos}_{i}"] for i in range(1, columns + 1)])
+            for l_pos in range(rows, 0, -1)
+        ]
 
     def data_for_service(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -247,7 +309,7 @@ class MatrixForm(forms.Form):
                 "description_en",
                 "description_ja",
                 "is_default",
-            )  # fmt: skip
+            )
         }
         if not self.editing:
             result["code"] = data["code"]
@@ -259,13 +321,19 @@ class MatrixForm(forms.Form):
                 for n in range(1, len(steps) + 1)
             ]
         result["levels"] = [
-            {"code": level["code"], "label_en": data[f"level_{n}_label_en"],
-             "label_ja": data[f"level_{n}_label_ja"], "colour": data[f"level_{n}_colour"]}
+            {
+                "code": level["code"],
+                "label_en": data[f"level_{n}_label_en"],
+                "label_ja": data[f"level_{n}_label_ja"],
+                "colour": data[f"level_{n}_colour"],
+            }
             for n, level in enumerate(self.matrix.levels, start=1)
-        ]  # fmt: skip
+        ]
         rows, columns = self.matrix.size
-        result["grid"] = [[data[f"cell_{l_pos}_{i}"] for i in range(1, columns + 1)]
-                          for l_pos in range(1, rows + 1)]  # fmt: skip
+        result["grid"] = [
+            [data[f"cell_{l_pos}_{i}"] for i in range(1, columns + 1)]
+            for l_pos in range(1, rows + 1)
+        ]
         return result
 
 
@@ -275,16 +343,27 @@ class CriteriaForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    statement_en = forms.CharField(label=_("Risk appetite statement (English)"), required=False,
-                                   widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
-    statement_ja = forms.CharField(label=_("Risk appetite statement (Japanese)"), required=False,
-                                   widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
+    statement_en = forms.CharField(
+        label=_("Risk appetite statement (English)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    statement_ja = forms.CharField(
+        label=_("Risk appetite statement (Japanese)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
     def __init__(self, *args: Any, matrix: RiskMatrix, **kwargs: Any) -> None:
         criteria = matrix.criteria
-        kwargs.setdefault("initial", {"acceptable_levels": criteria.acceptable_levels,
-                                      "statement_en": criteria.statement_en,
-                                      "statement_ja": criteria.statement_ja})  # fmt: skip
+        kwargs.setdefault(
+            "initial",
+            {
+                "acceptable_levels": criteria.acceptable_levels,
+                "statement_en": criteria.statement_en,
+                "statement_ja": criteria.statement_ja,
+            },
+        )
         super().__init__(*args, **kwargs)
         self.fields["acceptable_levels"].choices = [  # type: ignore[attr-defined]
             (lv["code"], matrix.level_label(lv["code"])) for lv in matrix.levels

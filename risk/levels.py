@@ -75,8 +75,10 @@ def validate_matrix_data(
             code = str(level.get("code") or "") if isinstance(level, dict) else ""
             problems = []
             if not _CODE.match(code):
-                problems.append(_("Level %(n)d needs a code of lowercase letters, digits and "
-                                  "underscores.") % {"n": number})  # fmt: skip
+                problems.append(
+                    _("Level %(n)d needs a code of lowercase letters, digits and underscores.")
+                    % {"n": number}
+                )
             elif code in codes:
                 problems.append(_("Level code “%(code)s” is used twice.") % {"code": code})
             if (

@@ -23,12 +23,31 @@ from risk.models import Risk, RiskAcceptance
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 COLUMNS = (
-    "code", "title", "description", "ai_systems", "categories", "principles", "risk_sources",
-    "matrix", "inherent_likelihood", "inherent_impact", "inherent_level", "residual_likelihood",
-    "residual_impact", "residual_level", "treatment_option", "treatment_plan", "actions_open",
-    "actions_total", "status", "owner", "accepted_by", "accepted_until", "next_review_on",
+    "code",
+    "title",
+    "description",
+    "ai_systems",
+    "categories",
+    "principles",
+    "risk_sources",
+    "matrix",
+    "inherent_likelihood",
+    "inherent_impact",
+    "inherent_level",
+    "residual_likelihood",
+    "residual_impact",
+    "residual_level",
+    "treatment_option",
+    "treatment_plan",
+    "actions_open",
+    "actions_total",
+    "status",
+    "owner",
+    "accepted_by",
+    "accepted_until",
+    "next_review_on",
     "updated_at",
-)  # fmt: skip
+)
 
 
 def clean(user: Any, raw: dict[str, Any]) -> dict[str, Any]:
@@ -57,7 +76,7 @@ def register_rows(job: ReportJob) -> QuerySet[Risk]:
                     "accepted_by"
                 ),
             ),
-        )  # fmt: skip
+        )
     )
 
 
@@ -70,25 +89,31 @@ def _values(risk: Risk) -> dict[str, Any]:
     actions = list(risk.actions.all())
     acceptance = next(iter(risk.acceptances.all()), None)
     return {
-        "code": risk.code, "title": risk.title, "description": risk.description,
+        "code": risk.code,
+        "title": risk.title,
+        "description": risk.description,
         "ai_systems": ", ".join(str(s) for s in risk.ai_systems.all()),
         "categories": ", ".join(c.name for c in risk.categories.all()),
         "principles": ", ".join(f"{p.ref_id} {p.name}" for p in risk.principles.all()),
         "risk_sources": ", ".join(s.name for s in risk.risk_sources.all()),
         "matrix": str(matrix),
-        "inherent_likelihood": risk.inherent_likelihood, "inherent_impact": risk.inherent_impact,
+        "inherent_likelihood": risk.inherent_likelihood,
+        "inherent_impact": risk.inherent_impact,
         "inherent_level": matrix.level_label(risk.inherent_level),
-        "residual_likelihood": risk.residual_likelihood, "residual_impact": risk.residual_impact,
+        "residual_likelihood": risk.residual_likelihood,
+        "residual_impact": risk.residual_impact,
         "residual_level": matrix.level_label(risk.residual_level),
         "treatment_option": risk.get_treatment_option_display(),
         "treatment_plan": risk.treatment_plan,
         "actions_open": sum(1 for a in actions if a.status in ("planned", "in_progress")),
         "actions_total": len(actions),
-        "status": risk.get_status_display(), "owner": _person(risk.owner),
+        "status": risk.get_status_display(),
+        "owner": _person(risk.owner),
         "accepted_by": _person(acceptance.accepted_by) if acceptance else "",
         "accepted_until": acceptance.expires_on if acceptance else None,
-        "next_review_on": risk.next_review_on, "updated_at": risk.updated_at,
-    }  # fmt: skip
+        "next_review_on": risk.next_review_on,
+        "updated_at": risk.updated_at,
+    }
 
 
 def _table(job: ReportJob) -> Iterator[list[Any]]:
@@ -99,19 +124,31 @@ def _table(job: ReportJob) -> Iterator[list[Any]]:
 
 def _legend() -> list[tuple[str, str]]:
     labels = {
-        "code": _("Risk number"), "title": _("Title"), "description": _("Description"),
-        "ai_systems": _("AI systems"), "categories": _("Categories"),
+        "code": _("Risk number"),
+        "title": _("Title"),
+        "description": _("Description"),
+        "ai_systems": _("AI systems"),
+        "categories": _("Categories"),
         "principles": _("Principles (AI Guidelines for Business)"),
-        "risk_sources": _("Risk sources (ISO/IEC 42001 Annex C)"), "matrix": _("Risk matrix"),
-        "inherent_likelihood": _("Inherent likelihood"), "inherent_impact": _("Inherent impact"),
-        "inherent_level": _("Inherent level"), "residual_likelihood": _("Residual likelihood"),
-        "residual_impact": _("Residual impact"), "residual_level": _("Residual level"),
-        "treatment_option": _("Treatment option"), "treatment_plan": _("Treatment plan"),
-        "actions_open": _("Open treatment actions"), "actions_total": _("Treatment actions"),
-        "status": _("Status"), "owner": _("Owner"), "accepted_by": _("Accepted by"),
-        "accepted_until": _("Accepted until"), "next_review_on": _("Next review"),
+        "risk_sources": _("Risk sources (ISO/IEC 42001 Annex C)"),
+        "matrix": _("Risk matrix"),
+        "inherent_likelihood": _("Inherent likelihood"),
+        "inherent_impact": _("Inherent impact"),
+        "inherent_level": _("Inherent level"),
+        "residual_likelihood": _("Residual likelihood"),
+        "residual_impact": _("Residual impact"),
+        "residual_level": _("Residual level"),
+        "treatment_option": _("Treatment option"),
+        "treatment_plan": _("Treatment plan"),
+        "actions_open": _("Open treatment actions"),
+        "actions_total": _("Treatment actions"),
+        "status": _("Status"),
+        "owner": _("Owner"),
+        "accepted_by": _("Accepted by"),
+        "accepted_until": _("Accepted until"),
+        "next_review_on": _("Next review"),
         "updated_at": _("Last changed"),
-    }  # fmt: skip
+    }
     return [(column, str(labels[column])) for column in COLUMNS]
 
 
@@ -119,8 +156,14 @@ def render(job: ReportJob, out: IO[bytes]) -> None:
     if job.format == ReportFormat.CSV:
         write_csv(out, COLUMNS, _table(job))
     elif job.format == ReportFormat.XLSX:
-        write_xlsx(out, COLUMNS, _table(job), title=_("AI risk register"), legend=_legend(),
-                   legend_title=_("Columns"))  # fmt: skip
+        write_xlsx(
+            out,
+            COLUMNS,
+            _table(job),
+            title=_("AI risk register"),
+            legend=_legend(),
+            legend_title=_("Columns"),
+        )
     else:
         render_pdf("risk/report_register.html", pdf_context(job), out)
 
@@ -137,23 +180,35 @@ def pdf_context(job: ReportJob) -> dict[str, Any]:
         values["pk"] = risk.pk
         rows.append(values)
     by_status = Counter(risk.get_status_display() for risk in risks)
-    by_level = Counter((risk.residual_rank, risk.matrix.level_label(risk.residual_level))
-                       for risk in risks)  # fmt: skip
+    by_level = Counter(
+        (risk.residual_rank, risk.matrix.level_label(risk.residual_level)) for risk in risks
+    )
     accepted = [row for row in rows if row["accepted_by"]]
-    toc = [("summary", _("Summary")), ("heatmaps", _("Heat maps")),
-           ("register", _("Risk register")), ("acceptances", _("Accepted risks"))]  # fmt: skip
+    toc = [
+        ("summary", _("Summary")),
+        ("heatmaps", _("Heat maps")),
+        ("register", _("Risk register")),
+        ("acceptances", _("Accepted risks")),
+    ]
     heatmaps = selectors.risk_heatmaps(register_rows(job))
     return report_context(
-        job, title=_("AI risk register"),
+        job,
+        title=_("AI risk register"),
         subtitle=_("ISO/IEC 42001 6.1.2 AI risk assessment and 6.1.3 AI risk treatment"),
-        filters=describe(job.parameters), toc=toc, rows=rows, total=len(rows),
+        filters=describe(job.parameters),
+        toc=toc,
+        rows=rows,
+        total=len(rows),
         by_status=sorted(by_status.items()),
-        by_level=[(label, count) for (_rank, label), count in sorted(by_level.items(),
-                                                                      reverse=True)],
-        heatmaps=heatmaps, accepted=accepted,
-        level_styles=level_styles({**matrices, **{m["matrix"].pk: m["matrix"]
-                                                 for m in heatmaps}}.values()),
-    )  # fmt: skip
+        by_level=[
+            (label, count) for (_rank, label), count in sorted(by_level.items(), reverse=True)
+        ],
+        heatmaps=heatmaps,
+        accepted=accepted,
+        level_styles=level_styles(
+            {**matrices, **{m["matrix"].pk: m["matrix"] for m in heatmaps}}.values()
+        ),
+    )
 
 
 def level_styles(matrices: Any) -> list[tuple[str, str, str]]:

@@ -63,7 +63,7 @@ def risk_detail(*, user: Any, pk: int) -> Risk | None:
                 ),
             ),
             Prefetch("acceptances", queryset=RiskAcceptance.objects.select_related("accepted_by")),
-        )  # fmt: skip
+        )
         .filter(pk=pk)
         .first()
     )
@@ -101,10 +101,17 @@ def risk_heatmaps(risks: QuerySet[Risk]) -> list[dict[str, Any]]:
         lambda: {"inherent": defaultdict(int), "residual": defaultdict(int)}
     )
     totals: dict[int, int] = defaultdict(int)
-    grouped = risks.order_by().values(
-        "matrix_id", "inherent_likelihood", "inherent_impact", "residual_likelihood",
-        "residual_impact",
-    ).annotate(n=Count("id"))  # fmt: skip
+    grouped = (
+        risks.order_by()
+        .values(
+            "matrix_id",
+            "inherent_likelihood",
+            "inherent_impact",
+            "residual_likelihood",
+            "residual_impact",
+        )
+        .annotate(n=Count("id"))
+    )
     for row in grouped:
         matrix_cells = cells[row["matrix_id"]]
         matrix_cells["inherent"][(row["inherent_likelihood"], row["inherent_impact"])] += row["n"]
@@ -146,11 +153,13 @@ def risk_templates() -> QuerySet[Requirement]:
 
     return (
         Requirement.objects.filter(withdrawn=False)
-        .filter(Q(framework__urn=TEMPLATE_SOURCES[0], assessable=True)
-                | Q(framework__urn=TEMPLATE_SOURCES[1], parent__ref_id="C.3"))
+        .filter(
+            Q(framework__urn=TEMPLATE_SOURCES[0], assessable=True)
+            | Q(framework__urn=TEMPLATE_SOURCES[1], parent__ref_id="C.3")
+        )
         .select_related("framework", "parent")
         .order_by("framework__urn", "order")
-    )  # fmt: skip
+    )
 
 
 def risk_template_initial(template: Requirement) -> dict[str, Any]:
@@ -164,16 +173,22 @@ def risk_template_initial(template: Requirement) -> dict[str, Any]:
     }
 
     def items(urn: str, refs: list[str], **extra: Any) -> list[Requirement]:
-        return list(Requirement.objects.filter(framework__urn=urn, ref_id__in=refs,
-                                               withdrawn=False, **extra))  # fmt: skip
+        return list(
+            Requirement.objects.filter(
+                framework__urn=urn, ref_id__in=refs, withdrawn=False, **extra
+            )
+        )
 
-    initial["principles"] = items("urn:aims:framework:meti-ai-guidelines",
-                                  attributes.get("principles", []))  # fmt: skip
-    initial["categories"] = items("urn:aims:framework:taxonomy-ai-risk-categories",
-                                  attributes.get("categories", []))  # fmt: skip
+    initial["principles"] = items(
+        "urn:aims:framework:meti-ai-guidelines", attributes.get("principles", [])
+    )
+    initial["categories"] = items(
+        "urn:aims:framework:taxonomy-ai-risk-categories", attributes.get("categories", [])
+    )
     sources = list(attributes.get("annex_c_sources", []))
     if template.framework.urn == "urn:aims:framework:iso-iec-42001":
         sources.append(template.ref_id)
-    initial["risk_sources"] = items("urn:aims:framework:iso-iec-42001", sources,
-                                    parent__ref_id="C.3")  # fmt: skip
+    initial["risk_sources"] = items(
+        "urn:aims:framework:iso-iec-42001", sources, parent__ref_id="C.3"
+    )
     return initial

@@ -26,15 +26,24 @@ from risk.levels import check_position, level_of, validate_matrix_data
 from risk.models import Risk, RiskAcceptance, RiskCriteria, RiskMatrix, TreatmentAction
 
 # Which library items each link of a risk may point at.
-ANNEX_C_RISK_SOURCES = {"framework__urn": "urn:aims:framework:iso-iec-42001",
-                        "parent__ref_id": "C.3"}  # fmt: skip
+ANNEX_C_RISK_SOURCES = {
+    "framework__urn": "urn:aims:framework:iso-iec-42001",
+    "parent__ref_id": "C.3",
+}
 RISK_CATEGORIES = {"framework__urn": "urn:aims:framework:taxonomy-ai-risk-categories"}
-METI_PRINCIPLES = {"framework__urn": "urn:aims:framework:meti-ai-guidelines",
-                   "ref_id__regex": r"^C-[0-9]+$"}  # fmt: skip
-AISI_PERSPECTIVES = {"framework__urn": "urn:aims:framework:aisi-evaluation-perspectives",
-                     "assessable": True}  # fmt: skip
-ANNEX_A_CONTROLS = {"framework__urn": "urn:aims:framework:iso-iec-42001",
-                    "ref_id__startswith": "A.", "assessable": True}  # fmt: skip
+METI_PRINCIPLES = {
+    "framework__urn": "urn:aims:framework:meti-ai-guidelines",
+    "ref_id__regex": r"^C-[0-9]+$",
+}
+AISI_PERSPECTIVES = {
+    "framework__urn": "urn:aims:framework:aisi-evaluation-perspectives",
+    "assessable": True,
+}
+ANNEX_A_CONTROLS = {
+    "framework__urn": "urn:aims:framework:iso-iec-42001",
+    "ref_id__startswith": "A.",
+    "assessable": True,
+}
 TEMPLATE_SOURCES = ("urn:aims:framework:meti-risk-examples", "urn:aims:framework:iso-iec-42001")
 LIBRARY_LINKS: dict[str, dict[str, Any]] = {
     "risk_sources": ANNEX_C_RISK_SOURCES,
@@ -44,16 +53,39 @@ LIBRARY_LINKS: dict[str, dict[str, Any]] = {
 }
 
 RISK_FIELDS = (
-    "title", "description", "ai_systems", "risk_sources", "source_notes", "categories",
-    "principles", "aisi_perspectives", "template", "matrix", "inherent_likelihood",
-    "inherent_impact", "residual_likelihood", "residual_impact", "treatment_option",
-    "treatment_plan", "status", "closed_reason", "owner", "review_interval_days",
+    "title",
+    "description",
+    "ai_systems",
+    "risk_sources",
+    "source_notes",
+    "categories",
+    "principles",
+    "aisi_perspectives",
+    "template",
+    "matrix",
+    "inherent_likelihood",
+    "inherent_impact",
+    "residual_likelihood",
+    "residual_impact",
+    "treatment_option",
+    "treatment_plan",
+    "status",
+    "closed_reason",
+    "owner",
+    "review_interval_days",
     "next_review_on",
-)  # fmt: skip
+)
 COMPUTED_FIELDS = ("inherent_level", "inherent_rank", "residual_level", "residual_rank")
 MATRIX_DATA = ("likelihood_levels", "impact_levels", "levels", "grid")
-MATRIX_FIELDS = ("code", "name_en", "name_ja", "description_en", "description_ja",
-                 *MATRIX_DATA, "is_default")  # fmt: skip
+MATRIX_FIELDS = (
+    "code",
+    "name_en",
+    "name_ja",
+    "description_en",
+    "description_ja",
+    *MATRIX_DATA,
+    "is_default",
+)
 
 
 # --- Matrices and criteria -----------------------------------------------------------------------
@@ -61,8 +93,11 @@ def matrix_in_use(matrix: RiskMatrix) -> bool:
     """Whether any record (a risk, and later an impact assessment) was assessed with the
     matrix. Every model with a foreign key to ``RiskMatrix`` counts, so new users of matrices
     need no change here."""
-    users = [r for r in RiskMatrix._meta.related_objects
-             if r.one_to_many and r.related_model is not RiskCriteria]  # fmt: skip
+    users = [
+        r
+        for r in RiskMatrix._meta.related_objects
+        if r.one_to_many and r.related_model is not RiskCriteria
+    ]
     return any(
         r.related_model._default_manager.filter(**{r.field.name: matrix}).exists() for r in users
     )
@@ -99,9 +134,12 @@ def _criteria_for(matrix: RiskMatrix, acceptable_levels: list[str], **extra: Any
     wrong = [code for code in acceptable_levels if code not in codes]
     if wrong:
         raise ValidationError(
-            {"acceptable_levels": [_("Not a level of this matrix: %(codes)s.")
-                                   % {"codes": ", ".join(wrong)}]}
-        )  # fmt: skip
+            {
+                "acceptable_levels": [
+                    _("Not a level of this matrix: %(codes)s.") % {"codes": ", ".join(wrong)}
+                ]
+            }
+        )
     criteria = RiskCriteria(matrix=matrix, acceptable_levels=acceptable_levels, **extra)
     criteria.full_clean()
     criteria.save()
@@ -140,18 +178,21 @@ def risk_matrix_update(*, actor: Actor, matrix: RiskMatrix, **data: Any) -> Risk
     fields = {name: getattr(matrix, name) for name in MATRIX_FIELDS}
     fields.update(data)
     fields["is_default"] = data.get("is_default", was_default)
-    successor = RiskMatrix(version=matrix.version + 1, is_current=True, owner=matrix.owner,
-                           **fields)  # fmt: skip
+    successor = RiskMatrix(
+        version=matrix.version + 1, is_current=True, owner=matrix.owner, **fields
+    )
     successor.full_clean()
     if successor.is_default:
         _make_default(successor)
     successor.save()
     codes = {level["code"] for level in successor.levels}
     criteria = _criteria_for(
-        successor, [c for c in old_criteria.acceptable_levels if c in codes],
+        successor,
+        [c for c in old_criteria.acceptable_levels if c in codes],
         above_criteria_role=old_criteria.above_criteria_role,
-        statement_en=old_criteria.statement_en, statement_ja=old_criteria.statement_ja,
-    )  # fmt: skip
+        statement_en=old_criteria.statement_en,
+        statement_ja=old_criteria.statement_ja,
+    )
     change_record(actor=actor, action=Action.CREATE, obj=successor)
     change_record(actor=actor, action=Action.CREATE, obj=criteria)
     return successor
@@ -171,9 +212,13 @@ def _criteria_keep_levels(actor: Actor, matrix: RiskMatrix) -> None:
 
 @transaction.atomic
 def risk_criteria_update(
-    *, actor: Actor, criteria: RiskCriteria, acceptable_levels: list[str] | None = None,
-    statement_en: str | None = None, statement_ja: str | None = None,
-) -> RiskCriteria:  # fmt: skip
+    *,
+    actor: Actor,
+    criteria: RiskCriteria,
+    acceptable_levels: list[str] | None = None,
+    statement_en: str | None = None,
+    statement_ja: str | None = None,
+) -> RiskCriteria:
     """Change which levels are within the criteria and the appetite statement. Decisions
     already taken keep what they recorded (an acceptance records whether it was within)."""
     before = snapshot(criteria)
@@ -208,8 +253,11 @@ def _check_library_links(data: dict[str, Any], errors: dict[str, list[str]]) -> 
         if items is None:
             continue
         ids = {item.pk for item in items}
-        valid = set(Requirement.objects.filter(pk__in=ids, withdrawn=False, **allowed)
-                    .values_list("pk", flat=True))  # fmt: skip
+        valid = set(
+            Requirement.objects.filter(pk__in=ids, withdrawn=False, **allowed).values_list(
+                "pk", flat=True
+            )
+        )
         if ids - valid:
             errors[name] = [_("Choose items of the right library list.")]
     template = data.get("template")
@@ -228,8 +276,11 @@ def _systems_for(
     if actor is None:  # a command or task of the platform itself: no user to restrict
         return list(given)
     everything = has_capability(actor, Capability.CHANGE_ALL_RECORDS)
-    editable = set(aims_selectors.ai_system_editable(user=actor).filter(
-        pk__in=[s.pk for s in given]).values_list("pk", flat=True))  # fmt: skip
+    editable = set(
+        aims_selectors.ai_system_editable(user=actor)
+        .filter(pk__in=[s.pk for s in given])
+        .values_list("pk", flat=True)
+    )
     existing = set(risk.ai_systems.values_list("pk", flat=True)) if risk.pk else set()
     for system in given:
         if system.pk not in editable:
@@ -266,16 +317,26 @@ def _apply(actor: Actor, risk: Risk, data: dict[str, Any]) -> dict[str, Any]:
         errors["matrix"] = [_("Choose the current version of a matrix.")]
     if data.get("status") == RiskStatus.ACCEPTED and risk.status != RiskStatus.ACCEPTED:
         errors["status"] = [_("A risk is accepted with the acceptance step.")]
-    if (risk.status == RiskStatus.ACCEPTED and data.get("status") not in
-            (None, RiskStatus.ACCEPTED, RiskStatus.CLOSED)):  # fmt: skip
-        errors["status"] = [_("An accepted risk reopens when its acceptance ends; close it or "
-                              "reassess its residual risk instead.")]  # fmt: skip
+    if risk.status == RiskStatus.ACCEPTED and data.get("status") not in (
+        None,
+        RiskStatus.ACCEPTED,
+        RiskStatus.CLOSED,
+    ):
+        errors["status"] = [
+            _(
+                "An accepted risk reopens when its acceptance ends; close it or "
+                "reassess its residual risk instead."
+            )
+        ]
     _check_library_links(data, errors)
     systems = _systems_for(actor, risk, data.get("ai_systems"), errors)
     if matrix is not None:
-        for field, axis in (("inherent_likelihood", "likelihood"), ("inherent_impact", "impact"),
-                            ("residual_likelihood", "likelihood"),
-                            ("residual_impact", "impact")):  # fmt: skip
+        for field, axis in (
+            ("inherent_likelihood", "likelihood"),
+            ("inherent_impact", "impact"),
+            ("residual_likelihood", "likelihood"),
+            ("residual_impact", "impact"),
+        ):
             value = data.get(field, getattr(risk, field, None))
             problems = check_position(matrix, field, value, axis)
             if problems:
@@ -417,17 +478,25 @@ def risk_accept(*, actor: Actor, risk: Risk, rationale: str, expires_on: date) -
     _end_acceptance(actor, risk, AcceptanceEnd.REPLACED)
     within, _role = acceptance_rule(risk)
     acceptance = RiskAcceptance(
-        risk=risk, accepted_by=actor,  # type: ignore[misc]  # checked by can_accept
-        rationale=rationale.strip(), expires_on=expires_on,
-        residual_level=risk.residual_level, within_criteria=within,
-    )  # fmt: skip
+        risk=risk,
+        accepted_by=actor,  # type: ignore[misc]  # checked by can_accept
+        rationale=rationale.strip(),
+        expires_on=expires_on,
+        residual_level=risk.residual_level,
+        within_criteria=within,
+    )
     acceptance.full_clean()
     acceptance.save()
     before = snapshot(risk)
     risk.status = RiskStatus.ACCEPTED
     risk.save(update_fields=["status", "updated_at"])
-    change_record(actor=actor, action=Action.ACCEPT, obj=risk, before=before,
-                  after={**snapshot(risk), "acceptance": snapshot(acceptance)})  # fmt: skip
+    change_record(
+        actor=actor,
+        action=Action.ACCEPT,
+        obj=risk,
+        before=before,
+        after={**snapshot(risk), "acceptance": snapshot(acceptance)},
+    )
     return acceptance
 
 
@@ -436,9 +505,11 @@ def risk_acceptances_expire(*, today: date | None = None) -> int:
     """End every acceptance whose date has passed and reopen its risk; tell the owner and the
     person who accepted. Returns how many ended. Running it again ends nothing more."""
     today = today or timezone.localdate()
-    expired = (RiskAcceptance.objects.select_for_update(of=("self",))
-               .filter(ended_at__isnull=True, expires_on__lt=today)
-               .select_related("risk", "accepted_by", "risk__owner"))  # fmt: skip
+    expired = (
+        RiskAcceptance.objects.select_for_update(of=("self",))
+        .filter(ended_at__isnull=True, expires_on__lt=today)
+        .select_related("risk", "accepted_by", "risk__owner")
+    )
     count = 0
     for acceptance in expired:
         risk = acceptance.risk
@@ -450,16 +521,22 @@ def risk_acceptances_expire(*, today: date | None = None) -> int:
             change_record(actor=None, action=Action.UPDATE, obj=risk, before=before)
         for person in {p for p in (risk.owner, acceptance.accepted_by) if p is not None}:
             notification_create(
-                recipient=person, kind=NotificationKind.REVIEW_DUE,
-                subject=in_recipient_language(gettext_noop("Risk acceptance expired: %(risk)s"),
-                                           risk=str(risk)),
+                recipient=person,
+                kind=NotificationKind.REVIEW_DUE,
+                subject=in_recipient_language(
+                    gettext_noop("Risk acceptance expired: %(risk)s"), risk=str(risk)
+                ),
                 body=in_recipient_language(
-                    gettext_noop("The acceptance of %(risk)s ended on %(date)s; the risk is "
-                                 "open again and needs a new decision."),
-                    risk=str(risk), date=acceptance.expires_on.isoformat()),
+                    gettext_noop(
+                        "The acceptance of %(risk)s ended on %(date)s; the risk is "
+                        "open again and needs a new decision."
+                    ),
+                    risk=str(risk),
+                    date=acceptance.expires_on.isoformat(),
+                ),
                 url=risk.get_absolute_url(),
                 dedupe_key=f"risk-acceptance-expired:{acceptance.pk}",
-            )  # fmt: skip
+            )
         count += 1
     return count
 
@@ -475,8 +552,9 @@ def _apply_action(action: TreatmentAction, data: dict[str, Any]) -> list[Require
     controls = data.get("controls")
     if controls is not None:
         ids = {c.pk for c in controls}
-        valid = set(Requirement.objects.filter(pk__in=ids, **ANNEX_A_CONTROLS)
-                    .values_list("pk", flat=True))  # fmt: skip
+        valid = set(
+            Requirement.objects.filter(pk__in=ids, **ANNEX_A_CONTROLS).values_list("pk", flat=True)
+        )
         if ids - valid:
             raise ValidationError({"controls": [_("Choose ISO/IEC 42001 Annex A controls.")]})
     for name, value in data.items():

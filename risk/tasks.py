@@ -7,8 +7,14 @@ from celery import shared_task
 from risk import services
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5,
-             soft_time_limit=300, time_limit=360)  # fmt: skip
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=300,
+    time_limit=360,
+)
 def expire_risk_acceptances() -> int:
     """Daily: end acceptances past their date and reopen their risks (idempotent)."""
     return services.risk_acceptances_expire()

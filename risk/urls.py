@@ -11,13 +11,19 @@ urlpatterns = [
     path("<int:pk>/", views.RiskDetailView.as_view(), name="risk"),
     path("<int:pk>/edit/", views.RiskEditView.as_view(), name="risk_edit"),
     path("<int:pk>/accept/", views.RiskAcceptView.as_view(), name="risk_accept"),
-    path("<int:risk_pk>/actions/new/", views.TreatmentActionEditView.as_view(),
-         name="risk_action_create"),
+    path(
+        "<int:risk_pk>/actions/new/",
+        views.TreatmentActionEditView.as_view(),
+        name="risk_action_create",
+    ),
     path("actions/<int:pk>/", views.TreatmentActionEditView.as_view(), name="risk_action_edit"),
     path("matrices/", views.RiskMatrixListView.as_view(), name="risk_matrices"),
     path("matrices/new/", views.RiskMatrixEditView.as_view(), name="risk_matrix_create"),
     path("matrices/<int:pk>/", views.RiskMatrixDetailView.as_view(), name="risk_matrix"),
     path("matrices/<int:pk>/edit/", views.RiskMatrixEditView.as_view(), name="risk_matrix_edit"),
-    path("matrices/<int:pk>/criteria/", views.RiskCriteriaEditView.as_view(),
-         name="risk_criteria_edit"),
-]  # fmt: skip
+    path(
+        "matrices/<int:pk>/criteria/",
+        views.RiskCriteriaEditView.as_view(),
+        name="risk_criteria_edit",
+    ),
+]

@@ -52,12 +52,14 @@ class RiskRegisterView(PolicyViewMixin, View):
         paginator = Paginator(rows, 50)
         paginator.count = sum(m["total"] for m in heatmaps)  # type: ignore[misc]  # no 2nd count
         context = {
-            "filters": filters, "page": paginator.get_page(request.GET.get("page")),
+            "filters": filters,
+            "page": paginator.get_page(request.GET.get("page")),
             "heatmaps": heatmaps,
             "can_create": has_capability(request.user, Capability.CHANGE_RECORDS),
             "can_export": has_capability(request.user, Capability.EXPORT),
-            "export_parameters": parameters, "languages": Language.choices,
-        }  # fmt: skip
+            "export_parameters": parameters,
+            "languages": Language.choices,
+        }
         return render(request, "risk/register.html", context)
 
 
@@ -69,8 +71,9 @@ class RiskTemplatesView(PolicyViewMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         groups: dict[str, dict[str, Any]] = {}
         for item in selectors.risk_templates():
-            group = groups.setdefault(item.framework.urn, {"framework": item.framework,
-                                                           "items": []})  # fmt: skip
+            group = groups.setdefault(
+                item.framework.urn, {"framework": item.framework, "items": []}
+            )
             group["items"].append(item)
         context = {"groups": list(groups.values()), "ai_system": request.GET.get("ai_system", "")}
         return render(request, "risk/templates.html", context)
@@ -91,16 +94,34 @@ class RiskEditView(PolicyViewMixin, View):
     def make_form(self, request: HttpRequest, risk: Risk | None, data: Any = None) -> RiskForm:
         matrices = selectors.risk_matrices_current()
         if risk is not None:
-            matrices = RiskMatrix.objects.filter(pk__in=[*matrices.values_list("pk", flat=True),
-                                                         risk.matrix_id])  # fmt: skip
+            matrices = RiskMatrix.objects.filter(
+                pk__in=[*matrices.values_list("pk", flat=True), risk.matrix_id]
+            )
             initial: dict[str, Any] = {
-                name: getattr(risk, name) for name in
-                ("title", "description", "matrix", "source_notes", "treatment_option",
-                 "treatment_plan", "status", "closed_reason", "owner", "review_interval_days",
-                 "next_review_on", "template", *RiskForm.POSITIONS)
-            }  # fmt: skip
-            for name in ("ai_systems", "categories", "risk_sources", "principles",
-                         "aisi_perspectives"):  # fmt: skip
+                name: getattr(risk, name)
+                for name in (
+                    "title",
+                    "description",
+                    "matrix",
+                    "source_notes",
+                    "treatment_option",
+                    "treatment_plan",
+                    "status",
+                    "closed_reason",
+                    "owner",
+                    "review_interval_days",
+                    "next_review_on",
+                    "template",
+                    *RiskForm.POSITIONS,
+                )
+            }
+            for name in (
+                "ai_systems",
+                "categories",
+                "risk_sources",
+                "principles",
+                "aisi_perspectives",
+            ):
                 initial[name] = list(getattr(risk, name).all())
         else:
             initial = {"owner": request.user, "matrix": matrices.first(), "ai_systems": []}
@@ -120,14 +141,20 @@ class RiskEditView(PolicyViewMixin, View):
         matrix = chosen or initial.get("matrix") or matrices.first()
         if matrix is None:
             raise Http404
-        return RiskForm(data, initial=initial, user=request.user, matrix=matrix,
-                        matrices=matrices, accepted=risk is not None
-                        and risk.status == RiskStatus.ACCEPTED)  # fmt: skip
+        return RiskForm(
+            data,
+            initial=initial,
+            user=request.user,
+            matrix=matrix,
+            matrices=matrices,
+            accepted=risk is not None and risk.status == RiskStatus.ACCEPTED,
+        )
 
     def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
         risk = self.get_risk(request, pk)
-        return render(request, self.template_name, {"form": self.make_form(request, risk),
-                                                    "risk": risk})  # fmt: skip
+        return render(
+            request, self.template_name, {"form": self.make_form(request, risk), "risk": risk}
+        )
 
     def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
         risk = self.get_risk(request, pk)
@@ -137,8 +164,9 @@ class RiskEditView(PolicyViewMixin, View):
                 if risk is None:
                     risk = services.risk_create(actor=request.user, **form.data_for_service())
                 else:
-                    risk = services.risk_update(actor=request.user, risk=risk,
-                                                **form.data_for_service())  # fmt: skip
+                    risk = services.risk_update(
+                        actor=request.user, risk=risk, **form.data_for_service()
+                    )
             except ValidationError as error:
                 form_errors(form, error)
             else:
@@ -182,17 +210,22 @@ def detail_context(request: HttpRequest, risk: Risk, **extra: Any) -> dict[str, 
     acceptances = list(risk.acceptances.all())
     within, _role = services.acceptance_rule(risk)
     context = {
-        "risk": risk, "matrix": risk.matrix, "can_edit": editable,
+        "risk": risk,
+        "matrix": risk.matrix,
+        "can_edit": editable,
         "can_accept": services.can_accept(request.user, risk),
         "within_criteria": within,
         "active_acceptance": next((a for a in acceptances if a.ended_at is None), None),
         "acceptances": acceptances,
-        "accept_form": AcceptForm(), "action_form": TreatmentActionForm(),
+        "accept_form": AcceptForm(),
+        "action_form": TreatmentActionForm(),
         "inherent_label": risk.matrix.level_label(risk.inherent_level),
         "residual_label": risk.matrix.level_label(risk.residual_level),
-        "steps": {name: f"({risk.matrix.step_label(name.split('_')[1], getattr(risk, name))})"
-                  for name in RiskForm.POSITIONS},
-    }  # fmt: skip
+        "steps": {
+            name: f"({risk.matrix.step_label(name.split('_')[1], getattr(risk, name))})"
+            for name in RiskForm.POSITIONS
+        },
+    }
     context.update(extra)
     return context
 
@@ -224,25 +257,29 @@ class TreatmentActionEditView(PolicyViewMixin, View):
     policy = Policy(read=Capability.CHANGE_RECORDS, write=Capability.CHANGE_RECORDS)
     template_name = "risk/action_form.html"
 
-    def objects(self, request: HttpRequest, risk_pk: int | None, pk: int | None
-                ) -> tuple[Risk, TreatmentAction | None]:  # fmt: skip
+    def objects(
+        self, request: HttpRequest, risk_pk: int | None, pk: int | None
+    ) -> tuple[Risk, TreatmentAction | None]:
         if pk is not None:
-            action = get_object_or_404(selectors.treatment_action_editable(user=request.user)
-                                       .select_related("risk"), pk=pk)  # fmt: skip
+            action = get_object_or_404(
+                selectors.treatment_action_editable(user=request.user).select_related("risk"), pk=pk
+            )
             return action.risk, action
         risk = get_object_or_404(selectors.risk_editable(user=request.user), pk=risk_pk)
         return risk, None
 
-    def get(self, request: HttpRequest, risk_pk: int | None = None, pk: int | None = None
-            ) -> HttpResponse:  # fmt: skip
+    def get(
+        self, request: HttpRequest, risk_pk: int | None = None, pk: int | None = None
+    ) -> HttpResponse:
         risk, action = self.objects(request, risk_pk, pk)
         form = TreatmentActionForm(
             instance=action, initial={} if action else {"owner": request.user}
         )
         return render(request, self.template_name, {"form": form, "risk": risk, "action": action})
 
-    def post(self, request: HttpRequest, risk_pk: int | None = None, pk: int | None = None
-             ) -> HttpResponse:  # fmt: skip
+    def post(
+        self, request: HttpRequest, risk_pk: int | None = None, pk: int | None = None
+    ) -> HttpResponse:
         risk, action = self.objects(request, risk_pk, pk)
         form = TreatmentActionForm(request.POST, instance=action or TreatmentAction(risk=risk))
         if form.is_valid():
@@ -280,12 +317,14 @@ class RiskMatrixDetailView(PolicyViewMixin, View):
         matrix = get_object_or_404(selectors.risk_matrix_list(user=request.user), pk=pk)
         versions = RiskMatrix.objects.filter(code=matrix.code).order_by("-version")
         context = {
-            "matrix": matrix, "versions": versions, "grid": matrix_grid(matrix),
+            "matrix": matrix,
+            "versions": versions,
+            "grid": matrix_grid(matrix),
             "in_use": services.matrix_in_use(matrix),
             "can_edit": has_capability(request.user, Capability.CHANGE_ALL_RECORDS)
             and matrix.is_current,
             "criteria_form": CriteriaForm(matrix=matrix),
-        }  # fmt: skip
+        }
         return render(request, "risk/matrix.html", context)
 
 
@@ -294,13 +333,20 @@ def matrix_grid(matrix: RiskMatrix) -> list[dict[str, Any]]:
     colours = {level["code"]: level.get("colour", "") for level in matrix.levels}
     rows, columns = matrix.size
     return [
-        {"likelihood": l_pos, "label": matrix.step_label("likelihood", l_pos),
-         "cells": [{"code": matrix.grid[l_pos - 1][i_pos - 1],
+        {
+            "likelihood": l_pos,
+            "label": matrix.step_label("likelihood", l_pos),
+            "cells": [
+                {
+                    "code": matrix.grid[l_pos - 1][i_pos - 1],
                     "label": matrix.level_label(matrix.grid[l_pos - 1][i_pos - 1]),
-                    "colour": colours.get(matrix.grid[l_pos - 1][i_pos - 1], "")}
-                   for i_pos in range(1, columns + 1)]}
+                    "colour": colours.get(matrix.grid[l_pos - 1][i_pos - 1], ""),
+                }
+                for i_pos in range(1, columns + 1)
+            ],
+        }
         for l_pos in range(rows, 0, -1)
-    ]  # fmt: skip
+    ]
 
 
 class RiskMatrixEditView(PolicyViewMixin, View):
@@ -341,11 +387,13 @@ class RiskMatrixEditView(PolicyViewMixin, View):
         if form.is_valid():
             try:
                 if pk is None:
-                    saved = services.risk_matrix_create(actor=request.user,
-                                                        **form.data_for_service())  # fmt: skip
+                    saved = services.risk_matrix_create(
+                        actor=request.user, **form.data_for_service()
+                    )
                 else:
-                    saved = services.risk_matrix_update(actor=request.user, matrix=matrix,
-                                                        **form.data_for_service())  # fmt: skip
+                    saved = services.risk_matrix_update(
+                        actor=request.user, matrix=matrix, **form.data_for_service()
+                    )
             except ValidationError as error:
                 form_errors(form, error)
             else:
@@ -358,8 +406,12 @@ class RiskMatrixEditView(PolicyViewMixin, View):
                 else:
                     messages.success(request, _("The matrix was saved."))
                 return redirect("risk_matrix", pk=saved.pk)
-        context = {"form": form, "matrix": matrix, "editing": pk is not None,
-                   "in_use": services.matrix_in_use(matrix)}  # fmt: skip
+        context = {
+            "form": form,
+            "matrix": matrix,
+            "editing": pk is not None,
+            "in_use": services.matrix_in_use(matrix),
+        }
         return render(request, self.template_name, context, status=400)
 
 
@@ -372,8 +424,9 @@ class RiskCriteriaEditView(PolicyViewMixin, View):
         form = CriteriaForm(request.POST, matrix=matrix)
         if form.is_valid():
             try:
-                services.risk_criteria_update(actor=request.user, criteria=matrix.criteria,
-                                              **form.cleaned_data)  # fmt: skip
+                services.risk_criteria_update(
+                    actor=request.user, criteria=matrix.criteria, **form.cleaned_data
+                )
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:
@@ -396,8 +449,9 @@ class RiskLevelsCssView(PolicyViewMixin, View):
                 colour = str(level.get("colour") or "")
                 if COLOUR.match(colour):
                     ink = "#fff" if _dark(colour) else "#111"
-                    rules.append(f".lv-{matrix.pk}-{level['code']} {{ background: {colour}; "
-                                 f"color: {ink}; }}")  # fmt: skip
+                    rules.append(
+                        f".lv-{matrix.pk}-{level['code']} {{ background: {colour}; color: {ink}; }}"
+                    )
         response = HttpResponse("\n".join(rules) + "\n", content_type="text/css; charset=utf-8")
         response["Cache-Control"] = "private, max-age=300"
         return response

@@ -25,9 +25,20 @@ class ClauseAssessmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ClauseAssessment
-        fields = ["id", "requirement", "requirement_urn", "ref_id", "name_en", "name_ja",
-                  "status", "owner", "notes", "not_applicable_reason", "documents",
-                  "updated_at"]  # fmt: skip
+        fields = [
+            "id",
+            "requirement",
+            "requirement_urn",
+            "ref_id",
+            "name_en",
+            "name_ja",
+            "status",
+            "owner",
+            "notes",
+            "not_applicable_reason",
+            "documents",
+            "updated_at",
+        ]
         read_only_fields = ["requirement", "updated_at"]
 
 

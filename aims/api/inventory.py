@@ -33,10 +33,11 @@ class AISystemSerializer(serializers.ModelSerializer):
         child=serializers.ChoiceField(choices=OrganizationRole.choices), required=False
     )
     affected_parties = serializers.PrimaryKeyRelatedField(
-        many=True, required=False,
+        many=True,
+        required=False,
         queryset=Requirement.objects.filter(framework__urn=AFFECTED_PARTIES_URN),
         help_text="Ids of affected-party types of the library taxonomy.",
-    )  # fmt: skip
+    )
     owner = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True
     )
@@ -44,12 +45,29 @@ class AISystemSerializer(serializers.ModelSerializer):
     class Meta:
         model = AISystem
         fields = [
-            "id", "name", "version", "purpose", "description", "business_unit",
-            "lifecycle_stage", "organization_roles", "ai_type", "is_generative", "is_advanced",
-            "eu_ai_act_tier", "affected_parties", "affected_parties_notes", "data_sources",
-            "third_parties", "owner", "review_interval_days", "next_review_on", "retired_at",
-            "created_at", "updated_at",
-        ]  # fmt: skip
+            "id",
+            "name",
+            "version",
+            "purpose",
+            "description",
+            "business_unit",
+            "lifecycle_stage",
+            "organization_roles",
+            "ai_type",
+            "is_generative",
+            "is_advanced",
+            "eu_ai_act_tier",
+            "affected_parties",
+            "affected_parties_notes",
+            "data_sources",
+            "third_parties",
+            "owner",
+            "review_interval_days",
+            "next_review_on",
+            "retired_at",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["retired_at", "created_at", "updated_at"]
 
 
@@ -84,17 +102,19 @@ class AISystemViewSet(ListCreateUpdateViewSet):
     policy = Policy(
         read=Capability.SEE_RECORDS,
         write=Capability.CHANGE_RECORDS,
-        actions={"grant": Capability.MANAGE_USERS, "revoke": Capability.MANAGE_USERS,
-                 "grants": Capability.MANAGE_USERS,
-                 "import_file": Capability.CHANGE_ALL_RECORDS},
-    )  # fmt: skip
+        actions={
+            "grant": Capability.MANAGE_USERS,
+            "revoke": Capability.MANAGE_USERS,
+            "grants": Capability.MANAGE_USERS,
+            "import_file": Capability.CHANGE_ALL_RECORDS,
+        },
+    )
     selector = staticmethod(selectors.ai_system_list)
     model = AISystem
     serializer_class = AISystemSerializer
     filterset_class = AISystemFilter
     search_fields = ["name", "purpose", "description"]
-    ordering_fields = ["name", "lifecycle_stage", "eu_ai_act_tier", "next_review_on",
-                       "updated_at"]  # fmt: skip
+    ordering_fields = ["name", "lifecycle_stage", "eu_ai_act_tier", "next_review_on", "updated_at"]
     ordering = ["name", "version"]
 
     def get_queryset(self) -> QuerySet[Any]:
@@ -126,8 +146,9 @@ class AISystemViewSet(ListCreateUpdateViewSet):
     def grant(self, request: Request, pk: str | None = None) -> Response:
         data = GrantSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        system = services.ai_system_grant(actor=request.user, system=self.get_object(),
-                                          **data.validated_data)  # fmt: skip
+        system = services.ai_system_grant(
+            actor=request.user, system=self.get_object(), **data.validated_data
+        )
         return Response(self._grants(system))
 
     @extend_schema(request=GrantSerializer, responses={200: GrantsSerializer})
@@ -135,8 +156,9 @@ class AISystemViewSet(ListCreateUpdateViewSet):
     def revoke(self, request: Request, pk: str | None = None) -> Response:
         data = GrantSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        system = services.ai_system_revoke(actor=request.user, system=self.get_object(),
-                                           **data.validated_data)  # fmt: skip
+        system = services.ai_system_revoke(
+            actor=request.user, system=self.get_object(), **data.validated_data
+        )
         return Response(self._grants(system))
 
     @extend_schema(responses={200: GrantsSerializer})
@@ -146,11 +168,17 @@ class AISystemViewSet(ListCreateUpdateViewSet):
 
     @extend_schema(
         request={"multipart/form-data": ImportSerializer},
-        responses={201: inline_serializer("AISystemImportResult",
-                                          {"created": serializers.IntegerField()})},
-    )  # fmt: skip
-    @action(detail=False, methods=["post"], url_path="import", url_name="import",
-            parser_classes=[MultiPartParser])  # fmt: skip
+        responses={
+            201: inline_serializer("AISystemImportResult", {"created": serializers.IntegerField()})
+        },
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        url_name="import",
+        parser_classes=[MultiPartParser],
+    )
     def import_file(self, request: Request) -> Response:
         """Import an inventory (CSV or XLSX, one system per row). All or nothing: any bad
         row rejects the file, and every bad row and column is listed under ``rows``."""

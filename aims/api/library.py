@@ -33,10 +33,22 @@ class FrameworkSerializer(serializers.ModelSerializer):
     class Meta:
         model = Framework
         fields = [
-            "id", "urn", "ref_id", "version", "category", "publisher", "source", "name_en",
-            "name_ja", "description_en", "description_ja", "shipped", "requirement_count",
-            "assessable_count", "loaded_at",
-        ]  # fmt: skip
+            "id",
+            "urn",
+            "ref_id",
+            "version",
+            "category",
+            "publisher",
+            "source",
+            "name_en",
+            "name_ja",
+            "description_en",
+            "description_ja",
+            "shipped",
+            "requirement_count",
+            "assessable_count",
+            "loaded_at",
+        ]
         read_only_fields = fields
 
 
@@ -46,11 +58,27 @@ class RequirementSerializer(serializers.ModelSerializer):
     class Meta:
         model = Requirement
         fields = [
-            "id", "urn", "framework", "framework_urn", "ref_id", "parent", "order", "depth",
-            "assessable", "name_en", "name_ja", "summary_en", "summary_ja",
-            "typical_evidence_en", "typical_evidence_ja", "tags", "attributes",
-            "official_text_en", "official_text_ja", "withdrawn",
-        ]  # fmt: skip
+            "id",
+            "urn",
+            "framework",
+            "framework_urn",
+            "ref_id",
+            "parent",
+            "order",
+            "depth",
+            "assessable",
+            "name_en",
+            "name_ja",
+            "summary_en",
+            "summary_ja",
+            "typical_evidence_en",
+            "typical_evidence_ja",
+            "tags",
+            "attributes",
+            "official_text_en",
+            "official_text_ja",
+            "withdrawn",
+        ]
         read_only_fields = fields
 
 
@@ -70,8 +98,15 @@ class MappingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Mapping
-        fields = ["id", "mapping_set", "source", "target", "relationship", "rationale_en",
-                  "rationale_ja"]  # fmt: skip
+        fields = [
+            "id",
+            "mapping_set",
+            "source",
+            "target",
+            "relationship",
+            "rationale_en",
+            "rationale_ja",
+        ]
         read_only_fields = fields
 
 
@@ -98,10 +133,10 @@ class MappingFilter(django_filters.FilterSet):
     mapping_set = django_filters.CharFilter(field_name="mapping_set__urn")
     source = django_filters.NumberFilter(field_name="source_id")
     target = django_filters.NumberFilter(field_name="target_id")
-    requirement = django_filters.NumberFilter(method="filter_requirement",
-                                              label=_("Either side"))  # fmt: skip
-    framework = django_filters.CharFilter(method="filter_framework",
-                                          label=_("Framework URN on either side"))  # fmt: skip
+    requirement = django_filters.NumberFilter(method="filter_requirement", label=_("Either side"))
+    framework = django_filters.CharFilter(
+        method="filter_framework", label=_("Framework URN on either side")
+    )
     relationship = django_filters.ChoiceFilter(choices=MappingRelationship.choices)
 
     class Meta:
@@ -132,9 +167,13 @@ class FrameworkViewSet(ReadOnlyViewSet):
 
     @extend_schema(
         request={"multipart/form-data": LibraryImportSerializer},
-        responses={201: inline_serializer("LibraryImportResult", {
-            "results": serializers.ListField(child=serializers.DictField())})},
-    )  # fmt: skip
+        responses={
+            201: inline_serializer(
+                "LibraryImportResult",
+                {"results": serializers.ListField(child=serializers.DictField())},
+            )
+        },
+    )
     @action(
         detail=False,
         methods=["post"],

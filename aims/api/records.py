@@ -52,10 +52,16 @@ class RecordViewSet(ListCreateUpdateViewSet, mixins.DestroyModelMixin):
 
 
 def _serializer(model_class: type, field_names: list[str]) -> type[serializers.ModelSerializer]:
-    meta = type("Meta", (), {"model": model_class, "fields": ["id", *field_names, *TIMESTAMPS],
-                             "read_only_fields": TIMESTAMPS})  # fmt: skip
-    return type(f"{model_class.__name__}Serializer", (serializers.ModelSerializer,),
-                {"Meta": meta})  # fmt: skip
+    meta = type(
+        "Meta",
+        (),
+        {
+            "model": model_class,
+            "fields": ["id", *field_names, *TIMESTAMPS],
+            "read_only_fields": TIMESTAMPS,
+        },
+    )
+    return type(f"{model_class.__name__}Serializer", (serializers.ModelSerializer,), {"Meta": meta})
 
 
 BusinessUnitSerializer = _serializer(BusinessUnit, ["name", "code", "description", "owner"])
@@ -108,8 +114,7 @@ class OrganizationViewSet(RecordViewSet):
 
 
 class ObjectiveResultSerializer(serializers.ModelSerializer):
-    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True,
-                                        default=None)  # fmt: skip
+    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True, default=None)
 
     class Meta:
         model = ObjectiveResult
@@ -122,8 +127,20 @@ class ObjectiveSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Objective
-        fields = ["id", "title", "description", "target", "measure", "plan", "due_on",
-                  "status", "owner", "ai_systems", "results", *TIMESTAMPS]  # fmt: skip
+        fields = [
+            "id",
+            "title",
+            "description",
+            "target",
+            "measure",
+            "plan",
+            "due_on",
+            "status",
+            "owner",
+            "ai_systems",
+            "results",
+            *TIMESTAMPS,
+        ]
         read_only_fields = TIMESTAMPS
 
 

@@ -28,10 +28,22 @@ class ReportJobSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReportJob
         fields = [
-            "id", "kind", "format", "language", "parameters", "status", "requested_by",
-            "created_at", "started_at", "finished_at", "error", "file_name", "file_size",
-            "file_sha256", "download_url",
-        ]  # fmt: skip
+            "id",
+            "kind",
+            "format",
+            "language",
+            "parameters",
+            "status",
+            "requested_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "error",
+            "file_name",
+            "file_size",
+            "file_sha256",
+            "download_url",
+        ]
         read_only_fields = fields
 
     def get_download_url(self, job: ReportJob) -> str | None:
@@ -61,8 +73,12 @@ def report_file_response(job: ReportJob) -> FileResponse:
     """The job's file as a download that a browser never renders inline."""
     if job.status != ReportStatus.DONE or not job.file:
         raise Http404
-    response = FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file_name,
-                            content_type=job.content_type)  # fmt: skip
+    response = FileResponse(
+        job.file.open("rb"),
+        as_attachment=True,
+        filename=job.file_name,
+        content_type=job.content_type,
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
@@ -92,15 +108,19 @@ class ReportJobViewSet(
         data.is_valid(raise_exception=True)
         parameters = request_parameters(request.data, set(data.fields))
         job = services.report_job_create(
-            actor=request.user, kind=data.validated_data["kind"],
+            actor=request.user,
+            kind=data.validated_data["kind"],
             format=data.validated_data["format"],
             language=data.validated_data.get("language") or (get_language() or "ja")[:2],
             parameters=parameters,
-        )  # fmt: skip
+        )
         return Response(ReportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(
-        description="The rendered file.")})  # fmt: skip
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(description="The rendered file.")
+        }
+    )
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str | None = None) -> FileResponse:
         return report_file_response(self.get_object())

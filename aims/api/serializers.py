@@ -18,10 +18,21 @@ class ChangeRecordSerializer(serializers.ModelSerializer):
     class Meta:
         model = ChangeRecord
         fields = [
-            "id", "timestamp", "actor", "actor_username", "action", "model", "object_id",
-            "object_repr", "before", "after", "source", "correlation_id", "previous_hash",
+            "id",
+            "timestamp",
+            "actor",
+            "actor_username",
+            "action",
+            "model",
+            "object_id",
+            "object_repr",
+            "before",
+            "after",
+            "source",
+            "correlation_id",
+            "previous_hash",
             "record_hash",
-        ]  # fmt: skip
+        ]
         read_only_fields = fields
 
     def get_model(self, obj: ChangeRecord) -> str:
@@ -35,9 +46,17 @@ class ApiTokenSerializer(serializers.ModelSerializer):
     class Meta:
         model = ApiToken
         fields = [
-            "id", "name", "user", "prefix", "scope", "status", "created_at", "expires_at",
-            "revoked_at", "last_used_at",
-        ]  # fmt: skip
+            "id",
+            "name",
+            "user",
+            "prefix",
+            "scope",
+            "status",
+            "created_at",
+            "expires_at",
+            "revoked_at",
+            "last_used_at",
+        ]
         read_only_fields = fields
 
 

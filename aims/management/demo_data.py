@@ -150,9 +150,18 @@ PARTIES = [
     ("個人情報保護委員会", "regulator", "個人情報保護法の順守"),
     ("従業員", "employee", "生成AIの安全な利用環境と教育"),
 ]
-CONFORMANCE = {"4.1": "conformant", "4.2": "conformant", "4.3": "conformant", "5.1": "partial",
-               "5.2": "partial", "5.3": "conformant", "6.1.1": "partial", "6.1.2": "partial",
-               "7.2": "partial", "7.5.1": "conformant"}  # fmt: skip
+CONFORMANCE = {
+    "4.1": "conformant",
+    "4.2": "conformant",
+    "4.3": "conformant",
+    "5.1": "partial",
+    "5.2": "partial",
+    "5.3": "conformant",
+    "6.1.1": "partial",
+    "6.1.2": "partial",
+    "7.2": "partial",
+    "7.5.1": "conformant",
+}
 
 
 AI_POLICY = """1. 目的：当社は、人間中心の考え方に基づき、AIを安全、公平かつ透明に開発・提供・利用する。
@@ -171,46 +180,84 @@ def load(*, operator: Any, officer: Any, executive: Any) -> None:
         units[code] = BusinessUnit.objects.filter(code=code).first() or services.record_create(
             actor=None, model=BusinessUnit, name=name, code=code
         )
-    parties = {r.ref_id: r for r in Requirement.objects.filter(
-        framework__urn="urn:aims:framework:taxonomy-affected-parties")}  # fmt: skip
+    parties = {
+        r.ref_id: r
+        for r in Requirement.objects.filter(
+            framework__urn="urn:aims:framework:taxonomy-affected-parties"
+        )
+    }
     today = timezone.localdate()
     for index, spec in enumerate(SYSTEMS):
         if AISystem.objects.filter(name=spec["name"], version=spec["version"]).exists():
             continue
         system = services.ai_system_create(
-            actor=None, name=spec["name"], version=spec["version"], purpose=spec["purpose"],
-            business_unit=units[spec["unit"]], lifecycle_stage=spec["stage"],
-            organization_roles=spec["roles"], ai_type=spec["ai_type"],
-            eu_ai_act_tier=spec["tier"], is_generative=spec.get("generative", False),
-            is_advanced=spec.get("advanced", False), third_parties=spec.get("third_parties", ""),
-            owner=officer, review_interval_days=180,
+            actor=None,
+            name=spec["name"],
+            version=spec["version"],
+            purpose=spec["purpose"],
+            business_unit=units[spec["unit"]],
+            lifecycle_stage=spec["stage"],
+            organization_roles=spec["roles"],
+            ai_type=spec["ai_type"],
+            eu_ai_act_tier=spec["tier"],
+            is_generative=spec.get("generative", False),
+            is_advanced=spec.get("advanced", False),
+            third_parties=spec.get("third_parties", ""),
+            owner=officer,
+            review_interval_days=180,
             next_review_on=today + timedelta(days=10 + 40 * index),
             affected_parties=[parties[p] for p in spec["parties"] if p in parties],
-        )  # fmt: skip
+        )
         if spec["name"] in {"製品不良検知AI", "送電線点検AI"}:
             services.ai_system_grant(actor=None, system=system, user=operator)
     for title, kind, category, effect in ISSUES:
         if not ContextIssue.objects.filter(title=title).exists():
-            services.record_create(actor=None, model=ContextIssue, title=title, kind=kind,
-                                   category=category, effect=effect, owner=officer)  # fmt: skip
+            services.record_create(
+                actor=None,
+                model=ContextIssue,
+                title=title,
+                kind=kind,
+                category=category,
+                effect=effect,
+                owner=officer,
+            )
     for name, category, needs in PARTIES:
         if not InterestedParty.objects.filter(name=name).exists():
-            services.record_create(actor=None, model=InterestedParty, name=name,
-                                   category=category, needs_and_expectations=needs)  # fmt: skip
+            services.record_create(
+                actor=None,
+                model=InterestedParty,
+                name=name,
+                category=category,
+                needs_and_expectations=needs,
+            )
     if not Objective.objects.exists():
         fairness = services.record_create(
-            actor=None, model=Objective, title="採用選考AIの公平性の確保",
-            target="男女間の書類選考通過率の差を2ポイント未満にする", measure="四半期ごとの公平性テスト",
-            due_on=date(today.year + 1, 3, 31), status="in_progress", owner=officer,
+            actor=None,
+            model=Objective,
+            title="採用選考AIの公平性の確保",
+            target="男女間の書類選考通過率の差を2ポイント未満にする",
+            measure="四半期ごとの公平性テスト",
+            due_on=date(today.year + 1, 3, 31),
+            status="in_progress",
+            owner=officer,
             ai_systems=list(AISystem.objects.filter(name="採用選考支援AI")),
-        )  # fmt: skip
-        services.objective_result_record(actor=None, objective=fairness,
-                                         measured_on=today - timedelta(days=30), value="3.1ポイント")  # fmt: skip
+        )
+        services.objective_result_record(
+            actor=None,
+            objective=fairness,
+            measured_on=today - timedelta(days=30),
+            value="3.1ポイント",
+        )
         services.record_create(
-            actor=None, model=Objective, title="全従業員へのAIリテラシー教育",
-            target="受講率100%", measure="eラーニングの受講記録", due_on=date(today.year + 1, 6, 30),
-            status="planned", owner=officer,
-        )  # fmt: skip
+            actor=None,
+            model=Objective,
+            title="全従業員へのAIリテラシー教育",
+            target="受講率100%",
+            measure="eラーニングの受講記録",
+            due_on=date(today.year + 1, 6, 30),
+            status="planned",
+            owner=officer,
+        )
     if not Document.objects.filter(kind="ai_policy").exists():
         policy = services.document_create(
             actor=officer,
@@ -228,6 +275,10 @@ def load(*, operator: Any, officer: Any, executive: Any) -> None:
         linked = (
             Document.objects.filter(kind="ai_policy") if row.requirement.ref_id == "5.2" else []
         )
-        services.clause_assessment_update(actor=None, assessment=row, owner=officer,
-                                          status=CONFORMANCE[row.requirement.ref_id],
-                                          documents=list(linked))  # fmt: skip
+        services.clause_assessment_update(
+            actor=None,
+            assessment=row,
+            owner=officer,
+            status=CONFORMANCE[row.requirement.ref_id],
+            documents=list(linked),
+        )

@@ -16,11 +16,18 @@ class ClauseAssessment(GovernedModel):
     """How far the organisation conforms to one assessable clause requirement."""
 
     requirement = models.OneToOneField(
-        "aims.Requirement", verbose_name=_("requirement"), on_delete=models.PROTECT,
+        "aims.Requirement",
+        verbose_name=_("requirement"),
+        on_delete=models.PROTECT,
         related_name="clause_assessment",
-    )  # fmt: skip
-    status = models.CharField(_("status"), max_length=20, choices=ConformanceStatus.choices,
-                              default=ConformanceStatus.NOT_STARTED, db_index=True)  # fmt: skip
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ConformanceStatus.choices,
+        default=ConformanceStatus.NOT_STARTED,
+        db_index=True,
+    )
     notes = models.TextField(
         _("notes"), blank=True, help_text=_("How the organisation meets the clause; gaps.")
     )

@@ -15,16 +15,21 @@ class ContextIssue(GovernedModel):
     """An internal or external issue relevant to the AIMS and its intended results (4.1)."""
 
     title = models.CharField(_("title"), max_length=200)
-    kind = models.CharField(_("internal or external"), max_length=10,
-                            choices=ContextIssueKind.choices)  # fmt: skip
-    category = models.CharField(_("category"), max_length=20,
-                                choices=ContextIssueCategory.choices,
-                                default=ContextIssueCategory.OTHER)  # fmt: skip
+    kind = models.CharField(
+        _("internal or external"), max_length=10, choices=ContextIssueKind.choices
+    )
+    category = models.CharField(
+        _("category"),
+        max_length=20,
+        choices=ContextIssueCategory.choices,
+        default=ContextIssueCategory.OTHER,
+    )
     description = models.TextField(_("description"), blank=True)
     effect = models.TextField(
-        _("effect on the AIMS"), blank=True,
+        _("effect on the AIMS"),
+        blank=True,
         help_text=_("How the issue affects the AIMS and what the organisation does about it."),
-    )  # fmt: skip
+    )
 
     class Meta:
         verbose_name = _("context issue")
@@ -33,7 +38,7 @@ class ContextIssue(GovernedModel):
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=ContextIssueKind.values), name="%(app_label)s_%(class)s_kind"
-            ),  # fmt: skip
+            ),
         ]
 
     def __str__(self) -> str:
@@ -44,15 +49,19 @@ class InterestedParty(GovernedModel):
     """An interested party with its needs and expectations (4.2)."""
 
     name = models.CharField(_("name"), max_length=200)
-    category = models.CharField(_("category"), max_length=20,
-                                choices=InterestedPartyCategory.choices,
-                                default=InterestedPartyCategory.OTHER)  # fmt: skip
+    category = models.CharField(
+        _("category"),
+        max_length=20,
+        choices=InterestedPartyCategory.choices,
+        default=InterestedPartyCategory.OTHER,
+    )
     description = models.TextField(_("description"), blank=True)
     needs_and_expectations = models.TextField(_("needs and expectations"))
     addressed_by_aims = models.BooleanField(
-        _("addressed through the AIMS"), default=True,
+        _("addressed through the AIMS"),
+        default=True,
         help_text=_("Whether these needs become requirements the AIMS addresses."),
-    )  # fmt: skip
+    )
 
     class Meta:
         verbose_name = _("interested party")

@@ -40,34 +40,50 @@ class AISystem(ReviewableModel):
     )
     description = models.TextField(_("description"), blank=True)
     business_unit = models.ForeignKey(
-        BusinessUnit, verbose_name=_("business unit"), on_delete=models.PROTECT,
-        related_name="ai_systems", null=True, blank=True,
-    )  # fmt: skip
+        BusinessUnit,
+        verbose_name=_("business unit"),
+        on_delete=models.PROTECT,
+        related_name="ai_systems",
+        null=True,
+        blank=True,
+    )
     lifecycle_stage = models.CharField(
-        _("life cycle stage"), max_length=20, choices=LifecycleStage.choices,
-        default=LifecycleStage.CONCEPT, db_index=True,
-    )  # fmt: skip
+        _("life cycle stage"),
+        max_length=20,
+        choices=LifecycleStage.choices,
+        default=LifecycleStage.CONCEPT,
+        db_index=True,
+    )
     organization_roles = ArrayField(
         models.CharField(max_length=20, choices=OrganizationRole.choices),
-        verbose_name=_("the organisation's roles"), default=list, blank=True,
+        verbose_name=_("the organisation's roles"),
+        default=list,
+        blank=True,
         help_text=_("Developer, provider and/or business user of this system."),
-    )  # fmt: skip
+    )
     ai_type = models.CharField(
         _("AI type"), max_length=20, choices=AIType.choices, default=AIType.MACHINE_LEARNING
     )
     is_generative = models.BooleanField(_("generative AI"), default=False)
     is_advanced = models.BooleanField(
-        _("advanced AI system"), default=False,
+        _("advanced AI system"),
+        default=False,
         help_text=_("A frontier foundation model or system built on one (Guidelines Part 2-D)."),
-    )  # fmt: skip
+    )
     eu_ai_act_tier = models.CharField(
-        _("EU AI Act tier"), max_length=20, choices=EUAIActTier.choices,
-        default=EUAIActTier.NOT_ASSESSED, db_index=True,
-    )  # fmt: skip
+        _("EU AI Act tier"),
+        max_length=20,
+        choices=EUAIActTier.choices,
+        default=EUAIActTier.NOT_ASSESSED,
+        db_index=True,
+    )
     affected_parties = models.ManyToManyField(
-        "aims.Requirement", verbose_name=_("affected parties"), blank=True, related_name="+",
+        "aims.Requirement",
+        verbose_name=_("affected parties"),
+        blank=True,
+        related_name="+",
         limit_choices_to={"framework__urn": "urn:aims:framework:taxonomy-affected-parties"},
-    )  # fmt: skip
+    )
     affected_parties_notes = models.TextField(_("affected parties (details)"), blank=True)
     data_sources = models.TextField(_("data sources"), blank=True)
     third_parties = models.TextField(

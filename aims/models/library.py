@@ -74,15 +74,21 @@ class Requirement(Bilingual, models.Model):
     CHANGE_LOG_EXCLUDE = ("official_text_en", "official_text_ja")
 
     framework = models.ForeignKey(
-        Framework, verbose_name=_("framework"), on_delete=models.PROTECT,
+        Framework,
+        verbose_name=_("framework"),
+        on_delete=models.PROTECT,
         related_name="requirements",
-    )  # fmt: skip
+    )
     urn = models.CharField(_("URN"), max_length=200, unique=True)
     ref_id = models.CharField(_("reference"), max_length=100)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), on_delete=models.PROTECT, null=True, blank=True,
+        "self",
+        verbose_name=_("parent"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="children",
-    )  # fmt: skip
+    )
     order = models.PositiveIntegerField(_("order"), help_text=_("Position in reading order."))
     depth = models.PositiveSmallIntegerField(_("depth"), default=0)
     assessable = models.BooleanField(_("assessable"), default=False)
@@ -95,14 +101,16 @@ class Requirement(Bilingual, models.Model):
     tags = models.JSONField(_("tags"), default=list, blank=True)
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
     official_text_en = models.TextField(
-        _("official text (English)"), blank=True,
+        _("official text (English)"),
+        blank=True,
         help_text=_("Imported by a licence holder; never shipped with the platform."),
-    )  # fmt: skip
+    )
     official_text_ja = models.TextField(_("official text (Japanese)"), blank=True)
     withdrawn = models.BooleanField(
-        _("withdrawn"), default=False,
+        _("withdrawn"),
+        default=False,
         help_text=_("No longer in the framework's current library file; kept for references."),
-    )  # fmt: skip
+    )
 
     class Meta:
         verbose_name = _("requirement")
@@ -162,17 +170,23 @@ class Mapping(models.Model):
     """One relation between a requirement of one framework and one of another."""
 
     mapping_set = models.ForeignKey(
-        MappingSet, verbose_name=_("mapping set"), on_delete=models.CASCADE,
+        MappingSet,
+        verbose_name=_("mapping set"),
+        on_delete=models.CASCADE,
         related_name="mappings",
-    )  # fmt: skip
+    )
     source = models.ForeignKey(
-        Requirement, verbose_name=_("source"), on_delete=models.PROTECT,
+        Requirement,
+        verbose_name=_("source"),
+        on_delete=models.PROTECT,
         related_name="mappings_out",
-    )  # fmt: skip
+    )
     target = models.ForeignKey(
-        Requirement, verbose_name=_("target"), on_delete=models.PROTECT,
+        Requirement,
+        verbose_name=_("target"),
+        on_delete=models.PROTECT,
         related_name="mappings_in",
-    )  # fmt: skip
+    )
     relationship = models.CharField(
         _("relationship"), max_length=10, choices=MappingRelationship.choices
     )

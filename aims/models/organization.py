@@ -11,13 +11,15 @@ class Organization(GovernedModel):
     name_ja = models.CharField(_("name (Japanese)"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
     scope_statement = models.TextField(
-        _("AIMS scope"), blank=True,
+        _("AIMS scope"),
+        blank=True,
         help_text=_("Boundaries and applicability of the AI management system (4.3)."),
-    )  # fmt: skip
+    )
     scope_exclusions = models.TextField(
-        _("scope exclusions and justification"), blank=True,
+        _("scope exclusions and justification"),
+        blank=True,
         help_text=_("What is outside the scope, and why."),
-    )  # fmt: skip
+    )
 
     class Meta:
         verbose_name = _("organisation")

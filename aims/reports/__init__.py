@@ -68,8 +68,11 @@ def clean_filters(filterset_class: Any, raw: dict[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ValidationError({name: [_("Unknown parameter.")] for name in unknown})
-    multiple = {name for name, f in filterset_class.base_filters.items()
-                if isinstance(f, django_filters.MultipleChoiceFilter)}  # fmt: skip
+    multiple = {
+        name
+        for name, f in filterset_class.base_filters.items()
+        if isinstance(f, django_filters.MultipleChoiceFilter)
+    }
     data = {k: [v] if k in multiple and isinstance(v, str) else v for k, v in raw.items()}
     model = filterset_class._meta.model
     filters = filterset_class(data, queryset=model._default_manager.none())

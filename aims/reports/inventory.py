@@ -35,26 +35,32 @@ def _rows(job: ReportJob) -> Iterator[list[Any]]:
     for system in systems.iterator(chunk_size=500):
         unit = system.business_unit
         values = {
-            "id": system.pk, "name": system.name, "version": system.version,
-            "purpose": system.purpose, "description": system.description,
+            "id": system.pk,
+            "name": system.name,
+            "version": system.version,
+            "purpose": system.purpose,
+            "description": system.description,
             "business_unit": (unit.code or unit.name) if unit else "",
             "lifecycle_stage": system.get_lifecycle_stage_display(),
             "organization_roles": ", ".join(
-                str(label) for code, label in OrganizationRole.choices
+                str(label)
+                for code, label in OrganizationRole.choices
                 if code in system.organization_roles
             ),
             "ai_type": system.get_ai_type_display(),
             "is_generative": _yes_no(system.is_generative),
             "is_advanced": _yes_no(system.is_advanced),
             "eu_ai_act_tier": system.get_eu_ai_act_tier_display(),
-            "data_sources": system.data_sources, "third_parties": system.third_parties,
+            "data_sources": system.data_sources,
+            "third_parties": system.third_parties,
             "owner": system.owner.get_username() if system.owner else "",
             "review_interval_days": system.review_interval_days,
             "next_review_on": system.next_review_on,
             "affected_parties": ", ".join(p.name for p in system.affected_parties.all()),
             "affected_parties_notes": system.affected_parties_notes,
-            "retired_at": system.retired_at, "updated_at": system.updated_at,
-        }  # fmt: skip
+            "retired_at": system.retired_at,
+            "updated_at": system.updated_at,
+        }
         yield [values[column] for column in COLUMNS]
 
 
@@ -72,8 +78,14 @@ def render(job: ReportJob, out: IO[bytes]) -> None:
     if job.format == ReportFormat.CSV:
         write_csv(out, COLUMNS, _rows(job))
     else:
-        write_xlsx(out, COLUMNS, _rows(job), title=_("AI systems"), legend=_legend(),
-                   legend_title=_("Columns"))  # fmt: skip
+        write_xlsx(
+            out,
+            COLUMNS,
+            _rows(job),
+            title=_("AI systems"),
+            legend=_legend(),
+            legend_title=_("Columns"),
+        )
 
 
 def describe(parameters: dict[str, Any]) -> list[tuple[str, str]]:

@@ -49,10 +49,14 @@ def report_context(job: Any, **extra: Any) -> dict[str, Any]:
 
     organization = Organization.objects.order_by("pk").first()
     return {
-        "organization": organization, "job": job, "language": job.language,
-        "generated_at": timezone.localtime(), "platform_version": platform_version(),
-        "requested_by": job.requested_by, **extra,
-    }  # fmt: skip
+        "organization": organization,
+        "job": job,
+        "language": job.language,
+        "generated_at": timezone.localtime(),
+        "platform_version": platform_version(),
+        "requested_by": job.requested_by,
+        **extra,
+    }
 
 
 def render_pdf(template: str, context: dict[str, Any], out: IO[bytes]) -> None:

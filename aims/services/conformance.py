@@ -59,6 +59,5 @@ def clause_assessment_update(
         assessment.documents.set(documents)
     after = snapshot(assessment)
     if after != before:
-        change_record(actor=actor, action=Action.UPDATE, obj=assessment, before=before,
-                      after=after)  # fmt: skip
+        change_record(actor=actor, action=Action.UPDATE, obj=assessment, before=before, after=after)
     return assessment

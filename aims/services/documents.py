@@ -18,8 +18,14 @@ from aims.models import Document, DocumentVersion
 from aims.roles import Capability, has_capability
 from aims.services.accounts import Actor
 
-DOCUMENT_FIELDS = ("title", "kind", "description", "owner", "review_interval_days",
-                   "next_review_on")  # fmt: skip
+DOCUMENT_FIELDS = (
+    "title",
+    "kind",
+    "description",
+    "owner",
+    "review_interval_days",
+    "next_review_on",
+)
 
 
 def _attach(version: DocumentVersion, upload: UploadedFile | None) -> None:
@@ -98,9 +104,11 @@ def document_edit(
     if latest is None or latest.status != DocumentStatus.DRAFT:
         previous = latest
         latest = DocumentVersion(
-            document=document, number=(previous.number + 1) if previous else 1,
-            content=previous.content if previous else "", author=_user(actor),
-        )  # fmt: skip
+            document=document,
+            number=(previous.number + 1) if previous else 1,
+            content=previous.content if previous else "",
+            author=_user(actor),
+        )
         if previous is not None and previous.file:
             latest.file, latest.file_name = previous.file.name, previous.file_name
             latest.file_size, latest.file_sha256 = previous.file_size, previous.file_sha256
@@ -112,8 +120,12 @@ def document_edit(
     latest.change_summary = change_summary or latest.change_summary
     _attach(latest, file)
     latest.save()
-    change_record(actor=actor, action=Action.CREATE if before is None else Action.UPDATE,
-                  obj=latest, before=before)  # fmt: skip
+    change_record(
+        actor=actor,
+        action=Action.CREATE if before is None else Action.UPDATE,
+        obj=latest,
+        before=before,
+    )
     return latest
 
 

@@ -23,11 +23,24 @@ from aims.roles import Capability, has_capability
 from aims.services.accounts import Actor
 
 AI_SYSTEM_FIELDS = (
-    "name", "version", "purpose", "description", "business_unit", "lifecycle_stage",
-    "organization_roles", "ai_type", "is_generative", "is_advanced", "eu_ai_act_tier",
-    "affected_parties_notes", "data_sources", "third_parties", "owner",
-    "review_interval_days", "next_review_on",
-)  # fmt: skip
+    "name",
+    "version",
+    "purpose",
+    "description",
+    "business_unit",
+    "lifecycle_stage",
+    "organization_roles",
+    "ai_type",
+    "is_generative",
+    "is_advanced",
+    "eu_ai_act_tier",
+    "affected_parties_notes",
+    "data_sources",
+    "third_parties",
+    "owner",
+    "review_interval_days",
+    "next_review_on",
+)
 GRANT_PERMISSIONS = ("aims.view_aisystem", "aims.change_aisystem")
 AFFECTED_PARTIES_URN = "urn:aims:framework:taxonomy-affected-parties"
 
@@ -81,8 +94,11 @@ def ai_system_update(*, actor: Actor, system: AISystem, **data: Any) -> AISystem
     after = snapshot(system)
     if after != before:
         change_record(actor=actor, action=Action.UPDATE, obj=system, before=before, after=after)
-    material = {name: (before.get(name), after.get(name)) for name in MATERIAL_AI_SYSTEM_FIELDS
-                if before.get(name) != after.get(name)}  # fmt: skip
+    material = {
+        name: (before.get(name), after.get(name))
+        for name in MATERIAL_AI_SYSTEM_FIELDS
+        if before.get(name) != after.get(name)
+    }
     if material:
         ai_system_changed(system=system, changes=material, actor=actor)
     return system
@@ -143,11 +159,25 @@ def affected_party_choices() -> Iterable[Requirement]:
 
 # --- Import ---------------------------------------------------------------------------------
 IMPORT_COLUMNS = (
-    "name", "version", "purpose", "description", "business_unit", "lifecycle_stage",
-    "organization_roles", "ai_type", "is_generative", "is_advanced", "eu_ai_act_tier",
-    "data_sources", "third_parties", "owner", "review_interval_days", "next_review_on",
-    "affected_parties", "affected_parties_notes",
-)  # fmt: skip
+    "name",
+    "version",
+    "purpose",
+    "description",
+    "business_unit",
+    "lifecycle_stage",
+    "organization_roles",
+    "ai_type",
+    "is_generative",
+    "is_advanced",
+    "eu_ai_act_tier",
+    "data_sources",
+    "third_parties",
+    "owner",
+    "review_interval_days",
+    "next_review_on",
+    "affected_parties",
+    "affected_parties_notes",
+)
 #: Columns an export adds for reference; an import of an exported file ignores them.
 EXPORT_ONLY_COLUMNS = ("id", "retired_at", "updated_at")
 _TRUE, _FALSE = {"true", "yes", "1", "はい", "y"}, {"false", "no", "0", "いいえ", "n", ""}
@@ -193,8 +223,15 @@ def _parse_row(
         errors.append(RowError(number, column, message))
 
     units, users, parties = lookups["units"], lookups["users"], lookups["parties"]
-    text_columns = ("name", "version", "purpose", "description", "data_sources", "third_parties",
-                    "affected_parties_notes")  # fmt: skip
+    text_columns = (
+        "name",
+        "version",
+        "purpose",
+        "description",
+        "data_sources",
+        "third_parties",
+        "affected_parties_notes",
+    )
     for column in text_columns:
         data[column] = row.get(column, "")
     choice_columns = (

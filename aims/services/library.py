@@ -25,18 +25,34 @@ class LibraryOutcome:
 
 def _framework_fields(parsed: Any) -> dict[str, Any]:
     return {
-        "urn_prefix": parsed.urn_prefix, "ref_id": parsed.ref_id, "version": parsed.version,
-        "category": parsed.category, "publisher": parsed.publisher, "source": parsed.source,
-        "name_en": parsed.name_en, "name_ja": parsed.name_ja,
-        "description_en": parsed.description_en, "description_ja": parsed.description_ja,
+        "urn_prefix": parsed.urn_prefix,
+        "ref_id": parsed.ref_id,
+        "version": parsed.version,
+        "category": parsed.category,
+        "publisher": parsed.publisher,
+        "source": parsed.source,
+        "name_en": parsed.name_en,
+        "name_ja": parsed.name_ja,
+        "description_en": parsed.description_en,
+        "description_ja": parsed.description_ja,
         "file_sha256": parsed.sha256,
-    }  # fmt: skip
+    }
 
 
 _REQUIREMENT_FIELDS = (
-    "ref_id", "order", "depth", "assessable", "name_en", "name_ja", "summary_en", "summary_ja",
-    "typical_evidence_en", "typical_evidence_ja", "tags", "attributes",
-)  # fmt: skip
+    "ref_id",
+    "order",
+    "depth",
+    "assessable",
+    "name_en",
+    "name_ja",
+    "summary_en",
+    "summary_ja",
+    "typical_evidence_en",
+    "typical_evidence_ja",
+    "tags",
+    "attributes",
+)
 
 
 def _library_summary(obj: Any, count: int) -> dict[str, Any]:
@@ -119,9 +135,12 @@ def _import_official_text(parsed: Any, framework: Any, *, actor: Actor) -> str:
             row.save(update_fields=["official_text_en", "official_text_ja"])
             count += 1
     change_record(
-        actor=actor, action=Action.UPDATE, obj=framework, before=None,
+        actor=actor,
+        action=Action.UPDATE,
+        obj=framework,
+        before=None,
         after={"official_text_imported": count, "sha256": parsed.sha256},
-    )  # fmt: skip
+    )
     return "official_text"
 
 
@@ -139,8 +158,12 @@ def _load_mapping_set(parsed: Any, *, actor: Actor) -> str:
             )
         if parsed.sha256 == mapping_set.file_sha256:
             return "unchanged"
-    frameworks = {f.urn: f for f in Framework.objects.filter(
-        urn__in=[parsed.source_framework, parsed.target_framework])}  # fmt: skip
+    frameworks = {
+        f.urn: f
+        for f in Framework.objects.filter(
+            urn__in=[parsed.source_framework, parsed.target_framework]
+        )
+    }
     errors = [
         f"{parsed.label}: framework {urn} is not in the library"
         for urn in (parsed.source_framework, parsed.target_framework)
@@ -149,14 +172,18 @@ def _load_mapping_set(parsed: Any, *, actor: Actor) -> str:
     if errors:
         raise ValidationError(errors)
     requirements: dict[str, Any] = {
-        r.urn: r for r in Requirement.objects.filter(
-            framework__urn__in=frameworks, urn__in={m.source for m in parsed.mappings}
-            | {m.target for m in parsed.mappings})
-    }  # fmt: skip
+        r.urn: r
+        for r in Requirement.objects.filter(
+            framework__urn__in=frameworks,
+            urn__in={m.source for m in parsed.mappings} | {m.target for m in parsed.mappings},
+        )
+    }
     source_fw, target_fw = frameworks[parsed.source_framework], frameworks[parsed.target_framework]
     for index, item in enumerate(parsed.mappings, start=1):
-        for side, urn, framework in (("source", item.source, source_fw),
-                                     ("target", item.target, target_fw)):  # fmt: skip
+        for side, urn, framework in (
+            ("source", item.source, source_fw),
+            ("target", item.target, target_fw),
+        ):
             row = requirements.get(urn)
             if row is None or row.framework_id != framework.pk:
                 errors.append(
@@ -177,15 +204,23 @@ def _load_mapping_set(parsed: Any, *, actor: Actor) -> str:
     mapping_set.file_sha256 = parsed.sha256
     mapping_set.save()
     Mapping.objects.bulk_create(
-        Mapping(mapping_set=mapping_set, source=requirements[m.source],
-                target=requirements[m.target], relationship=m.relationship,
-                rationale_en=m.rationale_en, rationale_ja=m.rationale_ja)
+        Mapping(
+            mapping_set=mapping_set,
+            source=requirements[m.source],
+            target=requirements[m.target],
+            relationship=m.relationship,
+            rationale_en=m.rationale_en,
+            rationale_ja=m.rationale_ja,
+        )
         for m in parsed.mappings
-    )  # fmt: skip
+    )
     change_record(
-        actor=actor, action=Action.CREATE if before is None else Action.UPDATE, obj=mapping_set,
-        before=before, after=_library_summary(mapping_set, len(parsed.mappings)),
-    )  # fmt: skip
+        actor=actor,
+        action=Action.CREATE if before is None else Action.UPDATE,
+        obj=mapping_set,
+        before=before,
+        after=_library_summary(mapping_set, len(parsed.mappings)),
+    )
     return "created" if before is None else "updated"
 
 

@@ -34,7 +34,7 @@ EDITABLE: dict[type[models.Model], tuple[str, ...]] = {
         "status",
         "owner",
         "ai_systems",
-    ),  # fmt: skip
+    ),
     BusinessUnit: ("name", "code", "description", "owner"),
     ContextIssue: ("title", "kind", "category", "description", "effect", "owner"),
     InterestedParty: (
@@ -44,7 +44,7 @@ EDITABLE: dict[type[models.Model], tuple[str, ...]] = {
         "needs_and_expectations",
         "addressed_by_aims",
         "owner",
-    ),  # fmt: skip
+    ),
     Organization: (
         "name",
         "name_ja",
@@ -52,7 +52,7 @@ EDITABLE: dict[type[models.Model], tuple[str, ...]] = {
         "scope_statement",
         "scope_exclusions",
         "owner",
-    ),  # fmt: skip
+    ),
 }
 
 
@@ -102,8 +102,9 @@ def record_update(*, actor: Actor, obj: M, **data: Any) -> M:
 def record_delete(*, actor: Actor, obj: models.Model) -> None:
     before = snapshot(obj)
     object_id = obj.pk
-    change_record(actor=actor, action=Action.DELETE, obj=obj, before=before, after=None,
-                  object_id=object_id)  # fmt: skip
+    change_record(
+        actor=actor, action=Action.DELETE, obj=obj, before=before, after=None, object_id=object_id
+    )
     try:
         with transaction.atomic():
             obj.delete()
@@ -119,8 +120,9 @@ def objective_result_record(
 ) -> ObjectiveResult:
     """Record a measured result (9.1); logged as a change of the objective."""
     recorder = actor if actor is not None and actor.is_authenticated else None
-    result = ObjectiveResult(objective=objective, measured_on=measured_on, value=value,
-                             notes=notes, recorded_by=recorder)  # type: ignore[misc]  # fmt: skip
+    result = ObjectiveResult(
+        objective=objective, measured_on=measured_on, value=value, notes=notes, recorded_by=recorder
+    )  # type: ignore[misc]
     result.full_clean()
     result.save()
     change_record(actor=actor, action=Action.CREATE, obj=result)

@@ -61,8 +61,13 @@ class _Due:
 
     @property
     def key(self) -> tuple[int, str, str, date, int]:
-        return (self.content_type_id, str(self.item.pk), self.date_field, self.due_on,
-                self.recipient_id)  # fmt: skip
+        return (
+            self.content_type_id,
+            str(self.item.pk),
+            self.date_field,
+            self.due_on,
+            self.recipient_id,
+        )
 
 
 def reviewable_models() -> list[type[ReviewableModel]]:

@@ -47,14 +47,19 @@ def report_job_create(
     try:
         cleaned = report.clean(actor, parameters)
     except ValidationError as error:
-        errors.update(error.message_dict if hasattr(error, "error_dict") else
-                      {"parameters": error.messages})  # fmt: skip
+        errors.update(
+            error.message_dict if hasattr(error, "error_dict") else {"parameters": error.messages}
+        )
     if errors:
         raise ValidationError(errors)
     job = ReportJob.objects.create(
-        kind=kind, format=format, language=language, parameters=cleaned, requested_by=actor,
+        kind=kind,
+        format=format,
+        language=language,
+        parameters=cleaned,
+        requested_by=actor,
         shared=has_capability(actor, Capability.SEE_ALL_RECORDS),
-    )  # fmt: skip
+    )
     from aims.tasks import render_report
 
     transaction.on_commit(lambda: render_report.delay(job.pk))
@@ -114,8 +119,10 @@ def report_job_render(*, job_id: int) -> ReportJob | None:
         logger.exception("report job %s failed", job.pk)
         job.status, job.finished_at = ReportStatus.FAILED, timezone.now()
         with translation.override(job.language):
-            job.error = _("The report could not be rendered. The administrators can find "
-                          "the details in the log (job %(id)s).") % {"id": job.pk}  # fmt: skip
+            job.error = _(
+                "The report could not be rendered. The administrators can find "
+                "the details in the log (job %(id)s)."
+            ) % {"id": job.pk}
     job.save()
     return job
 

@@ -22,9 +22,11 @@ class _RefusesLevels:
         sent = [name for name in COMPUTED if name in getattr(self, "initial_data", {})]
         if sent:
             raise serializers.ValidationError(
-                {name: [_("The level is derived from the matrix and cannot be set.")]
-                 for name in sent}
-            )  # fmt: skip
+                {
+                    name: [_("The level is derived from the matrix and cannot be set.")]
+                    for name in sent
+                }
+            )
         return attrs
 
 
@@ -36,69 +38,139 @@ class ImpactEntrySerializer(_RefusesLevels, serializers.ModelSerializer):
         queryset=Requirement.objects.all(), help_text="Id of an impact area (library)."
     )
     risks = serializers.PrimaryKeyRelatedField(
-        many=True, required=False, queryset=Risk.objects.all(),
+        many=True,
+        required=False,
+        queryset=Risk.objects.all(),
         help_text="Ids of risks of the same AI system this consequence is reflected in.",
-    )  # fmt: skip
+    )
 
     class Meta:
         model = ImpactEntry
         fields = [
-            "id", "assessment", "party_type", "party_description", "impact_area", "nature",
-            "description", "severity", "likelihood", "level", "reversibility",
-            "existing_mitigations", "planned_mitigations", "risks", "created_at", "updated_at",
-        ]  # fmt: skip
+            "id",
+            "assessment",
+            "party_type",
+            "party_description",
+            "impact_area",
+            "nature",
+            "description",
+            "severity",
+            "likelihood",
+            "level",
+            "reversibility",
+            "existing_mitigations",
+            "planned_mitigations",
+            "risks",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["assessment", "level", "created_at", "updated_at"]
 
 
 class ImpactAssessmentSerializer(_RefusesLevels, serializers.ModelSerializer):
     ai_system = serializers.PrimaryKeyRelatedField(queryset=AISystem.objects.all())
     responsible = serializers.PrimaryKeyRelatedField(
-        queryset=get_user_model().objects.filter(is_active=True), required=False,
+        queryset=get_user_model().objects.filter(is_active=True),
+        required=False,
         allow_null=True,
-    )  # fmt: skip
+    )
     owner = serializers.PrimaryKeyRelatedField(
-        queryset=get_user_model().objects.filter(is_active=True), required=False,
+        queryset=get_user_model().objects.filter(is_active=True),
+        required=False,
         allow_null=True,
-    )  # fmt: skip
-    scope = serializers.ListField(child=serializers.ChoiceField(choices=AssessmentScope.choices),
-                                  required=False)  # fmt: skip
+    )
+    scope = serializers.ListField(
+        child=serializers.ChoiceField(choices=AssessmentScope.choices), required=False
+    )
     affected_parties = serializers.ListField(
         child=serializers.ChoiceField(choices=PartyKind.choices), required=False
     )
     matrix = serializers.PrimaryKeyRelatedField(
-        queryset=RiskMatrix.objects.all(), required=False,
+        queryset=RiskMatrix.objects.all(),
+        required=False,
         help_text="Id of the matrix for severity × likelihood; the 3×3 matrix when omitted.",
-    )  # fmt: skip
+    )
     severity = serializers.IntegerField(help_text="1-based position on the matrix's impact scale.")
     likelihood = serializers.IntegerField(help_text="1-based position on the likelihood scale.")
     reflected_risks = serializers.PrimaryKeyRelatedField(
-        many=True, required=False, queryset=Risk.objects.all(), source="linked_risks",
+        many=True,
+        required=False,
+        queryset=Risk.objects.all(),
+        source="linked_risks",
         help_text="Reads every risk the assessment is reflected in (its own and its entries'); "
         "writes the assessment's own links.",
-    )  # fmt: skip
+    )
     entries = ImpactEntrySerializer(many=True, read_only=True)
 
     class Meta:
         model = ImpactAssessment
         fields = [
-            "id", "ai_system", "system_version", "number", "previous", "assessed_on",
-            "responsible", "responsible_role", "scope", "scope_notes", "intended_use",
-            "foreseeable_misuse", "technical_context", "societal_context",
-            "laws_and_jurisdictions", "affected_parties", "affected_parties_description",
-            "potential_impacts", "matrix", "severity", "likelihood", "level",
-            "stakeholders_to_be_informed", "stakeholder_communication", "reflected_risks",
-            "reflection_notes", "human_judgment", "human_judgment_decision",
-            "human_judgment_rationale", "vulnerable_groups", "social_acceptance",
-            "pia_information_flows", "pia_privacy_risks", "pia_evaluation", "pia_treatment",
-            "pia_plan", "status", "author", "submitted_at", "approved_by", "approved_at",
-            "review_comment", "reassessment_due", "reassessment_reason", "owner",
-            "review_interval_days", "next_review_on", "entries", "created_at", "updated_at",
-        ]  # fmt: skip
+            "id",
+            "ai_system",
+            "system_version",
+            "number",
+            "previous",
+            "assessed_on",
+            "responsible",
+            "responsible_role",
+            "scope",
+            "scope_notes",
+            "intended_use",
+            "foreseeable_misuse",
+            "technical_context",
+            "societal_context",
+            "laws_and_jurisdictions",
+            "affected_parties",
+            "affected_parties_description",
+            "potential_impacts",
+            "matrix",
+            "severity",
+            "likelihood",
+            "level",
+            "stakeholders_to_be_informed",
+            "stakeholder_communication",
+            "reflected_risks",
+            "reflection_notes",
+            "human_judgment",
+            "human_judgment_decision",
+            "human_judgment_rationale",
+            "vulnerable_groups",
+            "social_acceptance",
+            "pia_information_flows",
+            "pia_privacy_risks",
+            "pia_evaluation",
+            "pia_treatment",
+            "pia_plan",
+            "status",
+            "author",
+            "submitted_at",
+            "approved_by",
+            "approved_at",
+            "review_comment",
+            "reassessment_due",
+            "reassessment_reason",
+            "owner",
+            "review_interval_days",
+            "next_review_on",
+            "entries",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = [
-            "number", "previous", "level", "status", "author", "submitted_at", "approved_by",
-            "approved_at", "review_comment", "reassessment_due", "reassessment_reason",
-            "created_at", "updated_at",
-        ]  # fmt: skip
+            "number",
+            "previous",
+            "level",
+            "status",
+            "author",
+            "submitted_at",
+            "approved_by",
+            "approved_at",
+            "review_comment",
+            "reassessment_due",
+            "reassessment_reason",
+            "created_at",
+            "updated_at",
+        ]
 
     def to_representation(self, assessment: ImpactAssessment) -> dict[str, Any]:
         data = super().to_representation(assessment)

@@ -32,9 +32,10 @@ class ImpactAssessmentViewSet(ListCreateUpdateViewSet):
     (``new-version/``). Approval is by someone with approval rights who is not the author."""
 
     policy = Policy(
-        read=Capability.SEE_RECORDS, write=Capability.CHANGE_RECORDS,
+        read=Capability.SEE_RECORDS,
+        write=Capability.CHANGE_RECORDS,
         actions={"approve": Capability.APPROVE, "return_": Capability.APPROVE},
-    )  # fmt: skip
+    )
     selector = staticmethod(selectors.impact_assessment_list)
     model = ImpactAssessment
     serializer_class = ImpactAssessmentSerializer
@@ -71,15 +72,17 @@ class ImpactAssessmentViewSet(ListCreateUpdateViewSet):
     @extend_schema(request=None, responses={200: ImpactAssessmentSerializer})
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str | None = None) -> Response:
-        assessment = services.impact_assessment_submit(actor=request.user,
-                                                       assessment=self.get_object())  # fmt: skip
+        assessment = services.impact_assessment_submit(
+            actor=request.user, assessment=self.get_object()
+        )
         return self._fresh(assessment)
 
     @extend_schema(request=None, responses={200: ImpactAssessmentSerializer})
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
-        assessment = services.impact_assessment_approve(actor=request.user,
-                                                        assessment=self.get_object())  # fmt: skip
+        assessment = services.impact_assessment_approve(
+            actor=request.user, assessment=self.get_object()
+        )
         return self._fresh(assessment)
 
     @extend_schema(request=AssessmentReturnSerializer, responses={200: ImpactAssessmentSerializer})
@@ -108,8 +111,9 @@ class ImpactAssessmentViewSet(ListCreateUpdateViewSet):
         assessment = self.get_object()
         data = ImpactEntrySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        entry = services.impact_entry_create(actor=request.user, assessment=assessment,
-                                             **data.validated_data)  # fmt: skip
+        entry = services.impact_entry_create(
+            actor=request.user, assessment=assessment, **data.validated_data
+        )
         return Response(ImpactEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
 

@@ -32,28 +32,43 @@ class ImpactAssessment(ReviewableModel):
     """
 
     ai_system = models.ForeignKey(
-        "aims.AISystem", verbose_name=_("AI system"), on_delete=models.PROTECT,
+        "aims.AISystem",
+        verbose_name=_("AI system"),
+        on_delete=models.PROTECT,
         related_name="impact_assessments",
-    )  # fmt: skip
+    )
     system_version = models.CharField(_("AI system version"), max_length=50, blank=True)
     number = models.PositiveIntegerField(_("assessment version"), default=1, editable=False)
     previous = models.OneToOneField(
-        "self", verbose_name=_("previous version"), on_delete=models.PROTECT, null=True,
-        blank=True, related_name="next_version", editable=False,
-    )  # fmt: skip
+        "self",
+        verbose_name=_("previous version"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="next_version",
+        editable=False,
+    )
     assessed_on = models.DateField(_("date of assessment"))
     responsible = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("person responsible"), on_delete=models.PROTECT,
-        related_name="+", null=True, blank=True,
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person responsible"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
     responsible_role = models.CharField(
-        _("responsible role"), max_length=200, blank=True,
+        _("responsible role"),
+        max_length=200,
+        blank=True,
         help_text=_("The function that answers for the assessment, e.g. head of security."),
-    )  # fmt: skip
+    )
     scope = ArrayField(
         models.CharField(max_length=10, choices=AssessmentScope.choices),
-        verbose_name=_("scope (develop / provide / use)"), default=list, blank=True,
-    )  # fmt: skip
+        verbose_name=_("scope (develop / provide / use)"),
+        default=list,
+        blank=True,
+    )
     scope_notes = models.CharField(_("scope (details)"), max_length=300, blank=True)
     intended_use = models.TextField(_("intended use"))
     foreseeable_misuse = models.TextField(_("reasonably foreseeable misuse"), blank=True)
@@ -62,19 +77,25 @@ class ImpactAssessment(ReviewableModel):
     laws_and_jurisdictions = models.TextField(_("applicable laws and jurisdictions"), blank=True)
     affected_parties = ArrayField(
         models.CharField(max_length=12, choices=PartyKind.choices),
-        verbose_name=_("affected parties (individuals / groups / society)"), default=list,
+        verbose_name=_("affected parties (individuals / groups / society)"),
+        default=list,
         blank=True,
-    )  # fmt: skip
+    )
     affected_parties_description = models.TextField(_("affected parties (details)"), blank=True)
     potential_impacts = models.TextField(
-        _("potential impacts"), blank=True,
-        help_text=_("Safety, privacy, discrimination and other consequences, in brief; the "
-                    "entries below detail them."),
-    )  # fmt: skip
+        _("potential impacts"),
+        blank=True,
+        help_text=_(
+            "Safety, privacy, discrimination and other consequences, in brief; the "
+            "entries below detail them."
+        ),
+    )
     matrix = models.ForeignKey(
-        "risk.RiskMatrix", verbose_name=_("matrix"), on_delete=models.PROTECT,
+        "risk.RiskMatrix",
+        verbose_name=_("matrix"),
+        on_delete=models.PROTECT,
         related_name="impact_assessments",
-    )  # fmt: skip
+    )
     severity = models.PositiveSmallIntegerField(_("severity"))
     likelihood = models.PositiveSmallIntegerField(_("likelihood"))
     level = models.CharField(_("level"), max_length=30, editable=False)
@@ -86,50 +107,71 @@ class ImpactAssessment(ReviewableModel):
         _("how interested parties are informed"), blank=True
     )
     linked_risks = models.ManyToManyField(
-        "risk.Risk", verbose_name=_("linked risks"), related_name="impact_assessments",
-        blank=True, help_text=_("Risks of the 6.1.2 assessment that reflect this one as a whole."),
-    )  # fmt: skip
-    reflection_notes = models.TextField(_("reflection in the risk assessment (notes)"),
-                                        blank=True)  # fmt: skip
+        "risk.Risk",
+        verbose_name=_("linked risks"),
+        related_name="impact_assessments",
+        blank=True,
+        help_text=_("Risks of the 6.1.2 assessment that reflect this one as a whole."),
+    )
+    reflection_notes = models.TextField(_("reflection in the risk assessment (notes)"), blank=True)
     # --- AI Guidelines for Business (optional sections) ---
     human_judgment = models.JSONField(
-        _("human-judgment criteria"), default=dict, blank=True,
+        _("human-judgment criteria"),
+        default=dict,
+        blank=True,
         help_text=_("Notes on each of the eight criteria, by criterion code."),
-    )  # fmt: skip
+    )
     human_judgment_decision = models.CharField(
-        _("human-judgment decision"), max_length=20, choices=HumanJudgmentDecision.choices,
+        _("human-judgment decision"),
+        max_length=20,
+        choices=HumanJudgmentDecision.choices,
         default=HumanJudgmentDecision.NOT_DECIDED,
-    )  # fmt: skip
+    )
     human_judgment_rationale = models.TextField(_("reasons for the decision"), blank=True)
     vulnerable_groups = models.TextField(_("vulnerable groups concerned"), blank=True)
     social_acceptance = models.CharField(
-        _("social acceptance"), max_length=25, choices=SocialAcceptance.choices,
+        _("social acceptance"),
+        max_length=25,
+        choices=SocialAcceptance.choices,
         default=SocialAcceptance.NOT_ASSESSED,
-    )  # fmt: skip
+    )
     pia_information_flows = models.TextField(
         _("PIA 1: information, flows and stakeholders"), blank=True
     )
     pia_privacy_risks = models.TextField(_("PIA 2: privacy risks identified"), blank=True)
     pia_evaluation = models.TextField(_("PIA 3: impact and likelihood of each"), blank=True)
     pia_treatment = models.CharField(
-        _("PIA 4: treatment"), max_length=15, choices=PrivacyTreatment.choices,
+        _("PIA 4: treatment"),
+        max_length=15,
+        choices=PrivacyTreatment.choices,
         default=PrivacyTreatment.NOT_DECIDED,
-    )  # fmt: skip
+    )
     pia_plan = models.TextField(_("PIA 4: treatment plan"), blank=True)
     # --- Workflow ---
     status = models.CharField(
-        _("status"), max_length=12, choices=AssessmentStatus.choices,
-        default=AssessmentStatus.DRAFT, db_index=True,
-    )  # fmt: skip
+        _("status"),
+        max_length=12,
+        choices=AssessmentStatus.choices,
+        default=AssessmentStatus.DRAFT,
+        db_index=True,
+    )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT,
-        related_name="+", null=True, blank=True,
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("approved by"), on_delete=models.PROTECT,
-        related_name="+", null=True, blank=True,
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     review_comment = models.TextField(_("reviewer's comment"), blank=True)
     reassessment_due = models.BooleanField(_("reassessment due"), default=False, db_index=True)
@@ -180,35 +222,49 @@ class ImpactEntry(GovernedModel):
     to the risks it was reflected in."""
 
     assessment = models.ForeignKey(
-        ImpactAssessment, verbose_name=_("impact assessment"), on_delete=models.CASCADE,
+        ImpactAssessment,
+        verbose_name=_("impact assessment"),
+        on_delete=models.CASCADE,
         related_name="entries",
-    )  # fmt: skip
+    )
     party_type = models.ForeignKey(
-        "aims.Requirement", verbose_name=_("affected party type"), on_delete=models.PROTECT,
-        related_name="+", help_text=_("An affected-party type of the library taxonomy."),
-    )  # fmt: skip
+        "aims.Requirement",
+        verbose_name=_("affected party type"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("An affected-party type of the library taxonomy."),
+    )
     party_description = models.TextField(_("affected party (details)"), blank=True)
     impact_area = models.ForeignKey(
-        "aims.Requirement", verbose_name=_("impact area"), on_delete=models.PROTECT,
-        related_name="+", help_text=_("An impact area of the library taxonomy."),
-    )  # fmt: skip
-    nature = models.CharField(_("benefit or harm"), max_length=8, choices=ImpactNature.choices,
-                              default=ImpactNature.HARM)  # fmt: skip
+        "aims.Requirement",
+        verbose_name=_("impact area"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("An impact area of the library taxonomy."),
+    )
+    nature = models.CharField(
+        _("benefit or harm"), max_length=8, choices=ImpactNature.choices, default=ImpactNature.HARM
+    )
     description = models.TextField(_("consequence"))
     severity = models.PositiveSmallIntegerField(_("severity"))
     likelihood = models.PositiveSmallIntegerField(_("likelihood"))
     level = models.CharField(_("level"), max_length=30, editable=False)
     level_rank = models.PositiveSmallIntegerField(_("level rank"), editable=False)
     reversibility = models.CharField(
-        _("reversibility"), max_length=12, choices=Reversibility.choices,
+        _("reversibility"),
+        max_length=12,
+        choices=Reversibility.choices,
         default=Reversibility.REVERSIBLE,
-    )  # fmt: skip
+    )
     existing_mitigations = models.TextField(_("existing mitigations"), blank=True)
     planned_mitigations = models.TextField(_("planned mitigations"), blank=True)
     risks = models.ManyToManyField(
-        "risk.Risk", verbose_name=_("risks"), related_name="impact_entries", blank=True,
+        "risk.Risk",
+        verbose_name=_("risks"),
+        related_name="impact_entries",
+        blank=True,
         help_text=_("The risks of the 6.1.2 assessment this consequence is reflected in."),
-    )  # fmt: skip
+    )
 
     class Meta:
         verbose_name = _("impact entry")

@@ -50,26 +50,46 @@ class RiskMatrixSerializer(serializers.ModelSerializer):
     )
     criteria = CriteriaSerializer(read_only=True)
     acceptable_levels = serializers.ListField(
-        child=serializers.CharField(), write_only=True, required=False,
+        child=serializers.CharField(),
+        write_only=True,
+        required=False,
         help_text="Level codes within the risk criteria (for a new matrix).",
-    )  # fmt: skip
+    )
 
     class Meta:
         model = RiskMatrix
         fields = [
-            "id", "code", "version", "name_en", "name_ja", "description_en", "description_ja",
-            "is_current", "is_default", "likelihood_levels", "impact_levels", "levels", "grid",
-            "criteria", "acceptable_levels", "created_at", "updated_at",
-        ]  # fmt: skip
+            "id",
+            "code",
+            "version",
+            "name_en",
+            "name_ja",
+            "description_en",
+            "description_ja",
+            "is_current",
+            "is_default",
+            "likelihood_levels",
+            "impact_levels",
+            "levels",
+            "grid",
+            "criteria",
+            "acceptable_levels",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["version", "is_current", "created_at", "updated_at"]
 
     def to_representation(self, matrix: RiskMatrix) -> dict[str, Any]:
         data = super().to_representation(matrix)
         for axis in ("likelihood_levels", "impact_levels"):
-            data[axis] = [{"position": n, **{k: step.get(k, "") for k in STEP_KEYS}}
-                          for n, step in enumerate(getattr(matrix, axis), start=1)]  # fmt: skip
-        data["levels"] = [{"rank": n, **{k: level.get(k, "") for k in LEVEL_KEYS}}
-                          for n, level in enumerate(matrix.levels, start=1)]  # fmt: skip
+            data[axis] = [
+                {"position": n, **{k: step.get(k, "") for k in STEP_KEYS}}
+                for n, step in enumerate(getattr(matrix, axis), start=1)
+            ]
+        data["levels"] = [
+            {"rank": n, **{k: level.get(k, "") for k in LEVEL_KEYS}}
+            for n, level in enumerate(matrix.levels, start=1)
+        ]
         return data
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
@@ -78,8 +98,9 @@ class RiskMatrixSerializer(serializers.ModelSerializer):
             if axis in values:
                 values[axis] = [{k: step.get(k, "") for k in STEP_KEYS} for step in values[axis]]
         if "levels" in values:
-            values["levels"] = [{k: level.get(k, "") for k in LEVEL_KEYS}
-                                for level in values["levels"]]  # fmt: skip
+            values["levels"] = [
+                {k: level.get(k, "") for k in LEVEL_KEYS} for level in values["levels"]
+            ]
         return values
 
 
@@ -94,8 +115,17 @@ class AcceptanceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RiskAcceptance
-        fields = ["id", "accepted_by", "accepted_at", "rationale", "expires_on",
-                  "residual_level", "within_criteria", "ended_at", "end_reason"]  # fmt: skip
+        fields = [
+            "id",
+            "accepted_by",
+            "accepted_at",
+            "rationale",
+            "expires_on",
+            "residual_level",
+            "within_criteria",
+            "ended_at",
+            "end_reason",
+        ]
         read_only_fields = fields
 
 
@@ -113,9 +143,11 @@ def _library_field(label: str) -> serializers.PrimaryKeyRelatedField:
 class RiskSerializer(serializers.ModelSerializer):
     code = serializers.CharField(read_only=True)
     ai_systems = serializers.PrimaryKeyRelatedField(
-        many=True, required=False, queryset=AISystem.objects.all(),
+        many=True,
+        required=False,
+        queryset=AISystem.objects.all(),
         help_text="Ids of the AI systems the risk concerns.",
-    )  # fmt: skip
+    )
     risk_sources = _library_field("Ids of ISO/IEC 42001 Annex C.3 risk sources.")
     categories = _library_field("Ids of AI risk categories (library taxonomy).")
     principles = _library_field("Ids of AI Guidelines for Business principles (C-1 … C-10).")
@@ -124,9 +156,10 @@ class RiskSerializer(serializers.ModelSerializer):
         queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True
     )
     matrix = serializers.PrimaryKeyRelatedField(
-        queryset=RiskMatrix.objects.all(), required=False,
+        queryset=RiskMatrix.objects.all(),
+        required=False,
         help_text="Id of the risk matrix; the default matrix when omitted.",
-    )  # fmt: skip
+    )
     inherent_likelihood = serializers.IntegerField(help_text="1-based position on the scale.")
     inherent_impact = serializers.IntegerField(help_text="1-based position on the scale.")
     residual_likelihood = serializers.IntegerField(required=False)
@@ -136,13 +169,35 @@ class RiskSerializer(serializers.ModelSerializer):
     class Meta:
         model = Risk
         fields = [
-            "id", "code", "title", "description", "ai_systems", "risk_sources", "source_notes",
-            "categories", "principles", "aisi_perspectives", "template", "matrix",
-            "inherent_likelihood", "inherent_impact", "inherent_level", "residual_likelihood",
-            "residual_impact", "residual_level", "treatment_option", "treatment_plan", "status",
-            "closed_reason", "owner", "review_interval_days", "next_review_on", "acceptance",
-            "created_at", "updated_at",
-        ]  # fmt: skip
+            "id",
+            "code",
+            "title",
+            "description",
+            "ai_systems",
+            "risk_sources",
+            "source_notes",
+            "categories",
+            "principles",
+            "aisi_perspectives",
+            "template",
+            "matrix",
+            "inherent_likelihood",
+            "inherent_impact",
+            "inherent_level",
+            "residual_likelihood",
+            "residual_impact",
+            "residual_level",
+            "treatment_option",
+            "treatment_plan",
+            "status",
+            "closed_reason",
+            "owner",
+            "review_interval_days",
+            "next_review_on",
+            "acceptance",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["inherent_level", "residual_level", "created_at", "updated_at"]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -170,6 +225,17 @@ class TreatmentActionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TreatmentAction
-        fields = ["id", "risk", "title", "description", "owner", "due_on", "status",
-                  "completed_on", "controls", "created_at", "updated_at"]  # fmt: skip
+        fields = [
+            "id",
+            "risk",
+            "title",
+            "description",
+            "owner",
+            "due_on",
+            "status",
+            "completed_on",
+            "controls",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["created_at", "updated_at"]

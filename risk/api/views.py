@@ -56,8 +56,9 @@ class RiskMatrixViewSet(ListCreateUpdateViewSet):
         matrix = self.get_object()
         data = CriteriaUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.risk_criteria_update(actor=request.user, criteria=matrix.criteria,
-                                      **data.validated_data)  # fmt: skip
+        services.risk_criteria_update(
+            actor=request.user, criteria=matrix.criteria, **data.validated_data
+        )
         matrix.refresh_from_db()
         return Response(RiskMatrixSerializer(matrix).data)
 
@@ -67,8 +68,11 @@ class RiskViewSet(ListCreateUpdateViewSet):
     granted to them. Write likelihood and impact as 1-based positions on the matrix scales;
     ``inherent_level`` and ``residual_level`` are derived. Risks are closed, never deleted."""
 
-    policy = Policy(read=Capability.SEE_RECORDS, write=Capability.CHANGE_RECORDS,
-                    actions={"accept": Capability.APPROVE})  # fmt: skip
+    policy = Policy(
+        read=Capability.SEE_RECORDS,
+        write=Capability.CHANGE_RECORDS,
+        actions={"accept": Capability.APPROVE},
+    )
     selector = staticmethod(selectors.risk_list)
     model = Risk
     serializer_class = RiskSerializer
@@ -85,10 +89,18 @@ class RiskViewSet(ListCreateUpdateViewSet):
         else:
             queryset = super().get_queryset()
         return queryset.prefetch_related(
-            "risk_sources", "categories", "principles", "aisi_perspectives", "ai_systems",
-            Prefetch("acceptances", queryset=RiskAcceptance.objects.select_related(
-                "accepted_by").filter(ended_at__isnull=True)),
-        )  # fmt: skip
+            "risk_sources",
+            "categories",
+            "principles",
+            "aisi_perspectives",
+            "ai_systems",
+            Prefetch(
+                "acceptances",
+                queryset=RiskAcceptance.objects.select_related("accepted_by").filter(
+                    ended_at__isnull=True
+                ),
+            ),
+        )
 
     def perform_create(self, serializer: Any) -> None:
         serializer.instance = services.risk_create(
@@ -134,8 +146,9 @@ class TreatmentActionViewSet(ListCreateUpdateViewSet):
         data = dict(serializer.validated_data)
         risk = data.pop("risk")
         if not selectors.risk_editable(user=self.request.user).filter(pk=risk.pk).exists():
-            raise serializers.ValidationError({"risk": [f'Invalid pk "{risk.pk}" - object does '
-                                                        "not exist."]})  # fmt: skip
+            raise serializers.ValidationError(
+                {"risk": [f'Invalid pk "{risk.pk}" - object does not exist.']}
+            )
         serializer.instance = services.treatment_action_create(
             actor=self.request.user, risk=risk, **data
         )

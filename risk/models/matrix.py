@@ -70,18 +70,20 @@ class RiskMatrix(GovernedModel):
                 fields=["code", "version"], name="%(app_label)s_%(class)s_code_version"
             ),
             models.UniqueConstraint(
-                fields=["code"], condition=Q(is_current=True),
+                fields=["code"],
+                condition=Q(is_current=True),
                 name="%(app_label)s_%(class)s_one_current_version",
             ),
             models.UniqueConstraint(
-                fields=["is_default"], condition=Q(is_default=True),
+                fields=["is_default"],
+                condition=Q(is_default=True),
                 name="%(app_label)s_%(class)s_one_default",
             ),
             models.CheckConstraint(
                 condition=~Q(is_default=True) | Q(is_current=True),
                 name="%(app_label)s_%(class)s_default_is_current",
             ),
-        ]  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} (v{self.version})"
@@ -117,17 +119,22 @@ class RiskCriteria(GovernedModel):
     accepts a residual risk above them (top management by default, DESIGN §5)."""
 
     matrix = models.OneToOneField(
-        RiskMatrix, verbose_name=_("risk matrix"), on_delete=models.CASCADE,
+        RiskMatrix,
+        verbose_name=_("risk matrix"),
+        on_delete=models.CASCADE,
         related_name="criteria",
-    )  # fmt: skip
+    )
     acceptable_levels = models.JSONField(
-        _("levels within the criteria"), default=list,
+        _("levels within the criteria"),
+        default=list,
         help_text=_("Codes of the levels that may be accepted without escalation."),
-    )  # fmt: skip
+    )
     above_criteria_role = models.CharField(
-        _("accepted above the criteria by"), max_length=30,
-        choices=[(Role.TOP_MANAGEMENT, Role.TOP_MANAGEMENT.label)], default=Role.TOP_MANAGEMENT,
-    )  # fmt: skip
+        _("accepted above the criteria by"),
+        max_length=30,
+        choices=[(Role.TOP_MANAGEMENT, Role.TOP_MANAGEMENT.label)],
+        default=Role.TOP_MANAGEMENT,
+    )
     statement_en = models.TextField(_("risk appetite statement (English)"), blank=True)
     statement_ja = models.TextField(_("risk appetite statement (Japanese)"), blank=True)
 

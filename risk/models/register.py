@@ -22,35 +22,55 @@ class Risk(ReviewableModel):
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
     ai_systems = models.ManyToManyField(
-        "aims.AISystem", verbose_name=_("AI systems"), related_name="risks", blank=True,
+        "aims.AISystem",
+        verbose_name=_("AI systems"),
+        related_name="risks",
+        blank=True,
         help_text=_("The AI systems the risk concerns; none for an organisation-wide risk."),
-    )  # fmt: skip
+    )
     risk_sources = models.ManyToManyField(
-        "aims.Requirement", verbose_name=_("risk sources"), related_name="+", blank=True,
+        "aims.Requirement",
+        verbose_name=_("risk sources"),
+        related_name="+",
+        blank=True,
         help_text=_("Risk sources of ISO/IEC 42001 Annex C.3."),
-    )  # fmt: skip
+    )
     source_notes = models.TextField(_("risk source (details)"), blank=True)
     categories = models.ManyToManyField(
-        "aims.Requirement", verbose_name=_("categories"), related_name="+", blank=True,
-        help_text=_("AI risk categories of the library taxonomy."),
-    )  # fmt: skip
-    principles = models.ManyToManyField(
-        "aims.Requirement", verbose_name=_("principles"), related_name="+", blank=True,
-        help_text=_("Common guiding principles of the AI Guidelines for Business."),
-    )  # fmt: skip
-    aisi_perspectives = models.ManyToManyField(
-        "aims.Requirement", verbose_name=_("AISI evaluation perspectives"), related_name="+",
+        "aims.Requirement",
+        verbose_name=_("categories"),
+        related_name="+",
         blank=True,
-    )  # fmt: skip
+        help_text=_("AI risk categories of the library taxonomy."),
+    )
+    principles = models.ManyToManyField(
+        "aims.Requirement",
+        verbose_name=_("principles"),
+        related_name="+",
+        blank=True,
+        help_text=_("Common guiding principles of the AI Guidelines for Business."),
+    )
+    aisi_perspectives = models.ManyToManyField(
+        "aims.Requirement",
+        verbose_name=_("AISI evaluation perspectives"),
+        related_name="+",
+        blank=True,
+    )
     template = models.ForeignKey(
-        "aims.Requirement", verbose_name=_("started from"), on_delete=models.PROTECT,
-        related_name="+", null=True, blank=True,
+        "aims.Requirement",
+        verbose_name=_("started from"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
         help_text=_("The catalogue entry the risk was prefilled from."),
-    )  # fmt: skip
+    )
     matrix = models.ForeignKey(
-        "risk.RiskMatrix", verbose_name=_("risk matrix"), on_delete=models.PROTECT,
+        "risk.RiskMatrix",
+        verbose_name=_("risk matrix"),
+        on_delete=models.PROTECT,
         related_name="risks",
-    )  # fmt: skip
+    )
     inherent_likelihood = models.PositiveSmallIntegerField(_("inherent likelihood"))
     inherent_impact = models.PositiveSmallIntegerField(_("inherent impact"))
     inherent_level = models.CharField(_("inherent level"), max_length=30, editable=False)
@@ -64,14 +84,20 @@ class Risk(ReviewableModel):
         _("residual level rank"), editable=False, db_index=True
     )
     treatment_option = models.CharField(
-        _("treatment option"), max_length=30, choices=TreatmentOption.choices,
-        default=TreatmentOption.NOT_DECIDED, db_index=True,
-    )  # fmt: skip
+        _("treatment option"),
+        max_length=30,
+        choices=TreatmentOption.choices,
+        default=TreatmentOption.NOT_DECIDED,
+        db_index=True,
+    )
     treatment_plan = models.TextField(_("treatment plan"), blank=True)
     status = models.CharField(
-        _("status"), max_length=20, choices=RiskStatus.choices, default=RiskStatus.OPEN,
+        _("status"),
+        max_length=20,
+        choices=RiskStatus.choices,
+        default=RiskStatus.OPEN,
         db_index=True,
-    )  # fmt: skip
+    )
     closed_reason = models.TextField(_("reason for closing"), blank=True)
 
     class Meta:
@@ -79,11 +105,12 @@ class Risk(ReviewableModel):
         verbose_name_plural = _("risks")
         ordering = ["-residual_rank", "-inherent_rank", "id"]
         indexes = [
-            models.Index(fields=["-residual_rank", "-inherent_rank", "id"],
-                         name="risk_register_order"),
+            models.Index(
+                fields=["-residual_rank", "-inherent_rank", "id"], name="risk_register_order"
+            ),
             models.Index(fields=["inherent_level"], name="risk_inherent_level"),
             models.Index(fields=["residual_level"], name="risk_residual_level"),
-        ]  # fmt: skip
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=RiskStatus.values), name="%(app_label)s_%(class)s_status"
@@ -93,15 +120,19 @@ class Risk(ReviewableModel):
                 name="%(app_label)s_%(class)s_treatment_option",
             ),
             models.CheckConstraint(
-                condition=Q(inherent_likelihood__gte=1, inherent_impact__gte=1,
-                            residual_likelihood__gte=1, residual_impact__gte=1),
+                condition=Q(
+                    inherent_likelihood__gte=1,
+                    inherent_impact__gte=1,
+                    residual_likelihood__gte=1,
+                    residual_impact__gte=1,
+                ),
                 name="%(app_label)s_%(class)s_positions_from_one",
             ),
             models.CheckConstraint(
                 condition=~Q(status=RiskStatus.CLOSED) | ~Q(closed_reason=""),
                 name="%(app_label)s_%(class)s_reason_when_closed",
             ),
-        ]  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
@@ -136,9 +167,12 @@ class TreatmentAction(GovernedModel):
     )
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
     controls = models.ManyToManyField(
-        "aims.Requirement", verbose_name=_("Annex A controls"), related_name="+", blank=True,
+        "aims.Requirement",
+        verbose_name=_("Annex A controls"),
+        related_name="+",
+        blank=True,
         help_text=_("ISO/IEC 42001 Annex A controls the action implements."),
-    )  # fmt: skip
+    )
 
     class Meta:
         verbose_name = _("treatment action")
@@ -167,9 +201,11 @@ class RiskAcceptance(models.Model):
         Risk, verbose_name=_("risk"), on_delete=models.CASCADE, related_name="acceptances"
     )
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("accepted by"), on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     accepted_at = models.DateTimeField(_("accepted at"), auto_now_add=True)
     rationale = models.TextField(_("rationale"))
     expires_on = models.DateField(_("valid until"), db_index=True)
@@ -188,7 +224,8 @@ class RiskAcceptance(models.Model):
         ordering = ["-accepted_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["risk"], condition=Q(ended_at__isnull=True),
+                fields=["risk"],
+                condition=Q(ended_at__isnull=True),
                 name="%(app_label)s_%(class)s_one_active",
             ),
             models.CheckConstraint(
@@ -199,7 +236,7 @@ class RiskAcceptance(models.Model):
                 | Q(ended_at__isnull=False) & ~Q(end_reason=""),
                 name="%(app_label)s_%(class)s_end_has_reason",
             ),
-        ]  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return f"{self.risk.code} {self.residual_level} → {self.expires_on}"

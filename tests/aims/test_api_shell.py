@@ -12,14 +12,28 @@ from aims.models import Notification
 # DESIGN §6: every resource path of API v1. Those of later features join as they are built.
 # The paths of DESIGN §6 built so far; each later feature adds its own.
 BUILT_PATHS = [
-    "/api/v1/changes/", "/api/v1/tokens/", "/api/v1/notifications/", "/api/v1/ai-systems/",
-    "/api/v1/frameworks/", "/api/v1/requirements/", "/api/v1/mappings/",
-    "/api/v1/clause-assessments/", "/api/v1/documents/", "/api/v1/documents/{id}/submit/",
-    "/api/v1/documents/{id}/approve/", "/api/v1/objectives/", "/api/v1/reports/",
-    "/api/v1/reports/{id}/", "/api/v1/reports/{id}/download/", "/api/v1/risk-matrices/",
-    "/api/v1/risks/", "/api/v1/risks/{id}/accept/", "/api/v1/impact-assessments/",
-    "/api/v1/impact-assessments/{id}/submit/", "/api/v1/impact-assessments/{id}/approve/",
-]  # fmt: skip
+    "/api/v1/changes/",
+    "/api/v1/tokens/",
+    "/api/v1/notifications/",
+    "/api/v1/ai-systems/",
+    "/api/v1/frameworks/",
+    "/api/v1/requirements/",
+    "/api/v1/mappings/",
+    "/api/v1/clause-assessments/",
+    "/api/v1/documents/",
+    "/api/v1/documents/{id}/submit/",
+    "/api/v1/documents/{id}/approve/",
+    "/api/v1/objectives/",
+    "/api/v1/reports/",
+    "/api/v1/reports/{id}/",
+    "/api/v1/reports/{id}/download/",
+    "/api/v1/risk-matrices/",
+    "/api/v1/risks/",
+    "/api/v1/risks/{id}/accept/",
+    "/api/v1/impact-assessments/",
+    "/api/v1/impact-assessments/{id}/submit/",
+    "/api/v1/impact-assessments/{id}/approve/",
+]
 
 
 def test_unknown_api_path_is_a_json_404(officer, client_for):

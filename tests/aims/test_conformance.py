@@ -18,8 +18,10 @@ ISO_FILE = Path(__file__).resolve().parents[2] / "library" / "frameworks" / "iso
 @pytest.fixture
 def clauses(db):
     call_command("load_library", str(ISO_FILE))
-    return {row.requirement.ref_id: row for row in ClauseAssessment.objects.select_related(
-        "requirement")}  # fmt: skip
+    return {
+        row.requirement.ref_id: row
+        for row in ClauseAssessment.objects.select_related("requirement")
+    }
 
 
 def test_loading_the_standard_creates_one_row_per_assessable_clause(clauses):
@@ -34,12 +36,15 @@ def test_loading_the_standard_creates_one_row_per_assessable_clause(clauses):
 def test_officer_updates_and_progress_follows(clauses, officer, api_client_for, client_for):
     client = api_client_for(officer)
     row = clauses["6.1.2"]
-    response = client.patch(reverse("api:clause-assessment-detail", args=[row.pk]),
-                            {"status": "conformant", "notes": "Risk procedure RP-01"})  # fmt: skip
+    response = client.patch(
+        reverse("api:clause-assessment-detail", args=[row.pk]),
+        {"status": "conformant", "notes": "Risk procedure RP-01"},
+    )
     assert response.status_code == 200, response.content
     assert ChangeRecord.objects.filter(action="update", object_id=str(row.pk)).exists()
-    summary = {g["group"]: g for g in client_for(officer).get(reverse("conformance")).context[
-        "summary"]}  # fmt: skip
+    summary = {
+        g["group"]: g for g in client_for(officer).get(reverse("conformance")).context["summary"]
+    }
     assert summary["6"]["conformant"] == 1 and summary["6"]["total"] == 6  # 6.1.1-6.1.4, 6.2, 6.3
     assert summary["6"]["percent_done"] == 17
     filtered = client.get(reverse("api:clause-assessment-list"), {"clause": "6.1"}).json()
@@ -69,8 +74,10 @@ def test_only_officers_change_conformance(clauses, request, role_fixture, api_cl
 def test_edit_page_and_dashboard(clauses, officer, client_for):
     client = client_for(officer)
     row = clauses["5.2"]
-    response = client.post(reverse("clause_assessment_edit", args=[row.pk]),
-                           {"status": "partial", "notes": "Policy drafted"})  # fmt: skip
+    response = client.post(
+        reverse("clause_assessment_edit", args=[row.pk]),
+        {"status": "partial", "notes": "Policy drafted"},
+    )
     assert response.status_code == 302
     home = client.get(reverse("home"))
     assert any(g["group"] == "5" and g["partial"] == 1 for g in home.context["conformance"])

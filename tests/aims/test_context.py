@@ -13,13 +13,20 @@ from aims.services import ai_system_create, record_create
 
 def test_officer_maintains_context_through_the_api(officer, api_client_for):
     client = api_client_for(officer)
-    created = client.post(reverse("api:context-issue-list"), {
-        "title": "Regulation of AI in the EU", "kind": "external", "category": "legal",
-        "effect": "High-risk obligations for the recruitment system"})  # fmt: skip
+    created = client.post(
+        reverse("api:context-issue-list"),
+        {
+            "title": "Regulation of AI in the EU",
+            "kind": "external",
+            "category": "legal",
+            "effect": "High-risk obligations for the recruitment system",
+        },
+    )
     assert created.status_code == 201, created.content
     issue_id = created.json()["id"]
-    patched = client.patch(reverse("api:context-issue-detail", args=[issue_id]),
-                           {"category": "societal"})  # fmt: skip
+    patched = client.patch(
+        reverse("api:context-issue-detail", args=[issue_id]), {"category": "societal"}
+    )
     assert patched.status_code == 200
     assert client.delete(reverse("api:context-issue-detail", args=[issue_id])).status_code == 204
     actions = list(
@@ -28,9 +35,14 @@ def test_officer_maintains_context_through_the_api(officer, api_client_for):
         .values_list("action", flat=True)
     )
     assert actions == ["create", "update", "delete"]
-    call = client.post(reverse("api:interested-party-list"), {
-        "name": "Job applicants", "category": "affected",
-        "needs_and_expectations": "Fair and explainable screening"})  # fmt: skip
+    call = client.post(
+        reverse("api:interested-party-list"),
+        {
+            "name": "Job applicants",
+            "category": "affected",
+            "needs_and_expectations": "Fair and explainable screening",
+        },
+    )
     assert call.status_code == 201
 
 
@@ -68,9 +80,14 @@ def test_a_business_unit_in_use_cannot_be_deleted(officer, api_client_for):
 def test_scope_statement_through_the_ui(officer, client_for):
     org = record_create(actor=None, model=Organization, name="Example K.K.")
     client = client_for(officer)
-    response = client.post(reverse("organization_edit", args=[org.pk]), {
-        "name": "Example K.K.", "scope_statement": "All AI systems of the Tokyo office",
-        "scope_exclusions": "Research prototypes"})  # fmt: skip
+    response = client.post(
+        reverse("organization_edit", args=[org.pk]),
+        {
+            "name": "Example K.K.",
+            "scope_statement": "All AI systems of the Tokyo office",
+            "scope_exclusions": "Research prototypes",
+        },
+    )
     assert response.status_code == 302
     page = client.get(reverse("context")).content.decode()
     assert "All AI systems of the Tokyo office" in page
@@ -83,9 +100,12 @@ def test_context_page_runs_constant_queries(officer, client_for):
         while ContextIssue.objects.count() < total:
             number = ContextIssue.objects.count()
             record_create(actor=None, model=ContextIssue, title=f"Issue {number}", kind="internal")
-            record_create(actor=None, model=InterestedParty,
-                          name=f"Party {InterestedParty.objects.count()}",
-                          needs_and_expectations="n")  # fmt: skip
+            record_create(
+                actor=None,
+                model=InterestedParty,
+                name=f"Party {InterestedParty.objects.count()}",
+                needs_and_expectations="n",
+            )
         client.get(reverse("context"))
         with CaptureQueriesContext(connection) as queries:
             client.get(reverse("context"))

@@ -23,14 +23,26 @@ PDF = b"%PDF-1.4 AI policy"
 
 
 def policy(officer, **kwargs) -> Document:
-    return document_create(actor=officer, title="AI policy", kind="ai_policy",
-                           content="We use AI responsibly.", **kwargs)  # fmt: skip
+    return document_create(
+        actor=officer,
+        title="AI policy",
+        kind="ai_policy",
+        content="We use AI responsibly.",
+        **kwargs,
+    )
 
 
 def test_the_workflow_through_the_api(officer, executive, api_client_for):
-    created = api_client_for(officer).post(reverse("api:document-list"), {
-        "title": "AI policy", "kind": "ai_policy", "content": "Our AI principles",
-        "file": SimpleUploadedFile("policy.pdf", PDF)}, format="multipart")  # fmt: skip
+    created = api_client_for(officer).post(
+        reverse("api:document-list"),
+        {
+            "title": "AI policy",
+            "kind": "ai_policy",
+            "content": "Our AI principles",
+            "file": SimpleUploadedFile("policy.pdf", PDF),
+        },
+        format="multipart",
+    )
     assert created.status_code == 201, created.content
     doc_id = created.json()["id"]
     version = created.json()["versions"][0]
@@ -47,8 +59,9 @@ def test_the_workflow_through_the_api(officer, executive, api_client_for):
     assert {"create", "submit", "approve"} <= actions
 
 
-def test_an_approved_version_is_frozen_and_edits_start_a_new_draft(officer, executive,
-                                                                    api_client_for):  # fmt: skip
+def test_an_approved_version_is_frozen_and_edits_start_a_new_draft(
+    officer, executive, api_client_for
+):
     document = policy(officer)
     document_submit(actor=officer, document=document)
     document_approve(actor=executive, document=document)
@@ -106,8 +119,9 @@ def test_file_limits(officer, settings, name, content, size_limit, message):
     assert not Document.objects.exists()
 
 
-def test_files_are_served_only_to_those_who_may_see_them(officer, external_auditor, viewer,
-                                                         client_for, client):  # fmt: skip
+def test_files_are_served_only_to_those_who_may_see_them(
+    officer, external_auditor, viewer, client_for, client
+):
     document = policy(officer, file=SimpleUploadedFile("policy.pdf", PDF))
     url = reverse("document_file", args=[document.versions.get().pk])
     response = client_for(viewer).get(url)
@@ -120,8 +134,10 @@ def test_files_are_served_only_to_those_who_may_see_them(officer, external_audit
 
 def test_ui_workflow(officer, executive, client_for):
     client = client_for(officer)
-    response = client.post(reverse("document_create"), {
-        "title": "Risk procedure", "kind": "procedure", "content": "Steps"})  # fmt: skip
+    response = client.post(
+        reverse("document_create"),
+        {"title": "Risk procedure", "kind": "procedure", "content": "Steps"},
+    )
     assert response.status_code == 302
     document = Document.objects.get()
     client.post(reverse("document_submit", args=[document.pk]))

@@ -116,9 +116,13 @@ def _start_run(scratch_var: Path, port: int) -> subprocess.Popen:
     )
     return subprocess.Popen(
         [sys.executable, "manage.py", "run"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         start_new_session=True,
-    )  # fmt: skip
+    )
 
 
 def _interrupt(process: subprocess.Popen) -> str:
@@ -134,8 +138,14 @@ def test_manage_py_run_serves_logins_and_survives_a_restart(scratch_var):
     process = _start_run(scratch_var, port)
     try:
         _wait_for(base + "/accounts/login/", process)
-        for username in ("officer", "executive", "operator", "auditor", "external_auditor",
-                         "viewer"):  # fmt: skip
+        for username in (
+            "officer",
+            "executive",
+            "operator",
+            "auditor",
+            "external_auditor",
+            "viewer",
+        ):
             assert _log_in(base, username, "embedded run demo pw 1") == base + "/"
     finally:
         output = _interrupt(process)

@@ -60,8 +60,12 @@ def test_every_string_in_the_source_is_translated(tmp_path):
     env = {**os.environ, "AIMS_VAR_DIR": str(ROOT / "var")}
     result = subprocess.run(
         [sys.executable, "manage.py", "makemessages", "--locale", "ja", "--no-obsolete"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     extracted = polib.pofile(str(tmp_path / "locale" / "ja" / "LC_MESSAGES" / "django.po"))
     missing = _untranslated(extracted) + [e.msgid for e in extracted.fuzzy_entries()]

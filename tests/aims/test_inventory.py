@@ -95,11 +95,18 @@ def test_officer_registers_through_the_ui(officer, client_for):
     unit = record_create(actor=None, model=BusinessUnit, name="R&D")
     response = client_for(officer).post(
         reverse("ai_system_create"),
-        {"name": "Recruiting screener", "version": "1.0", "purpose": "Rank applications",
-         "business_unit": unit.pk, "lifecycle_stage": "development", "ai_type": "deep_learning",
-         "organization_roles": ["developer", "provider"], "eu_ai_act_tier": "high",
-         "owner": officer.pk},
-    )  # fmt: skip
+        {
+            "name": "Recruiting screener",
+            "version": "1.0",
+            "purpose": "Rank applications",
+            "business_unit": unit.pk,
+            "lifecycle_stage": "development",
+            "ai_type": "deep_learning",
+            "organization_roles": ["developer", "provider"],
+            "eu_ai_act_tier": "high",
+            "owner": officer.pk,
+        },
+    )
     assert response.status_code == 302, response.content
     system = AISystem.objects.get(name="Recruiting screener")
     assert system.organization_roles == ["developer", "provider"]
@@ -146,8 +153,14 @@ def test_retired_systems_are_read_only_and_never_deleted(officer, systems, api_c
 
 def test_filters(officer, api_client_for):
     unit = record_create(actor=None, model=BusinessUnit, name="Ops")
-    make_system("A", lifecycle_stage="operation", eu_ai_act_tier="high",
-                organization_roles=["provider"], business_unit=unit, owner=officer)  # fmt: skip
+    make_system(
+        "A",
+        lifecycle_stage="operation",
+        eu_ai_act_tier="high",
+        organization_roles=["provider"],
+        business_unit=unit,
+        owner=officer,
+    )
     make_system("B", next_review_on=timezone.localdate() + timedelta(days=3))
     retired = make_system("C")
     ai_system_retire(actor=None, system=retired)
@@ -187,8 +200,9 @@ def test_operator_list_runs_constant_queries(operator, api_client_for):
     counts = []
     for total in (1, 50):
         while AISystem.objects.count() < total:
-            ai_system_grant(actor=None, system=make_system(f"S{AISystem.objects.count()}"),
-                            user=operator)  # fmt: skip
+            ai_system_grant(
+                actor=None, system=make_system(f"S{AISystem.objects.count()}"), user=operator
+            )
         client.get(reverse("api:ai-system-list"))
         with CaptureQueriesContext(connection) as queries:
             client.get(reverse("api:ai-system-list"))

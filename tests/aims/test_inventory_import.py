@@ -13,16 +13,36 @@ from openpyxl import Workbook
 from aims.models import AISystem, BusinessUnit, ChangeRecord
 from aims.services import record_create
 
-HEADER = ["name", "version", "purpose", "business_unit", "lifecycle_stage", "organization_roles",
-          "eu_ai_act_tier", "is_generative", "owner", "next_review_on"]  # fmt: skip
+HEADER = [
+    "name",
+    "version",
+    "purpose",
+    "business_unit",
+    "lifecycle_stage",
+    "organization_roles",
+    "eu_ai_act_tier",
+    "is_generative",
+    "owner",
+    "next_review_on",
+]
 
 
 def rows(count: int, **overrides_by_index) -> list[list[str]]:
     data = [
-        [f"System {i}", "1.0", f"Purpose {i}", "OPS", "operation", "developer, provider",
-         "minimal", "false", "t_officer", "2027-01-31"]
+        [
+            f"System {i}",
+            "1.0",
+            f"Purpose {i}",
+            "OPS",
+            "operation",
+            "developer, provider",
+            "minimal",
+            "false",
+            "t_officer",
+            "2027-01-31",
+        ]
         for i in range(count)
-    ]  # fmt: skip
+    ]
     for index, (column, value) in overrides_by_index.items():
         data[int(index.removeprefix("row"))][HEADER.index(column)] = value
     return data
@@ -90,8 +110,14 @@ def test_every_bad_row_and_column_is_listed_in_the_page(officer, unit, client_fo
     )
     assert response.status_code == 400
     found = {(p.row, p.column) for p in response.context["problems"]}
-    assert {(2, "owner"), (4, "next_review_on"), (5, "name"), (6, "is_generative"),
-            (6, "name"), (6, "purpose")} <= found  # fmt: skip
+    assert {
+        (2, "owner"),
+        (4, "next_review_on"),
+        (5, "name"),
+        (6, "is_generative"),
+        (6, "name"),
+        (6, "purpose"),
+    } <= found
     assert not AISystem.objects.exists()
 
 
@@ -100,12 +126,16 @@ def test_japanese_labels_are_accepted(officer, unit, client_for):
         ["顔画像認識AI", "2.2", "不審者検知", "OPS", "運用・監視"]
         + ["AI利用者", "ハイリスク", "いいえ", "", ""]
     ]
-    response = client_for(officer).post(reverse("ai_system_import"),
-                                        {"file": csv_file(HEADER, data)})  # fmt: skip
+    response = client_for(officer).post(
+        reverse("ai_system_import"), {"file": csv_file(HEADER, data)}
+    )
     assert response.status_code == 302
     system = AISystem.objects.get()
     assert (system.lifecycle_stage, system.organization_roles, system.eu_ai_act_tier) == (
-        "operation", ["business_user"], "high")  # fmt: skip
+        "operation",
+        ["business_user"],
+        "high",
+    )
 
 
 @pytest.mark.parametrize(
@@ -119,9 +149,11 @@ def test_japanese_labels_are_accepted(officer, unit, client_for):
 )
 def test_unreadable_files_are_refused(officer, api_client_for, name, content, message):
     response = api_client_for(officer).post(
-        reverse("api:ai-system-import"), {"file": SimpleUploadedFile(name, content)},
-        format="multipart", HTTP_ACCEPT_LANGUAGE="en",
-    )  # fmt: skip
+        reverse("api:ai-system-import"),
+        {"file": SimpleUploadedFile(name, content)},
+        format="multipart",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 400
     assert message in " ".join(response.json()["error"]["fields"]["file"])
 
@@ -129,8 +161,9 @@ def test_unreadable_files_are_refused(officer, api_client_for, name, content, me
 def test_unknown_and_missing_columns(officer, api_client_for):
     response = api_client_for(officer).post(
         reverse("api:ai-system-import"),
-        {"file": csv_file(["name", "colour"], [["x", "red"]])}, format="multipart",
-    )  # fmt: skip
+        {"file": csv_file(["name", "colour"], [["x", "red"]])},
+        format="multipart",
+    )
     problems = {(r["column"], r["row"]) for r in response.json()["error"]["rows"]}
     assert problems == {("colour", 1), ("purpose", 1)}
 

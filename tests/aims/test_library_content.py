@@ -201,8 +201,10 @@ def test_nist_ai_rmf(loaded, db):
     assert len(refs(nist, depth=1)) == 19
     subcategories = refs(nist, depth=2, assessable=True)
     assert len(subcategories) == 72
-    per_function = {f: sum(1 for s in subcategories if s.startswith(f + " "))
-                    for f in ("GOVERN", "MAP", "MEASURE", "MANAGE")}  # fmt: skip
+    per_function = {
+        f: sum(1 for s in subcategories if s.startswith(f + " "))
+        for f in ("GOVERN", "MAP", "MEASURE", "MANAGE")
+    }
     assert per_function == {"GOVERN": 19, "MAP": 18, "MEASURE": 22, "MANAGE": 13}
 
 
@@ -220,19 +222,66 @@ METI = "urn:aims:framework:meti-ai-guidelines"
 # Common guiding principles and the number of their sub-items (①, ②, …) in the Guidelines.
 METI_SUB_ITEMS = {1: 6, 2: 3, 3: 2, 4: 1, 5: 2, 6: 4, 7: 6, 8: 3, 9: 0, 10: 3}
 METI_ACTOR_ITEMS = {
-    "developer": {"D-2 i", "D-2 ii", "D-2 iii", "D-3 i", "D-3 ii", "D-4 i", "D-5 i", "D-5 ii",
-                  "D-6 i", "D-6 ii", "D-7 i", "D-7 ii", "D-10 i"},
-    "provider": {"P-2 i", "P-2 ii", "P-3 i", "P-4 i", "P-4 ii", "P-5 i", "P-5 ii", "P-6 i",
-                 "P-6 ii", "P-7 i", "P-7 ii"},
+    "developer": {
+        "D-2 i",
+        "D-2 ii",
+        "D-2 iii",
+        "D-3 i",
+        "D-3 ii",
+        "D-4 i",
+        "D-5 i",
+        "D-5 ii",
+        "D-6 i",
+        "D-6 ii",
+        "D-7 i",
+        "D-7 ii",
+        "D-10 i",
+    },
+    "provider": {
+        "P-2 i",
+        "P-2 ii",
+        "P-3 i",
+        "P-4 i",
+        "P-4 ii",
+        "P-5 i",
+        "P-5 ii",
+        "P-6 i",
+        "P-6 ii",
+        "P-7 i",
+        "P-7 ii",
+    },
     "business_user": {"U-2 i", "U-3 i", "U-4 i", "U-5 i", "U-6 i", "U-7 i", "U-7 ii"},
-}  # fmt: skip
-METI_PHASES = {"data_preprocessing_training", "development", "after_development",
-               "implementation", "after_provision", "use"}  # fmt: skip
+}
+METI_PHASES = {
+    "data_preprocessing_training",
+    "development",
+    "after_development",
+    "implementation",
+    "after_provision",
+    "use",
+}
 METI_ACTION_GOALS = {
-    "AG-1-1", "AG-1-2", "AG-1-3", "AG-2-1", "AG-3-1", "AG-3-1-1", "AG-3-1-2", "AG-3-2", "AG-3-3",
-    "AG-3-3-1", "AG-3-3-2", "AG-3-4", "AG-3-4-1", "AG-3-4-2", "AG-4-1", "AG-4-2", "AG-4-3",
-    "AG-5-1", "AG-5-2", "AG-6-1",
-}  # fmt: skip
+    "AG-1-1",
+    "AG-1-2",
+    "AG-1-3",
+    "AG-2-1",
+    "AG-3-1",
+    "AG-3-1-1",
+    "AG-3-1-2",
+    "AG-3-2",
+    "AG-3-3",
+    "AG-3-3-1",
+    "AG-3-3-2",
+    "AG-3-4",
+    "AG-3-4-1",
+    "AG-3-4-2",
+    "AG-4-1",
+    "AG-4-2",
+    "AG-4-3",
+    "AG-5-1",
+    "AG-5-2",
+    "AG-6-1",
+}
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
 
 
@@ -260,13 +309,17 @@ def test_meti_actor_items_with_their_phase_and_principles(loaded, db):
 
 def test_meti_advanced_ai_items_and_action_goals(loaded, db):
     assert refs(METI, parent__ref_id="ADV") == {f"ADV-{r}" for r in ROMAN}
-    goals = Requirement.objects.filter(framework__urn=METI, ref_id__startswith="AG-",
-                                       assessable=True)  # fmt: skip
+    goals = Requirement.objects.filter(
+        framework__urn=METI, ref_id__startswith="AG-", assessable=True
+    )
     assert {g.ref_id for g in goals} == METI_ACTION_GOALS
     assert refs(METI, parent__ref_id="AG") == {f"AG-{n}" for n in range(1, 7)}
     assert {g.ref_id for g in goals if g.attributes.get("comply_or_explain")} == {
-        "AG-1-3", "AG-2-1", "AG-4-3", "AG-5-2"
-    }  # fmt: skip
+        "AG-1-3",
+        "AG-2-1",
+        "AG-4-3",
+        "AG-5-2",
+    }
     assert sum(g.attributes["practical_examples"] for g in goals) == 62
     for item in Requirement.objects.filter(framework__urn=METI, assessable=True):
         assert item.summary_en and item.summary_ja, item.ref_id

@@ -123,8 +123,9 @@ def test_library_lists_run_constant_queries(db, viewer, api_client_for, client_f
     client = api_client_for(viewer) if url_name.startswith("api:") else client_for(viewer)
     counts = []
     for version, n in ((1, 2), (2, 60)):
-        library_load(files=[("f.yaml", framework_file(version=version, items=_items(n)))],
-                     actor=None)  # fmt: skip
+        library_load(
+            files=[("f.yaml", framework_file(version=version, items=_items(n)))], actor=None
+        )
         client.get(reverse(url_name))
         with CaptureQueriesContext(connection) as queries:
             assert client.get(reverse(url_name)).status_code == 200
@@ -136,8 +137,9 @@ def test_framework_tree_runs_constant_queries(db, viewer, client_for):
     client = client_for(viewer)
     counts = []
     for version, n in ((1, 2), (2, 60)):
-        library_load(files=[("f.yaml", framework_file(version=version, items=_items(n)))],
-                     actor=None)  # fmt: skip
+        library_load(
+            files=[("f.yaml", framework_file(version=version, items=_items(n)))], actor=None
+        )
         url = reverse("library_framework", args=[Framework.objects.get().pk])
         client.get(url)
         with CaptureQueriesContext(connection) as queries:

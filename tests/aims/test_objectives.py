@@ -13,14 +13,23 @@ from aims.services import ai_system_create, objective_result_record, record_crea
 def test_objective_with_systems_and_results_through_the_api(officer, api_client_for):
     system = ai_system_create(actor=None, name="Screener", purpose="Rank applications")
     client = api_client_for(officer)
-    created = client.post(reverse("api:objective-list"), {
-        "title": "Reduce selection-rate gap", "target": "Gap below 2 points by Q4",
-        "measure": "Quarterly fairness test", "due_on": "2027-03-31",
-        "ai_systems": [system.pk]}, format="json")  # fmt: skip
+    created = client.post(
+        reverse("api:objective-list"),
+        {
+            "title": "Reduce selection-rate gap",
+            "target": "Gap below 2 points by Q4",
+            "measure": "Quarterly fairness test",
+            "due_on": "2027-03-31",
+            "ai_systems": [system.pk],
+        },
+        format="json",
+    )
     assert created.status_code == 201, created.content
     objective_id = created.json()["id"]
-    result = client.post(reverse("api:objective-results", args=[objective_id]),
-                         {"measured_on": "2026-12-31", "value": "3.1 points"})  # fmt: skip
+    result = client.post(
+        reverse("api:objective-results", args=[objective_id]),
+        {"measured_on": "2026-12-31", "value": "3.1 points"},
+    )
     assert result.status_code == 201, result.content
     body = client.get(reverse("api:objective-detail", args=[objective_id])).json()
     assert body["ai_systems"] == [system.pk]
@@ -47,22 +56,27 @@ def test_operator_cannot_write_objectives(operator, api_client_for):
 
 def test_ui_records_a_result(officer, client_for):
     objective = record_create(actor=None, model=Objective, title="Train staff", target="100 %")
-    response = client_for(officer).post(reverse("objectives"), {
-        "objective": objective.pk, "measured_on": "2026-11-01", "value": "80 %"})  # fmt: skip
+    response = client_for(officer).post(
+        reverse("objectives"),
+        {"objective": objective.pk, "measured_on": "2026-11-01", "value": "80 %"},
+    )
     assert response.status_code == 302
     assert objective.results.get().value == "80 %"
 
 
 def test_objective_list_runs_constant_queries(officer, client_for, api_client_for):
-    for client, url in ((client_for(officer), reverse("objectives")),
-                        (api_client_for(officer), reverse("api:objective-list"))):  # fmt: skip
+    for client, url in (
+        (client_for(officer), reverse("objectives")),
+        (api_client_for(officer), reverse("api:objective-list")),
+    ):
         counts = []
         for total in (1, 20):
             while Objective.objects.count() < total:
                 title = f"O{Objective.objects.count()}"
                 objective = record_create(actor=None, model=Objective, title=title, target="t")
-                objective_result_record(actor=officer, objective=objective,
-                                        measured_on="2026-01-01", value="v")  # fmt: skip
+                objective_result_record(
+                    actor=officer, objective=objective, measured_on="2026-01-01", value="v"
+                )
             client.get(url)
             with CaptureQueriesContext(connection) as queries:
                 client.get(url)

@@ -32,22 +32,38 @@ from tests.factories import UserFactory
 R = Role
 # DESIGN §5, written out here independently of aims/roles.py: the promise the product makes.
 DESIGN_MATRIX: dict[str, set[str]] = {
-    "see_records": {R.GOVERNANCE_OFFICER, R.TOP_MANAGEMENT, R.OPERATIONAL_MEMBER,
-                    R.INTERNAL_AUDITOR, R.EXTERNAL_AUDITOR, R.VIEWER},
+    "see_records": {
+        R.GOVERNANCE_OFFICER,
+        R.TOP_MANAGEMENT,
+        R.OPERATIONAL_MEMBER,
+        R.INTERNAL_AUDITOR,
+        R.EXTERNAL_AUDITOR,
+        R.VIEWER,
+    },
     "see_all_records": {R.GOVERNANCE_OFFICER, R.TOP_MANAGEMENT, R.INTERNAL_AUDITOR, R.VIEWER},
     "change_records": {R.GOVERNANCE_OFFICER, R.OPERATIONAL_MEMBER},
     "change_all_records": {R.GOVERNANCE_OFFICER},
     "approve": {R.GOVERNANCE_OFFICER, R.TOP_MANAGEMENT},
     "accept_risk_above_criteria": {R.TOP_MANAGEMENT},
-    "view_audits": {R.GOVERNANCE_OFFICER, R.TOP_MANAGEMENT, R.INTERNAL_AUDITOR,
-                    R.EXTERNAL_AUDITOR, R.VIEWER},
+    "view_audits": {
+        R.GOVERNANCE_OFFICER,
+        R.TOP_MANAGEMENT,
+        R.INTERNAL_AUDITOR,
+        R.EXTERNAL_AUDITOR,
+        R.VIEWER,
+    },
     "manage_audits": {R.INTERNAL_AUDITOR},
     "respond_to_nonconformities": {R.OPERATIONAL_MEMBER},
-    "export": {R.GOVERNANCE_OFFICER, R.TOP_MANAGEMENT, R.OPERATIONAL_MEMBER,
-               R.INTERNAL_AUDITOR, R.EXTERNAL_AUDITOR},
+    "export": {
+        R.GOVERNANCE_OFFICER,
+        R.TOP_MANAGEMENT,
+        R.OPERATIONAL_MEMBER,
+        R.INTERNAL_AUDITOR,
+        R.EXTERNAL_AUDITOR,
+    },
     "manage_users": {R.GOVERNANCE_OFFICER},
     "own_api_tokens": {R.GOVERNANCE_OFFICER, R.OPERATIONAL_MEMBER, R.INTERNAL_AUDITOR},
-}  # fmt: skip
+}
 
 STAFF_NAMESPACES = {"admin"}  # Django's admin checks is_staff on every one of its views
 
@@ -137,9 +153,14 @@ def _token_of(user) -> ApiToken:
     owner = user if user is not None else _other_user()
     now = timezone.now()
     return ApiToken.objects.create(
-        user=owner, name="matrix", prefix=f"m{owner.pk:07d}"[:12], digest="0" * 64,
-        scope="write", created_at=now, expires_at=now + timedelta(days=1),
-    )  # fmt: skip
+        user=owner,
+        name="matrix",
+        prefix=f"m{owner.pk:07d}"[:12],
+        digest="0" * 64,
+        scope="write",
+        created_at=now,
+        expires_at=now + timedelta(days=1),
+    )
 
 
 def _notification_of(user) -> Notification:
@@ -170,8 +191,11 @@ def _ai_system(user) -> int:
     """An AI system, granted to ``user`` (so an operational member may work on it)."""
     from aims.services import ai_system_create, ai_system_grant
 
-    system = ai_system_create(actor=None, name=f"Matrix {user.pk if user else 0}",
-                              purpose="Sample for the permission matrix")  # fmt: skip
+    system = ai_system_create(
+        actor=None,
+        name=f"Matrix {user.pk if user else 0}",
+        purpose="Sample for the permission matrix",
+    )
     if user is not None:
         ai_system_grant(actor=None, system=system, user=user)
     return system.pk
@@ -201,13 +225,25 @@ def _clause_assessment() -> int:
     from aims.models import ClauseAssessment, Framework, Requirement
 
     framework = Framework.objects.create(
-        urn="urn:aims:framework:iso-iec-42001", urn_prefix="urn:aims:iso42001", ref_id="ISO",
-        version=1, category="standard", name_en="ISO", name_ja="ISO", file_sha256="0" * 64,
-    )  # fmt: skip
+        urn="urn:aims:framework:iso-iec-42001",
+        urn_prefix="urn:aims:iso42001",
+        ref_id="ISO",
+        version=1,
+        category="standard",
+        name_en="ISO",
+        name_ja="ISO",
+        file_sha256="0" * 64,
+    )
     requirement = Requirement.objects.create(
-        framework=framework, urn="urn:aims:iso42001:4.1", ref_id="4.1", order=1,
-        assessable=True, name_en="Context", name_ja="状況", tags=["clause"],
-    )  # fmt: skip
+        framework=framework,
+        urn="urn:aims:iso42001:4.1",
+        ref_id="4.1",
+        order=1,
+        assessable=True,
+        name_en="Context",
+        name_ja="状況",
+        tags=["clause"],
+    )
     return ClauseAssessment.objects.create(requirement=requirement).pk
 
 
@@ -229,8 +265,9 @@ def _report_job(user) -> int:
     from aims.models import ReportJob
     from aims.services import report_job_render
 
-    job = ReportJob.objects.create(kind="ai_system_inventory", format="csv", language="en",
-                                   requested_by=user or _other_user())  # fmt: skip
+    job = ReportJob.objects.create(
+        kind="ai_system_inventory", format="csv", language="en", requested_by=user or _other_user()
+    )
     report_job_render(job_id=job.pk)
     return job.pk
 
@@ -252,17 +289,23 @@ def _risk(user) -> int:
     system = _ai_system(user)
     from aims.models import AISystem
 
-    return risk_create(actor=None, title="Matrix risk", owner=_other_user(),
-                       ai_systems=[AISystem.objects.get(pk=system)], inherent_likelihood=2,
-                       inherent_impact=2).pk  # fmt: skip
+    return risk_create(
+        actor=None,
+        title="Matrix risk",
+        owner=_other_user(),
+        ai_systems=[AISystem.objects.get(pk=system)],
+        inherent_likelihood=2,
+        inherent_impact=2,
+    ).pk
 
 
 def _risk_action(user) -> int:
     from risk.models import Risk
     from risk.services import treatment_action_create
 
-    return treatment_action_create(actor=None, risk=Risk.objects.get(pk=_risk(user)),
-                                   title="Matrix action").pk  # fmt: skip
+    return treatment_action_create(
+        actor=None, risk=Risk.objects.get(pk=_risk(user)), title="Matrix action"
+    ).pk
 
 
 def _assessment(user, state: str = "draft") -> int:
@@ -283,13 +326,18 @@ def _assessment(user, state: str = "draft") -> int:
         library_load(files=[(n, (LIBRARY / n).read_bytes()) for n in TAXONOMIES], actor=None)
     author = UserFactory(username="matrix_author", roles=[Role.GOVERNANCE_OFFICER])
     system = AISystem.objects.get(pk=_ai_system(user))
-    assessment = impact_assessment_create(actor=author, ai_system=system, intended_use="Matrix",
-                                          severity=1, likelihood=1)  # fmt: skip
+    assessment = impact_assessment_create(
+        actor=author, ai_system=system, intended_use="Matrix", severity=1, likelihood=1
+    )
     impact_entry_create(
-        actor=author, assessment=assessment, description="Matrix consequence", severity=1,
-        likelihood=1, party_type=Requirement.objects.get(ref_id="individuals"),
+        actor=author,
+        assessment=assessment,
+        description="Matrix consequence",
+        severity=1,
+        likelihood=1,
+        party_type=Requirement.objects.get(ref_id="individuals"),
         impact_area=Requirement.objects.get(ref_id="privacy", framework__urn__contains="impact"),
-    )  # fmt: skip
+    )
     if state in ("in_review", "approved"):
         impact_assessment_submit(actor=author, assessment=assessment)
     if state == "approved":

@@ -27,11 +27,17 @@ def make_tokens(n: int, user) -> None:
     now = timezone.now()
     start = ApiToken.objects.count()
     ApiToken.objects.bulk_create(
-        ApiToken(user=UserFactory(roles=[Role.OPERATIONAL_MEMBER]) if i % 2 else user,
-                 name=f"t{i}", prefix=f"q{start + i:06d}", digest="0" * 64, scope="read",
-                 created_at=now, expires_at=now + timedelta(days=1))
+        ApiToken(
+            user=UserFactory(roles=[Role.OPERATIONAL_MEMBER]) if i % 2 else user,
+            name=f"t{i}",
+            prefix=f"q{start + i:06d}",
+            digest="0" * 64,
+            scope="read",
+            created_at=now,
+            expires_at=now + timedelta(days=1),
+        )
         for i in range(n - start)
-    )  # fmt: skip
+    )
 
 
 def make_notifications(n: int, user) -> None:
@@ -45,10 +51,17 @@ def make_report_jobs(n: int, user) -> None:
     from aims.models import ReportJob
 
     ReportJob.objects.bulk_create(
-        ReportJob(kind="ai_system_inventory", format="csv", language="en", requested_by=user,
-                  status="done", file_sha256="0" * 64, file_name=f"r{i}.csv")
+        ReportJob(
+            kind="ai_system_inventory",
+            format="csv",
+            language="en",
+            requested_by=user,
+            status="done",
+            file_sha256="0" * 64,
+            file_name=f"r{i}.csv",
+        )
         for i in range(n - ReportJob.objects.count())
-    )  # fmt: skip
+    )
 
 
 def make_users(n: int, _user) -> None:

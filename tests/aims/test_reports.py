@@ -36,22 +36,38 @@ from tests.celery_worker import running_worker, wait_until
 def systems(db, officer):
     unit = record_create(actor=None, model=BusinessUnit, name="Operations", code="OPS")
     return [
-        ai_system_create(actor=None, name="顔認証入場システム", version="2.1",
-                         purpose="入場時の本人確認", business_unit=unit,
-                         lifecycle_stage="operation", owner=officer,
-                         organization_roles=["provider", "business_user"],
-                         is_generative=False, eu_ai_act_tier="high", next_review_on=None),
-        ai_system_create(actor=None, name="Defect detection", purpose="Find defects",
-                         lifecycle_stage="development", organization_roles=["developer"],
-                         is_generative=True, review_interval_days=90),
-        ai_system_create(actor=None, name="=HYPERLINK(\"http://x\")", purpose="@risky",
-                         lifecycle_stage="design"),
-    ]  # fmt: skip
+        ai_system_create(
+            actor=None,
+            name="顔認証入場システム",
+            version="2.1",
+            purpose="入場時の本人確認",
+            business_unit=unit,
+            lifecycle_stage="operation",
+            owner=officer,
+            organization_roles=["provider", "business_user"],
+            is_generative=False,
+            eu_ai_act_tier="high",
+            next_review_on=None,
+        ),
+        ai_system_create(
+            actor=None,
+            name="Defect detection",
+            purpose="Find defects",
+            lifecycle_stage="development",
+            organization_roles=["developer"],
+            is_generative=True,
+            review_interval_days=90,
+        ),
+        ai_system_create(
+            actor=None, name='=HYPERLINK("http://x")', purpose="@risky", lifecycle_stage="design"
+        ),
+    ]
 
 
 def request(user, *, fmt="xlsx", language="en", **parameters) -> ReportJob:
-    return report_job_create(actor=user, kind="ai_system_inventory", format=fmt,
-                             language=language, parameters=parameters)  # fmt: skip
+    return report_job_create(
+        actor=user, kind="ai_system_inventory", format=fmt, language=language, parameters=parameters
+    )
 
 
 def rendered(job: ReportJob) -> bytes:
@@ -79,11 +95,13 @@ def xlsx_rows(content: bytes) -> list[list]:
         ("ai_system_inventory", "xlsx", "en", {"sort": "price"}, "sort"),
     ],
 )
-def test_a_bad_request_names_the_field_and_creates_nothing(officer, kind, fmt, language,
-                                                           parameters, field):  # fmt: skip
+def test_a_bad_request_names_the_field_and_creates_nothing(
+    officer, kind, fmt, language, parameters, field
+):
     with pytest.raises(ValidationError) as error:
-        report_job_create(actor=officer, kind=kind, format=fmt, language=language,
-                          parameters=parameters)  # fmt: skip
+        report_job_create(
+            actor=officer, kind=kind, format=fmt, language=language, parameters=parameters
+        )
     assert field in error.value.message_dict
     assert not ReportJob.objects.exists()
 
@@ -170,9 +188,17 @@ def test_an_export_imports_back(officer, systems, fmt):
     assert len(created) == len(systems)
     for original in systems:
         copy = AISystem.objects.get(name=original.name + " (copy)")
-        for field in ("version", "purpose", "business_unit", "lifecycle_stage",
-                      "organization_roles", "is_generative", "eu_ai_act_tier",
-                      "review_interval_days", "next_review_on"):  # fmt: skip
+        for field in (
+            "version",
+            "purpose",
+            "business_unit",
+            "lifecycle_stage",
+            "organization_roles",
+            "is_generative",
+            "eu_ai_act_tier",
+            "review_interval_days",
+            "next_review_on",
+        ):
             assert getattr(copy, field) == getattr(original, field), field
         # An empty owner becomes the importer, as for any imported row.
         assert copy.owner == (original.owner or officer)
@@ -219,10 +245,14 @@ def test_api_queues_reports_status_and_downloads(officer, systems, api_client_fo
     client = api_client_for(officer)
     response = client.post(
         reverse("api:report-list"),
-        {"kind": "ai_system_inventory", "format": "csv", "language": "en",
-         "lifecycle_stage": ["operation"]},
+        {
+            "kind": "ai_system_inventory",
+            "format": "csv",
+            "language": "en",
+            "lifecycle_stage": ["operation"],
+        },
         format="json",
-    )  # fmt: skip
+    )
     assert response.status_code == 202, response.content
     body = response.json()
     assert body["status"] == "queued" and body["download_url"] is None
@@ -249,8 +279,9 @@ def test_api_rejects_a_malformed_filter_with_the_field(officer, api_client_for):
     assert not ReportJob.objects.exists()
 
 
-def test_who_may_download_whose_report(officer, executive, operator, make_user, systems,
-                                       api_client_for):  # fmt: skip
+def test_who_may_download_whose_report(
+    officer, executive, operator, make_user, systems, api_client_for
+):
     ai_system_grant(actor=None, system=systems[1], user=operator)
     shared = request(officer)
     private = request(operator)
@@ -274,10 +305,16 @@ def test_export_from_the_inventory_page_carries_its_filters(officer, systems, cl
     assert page.status_code == 200
     assert b'name="kind" value="ai_system_inventory"' in page.content
     assert b'name="lifecycle_stage" value="operation"' in page.content
-    response = client.post(reverse("reports"), {
-        "kind": "ai_system_inventory", "format": "xlsx", "language": "ja",
-        "lifecycle_stage": "operation", "q": "顔",
-    })  # fmt: skip
+    response = client.post(
+        reverse("reports"),
+        {
+            "kind": "ai_system_inventory",
+            "format": "xlsx",
+            "language": "ja",
+            "lifecycle_stage": "operation",
+            "q": "顔",
+        },
+    )
     job = ReportJob.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("report", args=[job.pk])
     assert job.parameters == {"lifecycle_stage": ["operation"], "q": "顔"}
@@ -290,8 +327,9 @@ def test_a_bad_export_request_on_the_page_says_why(officer, client_for):
     response = client.post(
         reverse("reports"),
         {"kind": "ai_system_inventory", "format": "xlsx", "lifecycle_stage": "nowhere"},
-        HTTP_REFERER=reverse("ai_systems"), follow=True,
-    )  # fmt: skip
+        HTTP_REFERER=reverse("ai_systems"),
+        follow=True,
+    )
     assert response.status_code == 200
     assert "lifecycle_stage" in response.content.decode()
     assert not ReportJob.objects.exists()
@@ -336,8 +374,9 @@ def test_the_job_page_describes_its_filters_in_the_readers_language(officer, sys
     from aims.choices import LifecycleStage
 
     unit = BusinessUnit.objects.get(code="OPS")
-    job = request(officer, lifecycle_stage=["operation"], business_unit=str(unit.pk),
-                  review_due="true")  # fmt: skip
+    job = request(
+        officer, lifecycle_stage=["operation"], business_unit=str(unit.pk), review_due="true"
+    )
     html = client_for(officer).get(reverse("report", args=[job.pk])).content.decode()
     with translation.override("ja"):
         assert f"{LifecycleStage.OPERATION.label}" in html

@@ -20,9 +20,17 @@ def run_manage(args: list[str], env: dict[str, str], tmp_path: Path) -> subproce
     base = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL", "AIMS_MODE", "SECRET_KEY", "ALLOWED_HOSTS",
-                       "DEMO_PASSWORD", "DEBUG"}
-    }  # fmt: skip
+        if key
+        not in {
+            "DATABASE_URL",
+            "REDIS_URL",
+            "AIMS_MODE",
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "DEMO_PASSWORD",
+            "DEBUG",
+        }
+    }
     # An empty var dir: no dev.env, so nothing but what the test passes is configured.
     base["AIMS_VAR_DIR"] = str(tmp_path)
     return subprocess.run(
@@ -91,10 +99,16 @@ def test_production_settings_are_secure(tmp_path):
     result = subprocess.run(
         [sys.executable, "-c", script],
         cwd=ROOT,
-        env={**os.environ, **PRODUCTION, "AIMS_VAR_DIR": str(tmp_path),
-             "DJANGO_SETTINGS_MODULE": "aims.settings"},
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        env={
+            **os.environ,
+            **PRODUCTION,
+            "AIMS_VAR_DIR": str(tmp_path),
+            "DJANGO_SETTINGS_MODULE": "aims.settings",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[true, true, 31536000, true, false, true]"
 
@@ -126,8 +140,12 @@ class TestEnv:
     def test_database_url(self):
         db = database_from_url("postgres://u:p%40ss@h:5433/name?sslmode=require")
         assert (db["USER"], db["PASSWORD"], db["HOST"], db["PORT"], db["NAME"]) == (
-            "u", "p@ss", "h", "5433", "name",
-        )  # fmt: skip
+            "u",
+            "p@ss",
+            "h",
+            "5433",
+            "name",
+        )
         assert db["OPTIONS"] == {"sslmode": "require"}
         socket = database_from_url("postgres://postgres@/aims?host=/var/run/pg")
         assert socket["HOST"] == "/var/run/pg"

@@ -20,9 +20,14 @@ User = get_user_model()
 def test_officer_creates_a_user_with_roles(officer, client_for):
     response = client_for(officer).post(
         reverse("user_create"),
-        {"username": "hanako", "email": "hanako@example.com", "roles": [Role.VIEWER],
-         "is_active": "on", "password": "a long enough passphrase 9"},
-    )  # fmt: skip
+        {
+            "username": "hanako",
+            "email": "hanako@example.com",
+            "roles": [Role.VIEWER],
+            "is_active": "on",
+            "password": "a long enough passphrase 9",
+        },
+    )
     assert response.status_code == 302
     user = User.objects.get(username="hanako")
     assert user_roles(user) == {Role.VIEWER}
@@ -82,10 +87,13 @@ def test_load_demo_creates_one_user_per_role_idempotently(db, settings, capsys):
     call_command("load_demo")
     call_command("load_demo")
     expected = {
-        "officer": Role.GOVERNANCE_OFFICER, "executive": Role.TOP_MANAGEMENT,
-        "operator": Role.OPERATIONAL_MEMBER, "auditor": Role.INTERNAL_AUDITOR,
-        "external_auditor": Role.EXTERNAL_AUDITOR, "viewer": Role.VIEWER,
-    }  # fmt: skip
+        "officer": Role.GOVERNANCE_OFFICER,
+        "executive": Role.TOP_MANAGEMENT,
+        "operator": Role.OPERATIONAL_MEMBER,
+        "auditor": Role.INTERNAL_AUDITOR,
+        "external_auditor": Role.EXTERNAL_AUDITOR,
+        "viewer": Role.VIEWER,
+    }
     for username, role in expected.items():
         user = User.objects.get(username=username)
         assert user_roles(user) == {role}
@@ -106,7 +114,10 @@ def test_load_demo_creates_one_user_per_role_idempotently(db, settings, capsys):
 
     policy = DocumentVersion.objects.get(document__kind="ai_policy")
     assert (policy.status, policy.author.username, policy.approved_by.username) == (
-        "approved", "officer", "executive")  # fmt: skip
+        "approved",
+        "officer",
+        "executive",
+    )
 
 
 def test_load_demo_refuses_production(db, settings):

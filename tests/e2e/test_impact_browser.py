@@ -33,8 +33,9 @@ def add_consequence(page, party: str, area: str, text: str, severity: str, likel
 def test_operator_assesses_and_the_officer_approves(page, live_server, shipped):  # noqa: F811
     operator = UserFactory(username="operator", roles=[Role.OPERATIONAL_MEMBER], profile="en")
     UserFactory(username="officer", roles=[Role.GOVERNANCE_OFFICER], profile="en")
-    system = ai_system_create(actor=None, name="Face recognition", version="2.2",
-                              purpose="Detect suspicious persons")  # fmt: skip
+    system = ai_system_create(
+        actor=None, name="Face recognition", version="2.2", purpose="Detect suspicious persons"
+    )
     ai_system_grant(actor=None, system=system, user=operator)
     base = live_server.url
 

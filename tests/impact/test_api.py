@@ -18,17 +18,24 @@ from risk.services import risk_create
 from tests.impact.conftest import area, party
 
 SEED_000 = {
-    "system_version": "2.2", "assessed_on": "2025-09-10",
-    "responsible_role": "情報セキュリティ部門責任者", "scope": ["use"],
-    "scope_notes": "利用（公共空間での監視）", "intended_use": "不審者検知",
+    "system_version": "2.2",
+    "assessed_on": "2025-09-10",
+    "responsible_role": "情報セキュリティ部門責任者",
+    "scope": ["use"],
+    "scope_notes": "利用（公共空間での監視）",
+    "intended_use": "不審者検知",
     "foreseeable_misuse": "誤検知による一般市民の不利益",
-    "technical_context": "画像認識精度が限定的", "societal_context": "社会的偏見の増幅リスク",
+    "technical_context": "画像認識精度が限定的",
+    "societal_context": "社会的偏見の増幅リスク",
     "laws_and_jurisdictions": "個人情報保護法、GDPR",
     "affected_parties": ["individuals", "groups", "society"],
     "affected_parties_description": "市民、特定集団、社会全体",
-    "potential_impacts": "誤認識による差別、プライバシー侵害", "severity": 3, "likelihood": 2,
-    "stakeholders_to_be_informed": True, "stakeholder_communication": "必要有",
-}  # fmt: skip
+    "potential_impacts": "誤認識による差別、プライバシー侵害",
+    "severity": 3,
+    "likelihood": 2,
+    "stakeholders_to_be_informed": True,
+    "stakeholder_communication": "必要有",
+}
 
 
 def create_seed_000(client, system):
@@ -38,23 +45,36 @@ def create_seed_000(client, system):
     return response.json()
 
 
-def test_seed_000_through_the_api_and_its_pdf(officer, executive, system, api_client_for,
-                                               tmp_path):  # fmt: skip
+def test_seed_000_through_the_api_and_its_pdf(officer, executive, system, api_client_for, tmp_path):
     record_create(actor=None, model=Organization, name="Demo", name_ja="デモ株式会社")
     client = api_client_for(officer)
     created = create_seed_000(client, system)
     assert created["level"] == "high" and created["status"] == "draft"
     assert created["matrix"] == RiskMatrix.objects.get(code="3x3", is_current=True).pk
     entries_url = reverse("api:impact-assessment-entries", args=[created["id"]])
-    first = client.post(entries_url, {
-        "party_type": party("minorities").pk, "impact_area": area("fairness-and-discrimination").pk,
-        "description": "誤認識による差別", "severity": 3, "likelihood": 2,
-    }, format="json")  # fmt: skip
+    first = client.post(
+        entries_url,
+        {
+            "party_type": party("minorities").pk,
+            "impact_area": area("fairness-and-discrimination").pk,
+            "description": "誤認識による差別",
+            "severity": 3,
+            "likelihood": 2,
+        },
+        format="json",
+    )
     assert first.status_code == 201, first.content
-    second = client.post(entries_url, {
-        "party_type": party("bystanders").pk, "impact_area": area("privacy").pk,
-        "description": "プライバシー侵害", "severity": 2, "likelihood": 3,
-    }, format="json")  # fmt: skip
+    second = client.post(
+        entries_url,
+        {
+            "party_type": party("bystanders").pk,
+            "impact_area": area("privacy").pk,
+            "description": "プライバシー侵害",
+            "severity": 2,
+            "likelihood": 3,
+        },
+        format="json",
+    )
     risk_one = client.post(reverse("api:impact-entry-create-risk", args=[first.json()["id"]]))
     assert risk_one.status_code == 201, risk_one.content
     existing = risk_create(
@@ -64,8 +84,11 @@ def test_seed_000_through_the_api_and_its_pdf(officer, executive, system, api_cl
         inherent_likelihood=3,
         inherent_impact=2,
     )
-    linked = client.patch(reverse("api:impact-entry-detail", args=[second.json()["id"]]),
-                          {"risks": [existing.pk]}, format="json")  # fmt: skip
+    linked = client.patch(
+        reverse("api:impact-entry-detail", args=[second.json()["id"]]),
+        {"risks": [existing.pk]},
+        format="json",
+    )
     assert linked.status_code == 200, linked.content
     detail = client.get(reverse("api:impact-assessment-detail", args=[created["id"]])).json()
     assert detail["reflected_risks"] == sorted([risk_one.json()["id"], existing.pk])
@@ -93,8 +116,9 @@ def test_seed_000_through_the_api_and_its_pdf(officer, executive, system, api_cl
     path = tmp_path / "ia.pdf"
     with job.file.open("rb") as handle:
         path.write_bytes(handle.read())
-    text = "".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
-                                  text=True).stdout.split())  # fmt: skip
+    text = "".join(
+        subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout.split()
+    )
     expected = [v for k, v in SEED_000.items() if isinstance(v, str) and k != "assessed_on"]
     expected += [
         "顔画像認識AI2.2",
@@ -119,17 +143,28 @@ def test_a_patch_to_an_approved_assessment_changes_nothing_and_says_why(
 ):
     client = api_client_for(officer)
     created = create_seed_000(client, system)
-    client.post(reverse("api:impact-assessment-entries", args=[created["id"]]), {
-        "party_type": party("minorities").pk, "impact_area": area("privacy").pk,
-        "description": "x", "severity": 1, "likelihood": 1}, format="json")  # fmt: skip
+    client.post(
+        reverse("api:impact-assessment-entries", args=[created["id"]]),
+        {
+            "party_type": party("minorities").pk,
+            "impact_area": area("privacy").pk,
+            "description": "x",
+            "severity": 1,
+            "likelihood": 1,
+        },
+        format="json",
+    )
     client.post(reverse("api:impact-assessment-submit", args=[created["id"]]))
     own = client.post(reverse("api:impact-assessment-approve", args=[created["id"]]))
     assert own.status_code == 400  # the author's own approval is refused
     assert "Nobody approves" in str(own.json()) or "承認" in str(own.json())
     api_client_for(executive).post(reverse("api:impact-assessment-approve", args=[created["id"]]))
     before = ImpactAssessment.objects.filter(pk=created["id"]).values().get()
-    response = client.patch(reverse("api:impact-assessment-detail", args=[created["id"]]),
-                            {"intended_use": "別の用途"}, format="json")  # fmt: skip
+    response = client.patch(
+        reverse("api:impact-assessment-detail", args=[created["id"]]),
+        {"intended_use": "別の用途"},
+        format="json",
+    )
     assert response.status_code == 400
     assert response.json()["error"]["message"]
     assert ImpactAssessment.objects.filter(pk=created["id"]).values().get() == before
@@ -139,8 +174,9 @@ def test_a_patch_to_an_approved_assessment_changes_nothing_and_says_why(
 
 def test_a_level_in_the_request_is_refused(officer, system, api_client_for):
     body = {"ai_system": system.pk, **SEED_000, "level": "low"}
-    response = api_client_for(officer).post(reverse("api:impact-assessment-list"), body,
-                                            format="json")  # fmt: skip
+    response = api_client_for(officer).post(
+        reverse("api:impact-assessment-list"), body, format="json"
+    )
     assert response.status_code == 400 and "level" in response.json()["error"]["fields"]
     assert not ImpactAssessment.objects.exists()
 
@@ -148,10 +184,12 @@ def test_a_level_in_the_request_is_refused(officer, system, api_client_for):
 def test_an_operator_sees_only_assessments_of_granted_systems(
     operator, granted, other_system, officer, api_client_for
 ):
-    mine = impact_assessment_create(actor=officer, ai_system=granted, intended_use="x",
-                                    severity=1, likelihood=1)  # fmt: skip
-    theirs = impact_assessment_create(actor=officer, ai_system=other_system, intended_use="y",
-                                      severity=1, likelihood=1)  # fmt: skip
+    mine = impact_assessment_create(
+        actor=officer, ai_system=granted, intended_use="x", severity=1, likelihood=1
+    )
+    theirs = impact_assessment_create(
+        actor=officer, ai_system=other_system, intended_use="y", severity=1, likelihood=1
+    )
     client = api_client_for(operator)
     listed = [a["id"] for a in client.get(reverse("api:impact-assessment-list")).json()["results"]]
     assert listed == [mine.pk]
@@ -162,7 +200,15 @@ def test_an_operator_sees_only_assessments_of_granted_systems(
         format="json",
     )
     assert refused.status_code == 400
-    entry = client.post(reverse("api:impact-assessment-entries", args=[theirs.pk]), {
-        "party_type": party("minorities").pk, "impact_area": area("privacy").pk,
-        "description": "x", "severity": 1, "likelihood": 1}, format="json")  # fmt: skip
+    entry = client.post(
+        reverse("api:impact-assessment-entries", args=[theirs.pk]),
+        {
+            "party_type": party("minorities").pk,
+            "impact_area": area("privacy").pk,
+            "description": "x",
+            "severity": 1,
+            "likelihood": 1,
+        },
+        format="json",
+    )
     assert entry.status_code == 404

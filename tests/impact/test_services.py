@@ -29,16 +29,26 @@ from tests.impact.conftest import area, party
 
 
 def make(actor, system, **data):
-    fields = {"ai_system": system, "intended_use": "不審者検知", "severity": 3, "likelihood": 2,
-              "assessed_on": date(2025, 9, 10), **data}  # fmt: skip
+    fields = {
+        "ai_system": system,
+        "intended_use": "不審者検知",
+        "severity": 3,
+        "likelihood": 2,
+        "assessed_on": date(2025, 9, 10),
+        **data,
+    }
     return impact_assessment_create(actor=actor, **fields)
 
 
 def entry(actor, assessment, **data):
-    fields = {"party_type": party("minorities"),
-              "impact_area": area("fairness-and-discrimination"),
-              "description": "誤認識による差別", "severity": 3, "likelihood": 2,
-              **data}  # fmt: skip
+    fields = {
+        "party_type": party("minorities"),
+        "impact_area": area("fairness-and-discrimination"),
+        "description": "誤認識による差別",
+        "severity": 3,
+        "likelihood": 2,
+        **data,
+    }
     return impact_entry_create(actor=actor, assessment=assessment, **fields)
 
 
@@ -55,14 +65,21 @@ def test_the_level_comes_from_the_3x3_matrix(officer, system):
     assert (assessment.level, assessment.level_rank) == ("high", 3)
     assert assessment.author == officer and assessment.status == "draft"
     assert assessment.system_version == "2.2"
-    assert ChangeRecord.objects.filter(content_type__model="impactassessment",
-                                       action="create").exists()  # fmt: skip
+    assert ChangeRecord.objects.filter(
+        content_type__model="impactassessment", action="create"
+    ).exists()
 
 
-@pytest.mark.parametrize(("data", "field"), [
-    ({"level": "low"}, "level"), ({"severity": 4}, "severity"), ({"likelihood": 0}, "likelihood"),
-    ({"human_judgment": {"astrology": "no"}}, "human_judgment"), ({"colour": "red"}, "colour"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"level": "low"}, "level"),
+        ({"severity": 4}, "severity"),
+        ({"likelihood": 0}, "likelihood"),
+        ({"human_judgment": {"astrology": "no"}}, "human_judgment"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
 def test_bad_input_names_the_field_and_saves_nothing(officer, system, data, field):
     with pytest.raises(ValidationError) as error:
         make(officer, system, **data)
@@ -124,11 +141,13 @@ def test_return_needs_a_comment_and_reopens_the_draft(officer, executive, system
     impact_assessment_update(actor=officer, assessment=assessment, foreseeable_misuse="追記")
 
 
-def test_a_new_version_carries_everything_forward_and_supersedes_on_approval(officer, executive,
-                                                                            system):  # fmt: skip
+def test_a_new_version_carries_everything_forward_and_supersedes_on_approval(
+    officer, executive, system
+):
     first = approved(officer, executive, system)
-    risk = risk_create(actor=officer, title="差別", ai_systems=[system], inherent_likelihood=2,
-                       inherent_impact=3)  # fmt: skip
+    risk = risk_create(
+        actor=officer, title="差別", ai_systems=[system], inherent_likelihood=2, inherent_impact=3
+    )
     first_entry = first.entries.get()
     first_entry.risks.add(risk)
     second = impact_assessment_new_version(actor=officer, assessment=first)
@@ -154,29 +173,41 @@ def test_reflection_into_risks_shows_on_both_sides(officer, system, other_system
     assert (risk.inherent_impact, risk.inherent_likelihood) == (3, 2)
     assert [c.ref_id for c in risk.categories.all()] == ["privacy"]
     assert list(risk.impact_entries.all()) == [consequence]
-    elsewhere = risk_create(actor=officer, title="other", ai_systems=[other_system],
-                            inherent_likelihood=1, inherent_impact=1)  # fmt: skip
+    elsewhere = risk_create(
+        actor=officer,
+        title="other",
+        ai_systems=[other_system],
+        inherent_likelihood=1,
+        inherent_impact=1,
+    )
     with pytest.raises(ValidationError) as error:
         impact_entry_link_risks(actor=officer, entry=consequence, risks=[risk, elsewhere])
     assert "risks" in error.value.message_dict
     assert list(consequence.risks.all()) == [risk]
-    direct = risk_create(actor=officer, title="whole", ai_systems=[system],
-                         inherent_likelihood=1, inherent_impact=1)  # fmt: skip
+    direct = risk_create(
+        actor=officer, title="whole", ai_systems=[system], inherent_likelihood=1, inherent_impact=1
+    )
     impact_assessment_update(actor=officer, assessment=assessment, linked_risks=[direct])
     assert reflected_risk_ids(assessment) == sorted([risk.pk, direct.pk])
 
 
 def test_an_entry_of_another_systems_risk_is_refused(officer, system, other_system):
     assessment = make(officer, system)
-    elsewhere = risk_create(actor=officer, title="other", ai_systems=[other_system],
-                            inherent_likelihood=1, inherent_impact=1)  # fmt: skip
+    elsewhere = risk_create(
+        actor=officer,
+        title="other",
+        ai_systems=[other_system],
+        inherent_likelihood=1,
+        inherent_impact=1,
+    )
     with pytest.raises(ValidationError):
         entry(officer, assessment, risks=[elsewhere])
     assert not ImpactEntry.objects.exists()
 
 
-def test_a_changed_system_flags_its_approved_assessment_and_notifies_once(officer, executive,
-                                                                         system):  # fmt: skip
+def test_a_changed_system_flags_its_approved_assessment_and_notifies_once(
+    officer, executive, system
+):
     assessment = approved(officer, executive, system)
     draft = make(officer, system)
     ai_system_update(actor=officer, system=system, version="2.3")

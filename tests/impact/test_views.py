@@ -34,11 +34,21 @@ def test_the_guided_form_creates_an_assessment(operator, granted, client_for):
     assert "人間の判断の介在" in html  # the page speaks Japanese by default
     assert page.context["form"].initial["ai_system"] == granted
     form = page.context["form"]
-    data = {"ai_system": granted.pk, "system_version": "2.2", "assessed_on": "2025-09-10",
-            "scope": ["use"], "intended_use": "不審者検知", "affected_parties": ["groups"],
-            "matrix": form.initial["matrix"].pk, "severity": 3, "likelihood": 2,
-            "human_judgment_decision": "human_reviews", "social_acceptance": "not_assessed",
-            "pia_treatment": "reduce", "hj_bias_risk": "学習データの偏り"}  # fmt: skip
+    data = {
+        "ai_system": granted.pk,
+        "system_version": "2.2",
+        "assessed_on": "2025-09-10",
+        "scope": ["use"],
+        "intended_use": "不審者検知",
+        "affected_parties": ["groups"],
+        "matrix": form.initial["matrix"].pk,
+        "severity": 3,
+        "likelihood": 2,
+        "human_judgment_decision": "human_reviews",
+        "social_acceptance": "not_assessed",
+        "pia_treatment": "reduce",
+        "hj_bias_risk": "学習データの偏り",
+    }
     response = client.post(reverse("impact_assessment_create"), data)
     assessment = ImpactAssessment.objects.get()
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -52,11 +62,18 @@ def test_the_guided_form_creates_an_assessment(operator, granted, client_for):
 def test_entries_reflection_and_submission_on_the_pages(operator, granted, client_for):
     assessment = make(operator, granted)
     client = client_for(operator)
-    response = client.post(reverse("impact_entry_create", args=[assessment.pk]), {
-        "party_type": party("minorities").pk, "impact_area": area("privacy").pk,
-        "nature": "harm", "description": "顔画像の無断取得", "severity": 2, "likelihood": 3,
-        "reversibility": "partly",
-    })  # fmt: skip
+    response = client.post(
+        reverse("impact_entry_create", args=[assessment.pk]),
+        {
+            "party_type": party("minorities").pk,
+            "impact_area": area("privacy").pk,
+            "nature": "harm",
+            "description": "顔画像の無断取得",
+            "severity": 2,
+            "likelihood": 3,
+            "reversibility": "partly",
+        },
+    )
     assert response.status_code == 302
     entry = assessment.entries.get()
     response = client.post(reverse("impact_entry_risks", args=[entry.pk]), {"create": "1"})
@@ -71,12 +88,19 @@ def test_entries_reflection_and_submission_on_the_pages(operator, granted, clien
     assert assessment.status == "in_review"
 
 
-def test_the_author_sees_no_approve_button_and_the_approver_does(officer, executive, system,
-                                                                client_for):  # fmt: skip
+def test_the_author_sees_no_approve_button_and_the_approver_does(
+    officer, executive, system, client_for
+):
     assessment = make(officer, system)
-    impact_entry_create(actor=officer, assessment=assessment, party_type=party("minorities"),
-                        impact_area=area("privacy"), description="x", severity=1,
-                        likelihood=1)  # fmt: skip
+    impact_entry_create(
+        actor=officer,
+        assessment=assessment,
+        party_type=party("minorities"),
+        impact_area=area("privacy"),
+        description="x",
+        severity=1,
+        likelihood=1,
+    )
     impact_assessment_submit(actor=officer, assessment=assessment)
     url = reverse("impact_assessment_approve", args=[assessment.pk])
     assert (
@@ -100,9 +124,15 @@ def test_the_author_sees_no_approve_button_and_the_approver_does(officer, execut
 
 def test_return_with_a_comment_on_the_page(officer, executive, system, client_for):
     assessment = make(officer, system)
-    impact_entry_create(actor=officer, assessment=assessment, party_type=party("minorities"),
-                        impact_area=area("privacy"), description="x", severity=1,
-                        likelihood=1)  # fmt: skip
+    impact_entry_create(
+        actor=officer,
+        assessment=assessment,
+        party_type=party("minorities"),
+        impact_area=area("privacy"),
+        description="x",
+        severity=1,
+        likelihood=1,
+    )
     impact_assessment_submit(actor=officer, assessment=assessment)
     url = reverse("impact_assessment_return", args=[assessment.pk])
     assert client_for(executive).post(url, {"comment": ""}).status_code == 400
@@ -115,15 +145,22 @@ def test_return_with_a_comment_on_the_page(officer, executive, system, client_fo
 
 def test_versions_side_by_side(officer, executive, system, client_for):
     first = make(officer, system, societal_context="旧")
-    impact_entry_create(actor=officer, assessment=first, party_type=party("minorities"),
-                        impact_area=area("privacy"), description="x", severity=1,
-                        likelihood=1)  # fmt: skip
+    impact_entry_create(
+        actor=officer,
+        assessment=first,
+        party_type=party("minorities"),
+        impact_area=area("privacy"),
+        description="x",
+        severity=1,
+        likelihood=1,
+    )
     impact_assessment_submit(actor=officer, assessment=first)
     impact_assessment_approve(actor=executive, assessment=first)
     second = impact_assessment_new_version(actor=officer, assessment=first)
     impact_assessment_update(actor=officer, assessment=second, societal_context="新")
-    response = client_for(officer).get(reverse("impact_assessment_compare", args=[second.pk]),
-                                       {"with": first.pk})  # fmt: skip
+    response = client_for(officer).get(
+        reverse("impact_assessment_compare", args=[second.pk]), {"with": first.pk}
+    )
     rows = {str(label): (a, b, changed) for label, a, b, changed in response.context["rows"]}
     changed = [label for label, (_a, _b, flag) in rows.items() if flag]
     assert any(a == "旧" and b == "新" for a, b, _flag in rows.values())
@@ -133,8 +170,11 @@ def test_versions_side_by_side(officer, executive, system, client_for):
 def test_the_ai_system_tab_lists_its_assessments(officer, system, other_system, client_for):
     make(officer, system)
     make(officer, other_system, intended_use="在庫")
-    html = client_for(officer).get(reverse("ai_system", args=[system.pk]),
-                                   {"tab": "impact"}).content.decode()  # fmt: skip
+    html = (
+        client_for(officer)
+        .get(reverse("ai_system", args=[system.pk]), {"tab": "impact"})
+        .content.decode()
+    )
     assert (
         reverse("impact_assessment", args=[ImpactAssessment.objects.get(ai_system=system).pk])
         in html
@@ -153,9 +193,15 @@ def test_the_lists_run_the_same_queries_for_1_and_50(officer, system, name):
     def fill(n):
         for i in range(n - ImpactAssessment.objects.count()):
             assessment = make(officer, system)
-            impact_entry_create(actor=officer, assessment=assessment,
-                                party_type=party("minorities"), impact_area=area("privacy"),
-                                description=f"e{i}", severity=1, likelihood=1)  # fmt: skip
+            impact_entry_create(
+                actor=officer,
+                assessment=assessment,
+                party_type=party("minorities"),
+                impact_area=area("privacy"),
+                description=f"e{i}",
+                severity=1,
+                likelihood=1,
+            )
 
     def count():
         with CaptureQueriesContext(connection) as queries:

@@ -29,8 +29,10 @@ def demo(db, settings):
 def test_the_demo_register(demo):
     risks = Risk.objects.all()
     assert risks.count() == len(RISKS) >= 12
-    assert all(any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in r.title)
-               for r in risks)  # fmt: skip
+    assert all(
+        any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in r.title)
+        for r in risks
+    )
     acceptance = RiskAcceptance.objects.get()
     assert acceptance.accepted_by.username == "executive" and not acceptance.within_criteria
     assert risks.filter(next_review_on__lt=timezone.localdate()).count() >= 3
@@ -47,8 +49,9 @@ def test_the_demo_operator_sees_the_risks_of_their_two_systems(demo):
 
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
 def test_the_demo_register_pdf_gives_back_every_japanese_title(demo, tmp_path):
-    job = report_job_create(actor=demo["officer"], kind="risk_register", format="pdf",
-                            language="ja", parameters={})  # fmt: skip
+    job = report_job_create(
+        actor=demo["officer"], kind="risk_register", format="pdf", language="ja", parameters={}
+    )
     job = report_job_render(job_id=job.pk)
     assert job.status == "done", job.error
     path = tmp_path / "demo.pdf"
@@ -56,8 +59,7 @@ def test_the_demo_register_pdf_gives_back_every_japanese_title(demo, tmp_path):
         path.write_bytes(handle.read())
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
     assert "AIMS-Japanese" in fonts and "CID TrueType" in fonts
-    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
-                          text=True).stdout  # fmt: skip
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
     flat = "".join(text.split())
     for spec in RISKS:
         assert "".join(spec["title"].split()) in flat, spec["title"]

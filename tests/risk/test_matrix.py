@@ -57,8 +57,10 @@ def test_a_cell_outside_the_matrix_is_refused(m5, position):
 
 
 def shape(m5, **changes):
-    data = {name: copy.deepcopy(getattr(m5, name))
-            for name in ("likelihood_levels", "impact_levels", "levels", "grid")}  # fmt: skip
+    data = {
+        name: copy.deepcopy(getattr(m5, name))
+        for name in ("likelihood_levels", "impact_levels", "levels", "grid")
+    }
     data.update(changes)
     return data
 
@@ -69,14 +71,35 @@ def shape(m5, **changes):
         ({"grid": [["low"] * 5] * 4}, "grid"),
         ({"grid": [["low"] * 5] * 4 + [["low", "low", "low", "low", "extreme"]]}, "grid"),
         ({"likelihood_levels": [{"label_en": "Only", "label_ja": "一つ"}]}, "likelihood_levels"),
-        ({"impact_levels": [{"label_en": "A", "label_ja": ""}, {"label_en": "B", "label_ja": "B"}]},
-         "impact_levels"),
-        ({"levels": [{"code": "low", "label_en": "L", "label_ja": "低"},
-                     {"code": "low", "label_en": "L2", "label_ja": "低2"}]}, "levels"),
-        ({"levels": [{"code": "Bad Code", "label_en": "x", "label_ja": "x"},
-                     {"code": "ok", "label_en": "y", "label_ja": "y"}]}, "levels"),
+        (
+            {
+                "impact_levels": [
+                    {"label_en": "A", "label_ja": ""},
+                    {"label_en": "B", "label_ja": "B"},
+                ]
+            },
+            "impact_levels",
+        ),
+        (
+            {
+                "levels": [
+                    {"code": "low", "label_en": "L", "label_ja": "低"},
+                    {"code": "low", "label_en": "L2", "label_ja": "低2"},
+                ]
+            },
+            "levels",
+        ),
+        (
+            {
+                "levels": [
+                    {"code": "Bad Code", "label_en": "x", "label_ja": "x"},
+                    {"code": "ok", "label_en": "y", "label_ja": "y"},
+                ]
+            },
+            "levels",
+        ),
     ],
-)  # fmt: skip
+)
 def test_malformed_matrix_data_names_the_part(m5, change, field):
     with pytest.raises(ValidationError) as error:
         validate_matrix_data(**shape(m5, **change))
@@ -92,8 +115,14 @@ def test_an_unused_matrix_changes_in_place(officer, m3):
 
 
 def test_a_matrix_in_use_gets_a_new_version_and_its_risks_keep_theirs(officer, m5, system):
-    risk = risk_create(actor=officer, title="Bias", ai_systems=[system], matrix=m5,
-                       inherent_likelihood=2, inherent_impact=5)  # fmt: skip
+    risk = risk_create(
+        actor=officer,
+        title="Bias",
+        ai_systems=[system],
+        matrix=m5,
+        inherent_likelihood=2,
+        inherent_impact=5,
+    )
     assert risk.inherent_level == "high"
     grid = copy.deepcopy(m5.grid)
     grid[1][4] = "very_high"
@@ -112,22 +141,36 @@ def test_a_matrix_in_use_gets_a_new_version_and_its_risks_keep_theirs(officer, m
 
 def test_a_new_matrix_and_its_criteria(officer, m3):
     data = shape(m3)
-    matrix = risk_matrix_create(actor=officer, code="3x3-products", name_en="Products",
-                                name_ja="製品", acceptable_levels=["low"], **data)  # fmt: skip
+    matrix = risk_matrix_create(
+        actor=officer,
+        code="3x3-products",
+        name_en="Products",
+        name_ja="製品",
+        acceptable_levels=["low"],
+        **data,
+    )
     assert matrix.version == 1 and matrix.criteria.acceptable_levels == ["low"]
     with pytest.raises(ValidationError) as error:
-        risk_matrix_create(actor=officer, code="3x3-products", name_en="Again", name_ja="再",
-                           **data)  # fmt: skip
+        risk_matrix_create(
+            actor=officer, code="3x3-products", name_en="Again", name_ja="再", **data
+        )
     assert "code" in error.value.message_dict
     with pytest.raises(ValidationError):
-        risk_matrix_create(actor=officer, code="x", name_en="X", name_ja="X",
-                           acceptable_levels=["catastrophic"], **data)  # fmt: skip
+        risk_matrix_create(
+            actor=officer,
+            code="x",
+            name_en="X",
+            name_ja="X",
+            acceptable_levels=["catastrophic"],
+            **data,
+        )
     assert not RiskMatrix.objects.filter(code="x").exists()
 
 
 def test_criteria_keep_the_order_of_levels_and_refuse_unknown_ones(officer, m5):
-    criteria = risk_criteria_update(actor=officer, criteria=m5.criteria,
-                                    acceptable_levels=["low", "very_low"])  # fmt: skip
+    criteria = risk_criteria_update(
+        actor=officer, criteria=m5.criteria, acceptable_levels=["low", "very_low"]
+    )
     assert criteria.acceptable_levels == ["very_low", "low"]
     with pytest.raises(ValidationError):
         risk_criteria_update(actor=officer, criteria=m5.criteria, acceptable_levels=["huge"])

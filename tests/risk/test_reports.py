@@ -32,22 +32,39 @@ POPPLER = shutil.which("pdftotext") and shutil.which("pdffonts")
 
 @pytest.fixture
 def register(officer, executive, system, m5):
-    record_create(actor=None, model=Organization, name="Demo Corp", name_ja="デモ株式会社",
-                  scope_statement="全社のAIシステム")  # fmt: skip
+    record_create(
+        actor=None,
+        model=Organization,
+        name="Demo Corp",
+        name_ja="デモ株式会社",
+        scope_statement="全社のAIシステム",
+    )
     risks = [
-        risk_create(actor=officer, title=title, ai_systems=[system], inherent_likelihood=4,
-                    inherent_impact=2 + n, residual_likelihood=2, residual_impact=2 + n)
+        risk_create(
+            actor=officer,
+            title=title,
+            ai_systems=[system],
+            inherent_likelihood=4,
+            inherent_impact=2 + n,
+            residual_likelihood=2,
+            residual_impact=2 + n,
+        )
         for n, title in enumerate(TITLES)
-    ]  # fmt: skip
+    ]
     treatment_action_create(actor=officer, risk=risks[0], title="四半期ごとのバイアス検証")
-    risk_accept(actor=executive, risk=risks[1], rationale="試行期間に限定",
-                expires_on=timezone.localdate() + timedelta(days=60))  # fmt: skip
+    risk_accept(
+        actor=executive,
+        risk=risks[1],
+        rationale="試行期間に限定",
+        expires_on=timezone.localdate() + timedelta(days=60),
+    )
     return risks
 
 
 def render(user, fmt, language="ja", **parameters):
-    job = report_job_create(actor=user, kind="risk_register", format=fmt, language=language,
-                            parameters=parameters)  # fmt: skip
+    job = report_job_create(
+        actor=user, kind="risk_register", format=fmt, language=language, parameters=parameters
+    )
     job = report_job_render(job_id=job.pk)
     assert job.status == ReportStatus.DONE, job.error
     with job.file.open("rb") as handle:
@@ -106,12 +123,21 @@ def test_xlsx_and_csv_hold_the_same_filtered_rows(officer, register):
     assert table[0][table[0].index("residual_level")] == "residual_level"
 
 
-def test_an_operator_report_holds_only_their_risks(operator, granted, other_system, officer,
-                                                   m5):  # fmt: skip
-    risk_create(actor=officer, title="見える", ai_systems=[granted], inherent_likelihood=1,
-                inherent_impact=1)  # fmt: skip
-    risk_create(actor=officer, title="見えない", ai_systems=[other_system], inherent_likelihood=1,
-                inherent_impact=1)  # fmt: skip
+def test_an_operator_report_holds_only_their_risks(operator, granted, other_system, officer, m5):
+    risk_create(
+        actor=officer,
+        title="見える",
+        ai_systems=[granted],
+        inherent_likelihood=1,
+        inherent_impact=1,
+    )
+    risk_create(
+        actor=officer,
+        title="見えない",
+        ai_systems=[other_system],
+        inherent_likelihood=1,
+        inherent_impact=1,
+    )
     _job, content = render(operator, "csv")
     text = content.decode("utf-8-sig")
     assert "見える" in text and "見えない" not in text
@@ -121,8 +147,13 @@ def test_a_malformed_filter_is_refused(officer):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError) as error:
-        report_job_create(actor=officer, kind="risk_register", format="pdf", language="ja",
-                          parameters={"residual_level": ["apocalyptic"]})  # fmt: skip
+        report_job_create(
+            actor=officer,
+            kind="risk_register",
+            format="pdf",
+            language="ja",
+            parameters={"residual_level": ["apocalyptic"]},
+        )
     assert "residual_level" in error.value.message_dict
     assert not ReportJob.objects.exists()
 
@@ -132,12 +163,18 @@ def test_a_malformed_filter_is_refused(officer):
 def test_a_real_worker_renders_the_register_pdf(make_user, m5):
     officer = make_user("governance_officer", username="pdf_officer")
     system = ai_system_create(actor=None, name="需要予測AI", purpose="在庫")
-    risk_create(actor=None, title="予測誤差による欠品", ai_systems=[system],
-                inherent_likelihood=3, inherent_impact=3)  # fmt: skip
+    risk_create(
+        actor=None,
+        title="予測誤差による欠品",
+        ai_systems=[system],
+        inherent_likelihood=3,
+        inherent_impact=3,
+    )
     with running_worker():
         with transaction.atomic():
-            job = report_job_create(actor=officer, kind="risk_register", format="pdf",
-                                    language="ja", parameters={})  # fmt: skip
+            job = report_job_create(
+                actor=officer, kind="risk_register", format="pdf", language="ja", parameters={}
+            )
         assert wait_until(lambda: ReportJob.objects.get(pk=job.pk).finished, timeout=60)
     job.refresh_from_db()
     assert job.status == ReportStatus.DONE, job.error

@@ -26,8 +26,14 @@ from risk.services import (
 
 
 def make(actor, systems, **data):
-    fields = {"title": "誤った不採用判定", "inherent_likelihood": 4, "inherent_impact": 4,
-              "residual_likelihood": 2, "residual_impact": 4, **data}  # fmt: skip
+    fields = {
+        "title": "誤った不採用判定",
+        "inherent_likelihood": 4,
+        "inherent_impact": 4,
+        "residual_likelihood": 2,
+        "residual_impact": 4,
+        **data,
+    }
     return risk_create(actor=actor, ai_systems=systems, **fields)
 
 
@@ -37,14 +43,21 @@ def test_levels_are_derived_from_the_default_matrix(officer, m5, system):
     assert (risk.inherent_level, risk.inherent_rank) == ("very_high", 5)
     assert (risk.residual_level, risk.residual_rank) == ("medium", 3)
     assert risk.owner == officer and risk.status == RiskStatus.OPEN
-    record = ChangeRecord.objects.get(action="create", object_id=str(risk.pk),
-                                      content_type__model="risk")  # fmt: skip
+    record = ChangeRecord.objects.get(
+        action="create", object_id=str(risk.pk), content_type__model="risk"
+    )
     assert record.after["inherent_level"] == "very_high"
 
 
 def test_residual_defaults_to_inherent(officer, m3, system):
-    risk = risk_create(actor=officer, title="x", ai_systems=[system], matrix=m3,
-                       inherent_likelihood=3, inherent_impact=2)  # fmt: skip
+    risk = risk_create(
+        actor=officer,
+        title="x",
+        ai_systems=[system],
+        matrix=m3,
+        inherent_likelihood=3,
+        inherent_impact=2,
+    )
     assert (risk.residual_likelihood, risk.residual_impact, risk.residual_level) == (3, 2, "high")
 
 
@@ -78,8 +91,7 @@ def test_library_links_must_come_from_the_right_lists(officer, system):
     assert "principles" in error.value.message_dict
 
 
-def test_an_operator_links_only_granted_systems_and_at_least_one(operator, granted,
-                                                                 other_system):  # fmt: skip
+def test_an_operator_links_only_granted_systems_and_at_least_one(operator, granted, other_system):
     with pytest.raises(ValidationError) as error:
         make(operator, [other_system])
     assert "ai_systems" in error.value.message_dict
@@ -117,8 +129,13 @@ def test_closing_needs_a_reason(officer, system):
 def test_a_treatment_action_puts_an_open_risk_in_treatment(officer, system):
     risk = make(officer, [system])
     control = Requirement.objects.none()
-    action = treatment_action_create(actor=officer, risk=risk, title="Bias test each release",
-                                     due_on=date(2027, 3, 31), controls=list(control))  # fmt: skip
+    action = treatment_action_create(
+        actor=officer,
+        risk=risk,
+        title="Bias test each release",
+        due_on=date(2027, 3, 31),
+        controls=list(control),
+    )
     assert Risk.objects.get(pk=risk.pk).status == RiskStatus.IN_TREATMENT
     action = treatment_action_update(actor=officer, action=action, status="done")
     assert action.completed_on == timezone.localdate()
@@ -133,8 +150,9 @@ def future(days=90):
 
 def test_within_criteria_an_officer_accepts_another_owners_risk(officer, operator, granted):
     risk = make(operator, [granted])  # residual medium: within the 5×5 criteria
-    acceptance = risk_accept(actor=officer, risk=risk, rationale="Human review of every "
-                             "rejection", expires_on=future())  # fmt: skip
+    acceptance = risk_accept(
+        actor=officer, risk=risk, rationale="Human review of every rejection", expires_on=future()
+    )
     assert acceptance.within_criteria and acceptance.residual_level == "medium"
     risk.refresh_from_db()
     assert risk.status == RiskStatus.ACCEPTED
@@ -156,16 +174,19 @@ def test_above_criteria_only_top_management_accepts(officer, executive, operator
         with pytest.raises(ValidationError):
             risk_accept(actor=wrong, risk=risk, rationale="Fine", expires_on=future())
     assert not RiskAcceptance.objects.exists()
-    acceptance = risk_accept(actor=executive, risk=risk, rationale="Pilot limited to one "
-                             "site", expires_on=future())  # fmt: skip
+    acceptance = risk_accept(
+        actor=executive, risk=risk, rationale="Pilot limited to one site", expires_on=future()
+    )
     assert acceptance.within_criteria is False
 
 
-@pytest.mark.parametrize(("rationale", "days", "field"),
-                         [("", 30, "rationale"), ("Why", 0, "expires_on"),
-                          ("Why", -3, "expires_on")])  # fmt: skip
-def test_an_acceptance_needs_a_reason_and_a_future_date(officer, operator, granted, rationale,
-                                                        days, field):  # fmt: skip
+@pytest.mark.parametrize(
+    ("rationale", "days", "field"),
+    [("", 30, "rationale"), ("Why", 0, "expires_on"), ("Why", -3, "expires_on")],
+)
+def test_an_acceptance_needs_a_reason_and_a_future_date(
+    officer, operator, granted, rationale, days, field
+):
     risk = make(operator, [granted])
     with pytest.raises(ValidationError) as error:
         risk_accept(actor=officer, risk=risk, rationale=rationale, expires_on=future(days))
@@ -184,8 +205,7 @@ def test_a_changed_residual_level_ends_the_acceptance(officer, operator, granted
         risk_update(actor=operator, risk=risk, status="accepted")
 
 
-def test_an_expired_acceptance_reopens_the_risk_and_tells_people_once(officer, operator,
-                                                                      granted):  # fmt: skip
+def test_an_expired_acceptance_reopens_the_risk_and_tells_people_once(officer, operator, granted):
     risk = make(operator, [granted])
     risk_accept(actor=officer, risk=risk, rationale="ok", expires_on=future(10))
     with time_machine.travel(timezone.now() + timedelta(days=11), tick=False):

@@ -19,8 +19,13 @@ from tests.conftest import logged_in_api_client, logged_in_client
 
 def make_risks(n, system, actor=None):
     for i in range(n - Risk.objects.count()):
-        risk_create(actor=actor, title=f"リスク {i}", ai_systems=[system],
-                    inherent_likelihood=1 + i % 5, inherent_impact=1 + (i * 3) % 5)  # fmt: skip
+        risk_create(
+            actor=actor,
+            title=f"リスク {i}",
+            ai_systems=[system],
+            inherent_likelihood=1 + i % 5,
+            inherent_impact=1 + (i * 3) % 5,
+        )
 
 
 def test_register_shows_rows_and_both_heat_maps_in_japanese(officer, client_for, system, m5):
@@ -33,15 +38,20 @@ def test_register_shows_rows_and_both_heat_maps_in_japanese(officer, client_for,
 
 
 def test_heat_map_counts_follow_the_filter(officer, client_for, system, other_system, m5):
-    risk_create(actor=None, title="a", ai_systems=[system], inherent_likelihood=5,
-                inherent_impact=5)  # fmt: skip
-    risk_create(actor=None, title="b", ai_systems=[other_system], inherent_likelihood=1,
-                inherent_impact=1)  # fmt: skip
+    risk_create(
+        actor=None, title="a", ai_systems=[system], inherent_likelihood=5, inherent_impact=5
+    )
+    risk_create(
+        actor=None, title="b", ai_systems=[other_system], inherent_likelihood=1, inherent_impact=1
+    )
     from risk.selectors import risk_heatmaps, risk_list
 
     maps = risk_heatmaps(risk_list(user=officer).filter(ai_systems=system))
-    cells = {(row["likelihood"], c["impact"]): c["count"] for row in maps[0]["inherent"]
-             for c in row["cells"]}  # fmt: skip
+    cells = {
+        (row["likelihood"], c["impact"]): c["count"]
+        for row in maps[0]["inherent"]
+        for c in row["cells"]
+    }
     assert cells[(5, 5)] == 1 and cells[(1, 1)] == 0 and maps[0]["total"] == 1
     response = client_for(officer).get(reverse("risks"), {"ai_system": system.pk})
     assert "b</a>" not in response.content.decode()
@@ -80,16 +90,18 @@ def test_a_new_risk_from_the_catalogue_is_prefilled(officer, client_for, system,
     from django.core.management import call_command
 
     call_command("load_library", verbosity=0)
-    entry = Requirement.objects.get(framework__urn="urn:aims:framework:meti-risk-examples",
-                                    ref_id="RX-1")  # fmt: skip
+    entry = Requirement.objects.get(
+        framework__urn="urn:aims:framework:meti-risk-examples", ref_id="RX-1"
+    )
     client = client_for(officer)
     catalogue = client.get(reverse("risk_templates")).content.decode()
     assert f"?template={entry.pk}" in catalogue
     form = client.get(reverse("risk_create"), {"template": entry.pk, "ai_system": system.pk})
     html = form.content.decode()
     assert entry.name_ja in html  # the title, in the reader's language
-    principle = Requirement.objects.get(framework__urn="urn:aims:framework:meti-ai-guidelines",
-                                        ref_id="C-3")  # fmt: skip
+    principle = Requirement.objects.get(
+        framework__urn="urn:aims:framework:meti-ai-guidelines", ref_id="C-3"
+    )
     import re
 
     assert re.search(rf'<input[^>]*value="{principle.pk}"[^>]*checked', html)
@@ -99,11 +111,20 @@ def test_a_new_risk_from_the_catalogue_is_prefilled(officer, client_for, system,
 
 
 def test_register_a_risk_through_the_form(officer, client_for, system, m5):
-    response = client_for(officer).post(reverse("risk_create"), {
-        "title": "採用の偏り", "ai_systems": [system.pk], "matrix": m5.pk,
-        "inherent_likelihood": 4, "inherent_impact": 4, "residual_likelihood": 2,
-        "residual_impact": 3, "treatment_option": "change_likelihood", "status": "open",
-    })  # fmt: skip
+    response = client_for(officer).post(
+        reverse("risk_create"),
+        {
+            "title": "採用の偏り",
+            "ai_systems": [system.pk],
+            "matrix": m5.pk,
+            "inherent_likelihood": 4,
+            "inherent_impact": 4,
+            "residual_likelihood": 2,
+            "residual_impact": 3,
+            "treatment_option": "change_likelihood",
+            "status": "open",
+        },
+    )
     risk = Risk.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("risk", args=[risk.pk])
     assert (risk.inherent_level, risk.residual_level) == ("very_high", "medium")
@@ -112,11 +133,20 @@ def test_register_a_risk_through_the_form(officer, client_for, system, m5):
 
 
 def test_the_form_refuses_a_position_outside_the_matrix(officer, client_for, system, m3):
-    response = client_for(officer).post(reverse("risk_create"), {
-        "title": "x", "ai_systems": [system.pk], "matrix": m3.pk, "inherent_likelihood": 5,
-        "inherent_impact": 1, "residual_likelihood": 1, "residual_impact": 1,
-        "treatment_option": "not_decided", "status": "open",
-    })  # fmt: skip
+    response = client_for(officer).post(
+        reverse("risk_create"),
+        {
+            "title": "x",
+            "ai_systems": [system.pk],
+            "matrix": m3.pk,
+            "inherent_likelihood": 5,
+            "inherent_impact": 1,
+            "residual_likelihood": 1,
+            "residual_impact": 1,
+            "treatment_option": "not_decided",
+            "status": "open",
+        },
+    )
     assert response.status_code == 400
     assert not Risk.objects.exists()
 
@@ -128,8 +158,9 @@ def test_positions_follow_the_chosen_matrix(officer, client_for, m3):
 
 
 def test_top_management_accepts_on_the_page(executive, operator, granted, client_for, m5):
-    risk = risk_create(actor=operator, title="r", ai_systems=[granted], inherent_likelihood=5,
-                       inherent_impact=5)  # fmt: skip
+    risk = risk_create(
+        actor=operator, title="r", ai_systems=[granted], inherent_likelihood=5, inherent_impact=5
+    )
     page = client_for(executive).get(reverse("risk", args=[risk.pk])).content.decode()
     assert reverse("risk_accept", args=[risk.pk]) in page
     until = (timezone.localdate() + timedelta(days=30)).isoformat()
@@ -139,18 +170,32 @@ def test_top_management_accepts_on_the_page(executive, operator, granted, client
     assert response.status_code == 302
     risk.refresh_from_db()
     assert risk.status == "accepted"
-    bad = client_for(executive).post(reverse("risk_accept", args=[risk.pk]),
-                                     {"rationale": "", "expires_on": until})  # fmt: skip
+    bad = client_for(executive).post(
+        reverse("risk_accept", args=[risk.pk]), {"rationale": "", "expires_on": until}
+    )
     assert bad.status_code == 400
 
 
 def test_the_ai_system_risks_tab_lists_its_risks(officer, client_for, system, other_system, m5):
-    risk_create(actor=None, title="このシステムのリスク", ai_systems=[system],
-                inherent_likelihood=1, inherent_impact=1)  # fmt: skip
-    risk_create(actor=None, title="別システム", ai_systems=[other_system], inherent_likelihood=1,
-                inherent_impact=1)  # fmt: skip
-    html = client_for(officer).get(reverse("ai_system", args=[system.pk]),
-                                   {"tab": "risks"}).content.decode()  # fmt: skip
+    risk_create(
+        actor=None,
+        title="このシステムのリスク",
+        ai_systems=[system],
+        inherent_likelihood=1,
+        inherent_impact=1,
+    )
+    risk_create(
+        actor=None,
+        title="別システム",
+        ai_systems=[other_system],
+        inherent_likelihood=1,
+        inherent_impact=1,
+    )
+    html = (
+        client_for(officer)
+        .get(reverse("ai_system", args=[system.pk]), {"tab": "risks"})
+        .content.decode()
+    )
     assert "このシステムのリスク" in html and "別システム" not in html
 
 
@@ -161,8 +206,16 @@ def test_matrix_pages_and_a_copy(officer, client_for, m3):
     assert 'data-testid="matrix-grid"' in page
     form = client.get(reverse("risk_matrix_create"), {"from": m3.pk}).context["form"]
     data = {name: field.initial for name, field in form.fields.items() if field.initial is not None}
-    data.update({"from": m3.pk, "code": "3x3-copy", "name_en": "Copy", "name_ja": "コピー",
-                 "acceptable_levels": ["low"], "cell_3_3": "medium"})  # fmt: skip
+    data.update(
+        {
+            "from": m3.pk,
+            "code": "3x3-copy",
+            "name_en": "Copy",
+            "name_ja": "コピー",
+            "acceptable_levels": ["low"],
+            "cell_3_3": "medium",
+        }
+    )
     response = client.post(reverse("risk_matrix_create"), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     from risk.models import RiskMatrix

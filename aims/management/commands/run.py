@@ -41,14 +41,28 @@ class Command(BaseCommand):
         commands = {
             "web": [python, manage, "runserver", f"{host}:{port}", "--noreload"],
             "worker": [
-                python, "-m", "celery", "-A", "aims", "worker", "--loglevel=INFO",
-                "--concurrency=2", "--without-gossip", "--without-mingle",
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "aims",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=2",
+                "--without-gossip",
+                "--without-mingle",
             ],
             "beat": [
-                python, "-m", "celery", "-A", "aims", "beat", "--loglevel=INFO",
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "aims",
+                "beat",
+                "--loglevel=INFO",
                 f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}",
             ],
-        }  # fmt: skip
+        }
         processes = {
             name: subprocess.Popen(cmd, cwd=settings.BASE_DIR) for name, cmd in commands.items()
         }
