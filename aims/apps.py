@@ -8,5 +8,6 @@ class AimsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from aims.api import schema  # noqa: F401  (registers the OpenAPI auth extension)
-        from aims.reports import inventory  # noqa: F401  (registers the inventory export)
+        from aims import contributions
+
+        contributions.register()

@@ -21,6 +21,7 @@ from aims.choices import Language, OrganizationRole
 from aims.filters import AISystemPageFilter
 from aims.models import AISystem
 from aims.permissions import Policy, PolicyViewMixin
+from aims.registry import registry
 from aims.roles import Capability, has_capability
 from aims.services.inventory import (
     AI_SYSTEM_FIELDS,
@@ -30,21 +31,6 @@ from aims.services.inventory import (
 )
 from aims.tables import read_table
 from aims.views import form_errors, paginate
-
-TABS = [
-    ("overview", gettext_lazy("Overview")),
-    ("risks", gettext_lazy("Risks")),
-    ("impact", gettext_lazy("Impact assessments")),
-    ("controls", gettext_lazy("Controls")),
-    ("evidence", gettext_lazy("Evidence")),
-    ("history", gettext_lazy("History")),
-]
-LATER = {
-    "controls": gettext_lazy(
-        "Controls that apply to this system appear here once the SoA and controls are built."
-    ),
-    "evidence": gettext_lazy("Evidence for this system appears here once evidence is built."),
-}
 
 
 class AISystemForm(forms.ModelForm):
@@ -127,31 +113,18 @@ class AISystemDetailView(PolicyViewMixin, View):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         system = get_object_or_404(selectors.ai_system_list(user=request.user), pk=pk)
-        tab = request.GET.get("tab", "overview")
-        if tab not in dict(TABS):
-            tab = "overview"
+        tabs = registry.tabs()
+        tab = next((t for t in tabs if t.code == request.GET.get("tab")), tabs[0])
         editable = selectors.ai_system_editable(user=request.user).filter(pk=pk).exists()
-        risks = None
-        if tab == "risks":
-            # A composition view: the risks tab reads the risk app's selector.
-            from risk.selectors import risk_list
-
-            risks = list(risk_list(user=request.user).filter(ai_systems=system))
-        assessments = None
-        if tab == "impact":
-            from impact.selectors import impact_assessment_list
-
-            assessments = list(impact_assessment_list(user=request.user).filter(ai_system=system))
         context = {
             "system": system,
             "tab": tab,
-            "tabs": TABS,
-            "later": LATER.get(tab),
+            "tabs": tabs,
             "can_edit": editable and system.retired_at is None,
             "can_grant": has_capability(request.user, Capability.MANAGE_USERS),
-            "risks": risks,
-            "assessments": assessments,
         }
+        if tab.context is not None:
+            context.update(tab.context(request, system))
         return render(request, "aims/inventory/detail.html", context)
 
 

@@ -14,7 +14,7 @@ from aims import selectors, services
 from aims.api.reports import report_file_response, request_parameters
 from aims.choices import Language, ReportFormat
 from aims.permissions import Policy, PolicyViewMixin
-from aims.reports import all_kinds, get_kind
+from aims.registry import registry
 from aims.roles import Capability, has_capability
 from aims.views import paginate, safe_next
 
@@ -28,9 +28,11 @@ class ReportListView(PolicyViewMixin, View):
     policy = Policy(read=Capability.EXPORT, write=Capability.EXPORT)
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        kinds = [k for k in all_kinds() if has_capability(request.user, k.capability)]
+        kinds = [
+            k for k in registry.all_report_kinds() if has_capability(request.user, k.capability)
+        ]
         page = paginate(request, selectors.report_job_list(user=request.user))
-        labels = {kind.code: kind.label for kind in all_kinds()}
+        labels = {kind.code: kind.label for kind in registry.all_report_kinds()}
         for job in page:
             job.kind_label = labels.get(job.kind, job.kind)
         context = {
@@ -68,7 +70,7 @@ class ReportDetailView(PolicyViewMixin, View):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         job = get_object_or_404(selectors.report_job_list(user=request.user), pk=pk)
-        kind = get_kind(job.kind)
+        kind = registry.report_kind(job.kind)
         context = {
             "job": job,
             "kind_label": kind.label if kind else job.kind,

@@ -1,9 +1,12 @@
-"""Root URL configuration. Every route resolves to a view with a declared policy (the
-permission-matrix test checks it)."""
+"""Root URL configuration: the project's wiring, the one module of the core (with the
+settings) that names the domain apps. Every route resolves to a view with a declared policy
+(the permission-matrix test checks it)."""
 
 from django.contrib import admin
 from django.urls import include, path
 
+import impact.api.urls
+import risk.api.urls
 from aims import (
     conformance_views,
     context_views,
@@ -13,6 +16,7 @@ from aims import (
     report_views,
     views,
 )
+from aims.api.urls import api_urls
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -152,7 +156,10 @@ urlpatterns = [
     ),
     path("risks/", include("risk.urls")),
     path("impact-assessments/", include("impact.urls")),
-    path("api/v1/", include(("aims.api.urls", "api"), namespace="api")),
+    path(
+        "api/v1/",
+        include((api_urls([*risk.api.urls.ROUTES, *impact.api.urls.ROUTES]), "api")),
+    ),
     path("admin/", admin.site.urls),
 ]
 

@@ -7,3 +7,9 @@ class AuditConfig(AppConfig):
 
     name = "audit"
     verbose_name = _("Audits")
+
+    def ready(self) -> None:
+        from aims.registry import NavEntry, registry
+
+        # Not built yet: the area shows where it will appear.
+        registry.add_nav(NavEntry(code="audits", label=_("Audits"), url_name=None, order=90))

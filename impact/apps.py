@@ -11,14 +11,45 @@ class ImpactConfig(AppConfig):
     verbose_name = _("Impact assessments")
 
     def ready(self) -> None:
-        from aims.hooks import on_ai_system_change
-        from impact import reports, services  # noqa: F401  (reports registers its kinds)
+        from aims.registry import NavEntry, SystemTab, registry
+        from impact import services
+        from impact.models import ImpactAssessment
+        from impact.reports import IMPACT_ASSESSMENT, IMPACT_ASSESSMENT_LIST
 
-        on_ai_system_change(services.flag_reassessment)
+        registry.add_nav(
+            NavEntry(
+                code="impact",
+                label=_("Impact assessments"),
+                url_name="impact_assessments",
+                order=70,
+            )
+        )
+        registry.add_system_tab(
+            SystemTab(
+                code="impact",
+                label=_("Impact assessments"),
+                order=30,
+                template="impact/_ai_system_tab.html",
+                context=system_tab,
+            )
+        )
+        registry.add_report_kind(IMPACT_ASSESSMENT)
+        registry.add_report_kind(IMPACT_ASSESSMENT_LIST)
+        registry.add_reviewable(ImpactAssessment)
+        registry.on_ai_system_change(services.flag_reassessment)
+        # After the risk demo: the seed-000 assessment is reflected in its risks.
+        registry.add_demo_loader("impact", load_demo)
 
-    def load_demo(self, *, users: dict[str, Any]) -> None:
-        """The seed-000 assessment for ``manage.py load_demo`` (after the risk demo, whose
-        risks it is reflected in: apps load in INSTALLED_APPS order, risk before impact)."""
-        from impact import demo
 
-        demo.load(users=users)
+def system_tab(request: Any, system: Any) -> dict[str, Any]:
+    """The impact assessments of one AI system, as far as the viewer may see them."""
+    from impact.selectors import impact_assessment_list
+
+    return {"assessments": list(impact_assessment_list(user=request.user).filter(ai_system=system))}
+
+
+def load_demo(*, users: dict[str, Any]) -> None:
+    """The seed-000 assessment for ``manage.py load_demo``."""
+    from impact import demo
+
+    demo.load(users=users)

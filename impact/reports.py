@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from aims.choices import ReportFormat
 from aims.models import ReportJob
-from aims.reports import ReportKind, clean_filters, describe_filters, register
+from aims.reports import ReportKind, clean_filters, describe_filters
 from aims.reports.pdf import render_pdf, report_context
 from aims.reports.writers import write_csv, write_xlsx
 from impact import selectors
@@ -229,23 +229,19 @@ def render_list(job: ReportJob, out: IO[bytes]) -> None:
         write_xlsx(out, COLUMNS, _rows(job), title=_("Impact assessments"))
 
 
-IMPACT_ASSESSMENT = register(
-    ReportKind(
-        code="impact_assessment",
-        label=gettext_lazy("AI system impact assessment"),
-        formats=(ReportFormat.PDF,),
-        clean=clean_one,
-        render=render_one,
-        describe=describe_one,
-    )
+IMPACT_ASSESSMENT = ReportKind(
+    code="impact_assessment",
+    label=gettext_lazy("AI system impact assessment"),
+    formats=(ReportFormat.PDF,),
+    clean=clean_one,
+    render=render_one,
+    describe=describe_one,
 )
-IMPACT_ASSESSMENT_LIST = register(
-    ReportKind(
-        code="impact_assessment_list",
-        label=gettext_lazy("Impact assessments (list)"),
-        formats=(ReportFormat.XLSX, ReportFormat.CSV),
-        clean=clean_list,
-        render=render_list,
-        describe=describe_list,
-    )
+IMPACT_ASSESSMENT_LIST = ReportKind(
+    code="impact_assessment_list",
+    label=gettext_lazy("Impact assessments (list)"),
+    formats=(ReportFormat.XLSX, ReportFormat.CSV),
+    clean=clean_list,
+    render=render_list,
+    describe=describe_list,
 )

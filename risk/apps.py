@@ -11,13 +11,37 @@ class RiskConfig(AppConfig):
     verbose_name = _("Risks")
 
     def ready(self) -> None:
-        from risk import reports  # noqa: F401  (registers the risk register report)
+        from aims.registry import NavEntry, SystemTab, registry
+        from risk.models import Risk
+        from risk.reports import RISK_REGISTER
 
-    def load_demo(self, *, users: dict[str, Any]) -> None:
-        """Demo register for ``manage.py load_demo`` (Japanese, like the rest of the demo)."""
-        from django.utils import translation
+        registry.add_nav(NavEntry(code="risks", label=_("Risks"), url_name="risks", order=60))
+        registry.add_system_tab(
+            SystemTab(
+                code="risks",
+                label=_("Risks"),
+                order=20,
+                template="risk/_ai_system_tab.html",
+                context=system_tab,
+            )
+        )
+        registry.add_report_kind(RISK_REGISTER)
+        registry.add_reviewable(Risk)
+        registry.add_demo_loader("risk", load_demo)
 
-        from risk import demo
 
-        with translation.override("ja"):
-            demo.load(users=users)
+def system_tab(request: Any, system: Any) -> dict[str, Any]:
+    """The risks of one AI system, as far as the viewer may see them."""
+    from risk.selectors import risk_list
+
+    return {"risks": list(risk_list(user=request.user).filter(ai_systems=system))}
+
+
+def load_demo(*, users: dict[str, Any]) -> None:
+    """Demo register for ``manage.py load_demo`` (Japanese, like the rest of the demo)."""
+    from django.utils import translation
+
+    from risk import demo
+
+    with translation.override("ja"):
+        demo.load(users=users)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from aims.choices import ReportFormat
 from aims.models import ReportJob
-from aims.reports import ReportKind, clean_filters, describe_filters, register
+from aims.reports import ReportKind, clean_filters, describe_filters
 from aims.reports.pdf import render_pdf, report_context
 from aims.reports.writers import write_csv, write_xlsx
 from risk import selectors
@@ -227,13 +227,11 @@ def level_styles(matrices: Any) -> list[tuple[str, str, str]]:
     return styles
 
 
-RISK_REGISTER = register(
-    ReportKind(
-        code="risk_register",
-        label=gettext_lazy("AI risk register"),
-        formats=(ReportFormat.PDF, ReportFormat.XLSX, ReportFormat.CSV),
-        clean=clean,
-        render=render,
-        describe=describe,
-    )
+RISK_REGISTER = ReportKind(
+    code="risk_register",
+    label=gettext_lazy("AI risk register"),
+    formats=(ReportFormat.PDF, ReportFormat.XLSX, ReportFormat.CSV),
+    clean=clean,
+    render=render,
+    describe=describe,
 )

@@ -1,5 +1,7 @@
-"""``/api/v1/``: the routes of every app are registered on one router here (a composition
-module: it may import the domain apps' API)."""
+"""``/api/v1/``: the core's routes, and the function that puts them on one router with the
+routes of the domain apps (which the root URL configuration passes in)."""
+
+from typing import Any
 
 from django.urls import path
 
@@ -24,34 +26,36 @@ from aims.api.views import (
     Router,
     SchemaView,
 )
-from impact.api.views import ImpactAssessmentViewSet, ImpactEntryViewSet
-from risk.api.views import RiskMatrixViewSet, RiskViewSet, TreatmentActionViewSet
 
-router = Router()
-router.register("changes", ChangeRecordViewSet, basename="change")
-router.register("tokens", ApiTokenViewSet, basename="token")
-router.register("notifications", NotificationViewSet, basename="notification")
-router.register("ai-systems", AISystemViewSet, basename="ai-system")
-router.register("business-units", BusinessUnitViewSet, basename="business-unit")
-router.register("context-issues", ContextIssueViewSet, basename="context-issue")
-router.register("interested-parties", InterestedPartyViewSet, basename="interested-party")
-router.register("objectives", ObjectiveViewSet, basename="objective")
-router.register("organizations", OrganizationViewSet, basename="organization")
-router.register("clause-assessments", ClauseAssessmentViewSet, basename="clause-assessment")
-router.register("documents", DocumentViewSet, basename="document")
-router.register("frameworks", FrameworkViewSet, basename="framework")
-router.register("requirements", RequirementViewSet, basename="requirement")
-router.register("mappings", MappingViewSet, basename="mapping")
-router.register("reports", ReportJobViewSet, basename="report")
-router.register("risk-matrices", RiskMatrixViewSet, basename="risk-matrix")
-router.register("risks", RiskViewSet, basename="risk")
-router.register("risk-actions", TreatmentActionViewSet, basename="risk-action")
-router.register("impact-assessments", ImpactAssessmentViewSet, basename="impact-assessment")
-router.register("impact-entries", ImpactEntryViewSet, basename="impact-entry")
-
-urlpatterns = [
-    path("me/", MeView.as_view(), name="me"),
-    path("schema/", SchemaView.as_view(), name="schema"),
-    path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
-    *router.urls,
+#: (prefix, viewset, basename) of the core's resources.
+ROUTES: list[tuple[str, Any, str]] = [
+    ("changes", ChangeRecordViewSet, "change"),
+    ("tokens", ApiTokenViewSet, "token"),
+    ("notifications", NotificationViewSet, "notification"),
+    ("ai-systems", AISystemViewSet, "ai-system"),
+    ("business-units", BusinessUnitViewSet, "business-unit"),
+    ("context-issues", ContextIssueViewSet, "context-issue"),
+    ("interested-parties", InterestedPartyViewSet, "interested-party"),
+    ("objectives", ObjectiveViewSet, "objective"),
+    ("organizations", OrganizationViewSet, "organization"),
+    ("clause-assessments", ClauseAssessmentViewSet, "clause-assessment"),
+    ("documents", DocumentViewSet, "document"),
+    ("frameworks", FrameworkViewSet, "framework"),
+    ("requirements", RequirementViewSet, "requirement"),
+    ("mappings", MappingViewSet, "mapping"),
+    ("reports", ReportJobViewSet, "report"),
 ]
+
+
+def api_urls(app_routes: list[tuple[str, Any, str]]) -> list[Any]:
+    """The URL patterns of ``/api/v1/``: the core's routes and ``app_routes`` on one router
+    (one API root), plus the schema and the interactive docs."""
+    router = Router()
+    for prefix, viewset, basename in [*ROUTES, *app_routes]:
+        router.register(prefix, viewset, basename=basename)
+    return [
+        path("me/", MeView.as_view(), name="me"),
+        path("schema/", SchemaView.as_view(), name="schema"),
+        path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
+        *router.urls,
+    ]

@@ -44,9 +44,9 @@ class GovernedModel(TimeStampedModel):
 class ReviewableModel(GovernedModel):
     """A governed record that is reviewed periodically.
 
-    The daily review-reminder job (``aims.services.review_reminders_send``) finds every
-    concrete subclass by itself; a new model only subclasses this base and, where needed,
-    adjusts the two hooks below:
+    The daily review-reminder job (``aims.services.reminders.review_reminders_send``) covers
+    every model its app registers (``registry.add_reviewable`` in ``AppConfig.ready``); a new
+    model subclasses this base, is registered and, where needed, adjusts the two hooks below:
 
     * ``REMINDER_DATE_FIELDS``: the names of the ``DateField``s the owner is reminded about.
       A record with a validity or expiry date adds it, e.g.

@@ -1,9 +1,10 @@
 """Report kinds: what a report job can render.
 
 A kind is registered once, explicitly, by the app that owns its content (in its
-``AppConfig.ready``), so the core never imports a domain app. A kind validates its parameters
-for the requesting user (``clean``), and renders a job into a binary stream (``render``) as that
-user would see the content, in the job's language (the caller sets it).
+``AppConfig.ready``, on ``aims.registry.registry``), so the core never imports a domain app.
+A kind validates its parameters for the requesting user (``clean``), and renders a job into a
+binary stream (``render``) as that user would see the content, in the job's language (the
+caller sets it).
 """
 
 from __future__ import annotations
@@ -36,24 +37,6 @@ class ReportKind:
     capability: str = Capability.EXPORT
     #: ``describe(parameters)`` → (label, value) pairs a person reads (report covers, pages).
     describe: Callable[[dict[str, Any]], list[tuple[str, str]]] | None = None
-
-
-_KINDS: dict[str, ReportKind] = {}
-
-
-def register(kind: ReportKind) -> ReportKind:
-    if kind.code in _KINDS and _KINDS[kind.code] != kind:
-        raise ValueError(f"Report kind {kind.code!r} is registered twice")
-    _KINDS[kind.code] = kind
-    return kind
-
-
-def get_kind(code: str) -> ReportKind | None:
-    return _KINDS.get(code)
-
-
-def all_kinds() -> list[ReportKind]:
-    return sorted(_KINDS.values(), key=lambda kind: kind.code)
 
 
 def clean_filters(filterset_class: Any, raw: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from aims import selectors
 from aims.choices import OrganizationRole, ReportFormat
 from aims.filters import AISystemPageFilter
 from aims.models import AISystem, BusinessUnit, ReportJob
-from aims.reports import ReportKind, clean_filters, describe_filters, register
+from aims.reports import ReportKind, clean_filters, describe_filters
 from aims.reports.writers import write_csv, write_xlsx
 from aims.services.inventory import EXPORT_ONLY_COLUMNS, IMPORT_COLUMNS
 
@@ -98,13 +98,11 @@ def describe(parameters: dict[str, Any]) -> list[tuple[str, str]]:
     return described
 
 
-AI_SYSTEM_INVENTORY = register(
-    ReportKind(
-        code="ai_system_inventory",
-        label=gettext_lazy("AI system inventory"),
-        formats=(ReportFormat.XLSX, ReportFormat.CSV),
-        clean=clean,
-        render=render,
-        describe=describe,
-    )
+AI_SYSTEM_INVENTORY = ReportKind(
+    code="ai_system_inventory",
+    label=gettext_lazy("AI system inventory"),
+    formats=(ReportFormat.XLSX, ReportFormat.CSV),
+    clean=clean,
+    render=render,
+    describe=describe,
 )

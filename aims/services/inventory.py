@@ -17,8 +17,8 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from aims.changelog import change_record, snapshot
 from aims.choices import Action, AIType, EUAIActTier, LifecycleStage, OrganizationRole
-from aims.hooks import MATERIAL_AI_SYSTEM_FIELDS, ai_system_changed
 from aims.models import AISystem, Requirement
+from aims.registry import ai_system_changed
 from aims.roles import Capability, has_capability
 from aims.services.accounts import Actor
 
@@ -42,6 +42,9 @@ AI_SYSTEM_FIELDS = (
     "next_review_on",
 )
 GRANT_PERMISSIONS = ("aims.view_aisystem", "aims.change_aisystem")
+#: Changes of an AI system that call for its impact assessments to be redone (6.3, A.6.2.6):
+#: the registered AI-system change handlers hear of these.
+MATERIAL_AI_SYSTEM_FIELDS = ("version", "purpose", "lifecycle_stage")
 AFFECTED_PARTIES_URN = "urn:aims:framework:taxonomy-affected-parties"
 
 

@@ -1,9 +1,9 @@
 """The daily review-reminder job (DESIGN §8): owners hear once per record and due date.
 
 ``review_reminders_send`` finds every record whose review (or validity) date is due within
-``REVIEW_REMINDER_DAYS`` or overdue, in every concrete ``ReviewableModel`` (discovered, not
-listed), makes one ``ReviewReminder`` and one in-app notification per record, date and owner,
-and enqueues one digest e-mail per owner. ``review_digest_send`` sends that digest, once.
+``REVIEW_REMINDER_DAYS`` or overdue, in every model the apps registered as reviewable, makes
+one ``ReviewReminder`` and one in-app notification per record, date and owner, and enqueues
+one digest e-mail per owner. ``review_digest_send`` sends that digest, once.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -31,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from aims.choices import NotificationKind
 from aims.models import Notification, ReviewableModel, ReviewReminder, UserProfile
+from aims.registry import registry
 from aims.services.accounts import profile_for
 
 logger = logging.getLogger(__name__)
@@ -71,15 +71,9 @@ class _Due:
 
 
 def reviewable_models() -> list[type[ReviewableModel]]:
-    """Every concrete model that subclasses ``ReviewableModel``, in any installed app.
-
-    Proxy models are left out (they share their concrete model's rows, which would otherwise
-    be reminded about twice)."""
-    return [
-        model
-        for model in apps.get_models()
-        if issubclass(model, ReviewableModel) and not model._meta.proxy
-    ]
+    """The models the apps registered as reviewable (``registry.add_reviewable``), in
+    registration order. A test checks that every concrete ``ReviewableModel`` is registered."""
+    return list(registry.reviewable)  # type: ignore[arg-type]
 
 
 def reminder_sources() -> list[tuple[type[ReviewableModel], str]]:

@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 
 from aims.choices import Language, ReportStatus
 from aims.models import ReportJob
-from aims.reports import CONTENT_TYPES, get_kind
+from aims.registry import registry
+from aims.reports import CONTENT_TYPES
 from aims.roles import Capability, has_capability
 
 logger = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ def report_job_create(
 ) -> ReportJob:
     """Validate a report request and queue it. Raises ``ValidationError`` with a field map;
     nothing is created then."""
-    report = get_kind(kind)
+    report = registry.report_kind(kind)
     if report is None:
         raise ValidationError({"kind": [_("Unknown report kind “%(kind)s”.") % {"kind": kind}]})
     if not has_capability(actor, report.capability):
@@ -96,7 +97,7 @@ def report_job_render(*, job_id: int) -> ReportJob | None:
             return None
         job.status, job.started_at = ReportStatus.RUNNING, timezone.now()
         job.save(update_fields=["status", "started_at"])
-    report = get_kind(job.kind)
+    report = registry.report_kind(job.kind)
     try:
         if report is None:
             raise LookupError(f"unknown report kind {job.kind!r}")

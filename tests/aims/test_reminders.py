@@ -152,9 +152,9 @@ def _concrete_subclasses(cls: type) -> set[type]:
     return found
 
 
-def test_discovery_finds_every_concrete_reviewable_model():
-    """No list of models to maintain: whatever subclasses ReviewableModel (in this app or in
-    risk, impact, controls, …) is found, and each named date field is a date."""
+def test_every_concrete_reviewable_model_is_registered():
+    """Whatever subclasses ReviewableModel (in this app or in risk, impact, controls, …) is
+    registered by its app, so nothing due is forgotten; each named date field is a date."""
     discovered = set(reviewable_models())
     assert discovered == _concrete_subclasses(ReviewableModel)
     assert {AISystem, Document} <= discovered

@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from aims import reports
 from aims.choices import ReportStatus
 from aims.models import AISystem, BusinessUnit, ReportJob
+from aims.registry import registry
 from aims.services import (
     ai_system_create,
     ai_system_grant,
@@ -208,8 +208,8 @@ def test_a_failing_renderer_marks_the_job_failed_without_details(officer, monkey
     def broken(job, out):
         raise RuntimeError("secret internals")
 
-    kind = reports.get_kind("ai_system_inventory")
-    monkeypatch.setitem(reports._KINDS, kind.code, dataclasses.replace(kind, render=broken))
+    kind = registry.report_kind("ai_system_inventory")
+    monkeypatch.setitem(registry.report_kinds, kind.code, dataclasses.replace(kind, render=broken))
     job = report_job_render(job_id=request(officer).pk)
     assert job.status == ReportStatus.FAILED
     assert "secret" not in job.error and str(job.pk) in job.error

@@ -6,7 +6,6 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -17,6 +16,7 @@ from aims.changelog import change_record
 from aims.choices import Action, Role
 from aims.management.base import AimsCommand
 from aims.models import Organization
+from aims.registry import registry
 from aims.services import user_create, user_set_password, user_update
 
 DEMO_USERS = [
@@ -71,21 +71,15 @@ class Command(AimsCommand):
                 user_update(actor=None, user=user, roles=[role], is_active=True)
                 if not user.check_password(password):
                     user_set_password(actor=None, user=user, password=password)
-        from aims.management import demo_data
         from aims.models import Framework
 
         if not Framework.objects.filter(urn="urn:aims:framework:iso-iec-42001").exists():
             call_command("load_library", stdout=self.stdout)
         users = {username: User.objects.get(username=username) for username, *_r in DEMO_USERS}
-        demo_data.load(
-            operator=users["operator"], officer=users["officer"], executive=users["executive"]
-        )
-        # Domain apps add their demo records through a ``load_demo`` hook on their AppConfig,
-        # so the core never imports them.
-        for config in apps.get_app_configs():
-            hook = getattr(config, "load_demo", None)
-            if hook is not None:
-                hook(users=users)
+        # Every app adds its demo records through the loader it registered (the core first),
+        # so the core never imports a domain app.
+        for _name, loader in registry.demo_loaders:
+            loader(users=users)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"Demo logins (password for all: {password}):")
         for username, role, *_rest in DEMO_USERS:

@@ -1,0 +1,143 @@
+"""The one way the domain apps plug into the core.
+
+Each app's ``AppConfig.ready()`` registers what it adds: navigation entries, tabs on the AI
+system page, report kinds, reviewable models, demo loaders, handlers of AI-system changes and
+scope providers. The core reads the registry and never imports a domain app, so a new app
+(controls, audit) plugs in by registering, not by editing the core.
+
+Registration is idempotent (``ready()`` may run more than once in tests) and ordered: entries
+with the same ``order`` keep the order in which apps registered them (INSTALLED_APPS order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+    from django.http import HttpRequest
+
+    from aims.reports import ReportKind
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """An area of the product in the main navigation. ``url_name`` None shows the area as
+    coming in a later release, so the shape of the product is visible before it is built."""
+
+    code: str
+    label: Any  # lazy translated string
+    url_name: str | None
+    order: int = 100
+    #: Shown only to holders of this capability (None: every signed-in user).
+    capability: str | None = None
+
+
+@dataclass(frozen=True)
+class SystemTab:
+    """A tab of the AI system page. ``template`` is rendered inside the page with the page's
+    context plus what ``context(request, system)`` returns; without a template the tab shows
+    ``placeholder`` (a feature not built yet)."""
+
+    code: str
+    label: Any
+    order: int = 100
+    template: str | None = None
+    context: Callable[[HttpRequest, Any], dict[str, Any]] | None = None
+    placeholder: Any = None
+
+
+class ScopeProvider(Protocol):
+    """Gives a user rows through AI systems, beyond what their role sees.
+
+    ``systems`` returns the ids of the AI systems ``user`` may ``action`` ("view" or
+    "change") through this provider (ids as a list: PostgreSQL plans a literal list well).
+    ``organisation`` says whether it also opens organisation-wide records for ``action``.
+    """
+
+    def systems(self, user: Any, action: str) -> Iterable[int]: ...
+
+    def organisation(self, user: Any, action: str) -> bool: ...
+
+
+#: ``handler(system=…, changes={field: (before, after)}, actor=…)``
+AISystemChangeHandler = Callable[..., None]
+#: ``loader(users={username: user})``
+DemoLoader = Callable[..., None]
+
+
+@dataclass
+class Registry:
+    nav: list[NavEntry] = field(default_factory=list)
+    system_tabs: list[SystemTab] = field(default_factory=list)
+    report_kinds: dict[str, ReportKind] = field(default_factory=dict)
+    reviewable: list[type[Model]] = field(default_factory=list)
+    demo_loaders: list[tuple[str, DemoLoader]] = field(default_factory=list)
+    ai_system_change_handlers: list[AISystemChangeHandler] = field(default_factory=list)
+    scope_providers: list[ScopeProvider] = field(default_factory=list)
+
+    # --- registration (from AppConfig.ready) ------------------------------------------------
+    def add_nav(self, entry: NavEntry) -> None:
+        self._replace(self.nav, entry, key=lambda e: e.code)
+
+    def add_system_tab(self, tab: SystemTab) -> None:
+        self._replace(self.system_tabs, tab, key=lambda t: t.code)
+
+    def add_report_kind(self, kind: ReportKind) -> ReportKind:
+        known = self.report_kinds.get(kind.code)
+        if known is not None and known != kind:
+            raise ValueError(f"Report kind {kind.code!r} is registered twice")
+        self.report_kinds[kind.code] = kind
+        return kind
+
+    def add_reviewable(self, model: type[Model]) -> None:
+        if model not in self.reviewable:
+            self.reviewable.append(model)
+
+    def add_demo_loader(self, name: str, loader: DemoLoader) -> None:
+        """Demo loaders run in registration order (INSTALLED_APPS order), so an app's demo
+        may use the records of the apps before it."""
+        self._replace(self.demo_loaders, (name, loader), key=lambda item: item[0])
+
+    def on_ai_system_change(self, handler: AISystemChangeHandler) -> AISystemChangeHandler:
+        if handler not in self.ai_system_change_handlers:
+            self.ai_system_change_handlers.append(handler)
+        return handler
+
+    def add_scope_provider(self, provider: ScopeProvider) -> None:
+        if all(type(p) is not type(provider) for p in self.scope_providers):
+            self.scope_providers.append(provider)
+
+    # --- reading (by the core) ---------------------------------------------------------------
+    def navigation(self) -> list[NavEntry]:
+        return sorted(self.nav, key=lambda e: e.order)
+
+    def tabs(self) -> list[SystemTab]:
+        return sorted(self.system_tabs, key=lambda t: t.order)
+
+    def report_kind(self, code: str) -> ReportKind | None:
+        return self.report_kinds.get(code)
+
+    def all_report_kinds(self) -> list[ReportKind]:
+        return sorted(self.report_kinds.values(), key=lambda kind: kind.code)
+
+    @staticmethod
+    def _replace(items: list[Any], item: Any, *, key: Callable[[Any], Any]) -> None:
+        for index, known in enumerate(items):
+            if key(known) == key(item):
+                items[index] = item
+                return
+        items.append(item)
+
+
+registry = Registry()
+
+
+def ai_system_changed(*, system: Any, changes: dict[str, tuple[Any, Any]], actor: Any) -> None:
+    """Tell the registered handlers that material fields of ``system`` changed. They run in
+    the caller's transaction, with the actor, so what they write is logged and rolled back
+    together."""
+    for handler in registry.ai_system_change_handlers:
+        handler(system=system, changes=changes, actor=actor)
