@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,6 +93,44 @@ def change_record(
         record.record_hash = record.compute_hash()
         record.save()
     return record
+
+
+@contextmanager
+def logged(
+    obj: models.Model,
+    *,
+    actor: AbstractBaseUser | AnonymousUser | None,
+    action: str = "update",
+    always: bool = False,
+) -> Iterator[None]:
+    """Log the change the block makes to ``obj``: its state before the block, its state after
+    (the block saves it, and sets its many-to-many links), and one change record between them
+    when they differ (or ``always``, for a workflow step). The tail every update service
+    shares::
+
+        with logged(risk, actor=actor):
+            risk.title = title
+            risk.save()
+    """
+    before = snapshot(obj)
+    yield
+    after = snapshot(obj)
+    if always or after != before:
+        change_record(actor=actor, action=action, obj=obj, before=before, after=after)
+
+
+def logged_update(
+    obj: models.Model,
+    *,
+    actor: AbstractBaseUser | AnonymousUser | None,
+    action: str = "update",
+    **fields: Any,
+) -> None:
+    """Set ``fields`` on ``obj``, save it and log the step (always one record)."""
+    with logged(obj, actor=actor, action=action, always=True):
+        for name, value in fields.items():
+            setattr(obj, name, value)
+        obj.save()
 
 
 @dataclass(frozen=True)

@@ -164,7 +164,10 @@ class DocumentKind(models.TextChoices):
     OTHER = "other", _("Other documented information")
 
 
-class DocumentStatus(models.TextChoices):
+class ApprovalStatus(models.TextChoices):
+    """Where a version of an approvable record stands (``aims.models.approval``): documents,
+    impact assessments, and later the SoA, audit reports and management reviews."""
+
     DRAFT = "draft", _("Draft")
     IN_REVIEW = "in_review", _("In review")
     APPROVED = "approved", _("Approved")

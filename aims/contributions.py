@@ -16,6 +16,7 @@ def register() -> None:
     from aims.api import schema  # noqa: F401  (registers the OpenAPI auth extension)
     from aims.models import AISystem, Document
     from aims.reports.inventory import AI_SYSTEM_INVENTORY
+    from aims.selectors import GrantedSystems
 
     for order, code, label, url_name in (
         (10, "context", _("Context and scope"), "context"),
@@ -48,6 +49,8 @@ def register() -> None:
         )
     )
     registry.add_report_kind(AI_SYSTEM_INVENTORY)
+    # Operational members work on the AI systems granted to them (and their records).
+    registry.add_scope_provider(GrantedSystems())
     registry.add_reviewable(AISystem)
     registry.add_reviewable(Document)
     registry.add_demo_loader("aims", load_demo)

@@ -18,11 +18,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseBase
 
 from aims.roles import Capability, has_capability
+from aims.scope import CHANGE, VIEW
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
 STAFF = "staff"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Accesses under which a request writes records: it acts on the rows the user may change.
+CHANGE_ACCESSES = frozenset({Capability.CHANGE_RECORDS, Capability.CHANGE_ALL_RECORDS})
 
 security_log = logging.getLogger("aims.security")
 
@@ -47,6 +50,13 @@ class Policy:
         if method in SAFE_METHODS or self.write is None:
             return self.read
         return self.write
+
+    def row_action(self, *, method: str, action: str | None = None) -> str:
+        """The rows a request acts on (``aims.scope.restrict``): those the user may change
+        when the access it needs is a right to change records, else those they may see (an
+        approver approves what they can see; a token holder revokes their own tokens)."""
+        access = self.access_for(method=method, action=action)
+        return CHANGE if access in CHANGE_ACCESSES else VIEW
 
     def accesses(self) -> set[str]:
         return {self.read, *([self.write] if self.write else []), *self.actions.values()}
@@ -82,8 +92,8 @@ class PolicyViewMixin:
     """Enforces ``policy`` before any handler of a UI view runs.
 
     Anonymous users are sent to the login page; signed-in users without the right get 403.
-    Object views look objects up through selectors, so an object the user may not see is a
-    404 (see ``SelectorObjectMixin``).
+    Page views read their rows through ``aims.scope.restrict`` (``aims.views.base``), so an
+    object the user may not see is a 404.
     """
 
     policy: Policy

@@ -1,4 +1,10 @@
-"""Every read of the core app, already restricted to what the user may see."""
+"""Every read of the core app.
+
+A selector without a ``user`` shapes a model's rows (joins and prefetches its pages read) and
+is not restricted: the base viewsets and page views restrict it once (``aims.scope``), and
+any other reader calls ``restrict`` itself. A selector that takes ``user`` returns only what
+that user may see.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,8 @@ from typing import Any, TypeVar
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import CharField, Count, Prefetch, Q, QuerySet
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from guardian.shortcuts import get_groups_with_perms, get_objects_for_user, get_users_with_perms
 
@@ -18,7 +24,6 @@ from aims.choices import ConformanceStatus
 from aims.models import (
     AISystem,
     ApiToken,
-    BusinessUnit,
     ChangeRecord,
     ClauseAssessment,
     Document,
@@ -31,48 +36,27 @@ from aims.models import (
     Requirement,
 )
 from aims.roles import Capability, has_capability
-from aims.services import token_digest
+from aims.scope import CHANGE, VIEW, restrict
+from aims.services.accounts import token_digest
 
 User = get_user_model()
 M = TypeVar("M", bound=models.Model)
 
 
-def change_record_list(*, user: Any) -> QuerySet[ChangeRecord]:
-    """Change records ``user`` may read.
-
-    Roles that see all records see the whole log. An operational member sees the changes
-    they made themselves and every change to the AI systems granted to them. An external
-    auditor sees the log of their audit's scope and period once audits exist; until then,
-    nothing.
-    """
-    queryset = ChangeRecord.objects.select_related("actor", "content_type")
-    if has_capability(user, Capability.SEE_ALL_RECORDS):
-        return queryset
-    if has_capability(user, Capability.CHANGE_RECORDS):
-        granted = ai_system_list(user=user).values_list(Cast("pk", CharField()), flat=True)
-        systems = ContentType.objects.get_for_model(AISystem)
-        return queryset.filter(Q(actor=user) | Q(content_type=systems, object_id__in=granted))
-    return queryset.none()
+def change_records() -> QuerySet[ChangeRecord]:
+    """The change log with what its lists show (rows: ``restrict``)."""
+    return ChangeRecord.objects.select_related("actor", "content_type")
 
 
 def change_record_history(*, user: Any, obj: models.Model, limit: int = 50) -> list[ChangeRecord]:
     """The latest changes of one object, newest first, as far as ``user`` may see them."""
     content_type = ContentType.objects.get_for_model(obj, for_concrete_model=False)
-    return list(
-        change_record_list(user=user).filter(content_type=content_type, object_id=str(obj.pk))[
-            :limit
-        ]
-    )
+    rows = restrict(change_records(), user).filter(content_type=content_type, object_id=str(obj.pk))
+    return list(rows[:limit])
 
 
-def api_token_list(*, user: Any) -> QuerySet[ApiToken]:
-    """Tokens ``user`` may see: all for those who manage users, else their own."""
-    queryset = ApiToken.objects.select_related("user")
-    if has_capability(user, Capability.MANAGE_USERS):
-        return queryset
-    if has_capability(user, Capability.OWN_API_TOKENS):
-        return queryset.filter(user=user)
-    return queryset.none()
+def api_tokens() -> QuerySet[ApiToken]:
+    return ApiToken.objects.select_related("user")
 
 
 def api_token_for_string(raw: str) -> ApiToken | None:
@@ -86,8 +70,8 @@ def api_token_for_string(raw: str) -> ApiToken | None:
     return token
 
 
-def notification_list(*, user: Any) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient=user)
+def notifications() -> QuerySet[Notification]:
+    return Notification.objects.all()
 
 
 def notification_unread_count(*, user: Any) -> int:
@@ -108,7 +92,8 @@ def current_organization() -> Organization | None:
 
 
 # --- Reference library (readable by every signed-in user) -------------------------------------
-def framework_list(*, user: Any) -> QuerySet[Framework]:
+def frameworks() -> QuerySet[Framework]:
+    """Frameworks with their counts of requirements (in force, and assessable)."""
     return Framework.objects.annotate(
         requirement_count=Count("requirements", filter=Q(requirements__withdrawn=False)),
         assessable_count=Count(
@@ -118,7 +103,7 @@ def framework_list(*, user: Any) -> QuerySet[Framework]:
     ).order_by("category", "ref_id")
 
 
-def requirement_list(*, user: Any) -> QuerySet[Requirement]:
+def requirements() -> QuerySet[Requirement]:
     return Requirement.objects.select_related("framework", "parent").order_by(
         "framework__category", "framework__ref_id", "order"
     )
@@ -136,7 +121,7 @@ def requirement_search(queryset: QuerySet[Requirement], text: str) -> QuerySet[R
     return queryset.filter(condition)
 
 
-def mapping_list(*, user: Any) -> QuerySet[Mapping]:
+def mappings() -> QuerySet[Mapping]:
     return Mapping.objects.select_related(
         "mapping_set", "source__framework", "target__framework"
     ).order_by("mapping_set__urn", "source__order", "target__order")
@@ -146,59 +131,49 @@ def requirement_mappings(
     *, user: Any, requirement: Requirement
 ) -> tuple[list[Mapping], list[Mapping]]:
     """Mappings from and to one requirement (both directions of every crosswalk)."""
-    mappings = mapping_list(user=user)
-    return (
-        list(mappings.filter(source=requirement)),
-        list(mappings.filter(target=requirement)),
-    )
+    rows = restrict(mappings(), user)
+    return list(rows.filter(source=requirement)), list(rows.filter(target=requirement))
 
 
 # --- AI system inventory ------------------------------------------------------------------------
-def ai_system_list(*, user: Any) -> QuerySet[AISystem]:
-    """AI systems ``user`` may see: all for roles that see all records; for operational
-    members, those granted to them or to one of their groups; none for others (an external
-    auditor's audit scope joins when audits exist)."""
-    queryset = AISystem.objects.select_related("business_unit", "owner").prefetch_related(
-        "affected_parties"
-    )
-    if has_capability(user, Capability.SEE_ALL_RECORDS):
-        return queryset
-    if has_capability(user, Capability.CHANGE_RECORDS):
-        return get_objects_for_user(
+class GrantedSystems:
+    """The inventory's scope provider: the AI systems granted (django-guardian object
+    permissions) to an operational member or to one of their groups; ``view_aisystem`` to see
+    them, ``change_aisystem`` to change them. Registered by the core (``aims.contributions``).
+
+    The ids come back as a list: as literal ids they let PostgreSQL estimate the filter well,
+    where the nested permission subquery made it walk the whole register (an operator holds
+    tens of grants, not thousands)."""
+
+    PERMISSIONS = {VIEW: "aims.view_aisystem", CHANGE: "aims.change_aisystem"}
+
+    def systems(self, user: Any, action: str) -> list[int]:
+        if not has_capability(user, Capability.CHANGE_RECORDS):
+            return []
+        granted = get_objects_for_user(
             user,
-            "aims.view_aisystem",
-            klass=queryset,
+            self.PERMISSIONS[action],
+            klass=AISystem.objects.all(),
             accept_global_perms=False,
             with_superuser=False,
         )
-    return queryset.none()
+        return list(granted.values_list("pk", flat=True))
+
+    def organisation(self, user: Any, action: str) -> bool:
+        return False
 
 
-def ai_system_choices(*, user: Any) -> QuerySet[AISystem]:
-    """The systems ``user`` sees, light enough to fill a filter's select (thousands of them)."""
-    return (
-        ai_system_list(user=user)
-        .prefetch_related(None)
-        .select_related(None)
-        .only("id", "name", "version")
-        .order_by("name", "version")
+def ai_systems() -> QuerySet[AISystem]:
+    """AI systems with what the inventory shows (rows: ``restrict``)."""
+    return AISystem.objects.select_related("business_unit", "owner").prefetch_related(
+        "affected_parties"
     )
 
 
-def ai_system_editable(*, user: Any) -> QuerySet[AISystem]:
-    """AI systems ``user`` may change: all for officers, granted ones for operators."""
-    queryset = AISystem.objects.select_related("business_unit", "owner")
-    if not has_capability(user, Capability.CHANGE_RECORDS):
-        return queryset.none()
-    if has_capability(user, Capability.SEE_ALL_RECORDS):
-        return queryset
-    return get_objects_for_user(
-        user,
-        "aims.change_aisystem",
-        klass=queryset,
-        accept_global_perms=False,
-        with_superuser=False,
-    )
+def ai_system_choices(*, user: Any, action: str = VIEW) -> QuerySet[AISystem]:
+    """The systems ``user`` may ``action``, light enough to fill a select (thousands)."""
+    light = AISystem.objects.only("id", "name", "version").order_by("name", "version")
+    return restrict(light, user, action)
 
 
 def ai_system_grants(*, system: AISystem) -> tuple[list[Any], list[Any]]:
@@ -210,36 +185,18 @@ def ai_system_grants(*, system: AISystem) -> tuple[list[Any], list[Any]]:
     return list(users.order_by("username")), list(groups.order_by("name"))
 
 
-def organisation_records(*, user: Any, model: type[M]) -> QuerySet[M]:
-    """Organisation-level records (business units, context, interested parties): visible to
-    roles that see all records and to operational members; an external auditor's audit scope
-    joins when audits exist."""
-    queryset = model._default_manager.select_related("owner")
-    if has_capability(user, Capability.SEE_ALL_RECORDS) or has_capability(
-        user, Capability.CHANGE_RECORDS
-    ):
-        return queryset
-    return queryset.none()
-
-
-def business_unit_list(*, user: Any) -> QuerySet[BusinessUnit]:
-    return organisation_records(user=user, model=BusinessUnit)
-
-
 # --- Clause conformance ---------------------------------------------------------------------------
-def clause_assessment_list(*, user: Any) -> QuerySet[ClauseAssessment]:
-    return (
-        organisation_records(user=user, model=ClauseAssessment)
-        .select_related("requirement", "requirement__parent", "requirement__framework")
-        .order_by("requirement__order")
-    )
+def clause_assessments() -> QuerySet[ClauseAssessment]:
+    return ClauseAssessment.objects.select_related(
+        "owner", "requirement", "requirement__parent", "requirement__framework"
+    ).order_by("requirement__order")
 
 
 def conformance_summary(*, user: Any) -> list[dict[str, Any]]:
     """Per top-level clause (4–10): counts by status and the share done (conformant or not
     applicable), in one query."""
     rows = (
-        clause_assessment_list(user=user)
+        restrict(clause_assessments(), user)
         .annotate(
             group=Coalesce("requirement__parent__parent__ref_id", "requirement__parent__ref_id")
         )
@@ -261,7 +218,7 @@ def conformance_summary(*, user: Any) -> list[dict[str, Any]]:
 def ai_system_counts(*, user: Any) -> dict[str, int]:
     """Inventory figures for the dashboard, in one query."""
     soon = timezone.localdate() + timedelta(days=30)
-    return AISystem.objects.filter(pk__in=ai_system_list(user=user).values("pk")).aggregate(
+    return restrict(AISystem.objects.all(), user).aggregate(
         total=Count("pk", filter=Q(retired_at__isnull=True)),
         high_risk=Count("pk", filter=Q(retired_at__isnull=True, eu_ai_act_tier="high")),
         review_due=Count("pk", filter=Q(retired_at__isnull=True, next_review_on__lte=soon)),
@@ -270,7 +227,7 @@ def ai_system_counts(*, user: Any) -> dict[str, int]:
 
 
 # --- Documents ------------------------------------------------------------------------------------
-def document_list(*, user: Any) -> QuerySet[Document]:
+def documents() -> QuerySet[Document]:
     """Documents with their versions (newest first) prefetched, for lists and details."""
     versions = Prefetch(
         "versions",
@@ -278,16 +235,9 @@ def document_list(*, user: Any) -> QuerySet[Document]:
             "-number"
         ),
     )
-    return organisation_records(user=user, model=Document).prefetch_related(versions)
+    return Document.objects.select_related("owner").prefetch_related(versions)
 
 
 # --- Report jobs ----------------------------------------------------------------------------
-def report_job_list(*, user: Any) -> QuerySet[ReportJob]:
-    """Report jobs ``user`` may see and download: their own; and, for those who see all records
-    and may export, the jobs others rendered with the same full view (``shared``)."""
-    queryset = ReportJob.objects.select_related("requested_by")
-    if not has_capability(user, Capability.EXPORT):
-        return queryset.none()
-    if has_capability(user, Capability.SEE_ALL_RECORDS):
-        return queryset.filter(Q(requested_by=user) | Q(shared=True))
-    return queryset.filter(requested_by=user)
+def report_jobs() -> QuerySet[ReportJob]:
+    return ReportJob.objects.select_related("requested_by")

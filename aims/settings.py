@@ -357,7 +357,7 @@ SPECTACULAR_SETTINGS = {
         "ConformanceStatusEnum": "aims.choices.ConformanceStatus",
         "ObjectiveStatusEnum": "aims.choices.ObjectiveStatus",
         # Documents and impact assessments share draft / in_review / approved / superseded.
-        "ApprovalStatusEnum": "aims.choices.DocumentStatus",
+        "ApprovalStatusEnum": "aims.choices.ApprovalStatus",
         "ReportStatusEnum": "aims.choices.ReportStatus",
         "RiskStatusEnum": "risk.choices.RiskStatus",
         "TreatmentActionStatusEnum": "risk.choices.ActionStatus",

@@ -5,7 +5,9 @@ from dataclasses import asdict
 from celery import shared_task
 from django.db import OperationalError
 
-from aims import services
+from aims.services.accounts import notification_send_email
+from aims.services.reminders import review_digest_send, review_reminders_send
+from aims.services.reports import report_job_render, report_jobs_expire
 
 
 @shared_task(
@@ -19,7 +21,7 @@ from aims import services
 )
 def send_notification_email(notification_id: int) -> bool:
     """E-mail one notification; a second run for the same id sends nothing."""
-    return services.notification_send_email(notification_id=notification_id)
+    return notification_send_email(notification_id=notification_id)
 
 
 @shared_task(
@@ -33,14 +35,14 @@ def send_notification_email(notification_id: int) -> bool:
 )
 def render_report(job_id: int) -> str | None:
     """Render one report job; a finished job is left as it is."""
-    job = services.report_job_render(job_id=job_id)
+    job = report_job_render(job_id=job_id)
     return job.status if job is not None else None
 
 
 @shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
 def expire_reports() -> int:
     """Daily: remove report files past the retention period."""
-    return services.report_jobs_expire()
+    return report_jobs_expire()
 
 
 @shared_task(
@@ -55,7 +57,7 @@ def expire_reports() -> int:
 def send_review_reminders() -> dict[str, int]:
     """Daily (beat): remind owners of records due for review or overdue; a second run on the
     same day sends nothing."""
-    return asdict(services.review_reminders_send())
+    return asdict(review_reminders_send())
 
 
 @shared_task(
@@ -69,4 +71,4 @@ def send_review_reminders() -> dict[str, int]:
 )
 def send_review_digest(user_id: int, reminder_ids: list[int]) -> bool:
     """E-mail one owner the digest of their new reminders; a second run sends nothing."""
-    return services.review_digest_send(user_id=user_id, reminder_ids=reminder_ids)
+    return review_digest_send(user_id=user_id, reminder_ids=reminder_ids)

@@ -153,7 +153,7 @@ def measure(repeat: int, pdf_repeat: int) -> list[Row]:
     from django.test import Client
 
     from aims.models import AISystem, ReportJob
-    from aims.services import report_job_render
+    from aims.services.reports import report_job_render
     from aims.wsgi import freeze_startup_objects
     from bench.generate import OFFICER, OPERATOR, PDF_OWNER
     from risk.models import Risk

@@ -43,9 +43,11 @@ class ImpactConfig(AppConfig):
 
 def system_tab(request: Any, system: Any) -> dict[str, Any]:
     """The impact assessments of one AI system, as far as the viewer may see them."""
-    from impact.selectors import impact_assessment_list
+    from aims.scope import restrict
+    from impact.selectors import impact_assessments
 
-    return {"assessments": list(impact_assessment_list(user=request.user).filter(ai_system=system))}
+    rows = restrict(impact_assessments(), request.user).filter(ai_system=system)
+    return {"assessments": list(rows)}
 
 
 def load_demo(*, users: dict[str, Any]) -> None:

@@ -5,13 +5,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 
-class AssessmentStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    IN_REVIEW = "in_review", _("In review")
-    APPROVED = "approved", _("Approved")
-    SUPERSEDED = "superseded", _("Superseded")
-
-
 class AssessmentScope(models.TextChoices):
     """The organisation's activity the assessment covers (seed 000: 開発/提供/利用)."""
 

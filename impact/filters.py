@@ -10,10 +10,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aims.choices import ApprovalStatus
 from aims.filters import REVIEW_SOON_DAYS
 from aims.models import AISystem
 from aims.widgets import FastSelect, FastSelectMultiple
-from impact.choices import AssessmentStatus
 from impact.models import ImpactAssessment
 from risk.filters import level_choices
 
@@ -24,7 +24,7 @@ class ImpactAssessmentFilter(django_filters.FilterSet):
     )
     status = django_filters.MultipleChoiceFilter(
         distinct=False,
-        choices=AssessmentStatus.choices,
+        choices=ApprovalStatus.choices,
         label=_("Status"),
         widget=FastSelectMultiple,
     )

@@ -10,8 +10,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from aims import selectors as aims_selectors
 from aims.models import AISystem, Requirement
+from aims.scope import CHANGE, restrict
 from impact.choices import (
     HUMAN_JUDGMENT_CRITERIA,
     AssessmentScope,
@@ -217,7 +217,7 @@ class ImpactAssessmentForm(forms.Form):
             )
             if self.initial.get("human_judgment"):
                 self.fields[f"hj_{code}"].initial = self.initial["human_judgment"].get(code, "")
-        systems = aims_selectors.ai_system_editable(user=user).prefetch_related(None)
+        systems = restrict(AISystem.objects.all(), user, CHANGE)
         if self.initial.get("id"):  # an assessment stays with its system
             systems = systems.filter(pk=system.pk if system else 0)
         else:
@@ -233,9 +233,7 @@ class ImpactAssessmentForm(forms.Form):
                 "hx-include": "this",
             }
         )
-        from risk.selectors import risk_list
-
-        risks = risk_list(user=user).prefetch_related(None).select_related(None)
+        risks = restrict(Risk.objects.all(), user)
         self.fields["linked_risks"].queryset = (  # type: ignore[attr-defined]
             risks.filter(ai_systems=system).only("id", "title") if system else risks.none()
         )
@@ -296,10 +294,4 @@ class LinkRisksForm(forms.Form):
         queryset=Risk.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-    )
-
-
-class ReturnForm(forms.Form):
-    comment = forms.CharField(
-        label=_("What needs to change"), widget=forms.Textarea(attrs={"rows": 3})
     )

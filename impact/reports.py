@@ -15,6 +15,7 @@ from aims.models import ReportJob
 from aims.reports import ReportKind, clean_filters, describe_filters
 from aims.reports.pdf import render_pdf, report_context
 from aims.reports.writers import write_csv, write_xlsx
+from aims.scope import restrict
 from impact import selectors
 from impact.choices import HUMAN_JUDGMENT_CRITERIA, AssessmentScope, PartyKind
 from impact.filters import ImpactAssessmentFilter
@@ -39,7 +40,7 @@ def clean_one(user: Any, raw: dict[str, Any]) -> dict[str, Any]:
     value = str(raw.get("impact_assessment", ""))
     if (
         not value.isdigit()
-        or not selectors.impact_assessment_list(user=user).filter(pk=int(value)).exists()
+        or not restrict(ImpactAssessment.objects.filter(pk=int(value)), user).exists()
     ):
         raise ValidationError({"impact_assessment": [_("Unknown impact assessment.")]})
     return {"impact_assessment": int(value)}
@@ -51,9 +52,8 @@ def describe_one(parameters: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def render_one(job: ReportJob, out: IO[bytes]) -> None:
-    assessment = selectors.impact_assessment_detail(
-        user=job.requested_by, pk=job.parameters["impact_assessment"]
-    )
+    rows = restrict(selectors.impact_assessment_details(), job.requested_by)
+    assessment = rows.filter(pk=job.parameters["impact_assessment"]).first()
     if assessment is None:  # access was withdrawn after the request
         raise PermissionError("the requester no longer sees this assessment")
     matrix = assessment.matrix
@@ -193,7 +193,7 @@ def describe_list(parameters: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _rows(job: ReportJob) -> Iterator[list[Any]]:
-    visible = selectors.impact_assessment_list(user=job.requested_by)
+    visible = restrict(selectors.impact_assessments(), job.requested_by)
     assessments = selectors.impact_assessments_with_entries(
         ImpactAssessmentFilter(job.parameters, queryset=visible).qs
     )

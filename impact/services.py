@@ -7,7 +7,6 @@ Levels are derived from the assessment's matrix (``risk.levels``), never taken f
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,13 +16,19 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from aims import selectors as aims_selectors
-from aims.changelog import change_record, snapshot
-from aims.choices import Action, NotificationKind
+from aims.changelog import change_record, logged, logged_update, snapshot
+from aims.choices import Action, ApprovalStatus, NotificationKind
 from aims.models import AISystem, Requirement
-from aims.roles import Capability, has_capability
-from aims.services import Actor, in_recipient_language, notification_create
-from impact.choices import HUMAN_JUDGMENT_CRITERIA, AssessmentStatus
+from aims.scope import CHANGE, permitted, restrict
+from aims.services.accounts import Actor, in_recipient_language, notification_create
+from aims.services.approval import (
+    approval_approve,
+    approval_editable,
+    approval_new_version,
+    approval_return,
+    approval_submit,
+)
+from impact.choices import HUMAN_JUDGMENT_CRITERIA
 from impact.models import ImpactAssessment, ImpactEntry
 from risk.levels import check_position, level_of
 from risk.models import Risk, RiskMatrix
@@ -108,22 +113,6 @@ def _refuse_computed_and_unknown(data: dict[str, Any], allowed: tuple[str, ...])
         raise ValidationError(errors)
 
 
-def _editable(assessment: ImpactAssessment) -> None:
-    if assessment.status == AssessmentStatus.APPROVED:
-        raise ValidationError(
-            _(
-                "This assessment is approved and frozen. Start a new version "
-                "to change it; the approved one stays as it is."
-            )
-        )
-    if assessment.status == AssessmentStatus.SUPERSEDED:
-        raise ValidationError(_("This version is superseded and frozen."))
-    if assessment.status == AssessmentStatus.IN_REVIEW:
-        raise ValidationError(
-            _("This assessment is in review. It can be changed again once the reviewer returns it.")
-        )
-
-
 def _check_positions(
     matrix: RiskMatrix, data: dict[str, Any], current: Any, errors: dict[str, list[str]]
 ) -> None:
@@ -143,12 +132,7 @@ def _apply_assessment(
     if "ai_system" in data:
         if assessment.pk and data["ai_system"].pk != assessment.ai_system_id:
             errors["ai_system"] = [_("An assessment stays with its AI system.")]
-        elif (
-            actor is not None
-            and not aims_selectors.ai_system_editable(user=actor)
-            .filter(pk=data["ai_system"].pk)
-            .exists()
-        ):
+        elif actor is not None and not permitted(actor, CHANGE, data["ai_system"]):
             errors["ai_system"] = [_("Unknown AI system: %(id)s.") % {"id": data["ai_system"].pk}]
         elif data["ai_system"].retired_at is not None:
             errors["ai_system"] = [_("“%(name)s” is retired.") % {"name": data["ai_system"]}]
@@ -196,10 +180,8 @@ def _check_risks(
     actor: Actor, system: AISystem, risks: list[Risk], field: str, errors: dict[str, list[str]]
 ) -> None:
     """Risks linked to an assessment must concern its AI system and be visible to the actor."""
-    from risk.selectors import risk_list
-
     ids = {risk.pk for risk in risks}
-    visible = risk_list(user=actor) if actor is not None else Risk.objects.all()
+    visible = restrict(Risk.objects.all(), actor) if actor is not None else Risk.objects.all()
     ok = set(visible.filter(pk__in=ids, ai_systems=system).values_list("pk", flat=True))
     if ids - ok:
         errors[field] = [
@@ -243,156 +225,41 @@ def impact_assessment_update(
     """Change a draft. An approved assessment is frozen and changes nothing (start a new
     version); one in review changes once it is returned."""
     assessment = ImpactAssessment.objects.select_for_update().get(pk=assessment.pk)
-    _editable(assessment)
-    before = snapshot(assessment)
-    later = _apply_assessment(actor, assessment, data)
-    assessment.save()
-    for name, value in later.items():
-        getattr(assessment, name).set(value)
-    after = snapshot(assessment)
-    if after != before:
-        change_record(actor=actor, action=Action.UPDATE, obj=assessment, before=before, after=after)
+    approval_editable(assessment)
+    with logged(assessment, actor=actor):
+        later = _apply_assessment(actor, assessment, data)
+        assessment.save()
+        for name, value in later.items():
+            getattr(assessment, name).set(value)
     return assessment
 
 
-def _step(actor: Actor, assessment: ImpactAssessment, action: str, **fields: Any) -> None:
-    before = snapshot(assessment)
-    for name, value in fields.items():
-        setattr(assessment, name, value)
-    assessment.save()
-    change_record(actor=actor, action=action, obj=assessment, before=before)
-
-
-@transaction.atomic
 def impact_assessment_submit(*, actor: Actor, assessment: ImpactAssessment) -> ImpactAssessment:
-    """Send a draft for review; it is locked until approved or returned."""
-    assessment = ImpactAssessment.objects.select_for_update().get(pk=assessment.pk)
-    if assessment.status != AssessmentStatus.DRAFT:
-        raise ValidationError(_("Only a draft can be submitted for review."))
-    if not assessment.entries.exists():
-        raise ValidationError(_("Record at least one consequence (entry) before submitting."))
-    _step(
-        actor,
-        assessment,
-        Action.SUBMIT,
-        status=AssessmentStatus.IN_REVIEW,
-        submitted_at=timezone.now(),
-        review_comment="",
-    )
-    return assessment
+    """Send a draft for review (it needs at least one consequence); it is locked until
+    approved or returned."""
+    return approval_submit(actor=actor, version=assessment)
 
 
-def _check_approver(actor: Actor, assessment: ImpactAssessment) -> None:
-    if not has_capability(actor, Capability.APPROVE):
-        raise ValidationError(
-            _("Only a governance officer or top management approves impact assessments.")
-        )
-    if actor is not None and assessment.author_id == getattr(actor, "pk", None):
-        raise ValidationError(
-            _("Nobody approves their own assessment; another approver is needed.")
-        )
-
-
-@transaction.atomic
 def impact_assessment_approve(*, actor: Actor, assessment: ImpactAssessment) -> ImpactAssessment:
     """Approve an assessment in review (not by its author). The version it replaces becomes
     superseded; a pending reassessment is settled; the next review date follows the interval."""
-    assessment = ImpactAssessment.objects.select_for_update().get(pk=assessment.pk)
-    if assessment.status != AssessmentStatus.IN_REVIEW:
-        raise ValidationError(_("Only an assessment in review can be approved."))
-    _check_approver(actor, assessment)
-    today = timezone.localdate()
-    fields: dict[str, Any] = {
-        "status": AssessmentStatus.APPROVED,
-        "approved_by": actor,
-        "approved_at": timezone.now(),
-        "reassessment_due": False,
-        "reassessment_reason": "",
-    }
-    if assessment.review_interval_days and not assessment.next_review_on:
-        fields["next_review_on"] = today + timedelta(days=assessment.review_interval_days)
-    _step(actor, assessment, Action.APPROVE, **fields)
-    for older in (
-        ImpactAssessment.objects.select_for_update()
-        .filter(ai_system=assessment.ai_system, status=AssessmentStatus.APPROVED)
-        .exclude(pk=assessment.pk)
-    ):
-        if _same_series(older, assessment):
-            _step(actor, older, Action.UPDATE, status=AssessmentStatus.SUPERSEDED)
-    return assessment
+    return approval_approve(actor=actor, version=assessment)
 
 
-def _same_series(older: ImpactAssessment, newer: ImpactAssessment) -> bool:
-    node: ImpactAssessment | None = newer.previous
-    while node is not None:
-        if node.pk == older.pk:
-            return True
-        node = node.previous
-    return False
-
-
-@transaction.atomic
 def impact_assessment_return(
     *, actor: Actor, assessment: ImpactAssessment, comment: str
 ) -> ImpactAssessment:
     """Send an assessment in review back to draft with the reviewer's comment."""
-    assessment = ImpactAssessment.objects.select_for_update().get(pk=assessment.pk)
-    if assessment.status != AssessmentStatus.IN_REVIEW:
-        raise ValidationError(_("Only an assessment in review can be returned."))
-    if not has_capability(actor, Capability.APPROVE):
-        raise ValidationError(
-            _("Only a governance officer or top management reviews impact assessments.")
-        )
-    if not (comment or "").strip():
-        raise ValidationError({"comment": [_("Say what needs to change.")]})
-    _step(
-        actor,
-        assessment,
-        Action.RETURN,
-        status=AssessmentStatus.DRAFT,
-        review_comment=comment.strip(),
-    )
-    return assessment
+    return approval_return(actor=actor, version=assessment, comment=comment)
 
 
-@transaction.atomic
 def impact_assessment_new_version(
     *, actor: Actor, assessment: ImpactAssessment
 ) -> ImpactAssessment:
     """Start the next version of an approved assessment: a draft that carries its content,
     entries and risk links forward. The approved version stays in force until the new one is
     approved."""
-    assessment = ImpactAssessment.objects.select_for_update().get(pk=assessment.pk)
-    if assessment.status != AssessmentStatus.APPROVED:
-        raise ValidationError(_("A new version starts from the approved assessment."))
-    if ImpactAssessment.objects.filter(previous=assessment).exists():
-        raise ValidationError(_("A newer version of this assessment exists already."))
-    user = actor if actor is not None and actor.is_authenticated else None
-    fields = {
-        name: getattr(assessment, name) for name in ASSESSMENT_FIELDS if name != "linked_risks"
-    }
-    fields.update(
-        number=assessment.number + 1,
-        previous=assessment,
-        author=user,
-        level=assessment.level,
-        level_rank=assessment.level_rank,
-        assessed_on=timezone.localdate(),
-        system_version=assessment.ai_system.version,
-        next_review_on=None,
-    )
-    copy = ImpactAssessment(**fields)
-    copy.full_clean()
-    copy.save()
-    copy.linked_risks.set(assessment.linked_risks.all())
-    for entry in assessment.entries.all():
-        risks = list(entry.risks.all())
-        entry.pk, entry.id, entry.assessment = None, None, copy
-        entry._state.adding = True
-        entry.save()
-        entry.risks.set(risks)
-    change_record(actor=actor, action=Action.CREATE, obj=copy)
-    return copy
+    return approval_new_version(actor=actor, version=assessment)
 
 
 # --- Entries -------------------------------------------------------------------------------------
@@ -422,7 +289,7 @@ def _apply_entry(actor: Actor, entry: ImpactEntry, data: dict[str, Any]) -> list
 
 @transaction.atomic
 def impact_entry_create(*, actor: Actor, assessment: ImpactAssessment, **data: Any) -> ImpactEntry:
-    _editable(assessment)
+    approval_editable(assessment)
     entry = ImpactEntry(assessment=assessment, owner=getattr(assessment, "owner", None))
     risks = _apply_entry(actor, entry, data)
     entry.save()
@@ -434,21 +301,18 @@ def impact_entry_create(*, actor: Actor, assessment: ImpactAssessment, **data: A
 
 @transaction.atomic
 def impact_entry_update(*, actor: Actor, entry: ImpactEntry, **data: Any) -> ImpactEntry:
-    _editable(entry.assessment)
-    before = snapshot(entry)
-    risks = _apply_entry(actor, entry, data)
-    entry.save()
-    if risks is not None:
-        entry.risks.set(risks)
-    after = snapshot(entry)
-    if after != before:
-        change_record(actor=actor, action=Action.UPDATE, obj=entry, before=before, after=after)
+    approval_editable(entry.assessment)
+    with logged(entry, actor=actor):
+        risks = _apply_entry(actor, entry, data)
+        entry.save()
+        if risks is not None:
+            entry.risks.set(risks)
     return entry
 
 
 @transaction.atomic
 def impact_entry_delete(*, actor: Actor, entry: ImpactEntry) -> None:
-    _editable(entry.assessment)
+    approval_editable(entry.assessment)
     before = snapshot(entry)
     pk = entry.pk
     change_record(
@@ -463,7 +327,7 @@ def impact_entry_create_risk(*, actor: Actor, entry: ImpactEntry) -> Risk:
     system, prefilled from the entry (on the assessment's matrix) and linked to it. Allowed
     while the assessment is a draft or in review (reflection is part of doing it)."""
     assessment = entry.assessment
-    if assessment.status in (AssessmentStatus.APPROVED, AssessmentStatus.SUPERSEDED):
+    if assessment.status in (ApprovalStatus.APPROVED, ApprovalStatus.SUPERSEDED):
         raise ValidationError(
             _(
                 "Reflect consequences into risks before the assessment is "
@@ -503,9 +367,8 @@ def impact_entry_create_risk(*, actor: Actor, entry: ImpactEntry) -> Risk:
         categories=[category] if category else [],
         treatment_plan=entry.planned_mitigations,
     )
-    before = snapshot(entry)
-    entry.risks.add(risk)
-    change_record(actor=actor, action=Action.UPDATE, obj=entry, before=before)
+    with logged(entry, actor=actor, always=True):
+        entry.risks.add(risk)
     return risk
 
 
@@ -533,21 +396,17 @@ def flag_reassessment(
     what = lazy(lambda: ", ".join(str(labels.get(name, name)) for name in changes), str)()
     flagged = 0
     for assessment in ImpactAssessment.objects.select_for_update().filter(
-        ai_system=system, status=AssessmentStatus.APPROVED
+        ai_system=system, status=ApprovalStatus.APPROVED
     ):
         reason = _("Changed: %(what)s (%(date)s).") % {
             "what": what,
             "date": timezone.localdate().isoformat(),
         }
         if assessment.reassessment_due:
-            _step(
-                actor,
-                assessment,
-                Action.UPDATE,
-                reassessment_reason=f"{assessment.reassessment_reason}\n{reason}".strip(),
-            )
+            reasons = f"{assessment.reassessment_reason}\n{reason}".strip()
+            logged_update(assessment, actor=actor, reassessment_reason=reasons)
             continue
-        _step(actor, assessment, Action.UPDATE, reassessment_due=True, reassessment_reason=reason)
+        logged_update(assessment, actor=actor, reassessment_due=True, reassessment_reason=reason)
         flagged += 1
         recipients = {p for p in (assessment.owner, assessment.responsible) if p is not None}
         for person in recipients:
@@ -575,7 +434,7 @@ def flag_reassessment(
 def impact_entry_link_risks(*, actor: Actor, entry: ImpactEntry, risks: list[Risk]) -> ImpactEntry:
     """Link existing risks of the same AI system to a consequence (or unlink them)."""
     assessment = entry.assessment
-    if assessment.status in (AssessmentStatus.APPROVED, AssessmentStatus.SUPERSEDED):
+    if assessment.status in (ApprovalStatus.APPROVED, ApprovalStatus.SUPERSEDED):
         raise ValidationError(
             _(
                 "Reflect consequences into risks before the assessment is "
@@ -586,9 +445,6 @@ def impact_entry_link_risks(*, actor: Actor, entry: ImpactEntry, risks: list[Ris
     _check_risks(actor, assessment.ai_system, risks, "risks", errors)
     if errors:
         raise ValidationError(errors)
-    before = snapshot(entry)
-    entry.risks.set(risks)
-    after = snapshot(entry)
-    if after != before:
-        change_record(actor=actor, action=Action.UPDATE, obj=entry, before=before, after=after)
+    with logged(entry, actor=actor):
+        entry.risks.set(risks)
     return entry

@@ -32,9 +32,10 @@ class RiskConfig(AppConfig):
 
 def system_tab(request: Any, system: Any) -> dict[str, Any]:
     """The risks of one AI system, as far as the viewer may see them."""
-    from risk.selectors import risk_list
+    from aims.scope import restrict
+    from risk.selectors import risks
 
-    return {"risks": list(risk_list(user=request.user).filter(ai_systems=system))}
+    return {"risks": list(restrict(risks(), request.user).filter(ai_systems=system))}
 
 
 def load_demo(*, users: dict[str, Any]) -> None:

@@ -10,8 +10,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from aims import selectors as aims_selectors
 from aims.models import AISystem, Requirement
+from aims.scope import CHANGE, restrict
 from risk.choices import RiskStatus, TreatmentOption
 from risk.models import RiskMatrix, TreatmentAction
 from risk.services import (
@@ -116,7 +116,7 @@ class RiskForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         linked = [s.pk for s in self.initial.get("ai_systems", [])]
-        systems = aims_selectors.ai_system_editable(user=user).filter(
+        systems = restrict(AISystem.objects.all(), user, CHANGE).filter(
             Q(retired_at__isnull=True) | Q(pk__in=linked)
         )
         self.fields["ai_systems"].queryset = systems.order_by("name")  # type: ignore[attr-defined]

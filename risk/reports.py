@@ -17,6 +17,7 @@ from aims.models import ReportJob
 from aims.reports import ReportKind, clean_filters, describe_filters
 from aims.reports.pdf import render_pdf, report_context
 from aims.reports.writers import write_csv, write_xlsx
+from aims.scope import restrict
 from risk import selectors
 from risk.filters import RiskPageFilter
 from risk.models import Risk, RiskAcceptance
@@ -61,7 +62,7 @@ def describe(parameters: dict[str, Any]) -> list[tuple[str, str]]:
 def register_rows(job: ReportJob) -> QuerySet[Risk]:
     """The register as the requester sees it with the job's filters, with what every column
     needs fetched in a fixed number of queries (the selector already brings the systems)."""
-    visible = selectors.risk_list(user=job.requested_by)
+    visible = restrict(selectors.risks(), job.requested_by)
     return (
         RiskPageFilter(job.parameters, queryset=visible)
         .qs.select_related("matrix", "owner")

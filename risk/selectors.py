@@ -1,55 +1,41 @@
-"""Every read of the risk app, already restricted to what the user may see."""
+"""Every read of the risk app. Selectors without a ``user`` shape rows and are restricted by
+the base views (``aims.scope.restrict``); see ``aims.selectors``."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
-from aims import selectors as aims_selectors
 from aims.models import AISystem, Requirement
-from aims.roles import Capability, has_capability
 from risk.models import Risk, RiskAcceptance, RiskMatrix, TreatmentAction
 from risk.services import TEMPLATE_SOURCES
 
 
-def _linked_to(systems: QuerySet[AISystem]) -> Exists:
-    """Risks linked to any of ``systems``. The ids are fetched first (one query; an operator
-    holds tens of grants, not thousands): as a literal list they let PostgreSQL estimate the
-    filter well, where the nested permission subquery made it walk the whole register."""
-    through = Risk.ai_systems.through
-    ids = list(systems.values_list("pk", flat=True))
-    return Exists(through.objects.filter(risk_id=OuterRef("pk"), aisystem_id__in=ids))
-
-
-def risk_list(*, user: Any) -> QuerySet[Risk]:
-    """Risks ``user`` may see: all for roles that see all records; for operational members,
-    the risks of the AI systems granted to them; none for others until audits give a scope."""
-    queryset = Risk.objects.select_related("matrix", "owner").prefetch_related(
+def risks() -> QuerySet[Risk]:
+    """Risks with what the register shows (rows: ``restrict``)."""
+    return Risk.objects.select_related("matrix", "owner").prefetch_related(
         Prefetch("ai_systems", queryset=AISystem.objects.only("id", "name", "version"))
     )
-    if has_capability(user, Capability.SEE_ALL_RECORDS):
-        return queryset
-    if has_capability(user, Capability.CHANGE_RECORDS):
-        return queryset.filter(_linked_to(aims_selectors.ai_system_list(user=user)))
-    return queryset.none()
 
 
-def risk_editable(*, user: Any) -> QuerySet[Risk]:
-    """Risks ``user`` may change: all for officers; for operational members, those of the AI
-    systems they may change."""
-    queryset = Risk.objects.select_related("matrix", "owner")
-    if not has_capability(user, Capability.CHANGE_RECORDS):
-        return queryset.none()
-    if has_capability(user, Capability.CHANGE_ALL_RECORDS):
-        return queryset
-    return queryset.filter(_linked_to(aims_selectors.ai_system_editable(user=user)))
+def risks_for_api() -> QuerySet[Risk]:
+    """Risks with every relation the API's risk representation reads."""
+    active = RiskAcceptance.objects.select_related("accepted_by").filter(ended_at__isnull=True)
+    return risks().prefetch_related(
+        "risk_sources",
+        "categories",
+        "principles",
+        "aisi_perspectives",
+        Prefetch("acceptances", queryset=active),
+    )
 
 
-def risk_detail(*, user: Any, pk: int) -> Risk | None:
+def risk_details() -> QuerySet[Risk]:
+    """Risks with everything a risk's page reads."""
     return (
-        risk_list(user=user)
+        risks()
         .select_related("matrix__criteria", "template")
         .prefetch_related(
             "categories",
@@ -64,27 +50,15 @@ def risk_detail(*, user: Any, pk: int) -> Risk | None:
             ),
             Prefetch("acceptances", queryset=RiskAcceptance.objects.select_related("accepted_by")),
         )
-        .filter(pk=pk)
-        .first()
     )
 
 
-def treatment_action_list(*, user: Any) -> QuerySet[TreatmentAction]:
-    return (
-        TreatmentAction.objects.filter(risk__in=risk_list(user=user).values("pk"))
-        .select_related("owner", "risk")
-        .prefetch_related("controls")
-    )
+def treatment_actions() -> QuerySet[TreatmentAction]:
+    return TreatmentAction.objects.select_related("owner", "risk").prefetch_related("controls")
 
 
-def treatment_action_editable(*, user: Any) -> QuerySet[TreatmentAction]:
-    return TreatmentAction.objects.filter(risk__in=risk_editable(user=user).values("pk"))
-
-
-def risk_matrix_list(*, user: Any) -> QuerySet[RiskMatrix]:
-    """Matrices are organisation-wide reference data: everyone who sees records sees them."""
-    if not has_capability(user, Capability.SEE_RECORDS):
-        return RiskMatrix.objects.none()
+def risk_matrices() -> QuerySet[RiskMatrix]:
+    """Matrices, the current versions first (organisation-wide reference data)."""
     return RiskMatrix.objects.select_related("criteria").order_by("-is_current", "code", "-version")
 
 

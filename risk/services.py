@@ -15,12 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from aims import selectors as aims_selectors
 from aims.changelog import change_record, snapshot
 from aims.choices import Action, NotificationKind, Role
 from aims.models import AISystem, Requirement
 from aims.roles import Capability, has_capability, user_roles
-from aims.services import Actor, in_recipient_language, notification_create
+from aims.scope import CHANGE, permitted_ids, restrict
+from aims.services.accounts import Actor, in_recipient_language, notification_create
 from risk.choices import AcceptanceEnd, ActionStatus, RiskStatus
 from risk.levels import check_position, level_of, validate_matrix_data
 from risk.models import Risk, RiskAcceptance, RiskCriteria, RiskMatrix, TreatmentAction
@@ -276,11 +276,7 @@ def _systems_for(
     if actor is None:  # a command or task of the platform itself: no user to restrict
         return list(given)
     everything = has_capability(actor, Capability.CHANGE_ALL_RECORDS)
-    editable = set(
-        aims_selectors.ai_system_editable(user=actor)
-        .filter(pk__in=[s.pk for s in given])
-        .values_list("pk", flat=True)
-    )
+    editable = permitted_ids(actor, CHANGE, AISystem, [s.pk for s in given])
     existing = set(risk.ai_systems.values_list("pk", flat=True)) if risk.pk else set()
     for system in given:
         if system.pk not in editable:
@@ -294,7 +290,7 @@ def _systems_for(
     if not given:
         errors["ai_systems"] = [_("Name at least one of your AI systems.")]
         return None
-    visible = set(aims_selectors.ai_system_list(user=actor).values_list("pk", flat=True))
+    visible = set(restrict(AISystem.objects.all(), actor).values_list("pk", flat=True))
     hidden = AISystem.objects.filter(pk__in=existing - visible)
     return list(given) + list(hidden)
 

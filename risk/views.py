@@ -11,14 +11,17 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views import View
 
-from aims import selectors as aims_selectors
 from aims.choices import Language
-from aims.permissions import AUTHENTICATED, Policy, PolicyViewMixin
+from aims.forms.base import form_errors
+from aims.models import AISystem
+from aims.permissions import AUTHENTICATED, Policy
 from aims.roles import Capability, has_capability
-from aims.views import form_errors
+from aims.scope import CHANGE, permitted, restrict
+from aims.selectors import ai_system_choices
+from aims.views.base import EditPageView, PageView, filtered, query_parameters
 from risk import selectors, services
 from risk.choices import RiskStatus
 from risk.filters import RiskPageFilter
@@ -29,22 +32,22 @@ from risk.models import Risk, RiskMatrix, TreatmentAction
 def register_filters(request: HttpRequest) -> tuple[RiskPageFilter, Any, list[tuple[str, str]]]:
     """The register's filter set on the rows ``request.user`` may see, and the rows it keeps,
     and the query parameters (for exports: the report holds the same rows)."""
-    visible = selectors.risk_list(user=request.user)
-    filters = RiskPageFilter(request.GET or None, queryset=visible)
-    filters.form.fields["ai_system"].queryset = aims_selectors.ai_system_choices(  # type: ignore[attr-defined]
-        user=request.user
-    )
-    valid = not filters.is_bound or filters.is_valid()
-    rows = filters.qs if valid else RiskPageFilter(queryset=visible).qs
-    parameters = [(k, v) for k, values in request.GET.lists() if k != "page" for v in values]
-    return filters, rows, parameters if valid else []
+
+    def systems_seen(filters: RiskPageFilter) -> None:
+        field = filters.form.fields["ai_system"]
+        field.queryset = ai_system_choices(user=request.user)  # type: ignore[attr-defined]
+
+    visible = restrict(selectors.risks(), request.user)
+    filters, rows, valid = filtered(RiskPageFilter, request, visible, systems_seen)
+    return filters, rows, query_parameters(request, valid)
 
 
-class RiskRegisterView(PolicyViewMixin, View):
+class RiskRegisterView(PageView):
     """The register: filters, the table (50 a page), and heat maps of the inherent and the
     residual positions of the same filtered rows."""
 
     policy = Policy(read=Capability.SEE_RECORDS)
+    model = Risk
 
     def get(self, request: HttpRequest) -> HttpResponse:
         filters, rows, parameters = register_filters(request)
@@ -63,7 +66,7 @@ class RiskRegisterView(PolicyViewMixin, View):
         return render(request, "risk/register.html", context)
 
 
-class RiskTemplatesView(PolicyViewMixin, View):
+class RiskTemplatesView(PageView):
     """The catalogue a new risk starts from."""
 
     policy = Policy(read=Capability.CHANGE_RECORDS)
@@ -79,50 +82,43 @@ class RiskTemplatesView(PolicyViewMixin, View):
         return render(request, "risk/templates.html", context)
 
 
-class RiskEditView(PolicyViewMixin, View):
+RELATIONS = ("ai_systems", "categories", "risk_sources", "principles", "aisi_perspectives")
+
+
+class RiskEditView(EditPageView):
     """Register a risk (``?template=`` prefills it from the catalogue, ``?ai_system=`` links
     it) or change one."""
 
     policy = Policy(read=Capability.CHANGE_RECORDS, write=Capability.CHANGE_RECORDS)
+    model = Risk
     template_name = "risk/form.html"
+    object_name = "risk"
 
-    def get_risk(self, request: HttpRequest, pk: int | None) -> Risk | None:
-        if pk is None:
-            return None
-        return get_object_or_404(selectors.risk_editable(user=request.user), pk=pk)
-
-    def make_form(self, request: HttpRequest, risk: Risk | None, data: Any = None) -> RiskForm:
+    def get_form(self, obj: Risk | None, data: Any = None, files: Any = None) -> RiskForm:
+        request = self.request
         matrices = selectors.risk_matrices_current()
-        if risk is not None:
+        if obj is not None:
             matrices = RiskMatrix.objects.filter(
-                pk__in=[*matrices.values_list("pk", flat=True), risk.matrix_id]
+                pk__in=[*matrices.values_list("pk", flat=True), obj.matrix_id]
             )
-            initial: dict[str, Any] = {
-                name: getattr(risk, name)
-                for name in (
-                    "title",
-                    "description",
-                    "matrix",
-                    "source_notes",
-                    "treatment_option",
-                    "treatment_plan",
-                    "status",
-                    "closed_reason",
-                    "owner",
-                    "review_interval_days",
-                    "next_review_on",
-                    "template",
-                    *RiskForm.POSITIONS,
-                )
-            }
-            for name in (
-                "ai_systems",
-                "categories",
-                "risk_sources",
-                "principles",
-                "aisi_perspectives",
-            ):
-                initial[name] = list(getattr(risk, name).all())
+            names = (
+                "title",
+                "description",
+                "matrix",
+                "source_notes",
+                "treatment_option",
+                "treatment_plan",
+                "status",
+                "closed_reason",
+                "owner",
+                "review_interval_days",
+                "next_review_on",
+                "template",
+                *RiskForm.POSITIONS,
+            )
+            initial: dict[str, Any] = {name: getattr(obj, name) for name in names}
+            for name in RELATIONS:
+                initial[name] = list(getattr(obj, name).all())
         else:
             initial = {"owner": request.user, "matrix": matrices.first(), "ai_systems": []}
             template = request.GET.get("template", "")
@@ -132,50 +128,37 @@ class RiskEditView(PolicyViewMixin, View):
                     initial.update(selectors.risk_template_initial(entry))
             system = request.GET.get("ai_system", "")
             if system.isdigit():
-                initial["ai_systems"] = list(
-                    aims_selectors.ai_system_editable(user=request.user).filter(pk=int(system))
-                )
+                systems = restrict(AISystem.objects.filter(pk=int(system)), request.user, CHANGE)
+                initial["ai_systems"] = list(systems)
         chosen = None
         if data is not None and str(data.get("matrix", "")).isdigit():
             chosen = matrices.filter(pk=int(data["matrix"])).first()
         matrix = chosen or initial.get("matrix") or matrices.first()
         if matrix is None:
             raise Http404
+        accepted = obj is not None and obj.status == RiskStatus.ACCEPTED
         return RiskForm(
             data,
             initial=initial,
             user=request.user,
             matrix=matrix,
             matrices=matrices,
-            accepted=risk is not None and risk.status == RiskStatus.ACCEPTED,
+            accepted=accepted,
         )
 
-    def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
-        risk = self.get_risk(request, pk)
-        return render(
-            request, self.template_name, {"form": self.make_form(request, risk), "risk": risk}
-        )
+    def save(self, form: RiskForm, obj: Risk | None) -> Risk:
+        if obj is None:
+            return services.risk_create(actor=self.request.user, **form.data_for_service())
+        return services.risk_update(actor=self.request.user, risk=obj, **form.data_for_service())
 
-    def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
-        risk = self.get_risk(request, pk)
-        form = self.make_form(request, risk, request.POST)
-        if form.is_valid():
-            try:
-                if risk is None:
-                    risk = services.risk_create(actor=request.user, **form.data_for_service())
-                else:
-                    risk = services.risk_update(
-                        actor=request.user, risk=risk, **form.data_for_service()
-                    )
-            except ValidationError as error:
-                form_errors(form, error)
-            else:
-                messages.success(request, _("The risk “%(risk)s” was saved.") % {"risk": risk})
-                return redirect("risk", pk=risk.pk)
-        return render(request, self.template_name, {"form": form, "risk": risk}, status=400)
+    def get_success_message(self, obj: Risk) -> str:
+        return _("The risk “%(risk)s” was saved.") % {"risk": obj}
+
+    def success_url(self, obj: Risk) -> str:
+        return obj.get_absolute_url()
 
 
-class RiskPositionsView(PolicyViewMixin, View):
+class RiskPositionsView(PageView):
     """The likelihood and impact selects for a chosen matrix (htmx swaps them in when the
     matrix changes on the risk form)."""
 
@@ -183,36 +166,22 @@ class RiskPositionsView(PolicyViewMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         matrix_id = request.GET.get("matrix", "")
-        matrix = (
-            selectors.risk_matrices_current()
-            .filter(pk=int(matrix_id) if matrix_id.isdigit() else 0)
-            .first()
-            or selectors.risk_matrices_current().first()
-        )
+        matrices = selectors.risk_matrices_current()
+        chosen = matrices.filter(pk=int(matrix_id) if matrix_id.isdigit() else 0).first()
+        matrix = chosen or matrices.first()
         if matrix is None:
             raise Http404
         form = RiskForm(user=request.user, matrix=matrix, matrices=RiskMatrix.objects.none())
         return render(request, "risk/_positions.html", {"form": form})
 
 
-class RiskDetailView(PolicyViewMixin, View):
-    policy = Policy(read=Capability.SEE_RECORDS)
-
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        risk = selectors.risk_detail(user=request.user, pk=pk)
-        if risk is None:
-            raise Http404
-        return render(request, "risk/detail.html", detail_context(request, risk))
-
-
 def detail_context(request: HttpRequest, risk: Risk, **extra: Any) -> dict[str, Any]:
-    editable = selectors.risk_editable(user=request.user).filter(pk=risk.pk).exists()
     acceptances = list(risk.acceptances.all())
     within, _role = services.acceptance_rule(risk)
     context = {
         "risk": risk,
         "matrix": risk.matrix,
-        "can_edit": editable,
+        "can_edit": permitted(request.user, CHANGE, risk),
         "can_accept": services.can_accept(request.user, risk),
         "within_criteria": within,
         "active_acceptance": next((a for a in acceptances if a.ended_at is None), None),
@@ -230,14 +199,24 @@ def detail_context(request: HttpRequest, risk: Risk, **extra: Any) -> dict[str, 
     return context
 
 
-class RiskAcceptView(PolicyViewMixin, View):
+class RiskDetailView(PageView):
+    policy = Policy(read=Capability.SEE_RECORDS)
+    model = Risk
+    selector = staticmethod(selectors.risk_details)
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        risk = self.get_object(pk)
+        return render(request, "risk/detail.html", detail_context(request, risk))
+
+
+class RiskAcceptView(PageView):
     policy = Policy(read=Capability.APPROVE, write=Capability.APPROVE)
+    model = Risk
+    selector = staticmethod(selectors.risk_details)
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        risk = selectors.risk_detail(user=request.user, pk=pk)
-        if risk is None:
-            raise Http404
+        risk = self.get_object(pk)
         form = AcceptForm(request.POST)
         if form.is_valid():
             try:
@@ -251,70 +230,64 @@ class RiskAcceptView(PolicyViewMixin, View):
         return render(request, "risk/detail.html", context, status=400)
 
 
-class TreatmentActionEditView(PolicyViewMixin, View):
+class TreatmentActionEditView(EditPageView):
     """Add an action to a risk (``risk_pk``) or change one (``pk``)."""
 
     policy = Policy(read=Capability.CHANGE_RECORDS, write=Capability.CHANGE_RECORDS)
+    model = TreatmentAction
+    selector = staticmethod(selectors.treatment_actions)
     template_name = "risk/action_form.html"
+    object_name = "action"
 
-    def objects(
-        self, request: HttpRequest, risk_pk: int | None, pk: int | None
-    ) -> tuple[Risk, TreatmentAction | None]:
-        if pk is not None:
-            action = get_object_or_404(
-                selectors.treatment_action_editable(user=request.user).select_related("risk"), pk=pk
-            )
-            return action.risk, action
-        risk = get_object_or_404(selectors.risk_editable(user=request.user), pk=risk_pk)
-        return risk, None
+    def risk(self, action: TreatmentAction | None) -> Risk:
+        if action is not None:
+            return action.risk
+        risks = restrict(Risk.objects.all(), self.request.user, CHANGE)
+        return get_object_or_404(risks, pk=self.kwargs.get("risk_pk"))
 
-    def get(
-        self, request: HttpRequest, risk_pk: int | None = None, pk: int | None = None
-    ) -> HttpResponse:
-        risk, action = self.objects(request, risk_pk, pk)
-        form = TreatmentActionForm(
-            instance=action, initial={} if action else {"owner": request.user}
-        )
-        return render(request, self.template_name, {"form": form, "risk": risk, "action": action})
+    def get_form(self, obj: Any, data: Any = None, files: Any = None) -> TreatmentActionForm:
+        if data is None:
+            initial = {} if obj else {"owner": self.request.user}
+            return TreatmentActionForm(instance=obj, initial=initial)
+        return TreatmentActionForm(data, instance=obj or TreatmentAction(risk=self.risk(obj)))
 
-    def post(
-        self, request: HttpRequest, risk_pk: int | None = None, pk: int | None = None
-    ) -> HttpResponse:
-        risk, action = self.objects(request, risk_pk, pk)
-        form = TreatmentActionForm(request.POST, instance=action or TreatmentAction(risk=risk))
-        if form.is_valid():
-            data = {name: form.cleaned_data[name] for name in form.Meta.fields}
-            try:
-                if action is None:
-                    services.treatment_action_create(actor=request.user, risk=risk, **data)
-                else:
-                    services.treatment_action_update(actor=request.user, action=action, **data)
-            except ValidationError as error:
-                form_errors(form, error)
-            else:
-                messages.success(request, _("The treatment action was saved."))
-                return redirect("risk", pk=risk.pk)
-        context = {"form": form, "risk": risk, "action": action}
-        return render(request, self.template_name, context, status=400)
+    def save(self, form: TreatmentActionForm, obj: TreatmentAction | None) -> TreatmentAction:
+        data = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        actor = self.request.user
+        if obj is None:
+            return services.treatment_action_create(actor=actor, risk=self.risk(None), **data)
+        return services.treatment_action_update(actor=actor, action=obj, **data)
+
+    def get_success_message(self, obj: TreatmentAction) -> str:
+        return _("The treatment action was saved.")
+
+    def success_url(self, obj: TreatmentAction) -> str:
+        return reverse("risk", args=[obj.risk_id])
+
+    def get_context_data(self, form: Any, obj: Any) -> dict[str, Any]:
+        return {"form": form, "risk": self.risk(obj), "action": obj}
 
 
-class RiskMatrixListView(PolicyViewMixin, View):
+class RiskMatrixListView(PageView):
     policy = Policy(read=Capability.SEE_RECORDS)
+    model = RiskMatrix
+    selector = staticmethod(selectors.risk_matrices)
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        matrices = list(selectors.risk_matrix_list(user=request.user))
         context = {
-            "matrices": matrices,
+            "matrices": list(self.rows()),
             "can_edit": has_capability(request.user, Capability.CHANGE_ALL_RECORDS),
         }
         return render(request, "risk/matrices.html", context)
 
 
-class RiskMatrixDetailView(PolicyViewMixin, View):
+class RiskMatrixDetailView(PageView):
     policy = Policy(read=Capability.SEE_RECORDS)
+    model = RiskMatrix
+    selector = staticmethod(selectors.risk_matrices)
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        matrix = get_object_or_404(selectors.risk_matrix_list(user=request.user), pk=pk)
+        matrix = self.get_object(pk)
         versions = RiskMatrix.objects.filter(code=matrix.code).order_by("-version")
         context = {
             "matrix": matrix,
@@ -349,17 +322,19 @@ def matrix_grid(matrix: RiskMatrix) -> list[dict[str, Any]]:
     ]
 
 
-class RiskMatrixEditView(PolicyViewMixin, View):
+class RiskMatrixEditView(EditPageView):
     """Change a matrix (``pk``; a matrix in use gets a new version) or define a new one as a
     copy of another (``?from=``)."""
 
     policy = Policy(read=Capability.CHANGE_ALL_RECORDS, write=Capability.CHANGE_ALL_RECORDS)
+    model = RiskMatrix
     template_name = "risk/matrix_form.html"
 
-    def source(self, request: HttpRequest, pk: int | None) -> RiskMatrix:
+    def get_object_or_none(self, pk: Any) -> RiskMatrix:
+        """The matrix changed (``pk``) or copied (``from``); a form always has one."""
         if pk is not None:
-            return get_object_or_404(RiskMatrix.objects.filter(is_current=True), pk=pk)
-        origin = request.GET.get("from") or request.POST.get("from") or ""
+            return get_object_or_404(self.rows().filter(is_current=True), pk=pk)
+        origin = self.request.GET.get("from") or self.request.POST.get("from") or ""
         matrices = selectors.risk_matrices_current()
         matrix = matrices.filter(pk=int(origin)).first() if origin.isdigit() else None
         matrix = matrix or matrices.first()
@@ -367,60 +342,47 @@ class RiskMatrixEditView(PolicyViewMixin, View):
             raise Http404
         return matrix
 
-    def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
-        matrix = self.source(request, pk)
-        form = MatrixForm(matrix=matrix, editing=pk is not None)
-        return render(
-            request,
-            self.template_name,
-            {
-                "form": form,
-                "matrix": matrix,
-                "editing": pk is not None,
-                "in_use": services.matrix_in_use(matrix),
-            },
-        )
+    @property
+    def editing(self) -> bool:
+        return self.kwargs.get("pk") is not None
 
-    def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
-        matrix = self.source(request, pk)
-        form = MatrixForm(request.POST, matrix=matrix, editing=pk is not None)
-        if form.is_valid():
-            try:
-                if pk is None:
-                    saved = services.risk_matrix_create(
-                        actor=request.user, **form.data_for_service()
-                    )
-                else:
-                    saved = services.risk_matrix_update(
-                        actor=request.user, matrix=matrix, **form.data_for_service()
-                    )
-            except ValidationError as error:
-                form_errors(form, error)
-            else:
-                if saved.pk != matrix.pk and pk is not None:
-                    messages.success(
-                        request,
-                        _("Risks use this matrix, so the change made version %(version)d.")
-                        % {"version": saved.version},
-                    )
-                else:
-                    messages.success(request, _("The matrix was saved."))
-                return redirect("risk_matrix", pk=saved.pk)
-        context = {
+    def get_form(self, obj: RiskMatrix, data: Any = None, files: Any = None) -> MatrixForm:
+        return MatrixForm(data, matrix=obj, editing=self.editing)
+
+    def save(self, form: MatrixForm, obj: RiskMatrix) -> RiskMatrix:
+        actor = self.request.user
+        if not self.editing:
+            return services.risk_matrix_create(actor=actor, **form.data_for_service())
+        saved = services.risk_matrix_update(actor=actor, matrix=obj, **form.data_for_service())
+        self.new_version = saved.pk != obj.pk
+        return saved
+
+    def get_success_message(self, obj: RiskMatrix) -> str:
+        if getattr(self, "new_version", False):
+            return _("Risks use this matrix, so the change made version %(version)d.") % {
+                "version": obj.version
+            }
+        return _("The matrix was saved.")
+
+    def success_url(self, obj: RiskMatrix) -> str:
+        return reverse("risk_matrix", args=[obj.pk])
+
+    def get_context_data(self, form: Any, obj: RiskMatrix) -> dict[str, Any]:
+        return {
             "form": form,
-            "matrix": matrix,
-            "editing": pk is not None,
-            "in_use": services.matrix_in_use(matrix),
+            "matrix": obj,
+            "editing": self.editing,
+            "in_use": services.matrix_in_use(obj),
         }
-        return render(request, self.template_name, context, status=400)
 
 
-class RiskCriteriaEditView(PolicyViewMixin, View):
+class RiskCriteriaEditView(PageView):
     policy = Policy(read=Capability.CHANGE_ALL_RECORDS, write=Capability.CHANGE_ALL_RECORDS)
+    model = RiskMatrix
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        matrix = get_object_or_404(RiskMatrix.objects.select_related("criteria"), pk=pk)
+        matrix = get_object_or_404(self.rows().select_related("criteria"), pk=pk)
         form = CriteriaForm(request.POST, matrix=matrix)
         if form.is_valid():
             try:
@@ -436,7 +398,7 @@ class RiskCriteriaEditView(PolicyViewMixin, View):
         return redirect("risk_matrix", pk=matrix.pk)
 
 
-class RiskLevelsCssView(PolicyViewMixin, View):
+class RiskLevelsCssView(PageView):
     """The colours of every matrix's levels as a style sheet: classes ``lv-<matrix>-<code>``
     (the Content Security Policy allows no inline styles)."""
 

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 
 from aims.models import ApiToken
 from aims.selectors import api_token_for_string
-from aims.services import token_touch
+from aims.services.accounts import token_touch
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):

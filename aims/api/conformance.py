@@ -9,12 +9,13 @@ import django_filters
 from django.db.models import Q, QuerySet
 from rest_framework import mixins, serializers, viewsets
 
-from aims import selectors, services
+from aims import selectors
 from aims.api.base import PolicyViewSetMixin
 from aims.choices import ConformanceStatus
 from aims.models import ClauseAssessment
 from aims.permissions import Policy
 from aims.roles import Capability
+from aims.services.conformance import clause_assessment_update
 
 
 class ClauseAssessmentSerializer(serializers.ModelSerializer):
@@ -65,12 +66,12 @@ class ClauseAssessmentViewSet(
     viewsets.GenericViewSet,
 ):
     policy = Policy(read=Capability.SEE_RECORDS, write=Capability.CHANGE_ALL_RECORDS)
-    selector = staticmethod(selectors.clause_assessment_list)
+    selector = staticmethod(selectors.clause_assessments)
     model = ClauseAssessment
     serializer_class = ClauseAssessmentSerializer
     filterset_class = ClauseAssessmentFilter
 
     def perform_update(self, serializer: Any) -> None:
-        serializer.instance = services.clause_assessment_update(
+        serializer.instance = clause_assessment_update(
             actor=self.request.user, assessment=serializer.instance, **serializer.validated_data
         )

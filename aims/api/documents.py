@@ -1,21 +1,18 @@
-"""API of documented information: ``documents/`` with ``submit/``, ``approve/``, ``return/``."""
+"""API of documented information: ``documents/`` with the workflow steps ``submit/``,
+``approve/`` and ``return/`` (``aims.api.approval``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
-from rest_framework.decorators import action
-from rest_framework.request import Request
-from rest_framework.response import Response
+from rest_framework import serializers
 
-from aims import selectors, services
+from aims import selectors
+from aims.api.approval import approval_actions, approval_policy
 from aims.api.base import ListCreateUpdateViewSet
 from aims.models import Document, DocumentVersion
-from aims.permissions import Policy
 from aims.roles import Capability
+from aims.services.documents import document_create, document_edit, latest_version
 
 
 class DocumentVersionSerializer(serializers.ModelSerializer):
@@ -83,64 +80,30 @@ class DocumentSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class ReturnSerializer(serializers.Serializer):
-    comment = serializers.CharField(help_text="What needs to change.")
-
-
-class DocumentViewSet(ListCreateUpdateViewSet):
+class DocumentViewSet(approval_actions(DocumentSerializer), ListCreateUpdateViewSet):
     """Documents (AI policy 5.2, procedures, records 7.5) and their versions. Editing an
-    approved document starts a new draft version; the approved one stays frozen."""
+    approved document starts a new draft version; the approved one stays frozen. The workflow
+    steps act on the document's latest version."""
 
-    policy = Policy(
-        read=Capability.SEE_RECORDS,
-        write=Capability.CHANGE_ALL_RECORDS,
-        actions={"approve": Capability.APPROVE, "return_version": Capability.APPROVE},
-    )
-    selector = staticmethod(selectors.document_list)
+    policy = approval_policy(read=Capability.SEE_RECORDS, write=Capability.CHANGE_ALL_RECORDS)
+    selector = staticmethod(selectors.documents)
     model = Document
     serializer_class = DocumentSerializer
     filterset_fields = ["kind"]
     search_fields = ["title", "description"]
     ordering = ["kind", "title"]
 
+    def approval_target(self, obj: Document) -> DocumentVersion:
+        latest = latest_version(obj)
+        assert latest is not None  # a document is created with its first version
+        return latest
+
     def perform_create(self, serializer: Any) -> None:
         serializer.validated_data.pop("change_summary", None)
-        serializer.instance = services.document_create(
-            actor=self.request.user, **serializer.validated_data
-        )
+        serializer.instance = document_create(actor=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer: Any) -> None:
-        services.document_edit(
+        document_edit(
             actor=self.request.user, document=serializer.instance, **serializer.validated_data
         )
-        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
-
-    def _step(self, request: Request, step: Any, **kwargs: Any) -> Response:
-        document = self.get_object()
-        try:
-            step(actor=request.user, document=document, **kwargs)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(
-                error.message_dict
-                if hasattr(error, "error_dict")
-                else {"non_field_errors": error.messages}
-            ) from None
-        fresh = self.get_queryset().get(pk=document.pk)
-        return Response(DocumentSerializer(fresh).data, status=status.HTTP_200_OK)
-
-    @extend_schema(request=None, responses={200: DocumentSerializer})
-    @action(detail=True, methods=["post"])
-    def submit(self, request: Request, pk: str | None = None) -> Response:
-        return self._step(request, services.document_submit)
-
-    @extend_schema(request=None, responses={200: DocumentSerializer})
-    @action(detail=True, methods=["post"])
-    def approve(self, request: Request, pk: str | None = None) -> Response:
-        return self._step(request, services.document_approve)
-
-    @extend_schema(request=ReturnSerializer, responses={200: DocumentSerializer})
-    @action(detail=True, methods=["post"], url_path="return", url_name="return")
-    def return_version(self, request: Request, pk: str | None = None) -> Response:
-        data = ReturnSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._step(request, services.document_return, **data.validated_data)
+        serializer.instance = self.base_queryset().get(pk=serializer.instance.pk)

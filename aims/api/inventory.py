@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -16,15 +15,24 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from aims import selectors, services
+from aims import selectors
 from aims.api.base import ListCreateUpdateViewSet
 from aims.api.exceptions import error_body
 from aims.choices import OrganizationRole
 from aims.filters import AISystemFilter
 from aims.models import AISystem, Requirement
-from aims.permissions import SAFE_METHODS, Policy
+from aims.permissions import Policy
 from aims.roles import Capability
-from aims.services.inventory import AFFECTED_PARTIES_URN, ImportRejected
+from aims.services.inventory import (
+    AFFECTED_PARTIES_URN,
+    ImportRejected,
+    ai_system_create,
+    ai_system_grant,
+    ai_system_import,
+    ai_system_retire,
+    ai_system_revoke,
+    ai_system_update,
+)
 from aims.tables import read_table
 
 
@@ -109,7 +117,7 @@ class AISystemViewSet(ListCreateUpdateViewSet):
             "import_file": Capability.CHANGE_ALL_RECORDS,
         },
     )
-    selector = staticmethod(selectors.ai_system_list)
+    selector = staticmethod(selectors.ai_systems)
     model = AISystem
     serializer_class = AISystemSerializer
     filterset_class = AISystemFilter
@@ -117,28 +125,18 @@ class AISystemViewSet(ListCreateUpdateViewSet):
     ordering_fields = ["name", "lifecycle_stage", "eu_ai_act_tier", "next_review_on", "updated_at"]
     ordering = ["name", "version"]
 
-    def get_queryset(self) -> QuerySet[Any]:
-        if (
-            not getattr(self, "swagger_fake_view", False)
-            and self.request.method not in SAFE_METHODS
-        ):
-            return selectors.ai_system_editable(user=self.request.user)
-        return super().get_queryset()
-
     def perform_create(self, serializer: Any) -> None:
-        serializer.instance = services.ai_system_create(
-            actor=self.request.user, **serializer.validated_data
-        )
+        serializer.instance = ai_system_create(actor=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer: Any) -> None:
-        serializer.instance = services.ai_system_update(
+        serializer.instance = ai_system_update(
             actor=self.request.user, system=serializer.instance, **serializer.validated_data
         )
 
     @extend_schema(request=None, responses={200: AISystemSerializer})
     @action(detail=True, methods=["post"])
     def retire(self, request: Request, pk: str | None = None) -> Response:
-        system = services.ai_system_retire(actor=request.user, system=self.get_object())
+        system = ai_system_retire(actor=request.user, system=self.get_object())
         return Response(AISystemSerializer(system).data)
 
     @extend_schema(request=GrantSerializer, responses={200: GrantsSerializer})
@@ -146,7 +144,7 @@ class AISystemViewSet(ListCreateUpdateViewSet):
     def grant(self, request: Request, pk: str | None = None) -> Response:
         data = GrantSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        system = services.ai_system_grant(
+        system = ai_system_grant(
             actor=request.user, system=self.get_object(), **data.validated_data
         )
         return Response(self._grants(system))
@@ -156,7 +154,7 @@ class AISystemViewSet(ListCreateUpdateViewSet):
     def revoke(self, request: Request, pk: str | None = None) -> Response:
         data = GrantSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        system = services.ai_system_revoke(
+        system = ai_system_revoke(
             actor=request.user, system=self.get_object(), **data.validated_data
         )
         return Response(self._grants(system))
@@ -189,7 +187,7 @@ class AISystemViewSet(ListCreateUpdateViewSet):
             raise serializers.ValidationError({"file": [_("The file is larger than 10 MB.")]})
         try:
             header, rows = read_table(upload.name, upload.read())
-            created = services.ai_system_import(actor=request.user, header=header, rows=rows)
+            created = ai_system_import(actor=request.user, header=header, rows=rows)
         except DjangoValidationError as error:
             raise serializers.ValidationError({"file": error.messages}) from None
         except ImportRejected as rejected:

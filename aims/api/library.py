@@ -16,12 +16,13 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from aims import selectors, services
+from aims import selectors
 from aims.api.base import ReadOnlyViewSet
 from aims.choices import MappingRelationship
 from aims.models import Framework, Mapping, Requirement
 from aims.permissions import AUTHENTICATED, Policy
 from aims.roles import Capability
+from aims.services.library import library_import
 
 LIBRARY_IMPORT_MAX_BYTES = 5 * 1024 * 1024
 
@@ -158,7 +159,7 @@ class FrameworkViewSet(ReadOnlyViewSet):
     """Frameworks of the reference library. ``POST import/`` (officers) loads a file."""
 
     policy = Policy(read=AUTHENTICATED, actions={"import_file": Capability.MANAGE_USERS})
-    selector = staticmethod(selectors.framework_list)
+    selector = staticmethod(selectors.frameworks)
     model = Framework
     serializer_class = FrameworkSerializer
     filterset_fields = {"category": ["exact"], "urn": ["exact"], "shipped": ["exact"]}
@@ -188,9 +189,7 @@ class FrameworkViewSet(ReadOnlyViewSet):
         if upload.size > LIBRARY_IMPORT_MAX_BYTES:
             raise serializers.ValidationError({"file": [_("The file is larger than 5 MB.")]})
         try:
-            outcomes = services.library_import(
-                actor=request.user, name=upload.name, content=upload.read()
-            )
+            outcomes = library_import(actor=request.user, name=upload.name, content=upload.read())
         except ValidationError as error:
             raise serializers.ValidationError({"file": error.messages}) from None
         results = [{"file": o.label, "urn": o.urn, "result": o.result} for o in outcomes]
@@ -199,7 +198,7 @@ class FrameworkViewSet(ReadOnlyViewSet):
 
 class RequirementViewSet(ReadOnlyViewSet):
     policy = Policy(read=AUTHENTICATED)
-    selector = staticmethod(selectors.requirement_list)
+    selector = staticmethod(selectors.requirements)
     model = Requirement
     serializer_class = RequirementSerializer
     filterset_class = RequirementFilter
@@ -208,7 +207,7 @@ class RequirementViewSet(ReadOnlyViewSet):
 
 class MappingViewSet(ReadOnlyViewSet):
     policy = Policy(read=AUTHENTICATED)
-    selector = staticmethod(selectors.mapping_list)
+    selector = staticmethod(selectors.mappings)
     model = Mapping
     serializer_class = MappingSerializer
     filterset_class = MappingFilter

@@ -11,7 +11,6 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from aims import selectors, services
 from aims.api.base import ListCreateUpdateViewSet
 from aims.models import (
     BusinessUnit,
@@ -23,6 +22,12 @@ from aims.models import (
 )
 from aims.permissions import Policy
 from aims.roles import Capability
+from aims.services.records import (
+    objective_result_record,
+    record_create,
+    record_delete,
+    record_update,
+)
 
 TIMESTAMPS = ["created_at", "updated_at"]
 
@@ -32,23 +37,18 @@ class RecordViewSet(ListCreateUpdateViewSet, mixins.DestroyModelMixin):
 
     policy = Policy(read=Capability.SEE_RECORDS, write=Capability.CHANGE_ALL_RECORDS)
 
-    def get_queryset(self) -> Any:
-        if getattr(self, "swagger_fake_view", False):
-            return self.model._default_manager.none()
-        return selectors.organisation_records(user=self.request.user, model=self.model)
-
     def perform_create(self, serializer: Any) -> None:
-        serializer.instance = services.record_create(
+        serializer.instance = record_create(
             actor=self.request.user, model=self.model, **serializer.validated_data
         )
 
     def perform_update(self, serializer: Any) -> None:
-        serializer.instance = services.record_update(
+        serializer.instance = record_update(
             actor=self.request.user, obj=serializer.instance, **serializer.validated_data
         )
 
     def perform_destroy(self, instance: Any) -> None:
-        services.record_delete(actor=self.request.user, obj=instance)
+        record_delete(actor=self.request.user, obj=instance)
 
 
 def _serializer(model_class: type, field_names: list[str]) -> type[serializers.ModelSerializer]:
@@ -154,15 +154,15 @@ class ObjectiveViewSet(RecordViewSet):
     ordering_fields = ["due_on", "title"]
     ordering = ["due_on", "title"]
 
-    def get_queryset(self) -> Any:
-        return super().get_queryset().prefetch_related("results__recorded_by", "ai_systems")
+    def base_queryset(self) -> Any:
+        return Objective.objects.prefetch_related("results__recorded_by", "ai_systems")
 
     @extend_schema(request=ObjectiveResultSerializer, responses={201: ObjectiveResultSerializer})
     @action(detail=True, methods=["post"])
     def results(self, request: Request, pk: str | None = None) -> Response:
         data = ObjectiveResultSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        result = services.objective_result_record(
+        result = objective_result_record(
             actor=request.user, objective=self.get_object(), **data.validated_data
         )
         return Response(ObjectiveResultSerializer(result).data, status=status.HTTP_201_CREATED)

@@ -13,12 +13,13 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from aims import selectors, services
+from aims import selectors
 from aims.api.base import PolicyViewSetMixin
 from aims.choices import Language, ReportFormat, ReportStatus
 from aims.models import ReportJob
 from aims.permissions import Policy
 from aims.roles import Capability
+from aims.services.reports import report_job_create
 
 
 class ReportJobSerializer(serializers.ModelSerializer):
@@ -96,7 +97,7 @@ class ReportJobViewSet(
     (and, for a job rendered with full visibility, to others who see everything)."""
 
     policy = Policy(read=Capability.EXPORT, write=Capability.EXPORT)
-    selector = staticmethod(selectors.report_job_list)
+    selector = staticmethod(selectors.report_jobs)
     model = ReportJob
     serializer_class = ReportJobSerializer
     filterset_fields = ["kind", "status", "format"]
@@ -107,7 +108,7 @@ class ReportJobViewSet(
         data = ReportRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         parameters = request_parameters(request.data, set(data.fields))
-        job = services.report_job_create(
+        job = report_job_create(
             actor=request.user,
             kind=data.validated_data["kind"],
             format=data.validated_data["format"],

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from aims import selectors, services
+from aims import selectors
 from aims.api.base import ListCreateRetrieveViewSet, ReadOnlyViewSet
 from aims.api.filters import ChangeRecordFilter
 from aims.api.serializers import (
@@ -24,13 +24,14 @@ from aims.api.serializers import (
 from aims.models import ApiToken, ChangeRecord, Notification
 from aims.permissions import AUTHENTICATED, Policy
 from aims.roles import Capability
+from aims.services.accounts import notifications_mark_read, token_create, token_revoke
 
 
 class ChangeRecordViewSet(ReadOnlyViewSet):
     """The change log (append-only; no write endpoints exist)."""
 
     policy = Policy(read=Capability.SEE_RECORDS)
-    selector = staticmethod(selectors.change_record_list)
+    selector = staticmethod(selectors.change_records)
     model = ChangeRecord
     serializer_class = ChangeRecordSerializer
     filterset_class = ChangeRecordFilter
@@ -44,7 +45,7 @@ class ApiTokenViewSet(ListCreateRetrieveViewSet):
     ``DELETE`` and ``POST …/revoke/`` both revoke; the row stays for the record."""
 
     policy = Policy(read=Capability.OWN_API_TOKENS, write=Capability.OWN_API_TOKENS)
-    selector = staticmethod(selectors.api_token_list)
+    selector = staticmethod(selectors.api_tokens)
     model = ApiToken
     serializer_class = ApiTokenSerializer
     ordering_fields = ["created_at", "expires_at", "name"]
@@ -55,21 +56,19 @@ class ApiTokenViewSet(ListCreateRetrieveViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = ApiTokenCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        token, raw = services.token_create(
-            user=request.user, actor=request.user, **data.validated_data
-        )
+        token, raw = token_create(user=request.user, actor=request.user, **data.validated_data)
         token.token = raw  # type: ignore[attr-defined]
         return Response(ApiTokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={204: OpenApiResponse(description="Revoked")})
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        services.token_revoke(token=self.get_object(), actor=request.user)
+        token_revoke(token=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses={200: ApiTokenSerializer})
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, pk: str | None = None) -> Response:
-        token = services.token_revoke(token=self.get_object(), actor=request.user)
+        token = token_revoke(token=self.get_object(), actor=request.user)
         return Response(ApiTokenSerializer(token).data)
 
 
@@ -77,7 +76,7 @@ class NotificationViewSet(ReadOnlyViewSet):
     """The signed-in user's notifications, newest first."""
 
     policy = Policy(read=AUTHENTICATED, write=AUTHENTICATED)
-    selector = staticmethod(selectors.notification_list)
+    selector = staticmethod(selectors.notifications)
     model = Notification
     serializer_class = NotificationSerializer
     filterset_fields = {"kind": ["exact"], "read_at": ["isnull"]}
@@ -88,7 +87,7 @@ class NotificationViewSet(ReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def read(self, request: Request, pk: str | None = None) -> Response:
         notification = self.get_object()
-        services.notifications_mark_read(user=request.user, ids=[notification.pk])
+        notifications_mark_read(user=request.user, ids=[notification.pk])
         notification.refresh_from_db()
         return Response(NotificationSerializer(notification).data)
 
@@ -98,7 +97,7 @@ class NotificationViewSet(ReadOnlyViewSet):
     )
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request: Request) -> Response:
-        return Response({"marked_read": services.notifications_mark_read(user=request.user)})
+        return Response({"marked_read": notifications_mark_read(user=request.user)})
 
 
 class MeView(APIView):

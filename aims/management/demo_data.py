@@ -10,7 +10,6 @@ from typing import Any
 
 from django.utils import timezone
 
-from aims import services
 from aims.models import (
     AISystem,
     BusinessUnit,
@@ -22,6 +21,10 @@ from aims.models import (
     Organization,
     Requirement,
 )
+from aims.services.conformance import clause_assessment_update
+from aims.services.documents import document_approve, document_create, document_submit
+from aims.services.inventory import ai_system_create, ai_system_grant
+from aims.services.records import objective_result_record, record_create, record_update
 
 SCOPE = (
     "本社（東京）及び国内事業部門が開発・提供・利用するすべてのAIシステムと、その企画から廃止までの"
@@ -174,10 +177,10 @@ AI_POLICY = """1. 目的：当社は、人間中心の考え方に基づき、AI
 def load(*, operator: Any, officer: Any, executive: Any) -> None:
     org = Organization.objects.order_by("pk").first()
     if org is not None and not org.scope_statement:
-        services.record_update(actor=None, obj=org, scope_statement=SCOPE)
+        record_update(actor=None, obj=org, scope_statement=SCOPE)
     units = {}
     for name, code in UNITS:
-        units[code] = BusinessUnit.objects.filter(code=code).first() or services.record_create(
+        units[code] = BusinessUnit.objects.filter(code=code).first() or record_create(
             actor=None, model=BusinessUnit, name=name, code=code
         )
     parties = {
@@ -190,7 +193,7 @@ def load(*, operator: Any, officer: Any, executive: Any) -> None:
     for index, spec in enumerate(SYSTEMS):
         if AISystem.objects.filter(name=spec["name"], version=spec["version"]).exists():
             continue
-        system = services.ai_system_create(
+        system = ai_system_create(
             actor=None,
             name=spec["name"],
             version=spec["version"],
@@ -209,10 +212,10 @@ def load(*, operator: Any, officer: Any, executive: Any) -> None:
             affected_parties=[parties[p] for p in spec["parties"] if p in parties],
         )
         if spec["name"] in {"製品不良検知AI", "送電線点検AI"}:
-            services.ai_system_grant(actor=None, system=system, user=operator)
+            ai_system_grant(actor=None, system=system, user=operator)
     for title, kind, category, effect in ISSUES:
         if not ContextIssue.objects.filter(title=title).exists():
-            services.record_create(
+            record_create(
                 actor=None,
                 model=ContextIssue,
                 title=title,
@@ -223,7 +226,7 @@ def load(*, operator: Any, officer: Any, executive: Any) -> None:
             )
     for name, category, needs in PARTIES:
         if not InterestedParty.objects.filter(name=name).exists():
-            services.record_create(
+            record_create(
                 actor=None,
                 model=InterestedParty,
                 name=name,
@@ -231,7 +234,7 @@ def load(*, operator: Any, officer: Any, executive: Any) -> None:
                 needs_and_expectations=needs,
             )
     if not Objective.objects.exists():
-        fairness = services.record_create(
+        fairness = record_create(
             actor=None,
             model=Objective,
             title="採用選考AIの公平性の確保",
@@ -242,13 +245,13 @@ def load(*, operator: Any, officer: Any, executive: Any) -> None:
             owner=officer,
             ai_systems=list(AISystem.objects.filter(name="採用選考支援AI")),
         )
-        services.objective_result_record(
+        objective_result_record(
             actor=None,
             objective=fairness,
             measured_on=today - timedelta(days=30),
             value="3.1ポイント",
         )
-        services.record_create(
+        record_create(
             actor=None,
             model=Objective,
             title="全従業員へのAIリテラシー教育",
@@ -259,7 +262,7 @@ def load(*, operator: Any, officer: Any, executive: Any) -> None:
             owner=officer,
         )
     if not Document.objects.filter(kind="ai_policy").exists():
-        policy = services.document_create(
+        policy = document_create(
             actor=officer,
             title="AI方針",
             kind="ai_policy",
@@ -267,15 +270,15 @@ def load(*, operator: Any, officer: Any, executive: Any) -> None:
             review_interval_days=365,
             next_review_on=today + timedelta(days=300),
         )
-        services.document_submit(actor=officer, document=policy)
-        services.document_approve(actor=executive, document=policy)
+        document_submit(actor=officer, document=policy)
+        document_approve(actor=executive, document=policy)
     for row in ClauseAssessment.objects.select_related("requirement").filter(
         requirement__ref_id__in=CONFORMANCE, status="not_started"
     ):
         linked = (
             Document.objects.filter(kind="ai_policy") if row.requirement.ref_id == "5.2" else []
         )
-        services.clause_assessment_update(
+        clause_assessment_update(
             actor=None,
             assessment=row,
             owner=officer,

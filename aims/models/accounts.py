@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aims.choices import Language, TokenScope
+from aims.roles import Capability
+from aims.scope import Personal
 
 
 class UserProfile(models.Model):
@@ -30,6 +32,8 @@ class UserProfile(models.Model):
         default=True,
         help_text=_("Send reminders and notifications by e-mail as well as in the app."),
     )
+
+    SCOPE = Personal("user")
 
     class Meta:
         verbose_name = _("user profile")
@@ -64,6 +68,8 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(_("expires at"))
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    SCOPE = Personal("user", sees_all=Capability.MANAGE_USERS, requires=Capability.OWN_API_TOKENS)
 
     class Meta:
         verbose_name = _("API token")

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from aims.choices import Action, ChangeSource
+from aims.scope import ChangeLog
 
 GENESIS_HASH = "0" * 64
 
@@ -61,6 +62,8 @@ class ChangeRecord(models.Model):
     record_hash = models.CharField(_("hash"), max_length=64, unique=True)
 
     objects = ChangeRecordQuerySet.as_manager()
+
+    SCOPE = ChangeLog()
 
     class Meta:
         verbose_name = _("change record")

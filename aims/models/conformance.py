@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aims.choices import ConformanceStatus
 from aims.models.base import GovernedModel
+from aims.scope import OrganisationWide
 
 ISO_42001_URN = "urn:aims:framework:iso-iec-42001"
 
@@ -39,6 +40,8 @@ class ClauseAssessment(GovernedModel):
         related_name="clause_assessments",
         help_text=_("The documented information that shows conformance."),
     )
+
+    SCOPE = OrganisationWide()
 
     class Meta:
         verbose_name = _("clause assessment")

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aims.choices import ContextIssueCategory, ContextIssueKind, InterestedPartyCategory
 from aims.models.base import GovernedModel
+from aims.scope import OrganisationWide
 
 
 class ContextIssue(GovernedModel):
@@ -30,6 +31,8 @@ class ContextIssue(GovernedModel):
         blank=True,
         help_text=_("How the issue affects the AIMS and what the organisation does about it."),
     )
+
+    SCOPE = OrganisationWide()
 
     class Meta:
         verbose_name = _("context issue")
@@ -62,6 +65,8 @@ class InterestedParty(GovernedModel):
         default=True,
         help_text=_("Whether these needs become requirements the AIMS addresses."),
     )
+
+    SCOPE = OrganisationWide()
 
     class Meta:
         verbose_name = _("interested party")

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from aims.choices import DocumentKind, DocumentStatus
+from aims.choices import DocumentKind
+from aims.models.approval import Approvable, approval_constraints
 from aims.models.base import ReviewableModel
+from aims.scope import OrganisationWide
 
 
 class Document(ReviewableModel):
@@ -20,6 +22,8 @@ class Document(ReviewableModel):
         _("kind"), max_length=20, choices=DocumentKind.choices, default=DocumentKind.PROCEDURE
     )
     description = models.TextField(_("description"), blank=True)
+
+    SCOPE = OrganisationWide()
 
     class Meta:
         verbose_name = _("document")
@@ -38,15 +42,15 @@ class Document(ReviewableModel):
         return reverse("document", args=[self.pk])
 
 
-class DocumentVersion(models.Model):
-    """One version of a document: text and/or a file, its author and its approval."""
+class DocumentVersion(Approvable):
+    """One version of a document: text and/or a file, its author and its approval (the core's
+    approval workflow, ``aims.models.approval``)."""
+
+    SERIES_FIELD = "document"
+    COMPARE_FIELDS = ("change_summary", "content", "file_name", "file_sha256")
 
     document = models.ForeignKey(
         Document, verbose_name=_("document"), on_delete=models.CASCADE, related_name="versions"
-    )
-    number = models.PositiveIntegerField(_("version"))
-    status = models.CharField(
-        _("status"), max_length=20, choices=DocumentStatus.choices, default=DocumentStatus.DRAFT
     )
     content = models.TextField(_("content"), blank=True)
     change_summary = models.CharField(_("what changed"), max_length=300, blank=True)
@@ -54,49 +58,34 @@ class DocumentVersion(models.Model):
     file_name = models.CharField(_("file name"), max_length=255, blank=True)
     file_size = models.PositiveBigIntegerField(_("file size"), null=True, blank=True)
     file_sha256 = models.CharField(_("file SHA-256"), max_length=64, blank=True)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("author"),
-        on_delete=models.PROTECT,
-        null=True,
-        related_name="+",
-    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("approved by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
-    review_comment = models.TextField(_("review comment"), blank=True)
 
     CHANGE_LOG_EXCLUDE = ("file",)
+    SCOPE = OrganisationWide()
 
     class Meta:
         verbose_name = _("document version")
         verbose_name_plural = _("document versions")
         ordering = ["document_id", "-number"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["document", "number"], name="%(app_label)s_%(class)s_unique_number"
-            ),
-            models.UniqueConstraint(
-                fields=["document"],
-                condition=Q(status="approved"),
-                name="%(app_label)s_%(class)s_one_approved",
-            ),
-            models.CheckConstraint(
-                condition=Q(status__in=DocumentStatus.values), name="%(app_label)s_%(class)s_status"
-            ),
-            models.CheckConstraint(
-                condition=~Q(status__in=["approved", "superseded"]) | Q(approved_by__isnull=False),
-                name="%(app_label)s_%(class)s_approved_has_approver",
-            ),
-        ]
+        constraints = approval_constraints("document")
 
     def __str__(self) -> str:
         return f"{self.document} v{self.number}"
+
+    def get_absolute_url(self) -> str:
+        return self.document.get_absolute_url()
+
+    def approval_check_submit(self) -> None:
+        if not self.content.strip() and not self.file:
+            raise ValidationError(_("The draft is empty: add content or a file before submitting."))
+
+    def carry_forward(self) -> DocumentVersion:
+        """The content and the file (the same stored file; a new upload replaces it)."""
+        return DocumentVersion(
+            document_id=self.document_id,
+            content=self.content,
+            file=self.file.name,
+            file_name=self.file_name,
+            file_size=self.file_size,
+            file_sha256=self.file_sha256,
+        )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aims.choices import AIType, EUAIActTier, LifecycleStage, OrganizationRole
 from aims.models.base import GovernedModel, ReviewableModel
+from aims.scope import OrganisationWide, ThroughSystems
 
 
 class BusinessUnit(GovernedModel):
@@ -18,6 +19,8 @@ class BusinessUnit(GovernedModel):
     name = models.CharField(_("name"), max_length=200, unique=True)
     code = models.CharField(_("code"), max_length=30, blank=True)
     description = models.TextField(_("description"), blank=True)
+
+    SCOPE = OrganisationWide()
 
     class Meta:
         verbose_name = _("business unit")
@@ -90,6 +93,8 @@ class AISystem(ReviewableModel):
         _("third parties"), blank=True, help_text=_("Suppliers, model providers, customers.")
     )
     retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+
+    SCOPE = ThroughSystems("")
 
     class Meta:
         verbose_name = _("AI system")

@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from aims.choices import FrameworkCategory, MappingRelationship
+from aims.scope import Reference
 
 
 class Bilingual:
@@ -48,6 +49,8 @@ class Framework(Bilingual, models.Model):
     )
     file_sha256 = models.CharField(_("file SHA-256"), max_length=64)
     loaded_at = models.DateTimeField(_("loaded at"), auto_now=True)
+
+    SCOPE = Reference(capability=None)
 
     class Meta:
         verbose_name = _("framework")
@@ -112,6 +115,8 @@ class Requirement(Bilingual, models.Model):
         help_text=_("No longer in the framework's current library file; kept for references."),
     )
 
+    SCOPE = Reference(capability=None)
+
     class Meta:
         verbose_name = _("requirement")
         verbose_name_plural = _("requirements")
@@ -157,6 +162,8 @@ class MappingSet(Bilingual, models.Model):
     file_sha256 = models.CharField(_("file SHA-256"), max_length=64)
     loaded_at = models.DateTimeField(_("loaded at"), auto_now=True)
 
+    SCOPE = Reference(capability=None)
+
     class Meta:
         verbose_name = _("mapping set")
         verbose_name_plural = _("mapping sets")
@@ -192,6 +199,8 @@ class Mapping(models.Model):
     )
     rationale_en = models.TextField(_("rationale (English)"), blank=True)
     rationale_ja = models.TextField(_("rationale (Japanese)"), blank=True)
+
+    SCOPE = Reference(capability=None)
 
     class Meta:
         verbose_name = _("mapping")

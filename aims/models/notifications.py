@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from aims.choices import NotificationKind
+from aims.scope import Personal
 
 
 class Notification(models.Model):
@@ -30,6 +31,8 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+
+    SCOPE = Personal("recipient")
 
     class Meta:
         verbose_name = _("notification")

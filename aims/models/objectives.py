@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aims.choices import ObjectiveStatus
 from aims.models.base import GovernedModel
+from aims.scope import OrganisationWide
 
 
 class Objective(GovernedModel):
@@ -32,6 +33,8 @@ class Objective(GovernedModel):
     ai_systems = models.ManyToManyField(
         "aims.AISystem", verbose_name=_("AI systems"), blank=True, related_name="objectives"
     )
+
+    SCOPE = OrganisationWide()
 
     class Meta:
         verbose_name = _("objective")
@@ -66,6 +69,8 @@ class ObjectiveResult(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    SCOPE = OrganisationWide()
 
     class Meta:
         verbose_name = _("objective result")

@@ -2,6 +2,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from aims.models.base import GovernedModel
+from aims.scope import OrganisationWide
 
 
 class Organization(GovernedModel):
@@ -20,6 +21,8 @@ class Organization(GovernedModel):
         blank=True,
         help_text=_("What is outside the scope, and why."),
     )
+
+    SCOPE = OrganisationWide()
 
     class Meta:
         verbose_name = _("organisation")

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from aims.models.notifications import Notification
+from aims.scope import Personal
 
 
 class ReviewReminder(models.Model):
@@ -53,6 +54,8 @@ class ReviewReminder(models.Model):
         blank=True,
         help_text=_("When the reminder went out in a digest e-mail; empty if it has not."),
     )
+
+    SCOPE = Personal("recipient")
 
     class Meta:
         verbose_name = _("review reminder")

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from aims.choices import Language, ReportFormat, ReportStatus
+from aims.scope import ReportJobs
 
 
 class ReportJob(models.Model):
@@ -44,6 +45,8 @@ class ReportJob(models.Model):
     file_size = models.PositiveBigIntegerField(_("file size"), null=True, blank=True)
     file_sha256 = models.CharField(_("file SHA-256"), max_length=64, blank=True)
     content_type = models.CharField(_("content type"), max_length=100, blank=True)
+
+    SCOPE = ReportJobs()
 
     class Meta:
         verbose_name = _("report job")

@@ -15,6 +15,7 @@ from aims.filters import AISystemPageFilter
 from aims.models import AISystem, BusinessUnit, ReportJob
 from aims.reports import ReportKind, clean_filters, describe_filters
 from aims.reports.writers import write_csv, write_xlsx
+from aims.scope import restrict
 from aims.services.inventory import EXPORT_ONLY_COLUMNS, IMPORT_COLUMNS
 
 COLUMNS = ("id", *IMPORT_COLUMNS, *(c for c in EXPORT_ONLY_COLUMNS if c != "id"))
@@ -30,7 +31,7 @@ def _yes_no(value: bool) -> str:
 
 
 def _rows(job: ReportJob) -> Iterator[list[Any]]:
-    visible = selectors.ai_system_list(user=job.requested_by)
+    visible = restrict(selectors.ai_systems(), job.requested_by)
     systems = AISystemPageFilter(job.parameters, queryset=visible).qs
     for system in systems.iterator(chunk_size=500):
         unit = system.business_unit

@@ -101,6 +101,11 @@ class ImpactAssessmentSerializer(_RefusesLevels, serializers.ModelSerializer):
         "writes the assessment's own links.",
     )
     entries = ImpactEntrySerializer(many=True, read_only=True)
+    previous = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="Id of the version before this one (null for the first version).",
+    )
 
     class Meta:
         model = ImpactAssessment
@@ -108,6 +113,7 @@ class ImpactAssessmentSerializer(_RefusesLevels, serializers.ModelSerializer):
             "id",
             "ai_system",
             "system_version",
+            "series",
             "number",
             "previous",
             "assessed_on",
@@ -157,6 +163,7 @@ class ImpactAssessmentSerializer(_RefusesLevels, serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = [
+            "series",
             "number",
             "previous",
             "level",
@@ -176,7 +183,3 @@ class ImpactAssessmentSerializer(_RefusesLevels, serializers.ModelSerializer):
         data = super().to_representation(assessment)
         data["reflected_risks"] = reflected_risk_ids(assessment)
         return data
-
-
-class AssessmentReturnSerializer(serializers.Serializer):
-    comment = serializers.CharField()

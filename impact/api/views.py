@@ -12,46 +12,37 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from aims.api.approval import approval_actions, approval_policy
 from aims.api.base import ListCreateUpdateViewSet, PolicyViewSetMixin
-from aims.permissions import SAFE_METHODS, Policy
+from aims.permissions import Policy
 from aims.roles import Capability
 from impact import selectors, services
 from impact.api.serializers import (
-    AssessmentReturnSerializer,
     ImpactAssessmentSerializer,
     ImpactEntrySerializer,
 )
 from impact.filters import ImpactAssessmentFilter
 from impact.models import ImpactAssessment, ImpactEntry
 from risk.api.serializers import RiskSerializer
+from risk.selectors import risks_for_api
 
 
-class ImpactAssessmentViewSet(ListCreateUpdateViewSet):
+class ImpactAssessmentViewSet(
+    approval_actions(ImpactAssessmentSerializer, new_version=True), ListCreateUpdateViewSet
+):
     """AI system impact assessments (6.1.4). Operational members assess the AI systems granted
     to them. An approved assessment is frozen: a change starts a new version
     (``new-version/``). Approval is by someone with approval rights who is not the author."""
 
-    policy = Policy(
-        read=Capability.SEE_RECORDS,
-        write=Capability.CHANGE_RECORDS,
-        actions={"approve": Capability.APPROVE, "return_": Capability.APPROVE},
-    )
-    selector = staticmethod(selectors.impact_assessment_list)
+    policy = approval_policy(read=Capability.SEE_RECORDS, write=Capability.CHANGE_RECORDS)
     model = ImpactAssessment
     serializer_class = ImpactAssessmentSerializer
     filterset_class = ImpactAssessmentFilter
     ordering_fields = ["assessed_on", "level_rank", "updated_at", "next_review_on"]
     ordering = ["-assessed_on", "-id"]
 
-    def get_queryset(self) -> QuerySet[Any]:
-        if getattr(self, "swagger_fake_view", False):
-            return ImpactAssessment.objects.none()
-        writing = self.request.method not in SAFE_METHODS
-        if writing and self.action not in ("approve", "return_"):
-            queryset = selectors.impact_assessment_editable(user=self.request.user)
-        else:
-            queryset = super().get_queryset()
-        return selectors.impact_assessments_with_entries(queryset)
+    def base_queryset(self) -> QuerySet[Any]:
+        return selectors.impact_assessments_with_entries(selectors.impact_assessments())
 
     def perform_create(self, serializer: Any) -> None:
         serializer.instance = services.impact_assessment_create(
@@ -62,47 +53,6 @@ class ImpactAssessmentViewSet(ListCreateUpdateViewSet):
         serializer.instance = services.impact_assessment_update(
             actor=self.request.user, assessment=serializer.instance, **serializer.validated_data
         )
-
-    def _fresh(self, assessment: ImpactAssessment, code: int = 200) -> Response:
-        fresh = selectors.impact_assessments_with_entries(
-            ImpactAssessment.objects.filter(pk=assessment.pk)
-        ).get()
-        return Response(ImpactAssessmentSerializer(fresh).data, status=code)
-
-    @extend_schema(request=None, responses={200: ImpactAssessmentSerializer})
-    @action(detail=True, methods=["post"])
-    def submit(self, request: Request, pk: str | None = None) -> Response:
-        assessment = services.impact_assessment_submit(
-            actor=request.user, assessment=self.get_object()
-        )
-        return self._fresh(assessment)
-
-    @extend_schema(request=None, responses={200: ImpactAssessmentSerializer})
-    @action(detail=True, methods=["post"])
-    def approve(self, request: Request, pk: str | None = None) -> Response:
-        assessment = services.impact_assessment_approve(
-            actor=request.user, assessment=self.get_object()
-        )
-        return self._fresh(assessment)
-
-    @extend_schema(request=AssessmentReturnSerializer, responses={200: ImpactAssessmentSerializer})
-    @action(detail=True, methods=["post"], url_path="return", url_name="return")
-    def return_(self, request: Request, pk: str | None = None) -> Response:
-        data = AssessmentReturnSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        assessment = services.impact_assessment_return(
-            actor=request.user, assessment=self.get_object(), **data.validated_data
-        )
-        return self._fresh(assessment)
-
-    @extend_schema(request=None, responses={201: ImpactAssessmentSerializer})
-    @action(detail=True, methods=["post"], url_path="new-version", url_name="new-version")
-    def new_version(self, request: Request, pk: str | None = None) -> Response:
-        """Start the next version (a draft carrying the content forward)."""
-        assessment = services.impact_assessment_new_version(
-            actor=request.user, assessment=self.get_object()
-        )
-        return self._fresh(assessment, status.HTTP_201_CREATED)
 
     @extend_schema(request=ImpactEntrySerializer, responses={201: ImpactEntrySerializer})
     @action(detail=True, methods=["post"])
@@ -129,20 +79,13 @@ class ImpactEntryViewSet(
     ``impact-assessments/{id}/entries/``, changed while the assessment is a draft."""
 
     policy = Policy(read=Capability.SEE_RECORDS, write=Capability.CHANGE_RECORDS)
-    selector = staticmethod(selectors.impact_entry_list)
     model = ImpactEntry
     serializer_class = ImpactEntrySerializer
     filterset_fields = ["assessment"]
     ordering = ["assessment", "-level_rank", "id"]
 
-    def get_queryset(self) -> QuerySet[Any]:
-        if getattr(self, "swagger_fake_view", False):
-            return ImpactEntry.objects.none()
-        if self.request.method not in SAFE_METHODS:
-            queryset = selectors.impact_entry_editable(user=self.request.user)
-        else:
-            queryset = super().get_queryset()
-        return queryset.prefetch_related("risks")
+    def base_queryset(self) -> QuerySet[Any]:
+        return selectors.impact_entries().prefetch_related("risks")
 
     def perform_update(self, serializer: Any) -> None:
         serializer.instance = services.impact_entry_update(
@@ -158,13 +101,5 @@ class ImpactEntryViewSet(
         """Reflect this consequence into the risk register: a risk of the AI system prefilled
         from it, linked to it."""
         risk = services.impact_entry_create_risk(actor=request.user, entry=self.get_object())
-        from risk.selectors import risk_list
-
-        fresh = (
-            risk_list(user=request.user)
-            .prefetch_related(
-                "risk_sources", "categories", "principles", "aisi_perspectives", "acceptances"
-            )
-            .get(pk=risk.pk)
-        )
+        fresh = risks_for_api().get(pk=risk.pk)
         return Response(RiskSerializer(fresh).data, status=status.HTTP_201_CREATED)

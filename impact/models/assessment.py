@@ -4,16 +4,24 @@ a review workflow."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
+from typing import Any
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aims.choices import ApprovalStatus
+from aims.models.approval import Approvable, approval_constraints
 from aims.models.base import GovernedModel, ReviewableModel
+from aims.scope import ThroughSystems
 from impact.choices import (
     AssessmentScope,
-    AssessmentStatus,
     HumanJudgmentDecision,
     ImpactNature,
     PartyKind,
@@ -23,13 +31,49 @@ from impact.choices import (
 )
 
 
-class ImpactAssessment(ReviewableModel):
+class ImpactAssessment(Approvable, ReviewableModel):
     """One version of the impact assessment of one AI system (and system version).
 
     Severity and likelihood are 1-based positions on ``matrix`` (3×3 by default); the level is
-    derived from it by the services. An approved version is frozen: a change starts a new
-    version (``previous`` points back) that carries the content forward.
+    derived from it by the services. Versions follow the core's approval workflow: an
+    approved version is frozen; a change starts the next version of the same ``series``, which
+    carries the content, entries and risk links forward.
     """
+
+    SERIES_FIELD = "series"
+    COMPARE_FIELDS = (
+        "system_version",
+        "assessed_on",
+        "responsible",
+        "responsible_role",
+        "scope",
+        "scope_notes",
+        "intended_use",
+        "foreseeable_misuse",
+        "technical_context",
+        "societal_context",
+        "laws_and_jurisdictions",
+        "affected_parties",
+        "affected_parties_description",
+        "potential_impacts",
+        "severity",
+        "likelihood",
+        "stakeholders_to_be_informed",
+        "stakeholder_communication",
+        "reflection_notes",
+        "human_judgment_decision",
+        "human_judgment_rationale",
+        "vulnerable_groups",
+        "social_acceptance",
+        "pia_information_flows",
+        "pia_privacy_risks",
+        "pia_evaluation",
+        "pia_treatment",
+        "pia_plan",
+        "owner",
+        "review_interval_days",
+        "next_review_on",
+    )
 
     ai_system = models.ForeignKey(
         "aims.AISystem",
@@ -38,16 +82,6 @@ class ImpactAssessment(ReviewableModel):
         related_name="impact_assessments",
     )
     system_version = models.CharField(_("AI system version"), max_length=50, blank=True)
-    number = models.PositiveIntegerField(_("assessment version"), default=1, editable=False)
-    previous = models.OneToOneField(
-        "self",
-        verbose_name=_("previous version"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="next_version",
-        editable=False,
-    )
     assessed_on = models.DateField(_("date of assessment"))
     responsible = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -147,57 +181,28 @@ class ImpactAssessment(ReviewableModel):
         default=PrivacyTreatment.NOT_DECIDED,
     )
     pia_plan = models.TextField(_("PIA 4: treatment plan"), blank=True)
-    # --- Workflow ---
-    status = models.CharField(
-        _("status"),
-        max_length=12,
-        choices=AssessmentStatus.choices,
-        default=AssessmentStatus.DRAFT,
+    # --- Workflow (the core's approval workflow: aims.models.approval) ---
+    series = models.UUIDField(
+        _("series"),
+        default=uuid.uuid4,
+        editable=False,
         db_index=True,
+        help_text=_("Shared by every version of one assessment."),
     )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("author"),
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-    )
-    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("approved by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-    )
-    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
-    review_comment = models.TextField(_("reviewer's comment"), blank=True)
     reassessment_due = models.BooleanField(_("reassessment due"), default=False, db_index=True)
     reassessment_reason = models.TextField(_("why reassessment is due"), blank=True)
+
+    SCOPE = ThroughSystems("ai_system")
 
     class Meta:
         verbose_name = _("impact assessment")
         verbose_name_plural = _("impact assessments")
         ordering = ["-assessed_on", "-id"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=AssessmentStatus.values),
-                name="%(app_label)s_%(class)s_status",
-            ),
+            *approval_constraints("series"),
             models.CheckConstraint(
                 condition=Q(severity__gte=1, likelihood__gte=1),
                 name="%(app_label)s_%(class)s_positions_from_one",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status=AssessmentStatus.APPROVED)
-                | Q(approved_by__isnull=False, approved_at__isnull=False),
-                name="%(app_label)s_%(class)s_approval_recorded",
-            ),
-            models.CheckConstraint(
-                condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("author")),
-                name="%(app_label)s_%(class)s_approver_is_not_author",
             ),
         ]
 
@@ -210,10 +215,43 @@ class ImpactAssessment(ReviewableModel):
 
         return reverse("impact_assessment", args=[self.pk])
 
+    # --- The approval workflow's hooks ----------------------------------------------------------
+    def approval_check_submit(self) -> None:
+        if not self.entries.exists():
+            raise ValidationError(_("Record at least one consequence (entry) before submitting."))
+
+    def approval_changes_on_approve(self) -> dict[str, Any]:
+        """A pending reassessment is settled; the next review date follows the interval."""
+        changes: dict[str, Any] = {"reassessment_due": False, "reassessment_reason": ""}
+        if self.review_interval_days and not self.next_review_on:
+            today = timezone.localdate()
+            changes["next_review_on"] = today + timedelta(days=self.review_interval_days)
+        return changes
+
+    def carry_forward(self) -> ImpactAssessment:
+        """The content, assessed again today for the system's current version."""
+        copy = super().carry_forward()
+        copy.assessed_on = timezone.localdate()
+        copy.system_version = self.ai_system.version
+        copy.next_review_on = None
+        copy.reassessment_due, copy.reassessment_reason = False, ""
+        return copy
+
+    def carry_forward_relations(self, new: ImpactAssessment) -> None:
+        """The linked risks, and every entry with its risks."""
+        new.linked_risks.set(self.linked_risks.all())
+        for entry in self.entries.prefetch_related("risks"):
+            risks = list(entry.risks.all())
+            entry.pk, entry.id, entry.assessment = None, None, new
+            entry._state.adding = True
+            entry._prefetched_objects_cache = {}  # the copy's links start empty
+            entry.save()
+            entry.risks.set(risks)
+
     @classmethod
     def reminder_queryset(cls) -> models.QuerySet[ImpactAssessment]:
         """Only the approved version in force is reviewed."""
-        return cls._default_manager.filter(status=AssessmentStatus.APPROVED)
+        return cls._default_manager.filter(status=ApprovalStatus.APPROVED)
 
 
 class ImpactEntry(GovernedModel):
@@ -265,6 +303,8 @@ class ImpactEntry(GovernedModel):
         blank=True,
         help_text=_("The risks of the 6.1.2 assessment this consequence is reflected in."),
     )
+
+    SCOPE = ThroughSystems("assessment__ai_system")
 
     class Meta:
         verbose_name = _("impact entry")

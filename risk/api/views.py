@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -12,8 +11,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from aims.api.base import ListCreateUpdateViewSet
-from aims.permissions import SAFE_METHODS, Policy
+from aims.permissions import Policy
 from aims.roles import Capability
+from aims.scope import CHANGE, permitted
 from risk import selectors, services
 from risk.api.serializers import (
     AcceptRequestSerializer,
@@ -23,7 +23,7 @@ from risk.api.serializers import (
     TreatmentActionSerializer,
 )
 from risk.filters import RiskFilter
-from risk.models import Risk, RiskAcceptance, RiskMatrix, TreatmentAction
+from risk.models import Risk, RiskMatrix, TreatmentAction
 
 
 class RiskMatrixViewSet(ListCreateUpdateViewSet):
@@ -31,7 +31,7 @@ class RiskMatrixViewSet(ListCreateUpdateViewSet):
     that risks use makes a new version (the response is the new version)."""
 
     policy = Policy(read=Capability.SEE_RECORDS, write=Capability.CHANGE_ALL_RECORDS)
-    selector = staticmethod(selectors.risk_matrix_list)
+    selector = staticmethod(selectors.risk_matrices)
     model = RiskMatrix
     serializer_class = RiskMatrixSerializer
     filterset_fields = ["code", "is_current", "is_default"]
@@ -73,34 +73,13 @@ class RiskViewSet(ListCreateUpdateViewSet):
         write=Capability.CHANGE_RECORDS,
         actions={"accept": Capability.APPROVE},
     )
-    selector = staticmethod(selectors.risk_list)
+    selector = staticmethod(selectors.risks_for_api)
     model = Risk
     serializer_class = RiskSerializer
     filterset_class = RiskFilter
     search_fields = ["title", "description"]
     ordering_fields = ["residual_rank", "inherent_rank", "title", "updated_at", "next_review_on"]
     ordering = ["-residual_rank", "-inherent_rank", "id"]
-
-    def get_queryset(self) -> QuerySet[Any]:
-        if getattr(self, "swagger_fake_view", False):
-            return Risk.objects.none()
-        if self.request.method not in SAFE_METHODS and self.action != "accept":
-            queryset = selectors.risk_editable(user=self.request.user)
-        else:
-            queryset = super().get_queryset()
-        return queryset.prefetch_related(
-            "risk_sources",
-            "categories",
-            "principles",
-            "aisi_perspectives",
-            "ai_systems",
-            Prefetch(
-                "acceptances",
-                queryset=RiskAcceptance.objects.select_related("accepted_by").filter(
-                    ended_at__isnull=True
-                ),
-            ),
-        )
 
     def perform_create(self, serializer: Any) -> None:
         serializer.instance = services.risk_create(
@@ -121,31 +100,23 @@ class RiskViewSet(ListCreateUpdateViewSet):
         data = AcceptRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.risk_accept(actor=request.user, risk=risk, **data.validated_data)
-        return Response(RiskSerializer(self.get_queryset().get(pk=risk.pk)).data)
+        return Response(RiskSerializer(self.base_queryset().get(pk=risk.pk)).data)
 
 
 class TreatmentActionViewSet(ListCreateUpdateViewSet):
     """Treatment actions of risks, each linkable to Annex A controls (filter ``risk``)."""
 
     policy = Policy(read=Capability.SEE_RECORDS, write=Capability.CHANGE_RECORDS)
-    selector = staticmethod(selectors.treatment_action_list)
+    selector = staticmethod(selectors.treatment_actions)
     model = TreatmentAction
     serializer_class = TreatmentActionSerializer
     filterset_fields = ["risk", "status", "owner"]
     ordering = ["due_on", "id"]
 
-    def get_queryset(self) -> QuerySet[Any]:
-        if (
-            not getattr(self, "swagger_fake_view", False)
-            and self.request.method not in SAFE_METHODS
-        ):
-            return selectors.treatment_action_editable(user=self.request.user)
-        return super().get_queryset()
-
     def perform_create(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
         risk = data.pop("risk")
-        if not selectors.risk_editable(user=self.request.user).filter(pk=risk.pk).exists():
+        if not permitted(self.request.user, CHANGE, risk):
             raise serializers.ValidationError(
                 {"risk": [f'Invalid pk "{risk.pk}" - object does not exist.']}
             )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aims.choices import Role
 from aims.models.base import GovernedModel
+from aims.scope import Reference
 
 
 def local(en: str, ja: str) -> str:
@@ -60,6 +61,8 @@ class RiskMatrix(GovernedModel):
     is_default = models.BooleanField(
         _("default matrix"), default=False, help_text=_("Preselected for new risks.")
     )
+
+    SCOPE = Reference()
 
     class Meta:
         verbose_name = _("risk matrix")
@@ -137,6 +140,8 @@ class RiskCriteria(GovernedModel):
     )
     statement_en = models.TextField(_("risk appetite statement (English)"), blank=True)
     statement_ja = models.TextField(_("risk appetite statement (Japanese)"), blank=True)
+
+    SCOPE = Reference()
 
     class Meta:
         verbose_name = _("risk criteria")

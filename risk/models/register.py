@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from aims.models.base import GovernedModel, ReviewableModel
+from aims.scope import ThroughSystems
 from risk.choices import AcceptanceEnd, ActionStatus, RiskStatus, TreatmentOption
 
 
@@ -100,6 +101,8 @@ class Risk(ReviewableModel):
     )
     closed_reason = models.TextField(_("reason for closing"), blank=True)
 
+    SCOPE = ThroughSystems("ai_systems")
+
     class Meta:
         verbose_name = _("risk")
         verbose_name_plural = _("risks")
@@ -174,6 +177,8 @@ class TreatmentAction(GovernedModel):
         help_text=_("ISO/IEC 42001 Annex A controls the action implements."),
     )
 
+    SCOPE = ThroughSystems("risk__ai_systems")
+
     class Meta:
         verbose_name = _("treatment action")
         verbose_name_plural = _("treatment actions")
@@ -217,6 +222,8 @@ class RiskAcceptance(models.Model):
     )
 
     CHANGE_LOG_EXCLUDE = ("accepted_at",)
+
+    SCOPE = ThroughSystems("risk__ai_systems")
 
     class Meta:
         verbose_name = _("risk acceptance")

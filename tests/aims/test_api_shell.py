@@ -121,7 +121,7 @@ def test_server_errors_show_no_traceback(officer, monkeypatch):
 
     from aims.api.views import ChangeRecordViewSet
 
-    monkeypatch.setattr(selectors, "change_record_list", broken)
+    monkeypatch.setattr(selectors, "change_records", broken)
     monkeypatch.setattr(ChangeRecordViewSet, "selector", staticmethod(broken))
     client = Client(raise_request_exception=False)
     client.force_login(officer)

@@ -13,7 +13,7 @@ from aims.choices import Action, ChangeSource
 from aims.context import change_context
 from aims.models import ChangeRecord, Organization
 from aims.models.changelog import GENESIS_HASH, AppendOnlyError
-from aims.services import token_create
+from aims.services.accounts import token_create
 
 
 @pytest.fixture
@@ -198,7 +198,7 @@ class TestChangesApi:
 
 def test_history_partial_shows_changes_of_one_object(org, officer, client_for):
     user_page = reverse("user_edit", args=[officer.pk])
-    from aims.services import user_update
+    from aims.services.accounts import user_update
 
     user_update(actor=officer, user=officer, email="new@example.com")
     html = client_for(officer).get(user_page).content.decode()
@@ -207,7 +207,7 @@ def test_history_partial_shows_changes_of_one_object(org, officer, client_for):
 
 
 def test_operator_sees_the_history_of_granted_systems(officer, operator, api_client_for):
-    from aims.services import ai_system_create, ai_system_grant, ai_system_update
+    from aims.services.inventory import ai_system_create, ai_system_grant, ai_system_update
 
     granted = ai_system_create(actor=officer, name="Granted", purpose="p")
     hidden = ai_system_create(actor=officer, name="Hidden", purpose="p")

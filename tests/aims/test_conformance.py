@@ -92,7 +92,7 @@ def test_conformance_page_runs_a_constant_number_of_queries(clauses, officer, cl
 
 
 def test_documents_are_linked_as_evidence_of_conformance(clauses, officer, api_client_for):
-    from aims.services import document_create
+    from aims.services.documents import document_create
 
     policy = document_create(actor=officer, title="AI policy", kind="ai_policy", content="p")
     row = clauses["5.2"]

@@ -8,7 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from aims.models import BusinessUnit, ChangeRecord, ContextIssue, InterestedParty, Organization
-from aims.services import ai_system_create, record_create
+from aims.services.inventory import ai_system_create
+from aims.services.records import record_create
 
 
 def test_officer_maintains_context_through_the_api(officer, api_client_for):

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from aims.models import ChangeRecord, Document
-from aims.services import (
+from aims.services.documents import (
     document_approve,
     document_create,
     document_edit,

@@ -12,13 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from aims.models import AISystem, BusinessUnit, ChangeRecord
-from aims.services import (
+from aims.services.inventory import (
     ai_system_create,
     ai_system_grant,
     ai_system_retire,
     ai_system_revoke,
-    record_create,
 )
+from aims.services.records import record_create
 
 
 def make_system(name: str, **fields) -> AISystem:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from aims.models import AISystem, BusinessUnit, ChangeRecord
-from aims.services import record_create
+from aims.services.records import record_create
 
 HEADER = [
     "name",

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 
 from aims.library import requirement_urn
 from aims.models import ChangeRecord, Framework, Mapping, MappingSet, Requirement
-from aims.services import library_load
+from aims.services.library import library_load
 
 
 def framework_file(version: int = 1, extra: str = "", items: str | None = None) -> bytes:

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from aims.models import Framework, Requirement
-from aims.services import library_load
+from aims.services.library import library_load
 from tests.aims.test_library_loader import framework_file, mapping_file
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from aims.models import Notification
-from aims.services import notification_create, notifications_mark_read, profile_update
+from aims.services.accounts import notification_create, notifications_mark_read, profile_update
 from aims.tasks import send_notification_email
 from tests.celery_worker import running_worker, wait_until
 

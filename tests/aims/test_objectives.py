@@ -7,7 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from aims.models import ChangeRecord, Objective
-from aims.services import ai_system_create, objective_result_record, record_create
+from aims.services.inventory import ai_system_create
+from aims.services.records import objective_result_record, record_create
 
 
 def test_objective_with_systems_and_results_through_the_api(officer, api_client_for):

@@ -174,7 +174,7 @@ def _change_record(user) -> ChangeRecord:
 
 def _library(_user) -> dict[str, int]:
     from aims.models import Mapping, Requirement
-    from aims.services import library_load
+    from aims.services.library import library_load
     from tests.aims.test_library_loader import framework_file, mapping_file
 
     if not Mapping.objects.exists():
@@ -189,7 +189,7 @@ def _library(_user) -> dict[str, int]:
 
 def _ai_system(user) -> int:
     """An AI system, granted to ``user`` (so an operational member may work on it)."""
-    from aims.services import ai_system_create, ai_system_grant
+    from aims.services.inventory import ai_system_create, ai_system_grant
 
     system = ai_system_create(
         actor=None,
@@ -203,14 +203,14 @@ def _ai_system(user) -> int:
 
 def _business_unit(_user) -> int:
     from aims.models import BusinessUnit
-    from aims.services import record_create
+    from aims.services.records import record_create
 
     return record_create(actor=None, model=BusinessUnit, name="Matrix unit").pk
 
 
 def _record(model_name: str) -> int:
     from aims import models
-    from aims.services import record_create
+    from aims.services.records import record_create
 
     fields = {
         "ContextIssue": {"title": "Matrix issue", "kind": "internal"},
@@ -250,7 +250,7 @@ def _clause_assessment() -> int:
 def _document(_user) -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from aims.services import document_create, document_submit
+    from aims.services.documents import document_create, document_submit
 
     upload = SimpleUploadedFile("policy.pdf", b"%PDF-1.4 matrix")
     document = document_create(
@@ -263,7 +263,7 @@ def _document(_user) -> Any:
 def _report_job(user) -> int:
     """A rendered export requested by ``user`` (the only one, with officers, who may see it)."""
     from aims.models import ReportJob
-    from aims.services import report_job_render
+    from aims.services.reports import report_job_render
 
     job = ReportJob.objects.create(
         kind="ai_system_inventory", format="csv", language="en", requested_by=user or _other_user()
@@ -312,7 +312,7 @@ def _assessment(user, state: str = "draft") -> int:
     """An impact assessment of a system granted to ``user``, written by someone else, with one
     consequence, in ``state`` (draft, in_review or approved)."""
     from aims.models import AISystem, Requirement
-    from aims.services import library_load
+    from aims.services.library import library_load
     from impact.services import (
         impact_assessment_approve,
         impact_assessment_create,
@@ -394,6 +394,7 @@ SAMPLES: dict[str, Callable[[Any], dict[str, Any]]] = {
     "document_approve": lambda user: {"pk": _document(user).pk},
     "document_return": lambda user: {"pk": _document(user).pk},
     "document_file": lambda user: {"pk": _document(user).versions.get().pk},
+    "document_compare": lambda user: {"pk": _document(user).versions.get().pk},
     "api:document-detail": lambda user: {"pk": _document(user).pk},
     "api:document-submit": lambda user: {"pk": _document(user).pk},
     "api:document-approve": lambda user: {"pk": _document(user).pk},
@@ -457,6 +458,7 @@ VISIBILITY: dict[str, Callable[[str | None], bool]] = {
             "api:document-detail",
             "document",
             "document_file",
+            "document_compare",
             "risk",
             "risk_accept",
             "api:risk-detail",

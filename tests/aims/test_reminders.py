@@ -22,12 +22,10 @@ from django.utils import translation
 from aims.celery import app
 from aims.choices import NotificationKind
 from aims.models import AISystem, Document, Notification, ReviewableModel, ReviewReminder
-from aims.services import (
-    ai_system_create,
-    ai_system_retire,
-    ai_system_update,
-    document_create,
-    profile_update,
+from aims.services.accounts import profile_update
+from aims.services.documents import document_create
+from aims.services.inventory import ai_system_create, ai_system_retire, ai_system_update
+from aims.services.reminders import (
     reminder_sources,
     review_digest_send,
     review_reminders_send,

@@ -19,15 +19,9 @@ from openpyxl import load_workbook
 from aims.choices import ReportStatus
 from aims.models import AISystem, BusinessUnit, ReportJob
 from aims.registry import registry
-from aims.services import (
-    ai_system_create,
-    ai_system_grant,
-    ai_system_import,
-    record_create,
-    report_job_create,
-    report_job_render,
-    report_jobs_expire,
-)
+from aims.services.inventory import ai_system_create, ai_system_grant, ai_system_import
+from aims.services.records import record_create
+from aims.services.reports import report_job_create, report_job_render, report_jobs_expire
 from aims.tables import read_table
 from tests.celery_worker import running_worker, wait_until
 

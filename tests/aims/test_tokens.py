@@ -15,7 +15,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from aims.models import ApiToken, ChangeRecord
-from aims.services import token_create, token_revoke
+from aims.services.accounts import token_create, token_revoke
 
 
 def bearer(raw: str) -> APIClient:

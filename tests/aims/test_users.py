@@ -12,7 +12,7 @@ from django.urls import reverse
 from aims.choices import Role
 from aims.models import ChangeRecord
 from aims.roles import user_roles
-from aims.services import user_create, user_update
+from aims.services.accounts import user_create, user_update
 
 User = get_user_model()
 
@@ -102,12 +102,13 @@ def test_load_demo_creates_one_user_per_role_idempotently(db, settings, capsys):
     call_command("verify_change_log")
     # The demo organisation's AIMS: the seven Guidelines examples and the seed-000 system.
     from aims.models import AISystem, ClauseAssessment, ContextIssue, Objective
-    from aims.selectors import ai_system_list
+    from aims.scope import restrict
+    from aims.selectors import ai_systems
 
     assert AISystem.objects.count() == 8
     assert AISystem.objects.filter(name="顔画像認識AI", eu_ai_act_tier="high").exists()
     operator = User.objects.get(username="operator")
-    assert {s.name for s in ai_system_list(user=operator)} == {"製品不良検知AI", "送電線点検AI"}
+    assert {s.name for s in restrict(ai_systems(), operator)} == {"製品不良検知AI", "送電線点検AI"}
     assert ContextIssue.objects.count() == 3 and Objective.objects.count() == 2
     assert ClauseAssessment.objects.exclude(status="not_started").count() == 10
     from aims.models import DocumentVersion

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from aims.choices import Role
-from aims.services import ai_system_create, ai_system_grant
+from aims.services.inventory import ai_system_create, ai_system_grant
 from impact.models import ImpactAssessment
 from risk.models import Risk
 from tests.e2e.test_browser import log_in

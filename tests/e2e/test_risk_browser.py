@@ -9,7 +9,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from aims.choices import Role
-from aims.services import ai_system_create
+from aims.services.inventory import ai_system_create
 from risk.defaults import create_shipped_matrices
 from risk.models import Risk, RiskCriteria, RiskMatrix
 from tests.celery_worker import running_worker

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from aims.models import Requirement
-from aims.services import ai_system_create, ai_system_grant, library_load
+from aims.services.inventory import ai_system_create, ai_system_grant
+from aims.services.library import library_load
 from risk.defaults import create_shipped_matrices
 from risk.models import RiskCriteria, RiskMatrix
 

@@ -10,7 +10,8 @@ import pytest
 from django.urls import reverse
 
 from aims.models import Organization
-from aims.services import record_create, report_job_create, report_job_render
+from aims.services.records import record_create
+from aims.services.reports import report_job_create, report_job_render
 from impact.models import ImpactAssessment
 from impact.services import impact_assessment_create
 from risk.models import RiskMatrix

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from aims.models import AISystem, Notification
-from aims.services import ai_system_update
+from aims.services.inventory import ai_system_update
 from impact.models import ImpactAssessment
 from impact.services import reflected_risk_ids
 

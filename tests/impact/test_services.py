@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from aims.changelog import verify_chain
 from aims.models import ChangeRecord, Notification
-from aims.services import ai_system_update
+from aims.services.inventory import ai_system_update
 from impact.models import ImpactAssessment, ImpactEntry
 from impact.services import (
     impact_assessment_approve,
@@ -151,7 +151,8 @@ def test_a_new_version_carries_everything_forward_and_supersedes_on_approval(
     first_entry = first.entries.get()
     first_entry.risks.add(risk)
     second = impact_assessment_new_version(actor=officer, assessment=first)
-    assert (second.number, second.previous, second.status) == (2, first, "draft")
+    assert (second.number, second.series, second.status) == (2, first.series, "draft")
+    assert list(first.versions()) == [first, second]
     assert second.intended_use == first.intended_use and second.level == first.level
     assert [e.description for e in second.entries.all()] == ["誤認識による差別"]
     assert list(second.entries.get().risks.all()) == [risk]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from aims.services import ai_system_create, ai_system_grant
+from aims.services.inventory import ai_system_create, ai_system_grant
 from risk.defaults import create_shipped_matrices
 from risk.models import RiskCriteria, RiskMatrix
 

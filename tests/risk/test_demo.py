@@ -11,10 +11,11 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from aims.models import ReportJob
-from aims.services import report_job_create, report_job_render
+from aims.scope import restrict
+from aims.services.reports import report_job_create, report_job_render
 from risk.demo import RISKS
 from risk.models import Risk, RiskAcceptance, TreatmentAction
-from risk.selectors import risk_list
+from risk.selectors import risks
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def test_the_demo_register(demo):
 
 
 def test_the_demo_operator_sees_the_risks_of_their_two_systems(demo):
-    names = {s.name for r in risk_list(user=demo["operator"]) for s in r.ai_systems.all()}
+    names = {s.name for r in restrict(risks(), demo["operator"]) for s in r.ai_systems.all()}
     assert names == {"製品不良検知AI", "送電線点検AI"}
 
 

@@ -18,7 +18,9 @@ from openpyxl import load_workbook
 
 from aims.choices import ReportStatus
 from aims.models import Organization, ReportJob
-from aims.services import ai_system_create, record_create, report_job_create, report_job_render
+from aims.services.inventory import ai_system_create
+from aims.services.records import record_create
+from aims.services.reports import report_job_create, report_job_render
 from risk.services import risk_accept, risk_create, treatment_action_create
 from tests.celery_worker import running_worker, wait_until
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from aims.changelog import verify_chain
 from aims.models import ChangeRecord, Notification, Requirement
-from aims.services import ai_system_retire
+from aims.services.inventory import ai_system_retire
 from risk.choices import RiskStatus
 from risk.models import Risk, RiskAcceptance
 from risk.services import (
@@ -81,7 +81,7 @@ def test_bad_input_names_the_field_and_saves_nothing(officer, m5, system, data, 
 
 
 def test_library_links_must_come_from_the_right_lists(officer, system):
-    from aims.services import library_load
+    from aims.services.library import library_load
     from tests.aims.test_library_loader import framework_file
 
     library_load(files=[("f.yaml", framework_file())], actor=None)
@@ -222,7 +222,7 @@ def test_an_expired_acceptance_reopens_the_risk_and_tells_people_once(officer, o
 
 def test_risks_due_for_review_reach_their_owner_and_closed_ones_do_not(officer, system):
     from aims.models import ReviewReminder
-    from aims.services import review_reminders_send
+    from aims.services.reminders import review_reminders_send
 
     due = make(officer, [system], title="due", next_review_on=timezone.localdate())
     closed = make(officer, [system], title="closed", next_review_on=timezone.localdate())

@@ -44,9 +44,10 @@ def test_heat_map_counts_follow_the_filter(officer, client_for, system, other_sy
     risk_create(
         actor=None, title="b", ai_systems=[other_system], inherent_likelihood=1, inherent_impact=1
     )
-    from risk.selectors import risk_heatmaps, risk_list
+    from aims.scope import restrict
+    from risk.selectors import risk_heatmaps, risks
 
-    maps = risk_heatmaps(risk_list(user=officer).filter(ai_systems=system))
+    maps = risk_heatmaps(restrict(risks(), officer).filter(ai_systems=system))
     cells = {
         (row["likelihood"], c["impact"]): c["count"]
         for row in maps[0]["inherent"]

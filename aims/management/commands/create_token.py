@@ -6,7 +6,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from aims.choices import TokenScope
 from aims.management.base import AimsCommand
-from aims.services import token_create
+from aims.services.accounts import token_create
 
 
 class Command(AimsCommand):

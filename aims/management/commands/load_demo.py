@@ -17,7 +17,7 @@ from aims.choices import Action, Role
 from aims.management.base import AimsCommand
 from aims.models import Organization
 from aims.registry import registry
-from aims.services import user_create, user_set_password, user_update
+from aims.services.accounts import user_create, user_set_password, user_update
 
 DEMO_USERS = [
     ("officer", Role.GOVERNANCE_OFFICER, "Aiko", "Sato", "ja"),

@@ -7,7 +7,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from aims.library import LibraryError, parse_library
 from aims.management.base import AimsCommand
-from aims.services import library_load
+from aims.services.library import library_load
 
 LIBRARY_DIR = Path(settings.BASE_DIR) / "library"
 

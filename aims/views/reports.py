@@ -5,33 +5,36 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views import View
 
-from aims import selectors, services
+from aims import selectors
 from aims.api.reports import report_file_response, request_parameters
 from aims.choices import Language, ReportFormat
-from aims.permissions import Policy, PolicyViewMixin
+from aims.models import ReportJob
+from aims.permissions import Policy
 from aims.registry import registry
 from aims.roles import Capability, has_capability
-from aims.views import paginate, safe_next
+from aims.services.reports import report_job_create
+from aims.views.base import PageView, paginate, safe_next
 
 _REQUEST_FIELDS = {"csrfmiddlewaretoken", "kind", "format", "language", "next"}
 
 
-class ReportListView(PolicyViewMixin, View):
+class ReportListView(PageView):
     """The user's report jobs (and shared ones), and the form that requests a new one. Other
     pages (the inventory, later the registers) post here with their filters."""
 
     policy = Policy(read=Capability.EXPORT, write=Capability.EXPORT)
+    model = ReportJob
+    selector = staticmethod(selectors.report_jobs)
 
     def get(self, request: HttpRequest) -> HttpResponse:
         kinds = [
             k for k in registry.all_report_kinds() if has_capability(request.user, k.capability)
         ]
-        page = paginate(request, selectors.report_job_list(user=request.user))
+        page = paginate(request, self.rows())
         labels = {kind.code: kind.label for kind in registry.all_report_kinds()}
         for job in page:
             job.kind_label = labels.get(job.kind, job.kind)
@@ -45,7 +48,7 @@ class ReportListView(PolicyViewMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         try:
-            job = services.report_job_create(
+            job = report_job_create(
                 actor=request.user,
                 kind=request.POST.get("kind", ""),
                 format=request.POST.get("format", ""),
@@ -62,14 +65,16 @@ class ReportListView(PolicyViewMixin, View):
         return redirect("report", pk=job.pk)
 
 
-class ReportDetailView(PolicyViewMixin, View):
+class ReportDetailView(PageView):
     """A job's status. While it renders, the status block asks again every two seconds
     (htmx); without JavaScript, the page offers a reload link."""
 
     policy = Policy(read=Capability.EXPORT)
+    model = ReportJob
+    selector = staticmethod(selectors.report_jobs)
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        job = get_object_or_404(selectors.report_job_list(user=request.user), pk=pk)
+        job = self.get_object(pk)
         kind = registry.report_kind(job.kind)
         context = {
             "job": job,
@@ -81,9 +86,11 @@ class ReportDetailView(PolicyViewMixin, View):
         return render(request, "aims/reports/detail.html", context)
 
 
-class ReportDownloadView(PolicyViewMixin, View):
+class ReportDownloadView(PageView):
     policy = Policy(read=Capability.EXPORT)
+    model = ReportJob
+    selector = staticmethod(selectors.report_jobs)
 
     def get(self, request: HttpRequest, pk: int) -> FileResponse:
-        job = get_object_or_404(selectors.report_job_list(user=request.user), pk=pk)
+        job = self.get_object(pk)
         return report_file_response(job)

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views import View
 
-from aims import selectors, services
-from aims.api.library import LIBRARY_IMPORT_MAX_BYTES
+from aims import selectors
+from aims.forms.library import LibraryImportForm
 from aims.library_attributes import describe_attributes
-from aims.permissions import AUTHENTICATED, Policy, PolicyViewMixin
+from aims.models import Framework, Requirement
+from aims.permissions import AUTHENTICATED, Policy
 from aims.roles import Capability, has_capability
+from aims.scope import restrict
+from aims.services.library import library_import
+from aims.views.base import PageView
 
 RESULT_LABELS = {
     "created": gettext_lazy("added to the library"),
@@ -25,45 +27,30 @@ RESULT_LABELS = {
 }
 
 
-class LibraryImportForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("Library file"),
-        help_text=gettext_lazy(
-            "A YAML file in the library format: an additional framework, a newer version of "
-            "one, a crosswalk, or the licensed official text of a framework."
-        ),
-    )
-
-    def clean_file(self):  # type: ignore[no-untyped-def]
-        upload = self.cleaned_data["file"]
-        if upload.size > LIBRARY_IMPORT_MAX_BYTES:
-            raise ValidationError(_("The file is larger than 5 MB."))
-        if not upload.name.lower().endswith((".yaml", ".yml")):
-            raise ValidationError(_("Upload a .yaml file."))
-        return upload
-
-
-class FrameworkListView(PolicyViewMixin, View):
+class FrameworkListView(PageView):
     policy = Policy(read=AUTHENTICATED)
+    model = Framework
+    selector = staticmethod(selectors.frameworks)
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        frameworks = selectors.framework_list(user=request.user)
         context = {
-            "frameworks": frameworks,
+            "frameworks": self.rows(),
             "can_import": has_capability(request.user, Capability.MANAGE_USERS),
         }
         return render(request, "aims/library/frameworks.html", context)
 
 
-class FrameworkDetailView(PolicyViewMixin, View):
+class FrameworkDetailView(PageView):
     """The requirement tree of one framework; ``?q=`` narrows it to matching items."""
 
     policy = Policy(read=AUTHENTICATED)
+    model = Framework
+    selector = staticmethod(selectors.frameworks)
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        framework = get_object_or_404(selectors.framework_list(user=request.user), pk=pk)
+        framework = self.get_object(pk)
         query = request.GET.get("q", "").strip()
-        requirements = selectors.requirement_list(user=request.user).filter(
+        requirements = restrict(selectors.requirements(), request.user).filter(
             framework=framework, withdrawn=False
         )
         requirements = selectors.requirement_search(requirements, query)
@@ -71,11 +58,13 @@ class FrameworkDetailView(PolicyViewMixin, View):
         return render(request, "aims/library/framework.html", context)
 
 
-class RequirementDetailView(PolicyViewMixin, View):
+class RequirementDetailView(PageView):
     policy = Policy(read=AUTHENTICATED)
+    model = Requirement
+    selector = staticmethod(selectors.requirements)
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        requirement = get_object_or_404(selectors.requirement_list(user=request.user), pk=pk)
+        requirement = self.get_object(pk)
         outgoing, incoming = selectors.requirement_mappings(
             user=request.user, requirement=requirement
         )
@@ -95,7 +84,7 @@ class RequirementDetailView(PolicyViewMixin, View):
         return render(request, "aims/library/requirement.html", context)
 
 
-class LibraryImportView(PolicyViewMixin, View):
+class LibraryImportView(PageView):
     policy = Policy(read=Capability.MANAGE_USERS, write=Capability.MANAGE_USERS)
     template_name = "aims/library/import.html"
 
@@ -107,7 +96,7 @@ class LibraryImportView(PolicyViewMixin, View):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                outcomes = services.library_import(
+                outcomes = library_import(
                     actor=request.user, name=upload.name, content=upload.read()
                 )
             except ValidationError as error:

@@ -1,3 +1,5 @@
+"""Forms of accounts: sign-in, preferences, API tokens, users and roles."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -10,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from aims import throttle
-from aims.choices import Action, ChangeSource, Language, Role, TokenScope
+from aims.choices import Language, Role, TokenScope
 from aims.permissions import log_denial
 
 
@@ -88,21 +90,3 @@ class UserForm(forms.Form):
         if self.instance is None and get_user_model().objects.filter(username=username).exists():
             raise ValidationError(_("A user with this username exists already."))
         return username
-
-
-class ChangeLogFilterForm(forms.Form):
-    model = forms.CharField(label=_("Record type"), required=False)
-    object_id = forms.CharField(label=_("Record id"), required=False)
-    actor_username = forms.CharField(label=_("Actor"), required=False)
-    action = forms.ChoiceField(
-        label=_("Action"), choices=[("", "—"), *Action.choices], required=False
-    )
-    source = forms.ChoiceField(
-        label=_("Source"), choices=[("", "—"), *ChangeSource.choices], required=False
-    )
-    since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )

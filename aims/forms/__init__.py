@@ -1,0 +1,1 @@
+"""Forms of the core's pages, one module per area (like ``aims/views/``)."""

@@ -1,0 +1,18 @@
+"""Forms of clause conformance."""
+
+from __future__ import annotations
+
+from django import forms
+
+from aims.models import ClauseAssessment
+
+
+class ClauseAssessmentForm(forms.ModelForm):
+    class Meta:
+        model = ClauseAssessment
+        fields = ["status", "owner", "notes", "not_applicable_reason", "documents"]
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 5}),
+            "not_applicable_reason": forms.Textarea(attrs={"rows": 2}),
+            "documents": forms.CheckboxSelectMultiple,
+        }

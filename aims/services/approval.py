@@ -1,0 +1,212 @@
+"""The one approval workflow (``aims.models.approval.Approvable``): submit, approve, return,
+start the next version, compare two versions.
+
+Every step locks the version, checks where it stands and who acts, and writes its change
+record in the same transaction. The approver holds the model's approval capability and is not
+the version's author; approving supersedes the version in force; an approved version is never
+changed: the next version carries its content forward.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aims.changelog import change_record, logged_update
+from aims.choices import Action, ApprovalStatus
+from aims.models.approval import Approvable
+from aims.roles import has_capability
+from aims.services.accounts import Actor
+
+V = TypeVar("V", bound=Approvable)
+
+
+def _person(actor: Actor) -> Any:
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+def _name(version: Approvable) -> str:
+    return str(version._meta.verbose_name)
+
+
+def _locked(version: V) -> V:
+    return type(version)._default_manager.select_for_update().get(pk=version.pk)
+
+
+def approval_editable(version: Approvable) -> None:
+    """Refuse a change of a version that is frozen (approved or superseded) or in review."""
+    if version.status == ApprovalStatus.APPROVED:
+        raise ValidationError(
+            _(
+                "This %(record)s is approved and frozen. Start a new version to change it; "
+                "the approved one stays as it is."
+            )
+            % {"record": _name(version)}
+        )
+    if version.status == ApprovalStatus.SUPERSEDED:
+        raise ValidationError(_("This version is superseded and frozen."))
+    if version.status == ApprovalStatus.IN_REVIEW:
+        raise ValidationError(
+            _("This %(record)s is in review. It can be changed again once the reviewer returns it.")
+            % {"record": _name(version)}
+        )
+
+
+def can_review(user: Any, version: Approvable) -> bool:
+    """Whether ``user`` may approve or return ``version`` now (its role, not its author)."""
+    return (
+        version.status == ApprovalStatus.IN_REVIEW
+        and has_capability(user, version.APPROVAL_CAPABILITY)
+        and version.author_id != getattr(user, "pk", None)
+    )
+
+
+def _check_reviewer(actor: Actor, version: Approvable, *, approving: bool) -> None:
+    if not has_capability(actor, version.APPROVAL_CAPABILITY):
+        raise ValidationError(
+            _("Your role cannot approve this %(record)s.") % {"record": _name(version)}
+            if approving
+            else _("Your role cannot review this %(record)s.") % {"record": _name(version)}
+        )
+    person = _person(actor)
+    if approving and person is not None and version.author_id == person.pk:
+        raise ValidationError(_("Nobody approves their own work: another approver is needed."))
+
+
+@transaction.atomic
+def approval_submit(*, actor: Actor, version: V) -> V:
+    """Send a draft for review; it is locked until approved or returned."""
+    version = _locked(version)
+    if version.status != ApprovalStatus.DRAFT:
+        raise ValidationError(_("Only a draft can be submitted for review."))
+    version.approval_check_submit()
+    logged_update(
+        version,
+        actor=actor,
+        action=Action.SUBMIT,
+        status=ApprovalStatus.IN_REVIEW,
+        submitted_at=timezone.now(),
+        review_comment="",
+    )
+    return version
+
+
+@transaction.atomic
+def approval_approve(*, actor: Actor, version: V) -> V:
+    """Approve a version in review (by a holder of the approval right who is not its
+    author). The version in force before it becomes superseded."""
+    version = _locked(version)
+    if version.status != ApprovalStatus.IN_REVIEW:
+        raise ValidationError(_("Only a version in review can be approved."))
+    _check_reviewer(actor, version, approving=True)
+    in_force = version.versions().select_for_update().filter(status=ApprovalStatus.APPROVED)
+    for older in in_force.exclude(pk=version.pk):
+        logged_update(older, actor=actor, status=ApprovalStatus.SUPERSEDED)
+    logged_update(
+        version,
+        actor=actor,
+        action=Action.APPROVE,
+        status=ApprovalStatus.APPROVED,
+        approved_by=_person(actor),
+        approved_at=timezone.now(),
+        **version.approval_changes_on_approve(),
+    )
+    return version
+
+
+@transaction.atomic
+def approval_return(*, actor: Actor, version: V, comment: str) -> V:
+    """Send a version in review back to its author as a draft, with the reason."""
+    version = _locked(version)
+    if version.status != ApprovalStatus.IN_REVIEW:
+        raise ValidationError(_("Only a version in review can be returned."))
+    _check_reviewer(actor, version, approving=False)
+    if not (comment or "").strip():
+        raise ValidationError({"comment": [_("Say what needs to change.")]})
+    logged_update(
+        version,
+        actor=actor,
+        action=Action.RETURN,
+        status=ApprovalStatus.DRAFT,
+        review_comment=comment.strip(),
+    )
+    return version
+
+
+@transaction.atomic
+def approval_new_version(
+    *, actor: Actor, version: V, prepare: Callable[[V], None] | None = None
+) -> V:
+    """Start the next version of the approved ``version``: a draft carrying its content
+    forward (``prepare`` changes the draft before it is saved). The approved version stays in
+    force until the new one is approved."""
+    version = _locked(version)
+    if version.status != ApprovalStatus.APPROVED:
+        raise ValidationError(_("A new version starts from the approved version."))
+    if version.versions().filter(number__gt=version.number).exists():
+        raise ValidationError(_("A newer version exists already."))
+    new = version.carry_forward()
+    new.number = version.number + 1
+    new.status = ApprovalStatus.DRAFT
+    new.author = _person(actor)
+    new.submitted_at = new.approved_by = new.approved_at = None
+    new.review_comment = ""
+    if prepare is not None:
+        prepare(new)
+    new.full_clean()
+    new.save()
+    version.carry_forward_relations(new)
+    change_record(actor=actor, action=Action.CREATE, obj=new)
+    return new
+
+
+def approval_latest(version: V) -> V:
+    """The newest version of ``version``'s series."""
+    return version.versions().order_by("-number").first() or version
+
+
+class CompareRow(NamedTuple):
+    label: str
+    left: str
+    right: str
+    changed: bool
+
+
+def compare_row(label: Any, left: str, right: str) -> CompareRow:
+    return CompareRow(str(label), left, right, left != right)
+
+
+def shown(obj: models.Model, name: str) -> str:
+    """A field's value as a reader sees it: the label of a choice, yes/no, a list joined."""
+    display = getattr(obj, f"get_{name}_display", None)
+    if display is not None:
+        return str(display())
+    value = getattr(obj, name)
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value)
+    return "" if value is None else str(value)
+
+
+def approval_compare(
+    left: Approvable,
+    right: Approvable,
+    *,
+    show: Callable[[Approvable, str], str] = shown,
+    extra: Callable[[Approvable, Approvable], list[CompareRow]] | None = None,
+) -> list[CompareRow]:
+    """Two versions side by side, field by field (the model's ``COMPARE_FIELDS``), then
+    what ``extra`` adds (child rows, structured fields)."""
+    rows = [
+        compare_row(left._meta.get_field(name).verbose_name, show(left, name), show(right, name))
+        for name in left.COMPARE_FIELDS
+    ]
+    if extra is not None:
+        rows.extend(extra(left, right))
+    return rows
