@@ -110,7 +110,9 @@ def stop_postgres(var_dir: Path) -> bool:
     pgdata = var_dir / "pgdata"
     if _postmaster_socket_dir(pgdata) is None:
         return False
-    from pgserver._commands import pg_ctl  # type: ignore[attr-defined]  # made at import
+    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        warnings.simplefilter("ignore")
+        from pgserver._commands import pg_ctl  # type: ignore[attr-defined]  # made at import
 
     user = "pgserver" if os.geteuid() == 0 else None
     pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
