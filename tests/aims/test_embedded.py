@@ -9,6 +9,7 @@ PostgreSQL runs as when the tests run as root) and leave the checkout's own serv
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import json
 import os
@@ -153,7 +154,11 @@ def long_var(scratch_var):
     path.mkdir()
     assert len(str(path / "pgdata" / ".s.PGSQL.5432")) > 107
     yield path
+    socket_dir = embedded._postmaster_socket_dir(path / "pgdata")
     embedded.stop_postgres(path)
+    if socket_dir is not None and socket_dir != (path / "pgdata").resolve():
+        with contextlib.suppress(OSError):  # pgserver leaves the emptied directory behind
+            socket_dir.rmdir()
 
 
 @pytest.mark.slow
