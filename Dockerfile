@@ -29,10 +29,13 @@ RUN groupadd --system --gid 10001 aims \
 
 WORKDIR /app
 
-# Runtime dependencies first, so that a code change does not reinstall them. Plain `.`: the
+# Runtime dependencies first, at the exact versions of requirements.lock, so that a code change
+# does not reinstall them; then the project itself (its metadata) without dependencies. The
 # `embedded` (development servers) and `dev` (test tools) extras never go into this image.
+COPY requirements.lock ./
+RUN pip install -r requirements.lock
 COPY pyproject.toml ./
-RUN pip install . \
+RUN pip install --no-deps . \
  && rm -rf build ./*.egg-info
 
 COPY . .

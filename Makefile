@@ -7,14 +7,28 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 DEVENV := var/dev.env
 
-.PHONY: run test lint format stop status messages clean-var bench
+.PHONY: run test lint format stop status messages clean-var bench lock
 
-# Reinstall only when the declared dependencies change.
-$(STAMP): pyproject.toml
+# Install exactly the locked versions (runtime, `embedded` and `dev` extras), then the project
+# itself without dependencies. Reinstall only when the lock file or the project changes.
+$(STAMP): requirements-dev.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[embedded,dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
+
+# Rewrite the lock files from pyproject.toml (after changing its dependencies). Pins that still
+# fit are kept; LOCK_ARGS=--upgrade moves all, LOCK_ARGS='--upgrade-package NAME' one. The
+# runtime lock (the Docker image's) takes its versions from the dev lock, so the image runs
+# what the tests ran. Compiled for the Python and platform of CI and the image: 3.11, Linux.
+PIP_COMPILE := CUSTOM_COMPILE_COMMAND='make lock' $(VENV)/bin/pip-compile --quiet \
+	--strip-extras --allow-unsafe --annotation-style=line \
+	--no-emit-index-url --no-emit-find-links --no-emit-trusted-host
+
+lock: $(STAMP)
+	$(PIP_COMPILE) --extra embedded --extra dev $(LOCK_ARGS) -o requirements-dev.lock pyproject.toml
+	$(PIP_COMPILE) --upgrade --constraint requirements-dev.lock -o requirements.lock pyproject.toml
 
 $(DEVENV): | $(STAMP)
 	$(PY) -m aims.devenv $(DEVENV)

