@@ -27,10 +27,13 @@ def shipped_matrices() -> None:
 class RiskMatrixFactory(ServiceFactory):
     """A risk matrix. ``code="5x5"`` (the default, the default matrix) or ``"3x3"`` returns
     the current version of that shipped matrix; any other code defines a new matrix of the
-    3×3 shape with ``risk_matrix_create``."""
+    3×3 shape with ``risk_matrix_create``, and ``custom=True`` does so with a new code."""
 
     class Meta:
         model = RiskMatrix
+
+    class Params:
+        custom = factory.Trait(code=factory.Sequence(lambda n: f"matrix-{n:03d}"))
 
     code = "5x5"
 
