@@ -22,9 +22,11 @@ mostly data, and inherits the tests every endpoint owes, for its personas (tests
 
 Values that need objects (``factory``, ``create_data``, ``update_data``, ``bad_create_data``,
 ``bad_update_data``) may be callables (static methods); their parameters name the fixtures
-they receive. Tests that do not apply to an endpoint (no delete, no scope by
-AI system, …) are not generated for it: its flags say what it offers, and where it does not
-offer a write, the inherited test checks that the write is refused with 405.
+they receive. Tests that do not apply to an endpoint (no delete, no scope by AI system, …) are
+not generated for it: its flags say what it offers, and where it does not offer a write, the
+inherited test checks that the write is refused with 405. A subclass that sets an inherited
+test to ``None`` leaves it out; that is only for a case failing on a known bug of the
+application, said where it is done.
 
 The inherited tests:
 
