@@ -8,9 +8,8 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
-from aims.choices import Action, DocumentStatus
+from aims.choices import Action, ApprovalStatus
 from aims.models import ChangeRecord, ClauseAssessment
-from impact.choices import AssessmentStatus
 from risk.choices import RiskStatus
 from tests.conftest import logged_in_api_client
 from tests.factories import (
@@ -127,7 +126,7 @@ def test_an_acceptance_is_the_acceptance_step(db):
 )
 def test_impact_assessment_states_follow_the_workflow(db, state, steps):
     assessment = ImpactAssessmentFactory(state=state)
-    assert assessment.status == AssessmentStatus(state)
+    assert assessment.status == ApprovalStatus(state)
     assert actions_on(assessment) == steps
     if state != "draft":
         assert assessment.entries.count() == 1  # submitting needs a consequence
@@ -136,7 +135,7 @@ def test_impact_assessment_states_follow_the_workflow(db, state, steps):
 @pytest.mark.parametrize("state", ["draft", "in_review", "approved"])
 def test_document_states_follow_the_workflow(db, state):
     version = DocumentFactory(state=state).versions.get()
-    assert version.status == DocumentStatus(state)
+    assert version.status == ApprovalStatus(state)
 
 
 def test_shipped_and_new_matrices(db):
