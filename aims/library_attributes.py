@@ -14,10 +14,9 @@ from django.db.models import Q
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from aims import urns
 from aims.choices import OrganizationRole
 from aims.models import Requirement
-
-METI = "urn:aims:framework:meti-ai-guidelines"
 
 LABELS = {
     "principles": gettext_lazy("Principles of the AI Guidelines for Business"),
@@ -57,13 +56,13 @@ VALUE_LABELS = {
 }
 #: Attributes whose values are ref ids of other items: key → framework URN (None: the same).
 REFERENCES: dict[str, str | None] = {
-    "principles": METI,
-    "listed_item_principles": METI,
+    "principles": urns.METI_GUIDELINES,
+    "listed_item_principles": urns.METI_GUIDELINES,
     "restates": None,
     "clauses": None,
     "objective_group": None,
-    "categories": "urn:aims:framework:taxonomy-ai-risk-categories",
-    "annex_c_sources": "urn:aims:framework:iso-iec-42001",
+    "categories": urns.AI_RISK_CATEGORIES,
+    "annex_c_sources": urns.ISO_42001,
 }
 
 

@@ -187,9 +187,13 @@ def ai_system_grants(*, system: AISystem) -> tuple[list[Any], list[Any]]:
 
 # --- Clause conformance ---------------------------------------------------------------------------
 def clause_assessments() -> QuerySet[ClauseAssessment]:
-    return ClauseAssessment.objects.select_related(
-        "owner", "requirement", "requirement__parent", "requirement__framework"
-    ).order_by("requirement__order")
+    return (
+        ClauseAssessment.objects.select_related(
+            "owner", "requirement", "requirement__parent", "requirement__framework"
+        )
+        .prefetch_related("documents")
+        .order_by("requirement__order")
+    )
 
 
 def conformance_summary(*, user: Any) -> list[dict[str, Any]]:

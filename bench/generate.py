@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from guardian.models import UserObjectPermission
 
+from aims import urns
 from aims.choices import AIType, EUAIActTier, LifecycleStage, OrganizationRole, Role
 from aims.models import AISystem, BusinessUnit, ChangeRecord, Requirement
 from aims.models.changelog import GENESIS_HASH
@@ -148,9 +149,9 @@ def _risks(scale: Scale, rng: random.Random, owners: list[Any], pdf_owner: Any) 
     matrix = RiskMatrix.objects.get(code="5x5", is_current=True)
     system_ids = list(AISystem.objects.values_list("pk", flat=True))
     categories = list(
-        Requirement.objects.filter(
-            framework__urn="urn:aims:framework:taxonomy-ai-risk-categories"
-        ).values_list("pk", flat=True)
+        Requirement.objects.filter(framework__urn=urns.AI_RISK_CATEGORIES).values_list(
+            "pk", flat=True
+        )
     )
     today = date.today()
     pdf_have = Risk.objects.filter(owner=pdf_owner).count()
@@ -217,14 +218,12 @@ def _assessments(scale: Scale, rng: random.Random, owners: list[Any]) -> None:
     matrix = RiskMatrix.objects.get(code="3x3", is_current=True)
     systems = list(AISystem.objects.order_by("pk").values_list("pk", "version"))
     parties = list(
-        Requirement.objects.filter(
-            framework__urn="urn:aims:framework:taxonomy-affected-parties"
-        ).values_list("pk", flat=True)
+        Requirement.objects.filter(framework__urn=urns.AFFECTED_PARTIES).values_list(
+            "pk", flat=True
+        )
     )
     areas = list(
-        Requirement.objects.filter(
-            framework__urn="urn:aims:framework:taxonomy-impact-areas"
-        ).values_list("pk", flat=True)
+        Requirement.objects.filter(framework__urn=urns.IMPACT_AREAS).values_list("pk", flat=True)
     )
     statuses = ["approved", "approved", "approved", "draft", "in_review"]
     today = date.today()

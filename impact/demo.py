@@ -10,6 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from aims import urns
 from aims.models import AISystem, Requirement
 from impact import services
 from impact.models import ImpactAssessment
@@ -82,12 +83,9 @@ def load(*, users: dict[str, Any]) -> None:
         return
     officer = users["officer"]
     parties = {
-        r.ref_id: r
-        for r in Requirement.objects.filter(framework__urn=services.AFFECTED_PARTIES_URN)
+        r.ref_id: r for r in Requirement.objects.filter(framework__urn=urns.AFFECTED_PARTIES)
     }
-    areas = {
-        r.ref_id: r for r in Requirement.objects.filter(framework__urn=services.IMPACT_AREAS_URN)
-    }
+    areas = {r.ref_id: r for r in Requirement.objects.filter(framework__urn=urns.IMPACT_AREAS)}
     assessment = services.impact_assessment_create(
         actor=officer,
         ai_system=system,

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from aims import urns
 from aims.models import AISystem, Requirement
 from aims.scope import CHANGE, restrict
 from impact.choices import (
@@ -22,7 +23,6 @@ from impact.choices import (
     Reversibility,
     SocialAcceptance,
 )
-from impact.services import AFFECTED_PARTIES_URN, IMPACT_AREAS_URN
 from risk.forms import LibraryItemField, position_choices
 from risk.models import Risk, RiskMatrix
 
@@ -256,7 +256,7 @@ class ImpactEntryForm(forms.Form):
     party_type = LibraryItemField(
         label=_("Affected party type"),
         queryset=Requirement.objects.filter(
-            framework__urn=AFFECTED_PARTIES_URN, withdrawn=False
+            framework__urn=urns.AFFECTED_PARTIES, withdrawn=False
         ).order_by("order"),
     )
     party_description = forms.CharField(
@@ -267,7 +267,7 @@ class ImpactEntryForm(forms.Form):
     impact_area = LibraryItemField(
         label=_("Impact area"),
         queryset=Requirement.objects.filter(
-            framework__urn=IMPACT_AREAS_URN, withdrawn=False
+            framework__urn=urns.IMPACT_AREAS, withdrawn=False
         ).order_by("order"),
     )
     nature = forms.ChoiceField(label=_("Benefit or harm"), choices=ImpactNature.choices)

@@ -16,6 +16,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from aims import urns
 from aims.changelog import change_record, logged, logged_update, snapshot
 from aims.choices import Action, ApprovalStatus, NotificationKind
 from aims.models import AISystem, Requirement
@@ -34,8 +35,6 @@ from risk.levels import check_position, level_of
 from risk.models import Risk, RiskMatrix
 from risk.services import risk_create
 
-AFFECTED_PARTIES_URN = "urn:aims:framework:taxonomy-affected-parties"
-IMPACT_AREAS_URN = "urn:aims:framework:taxonomy-impact-areas"
 DEFAULT_MATRIX_CODE = "3x3"  # severity × likelihood, low / medium / high (seed 000)
 
 ASSESSMENT_FIELDS = (
@@ -268,10 +267,10 @@ def _apply_entry(actor: Actor, entry: ImpactEntry, data: dict[str, Any]) -> list
     assessment = entry.assessment
     errors: dict[str, list[str]] = {}
     party = data.get("party_type")
-    if party is not None and party.framework.urn != AFFECTED_PARTIES_URN:
+    if party is not None and party.framework.urn != urns.AFFECTED_PARTIES:
         errors["party_type"] = [_("Choose an affected-party type.")]
     area = data.get("impact_area")
-    if area is not None and area.framework.urn != IMPACT_AREAS_URN:
+    if area is not None and area.framework.urn != urns.IMPACT_AREAS:
         errors["impact_area"] = [_("Choose an impact area.")]
     _check_positions(assessment.matrix, data, entry, errors)
     risks = data.get("risks")
@@ -336,7 +335,7 @@ def impact_entry_create_risk(*, actor: Actor, entry: ImpactEntry) -> Risk:
         )
     area = entry.impact_area
     category = Requirement.objects.filter(
-        framework__urn="urn:aims:framework:taxonomy-ai-risk-categories",
+        framework__urn=urns.AI_RISK_CATEGORIES,
         ref_id=AREA_TO_CATEGORY.get(area.ref_id, ""),
     ).first()
     party = entry.party_type.name

@@ -55,8 +55,6 @@ class ImpactAssessmentListView(ListPageView):
         return {
             **context,
             "can_create": has_capability(user, Capability.CHANGE_RECORDS),
-            "can_export": has_capability(user, Capability.EXPORT),
-            "languages": Language.choices,
         }
 
 

@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aims import urns
 from aims.filters import REVIEW_SOON_DAYS, SortedFilterMixin
 from aims.models import AISystem, Requirement
 from aims.widgets import FastSelect, FastSelectMultiple
@@ -61,7 +62,7 @@ class RiskFilter(django_filters.FilterSet):
     category = django_filters.ModelChoiceFilter(
         widget=FastSelect,
         queryset=Requirement.objects.filter(
-            framework__urn="urn:aims:framework:taxonomy-ai-risk-categories", withdrawn=False
+            framework__urn=urns.AI_RISK_CATEGORIES, withdrawn=False
         ).order_by("order"),
         label=_("Category"),
         method="filter_category",

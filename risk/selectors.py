@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, QuerySet
 
+from aims import urns
 from aims.models import AISystem, Requirement
 from risk.models import Risk, RiskAcceptance, RiskMatrix, TreatmentAction
 from risk.services import TEMPLATE_SOURCES
@@ -153,16 +154,10 @@ def risk_template_initial(template: Requirement) -> dict[str, Any]:
             )
         )
 
-    initial["principles"] = items(
-        "urn:aims:framework:meti-ai-guidelines", attributes.get("principles", [])
-    )
-    initial["categories"] = items(
-        "urn:aims:framework:taxonomy-ai-risk-categories", attributes.get("categories", [])
-    )
+    initial["principles"] = items(urns.METI_GUIDELINES, attributes.get("principles", []))
+    initial["categories"] = items(urns.AI_RISK_CATEGORIES, attributes.get("categories", []))
     sources = list(attributes.get("annex_c_sources", []))
-    if template.framework.urn == "urn:aims:framework:iso-iec-42001":
+    if template.framework.urn == urns.ISO_42001:
         sources.append(template.ref_id)
-    initial["risk_sources"] = items(
-        "urn:aims:framework:iso-iec-42001", sources, parent__ref_id="C.3"
-    )
+    initial["risk_sources"] = items(urns.ISO_42001, sources, parent__ref_id="C.3")
     return initial

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from aims import urns
 from aims.changelog import change_record, snapshot
 from aims.choices import Action, NotificationKind, Role
 from aims.models import AISystem, Requirement
@@ -27,24 +28,24 @@ from risk.models import Risk, RiskAcceptance, RiskCriteria, RiskMatrix, Treatmen
 
 # Which library items each link of a risk may point at.
 ANNEX_C_RISK_SOURCES = {
-    "framework__urn": "urn:aims:framework:iso-iec-42001",
+    "framework__urn": urns.ISO_42001,
     "parent__ref_id": "C.3",
 }
-RISK_CATEGORIES = {"framework__urn": "urn:aims:framework:taxonomy-ai-risk-categories"}
+RISK_CATEGORIES = {"framework__urn": urns.AI_RISK_CATEGORIES}
 METI_PRINCIPLES = {
-    "framework__urn": "urn:aims:framework:meti-ai-guidelines",
+    "framework__urn": urns.METI_GUIDELINES,
     "ref_id__regex": r"^C-[0-9]+$",
 }
 AISI_PERSPECTIVES = {
-    "framework__urn": "urn:aims:framework:aisi-evaluation-perspectives",
+    "framework__urn": urns.AISI_PERSPECTIVES,
     "assessable": True,
 }
 ANNEX_A_CONTROLS = {
-    "framework__urn": "urn:aims:framework:iso-iec-42001",
+    "framework__urn": urns.ISO_42001,
     "ref_id__startswith": "A.",
     "assessable": True,
 }
-TEMPLATE_SOURCES = ("urn:aims:framework:meti-risk-examples", "urn:aims:framework:iso-iec-42001")
+TEMPLATE_SOURCES = (urns.METI_RISK_EXAMPLES, urns.ISO_42001)
 LIBRARY_LINKS: dict[str, dict[str, Any]] = {
     "risk_sources": ANNEX_C_RISK_SOURCES,
     "categories": RISK_CATEGORIES,
@@ -324,6 +325,9 @@ def _apply(actor: Actor, risk: Risk, data: dict[str, Any]) -> dict[str, Any]:
                 "reassess its residual risk instead."
             )
         ]
+    closing = data.get("status", risk.status) == RiskStatus.CLOSED
+    if closing and not str(data.get("closed_reason", risk.closed_reason) or "").strip():
+        errors["closed_reason"] = [_("Say why the risk is closed.")]
     _check_library_links(data, errors)
     systems = _systems_for(actor, risk, data.get("ai_systems"), errors)
     if matrix is not None:

@@ -14,7 +14,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from aims.choices import Language
 from aims.forms.base import form_errors
 from aims.models import AISystem
 from aims.permissions import AUTHENTICATED, Policy
@@ -59,9 +58,7 @@ class RiskRegisterView(PageView):
             "page": paginator.get_page(request.GET.get("page")),
             "heatmaps": heatmaps,
             "can_create": has_capability(request.user, Capability.CHANGE_RECORDS),
-            "can_export": has_capability(request.user, Capability.EXPORT),
             "export_parameters": parameters,
-            "languages": Language.choices,
         }
         return render(request, "risk/register.html", context)
 

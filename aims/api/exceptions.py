@@ -34,11 +34,31 @@ def _flatten(detail: Any) -> Any:
     return str(detail)
 
 
+def _api_names(view: Any) -> dict[str, str]:
+    """Model field → API field, where the view's serializer names a field differently from
+    the model attribute it writes (``reflected_risks`` writes ``linked_risks``)."""
+    get_class = getattr(view, "get_serializer_class", None)
+    if get_class is None:
+        return {}
+    try:
+        fields = get_class()().fields
+    except (TypeError, AttributeError, AssertionError):  # needs more context: model names
+        return {}
+    return {
+        field.source: name
+        for name, field in fields.items()
+        if field.source and field.source != name and "." not in field.source
+    }
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        )
+        if hasattr(exc, "error_dict"):
+            names = _api_names(context.get("view"))
+            fields = {names.get(key, key): value for key, value in exc.message_dict.items()}
+        else:
+            fields = {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(fields)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

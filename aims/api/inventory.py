@@ -15,7 +15,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from aims import selectors
+from aims import selectors, urns
 from aims.api.base import ListCreateUpdateViewSet
 from aims.api.exceptions import error_body
 from aims.choices import OrganizationRole
@@ -24,7 +24,6 @@ from aims.models import AISystem, Requirement
 from aims.permissions import Policy
 from aims.roles import Capability
 from aims.services.inventory import (
-    AFFECTED_PARTIES_URN,
     ImportRejected,
     ai_system_create,
     ai_system_grant,
@@ -43,7 +42,7 @@ class AISystemSerializer(serializers.ModelSerializer):
     affected_parties = serializers.PrimaryKeyRelatedField(
         many=True,
         required=False,
-        queryset=Requirement.objects.filter(framework__urn=AFFECTED_PARTIES_URN),
+        queryset=Requirement.objects.filter(framework__urn=urns.AFFECTED_PARTIES),
         help_text="Ids of affected-party types of the library taxonomy.",
     )
     owner = serializers.PrimaryKeyRelatedField(

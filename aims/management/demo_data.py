@@ -10,6 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from aims import urns
 from aims.models import (
     AISystem,
     BusinessUnit,
@@ -184,10 +185,7 @@ def load(*, operator: Any, officer: Any, executive: Any) -> None:
             actor=None, model=BusinessUnit, name=name, code=code
         )
     parties = {
-        r.ref_id: r
-        for r in Requirement.objects.filter(
-            framework__urn="urn:aims:framework:taxonomy-affected-parties"
-        )
+        r.ref_id: r for r in Requirement.objects.filter(framework__urn=urns.AFFECTED_PARTIES)
     }
     today = timezone.localdate()
     for index, spec in enumerate(SYSTEMS):

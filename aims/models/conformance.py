@@ -10,8 +10,6 @@ from aims.choices import ConformanceStatus
 from aims.models.base import GovernedModel
 from aims.scope import OrganisationWide
 
-ISO_42001_URN = "urn:aims:framework:iso-iec-42001"
-
 
 class ClauseAssessment(GovernedModel):
     """How far the organisation conforms to one assessable clause requirement."""

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from aims import urns
 from aims.choices import AIType, EUAIActTier, LifecycleStage, OrganizationRole
 from aims.models.base import GovernedModel, ReviewableModel
 from aims.scope import OrganisationWide, ThroughSystems
@@ -85,7 +86,7 @@ class AISystem(ReviewableModel):
         verbose_name=_("affected parties"),
         blank=True,
         related_name="+",
-        limit_choices_to={"framework__urn": "urn:aims:framework:taxonomy-affected-parties"},
+        limit_choices_to={"framework__urn": urns.AFFECTED_PARTIES},
     )
     affected_parties_notes = models.TextField(_("affected parties (details)"), blank=True)
     data_sources = models.TextField(_("data sources"), blank=True)

@@ -8,17 +8,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from aims import urns
 from aims.changelog import change_record, snapshot
 from aims.choices import Action, ConformanceStatus
 from aims.models import ClauseAssessment, Requirement
-from aims.models.conformance import ISO_42001_URN
 from aims.services.accounts import Actor
 
 
 def clause_requirements() -> Any:
     """The assessable management-system clauses (not Annex A, which the SoA covers)."""
     return Requirement.objects.filter(
-        framework__urn=ISO_42001_URN, assessable=True, withdrawn=False, tags__contains=["clause"]
+        framework__urn=urns.ISO_42001, assessable=True, withdrawn=False, tags__contains=["clause"]
     )
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from aims import urns
 from aims.changelog import change_record, snapshot
 from aims.choices import Action, AIType, EUAIActTier, LifecycleStage, OrganizationRole
 from aims.models import AISystem, Requirement
@@ -45,7 +46,6 @@ GRANT_PERMISSIONS = ("aims.view_aisystem", "aims.change_aisystem")
 #: Changes of an AI system that call for its impact assessments to be redone (6.3, A.6.2.6):
 #: the registered AI-system change handlers hear of these.
 MATERIAL_AI_SYSTEM_FIELDS = ("version", "purpose", "lifecycle_stage")
-AFFECTED_PARTIES_URN = "urn:aims:framework:taxonomy-affected-parties"
 
 
 def _apply(system: AISystem, data: dict[str, Any]) -> list[Requirement] | None:
@@ -63,7 +63,7 @@ def _apply(system: AISystem, data: dict[str, Any]) -> list[Requirement] | None:
     if parties is None:
         return None
     parties = list(parties)
-    wrong = [p for p in parties if p.framework.urn != AFFECTED_PARTIES_URN]
+    wrong = [p for p in parties if p.framework.urn != urns.AFFECTED_PARTIES]
     if wrong:
         raise ValidationError({"affected_parties": [_("Choose affected-party types.")]})
     return parties
@@ -156,7 +156,7 @@ def ai_system_revoke(
 def affected_party_choices() -> Iterable[Requirement]:
     """The affected-party types (the taxonomy's items, not its three headings)."""
     return Requirement.objects.filter(
-        framework__urn=AFFECTED_PARTIES_URN, withdrawn=False, parent__isnull=False
+        framework__urn=urns.AFFECTED_PARTIES, withdrawn=False, parent__isnull=False
     ).order_by("order")
 
 

@@ -6,6 +6,9 @@ from django import template
 from django.db.models import Model
 
 from aims import selectors
+from aims.choices import Language
+from aims.registry import registry
+from aims.roles import Capability, has_capability
 
 register = template.Library()
 
@@ -35,3 +38,18 @@ def querystring_with(context: dict[str, Any], **kwargs: Any) -> str:
     for key, value in kwargs.items():
         query[key] = value
     return query.urlencode()
+
+
+@register.inclusion_tag("partials/export_form.html", takes_context=True)
+def export_form(context: dict[str, Any], kind: str, button: str, label: str = "") -> dict[str, Any]:
+    """The form that asks for a report of the rows a list shows (its filters as parameters),
+    in the formats the report kind offers: ``{% export_form "risk_register" button %}``."""
+    request = context["request"]
+    return {
+        "kind": registry.report_kind(kind),
+        "can_export": has_capability(request.user, Capability.EXPORT),
+        "export_parameters": context.get("export_parameters", []),
+        "languages": Language.choices,
+        "button": button,
+        "label": label,
+    }

@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy
 
 from aims import selectors
 from aims.api.inventory import IMPORT_MAX_BYTES
-from aims.choices import Language
 from aims.filters import AISystemPageFilter
 from aims.forms.base import form_errors
 from aims.forms.inventory import AISystemForm, GrantForm, InventoryImportForm
@@ -57,8 +56,6 @@ class AISystemListView(ListPageView):
             **context,
             "can_create": has_capability(user, Capability.CHANGE_RECORDS),
             "can_import": has_capability(user, Capability.CHANGE_ALL_RECORDS),
-            "can_export": has_capability(user, Capability.EXPORT),
-            "languages": Language.choices,
         }
 
 

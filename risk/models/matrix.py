@@ -130,6 +130,7 @@ class RiskCriteria(GovernedModel):
     acceptable_levels = models.JSONField(
         _("levels within the criteria"),
         default=list,
+        blank=True,
         help_text=_("Codes of the levels that may be accepted without escalation."),
     )
     above_criteria_role = models.CharField(

@@ -38,10 +38,6 @@ class TestClauseAssessments(APIViewTestCase):
             "documents": [DocumentFactory().pk],
         }
 
-    # Left out: the list runs one more query per row (the documents of each row are not
-    # prefetched), see the report of this branch; the inherited test fails on it.
-    test_list_runs_the_same_queries_for_1_and_20_rows = None
-
     bad_update_data = [
         ("not_applicable_reason", {"status": "not_applicable"}),
         ("status", {"status": "done"}),

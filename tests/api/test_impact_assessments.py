@@ -83,6 +83,13 @@ class TestImpactAssessments(APIViewTestCase):
             ("scope", assessment(system, scope=["sell"])),
             ("human_judgment", assessment(system, human_judgment={"astrology": "no"})),
             ("intended_use", assessment(system, intended_use="")),
+            # A risk of another system: the error names the API's field, not the model's.
+            (
+                "reflected_risks",
+                assessment(
+                    system, reflected_risks=[RiskFactory(ai_systems=[AISystemFactory()]).pk]
+                ),
+            ),
         ]
 
     @staticmethod

@@ -50,6 +50,8 @@ class TestRiskMatrices(APIViewTestCase):
     not_writers = ("operator", "executive", "auditor", "external_auditor", "viewer")
     create_data = [
         {**TWO_BY_TWO, "acceptable_levels": ["low"]},
+        # The criteria may leave every level above them (the field is optional).
+        {**TWO_BY_TWO, "code": "2x2-strict"},
         {
             **MATRIX_3X3,
             "code": "3x3-lenient",

@@ -80,6 +80,8 @@ class TestRisks(APIViewTestCase):
         ("inherent_level", {"inherent_level": "very_high"}),
         ("residual_likelihood", {"residual_likelihood": 0}),
         ("status", {"status": "accepted"}),
+        # Closing needs a reason, named on its field (not the database constraint's name).
+        ("closed_reason", {"status": "closed"}),
     ]
 
     @staticmethod

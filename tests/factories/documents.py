@@ -6,9 +6,9 @@ from typing import Any
 
 import factory
 
+from aims import urns
 from aims.choices import DocumentKind, Role
 from aims.models import ClauseAssessment, Document, Framework
-from aims.models.conformance import ISO_42001_URN
 from aims.services.conformance import clause_assessment_update
 from aims.services.documents import document_approve, document_create, document_submit
 from aims.services.library import library_load
@@ -58,10 +58,10 @@ def iso_clause(*, actor: Any = None) -> Any:
     loads the standard: the clause rows are what ``clause_assessments_ensure`` assesses. A
     small stand-in of the standard (same URN) is loaded when none is; a test that also loads
     the shipped ``iso-iec-42001.yaml`` must load it first."""
-    framework = Framework.objects.filter(urn=ISO_42001_URN).first()
+    framework = Framework.objects.filter(urn=urns.ISO_42001).first()
     if framework is None:
         content = framework_file(
-            urn=ISO_42001_URN,
+            urn=urns.ISO_42001,
             urn_prefix="urn:aims:iso42001",
             ref_id="ISO/IEC 42001:2023",
             requirements=[

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 
+from aims import urns
 from aims.changelog import change_record
 from aims.choices import Action, Role
 from aims.management.base import AimsCommand
@@ -73,7 +74,7 @@ class Command(AimsCommand):
                     user_set_password(actor=None, user=user, password=password)
         from aims.models import Framework
 
-        if not Framework.objects.filter(urn="urn:aims:framework:iso-iec-42001").exists():
+        if not Framework.objects.filter(urn=urns.ISO_42001).exists():
             call_command("load_library", stdout=self.stdout)
         users = {username: User.objects.get(username=username) for username, *_r in DEMO_USERS}
         # Every app adds its demo records through the loader it registered (the core first),
