@@ -5,8 +5,11 @@ Discovers every URL pattern of the project. Each must resolve to a view that dec
 persona (the six roles and anonymous) and each HTTP method the view implements, the request
 must be let through or refused exactly as the policy and the role matrix of DESIGN §5 say.
 
-A later feature adds its views and falls under this test automatically; a view with URL
-parameters also needs an entry in ``SAMPLES`` saying how to build an object for it.
+A later feature adds its views and falls under this test automatically. A route with a URL
+parameter acts on an object of its view's model: the model's factory makes one within the
+persona's reach and one outside it, and whether the persona may see (or change) each follows
+from the scope the model declares and DESIGN §5 (``expected_visible``): a persona the policy
+lets through gets the object, or a 404 when it is out of their scope.
 """
 
 from __future__ import annotations
@@ -17,17 +20,64 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from aims.changelog import change_record
 from aims.choices import Role
-from aims.models import ApiToken, ChangeRecord, Notification
+from aims.models import (
+    AISystem,
+    ApiToken,
+    BusinessUnit,
+    ChangeRecord,
+    ClauseAssessment,
+    ContextIssue,
+    Document,
+    DocumentVersion,
+    Framework,
+    InterestedParty,
+    Mapping,
+    Notification,
+    Objective,
+    Organization,
+    ReportJob,
+    Requirement,
+)
 from aims.permissions import AUTHENTICATED, PUBLIC, STAFF, Policy, policy_of
 from aims.roles import MATRIX
+from aims.scope import (
+    VIEW,
+    ChangeLog,
+    OrganisationWide,
+    Personal,
+    Reference,
+    ReportJobs,
+    ThroughSystems,
+)
+from aims.services.library import library_load
+from impact.models import ImpactAssessment, ImpactEntry
+from risk.models import Risk, RiskMatrix, TreatmentAction
 from tests.conftest import PERSONAS, logged_in_client
-from tests.factories import UserFactory
+from tests.factories import (
+    AISystemFactory,
+    BusinessUnitFactory,
+    ClauseAssessmentFactory,
+    ContextIssueFactory,
+    DocumentFactory,
+    ImpactAssessmentFactory,
+    ImpactEntryFactory,
+    InterestedPartyFactory,
+    NotificationFactory,
+    ObjectiveFactory,
+    OrganizationFactory,
+    RiskFactory,
+    RiskMatrixFactory,
+    TreatmentActionFactory,
+    UserFactory,
+)
 
 R = Role
 # DESIGN §5, written out here independently of aims/roles.py: the promise the product makes.
@@ -144,18 +194,37 @@ def test_every_view_declares_a_policy(endpoint):
     assert endpoint.methods(), f"{endpoint} implements no HTTP method"
 
 
-# --- Objects for routes with parameters ---------------------------------------------------------
+# --- Objects for routes with parameters, from the factories ------------------------------------
+# The object a route acts on is made for the persona by the model's factory: "own" is the
+# persona's own reach (an AI system granted to them, their token, their report job); "other"
+# is outside it (a system not granted, another person's token). Whether the persona may see or
+# change it follows from the model's declared scope and DESIGN §5 (``expected_visible``), not
+# from the code that enforces it.
 def _other_user():
     return UserFactory(username="matrix_other", roles=[Role.GOVERNANCE_OFFICER])
 
 
-def _token_of(user) -> ApiToken:
-    owner = user if user is not None else _other_user()
+def _system(user, own: bool):
+    return AISystemFactory(granted_to=[user] if own and user is not None else [])
+
+
+def _risk(user, own, state):
+    # Owned by someone else, so that an approver persona may accept it.
+    return RiskFactory(ai_systems=[_system(user, own)], owner=_other_user())
+
+
+def _assessment(user, own, state):
+    # Written by the platform, so that an approver persona is never its author.
+    return ImpactAssessmentFactory(ai_system=_system(user, own), state=state or "draft")
+
+
+def _token(user, own, state):
+    holder = user if own and user is not None else _other_user()
     now = timezone.now()
     return ApiToken.objects.create(
-        user=owner,
+        user=holder,
         name="matrix",
-        prefix=f"m{owner.pk:07d}"[:12],
+        prefix=f"m{holder.pk:07d}"[:12],
         digest="0" * 64,
         scope="write",
         created_at=now,
@@ -163,322 +232,133 @@ def _token_of(user) -> ApiToken:
     )
 
 
-def _notification_of(user) -> Notification:
-    return Notification.objects.create(recipient=user or _other_user(), subject="matrix")
-
-
-def _change_record(user) -> ChangeRecord:
-    target = _other_user()
-    return change_record(actor=user or target, action="update", obj=target)
-
-
-def _library(_user) -> dict[str, int]:
-    from aims.models import Mapping, Requirement
-    from aims.services.library import library_load
-    from tests.aims.test_library_loader import framework_file, mapping_file
-
-    if not Mapping.objects.exists():
-        library_load(files=[("f.yaml", framework_file()), ("m.yaml", mapping_file())], actor=None)
-    requirement = Requirement.objects.get(urn="urn:aims:test:1.1")
-    return {
-        "framework": requirement.framework_id,
-        "requirement": requirement.pk,
-        "mapping": Mapping.objects.get().pk,
-    }
-
-
-def _ai_system(user) -> int:
-    """An AI system, granted to ``user`` (so an operational member may work on it)."""
-    from aims.services.inventory import ai_system_create, ai_system_grant
-
-    system = ai_system_create(
-        actor=None,
-        name=f"Matrix {user.pk if user else 0}",
-        purpose="Sample for the permission matrix",
-    )
-    if user is not None:
-        ai_system_grant(actor=None, system=system, user=user)
-    return system.pk
-
-
-def _business_unit(_user) -> int:
-    from aims.models import BusinessUnit
-    from aims.services.records import record_create
-
-    return record_create(actor=None, model=BusinessUnit, name="Matrix unit").pk
-
-
-def _record(model_name: str) -> int:
-    from aims import models
-    from aims.services.records import record_create
-
-    fields = {
-        "ContextIssue": {"title": "Matrix issue", "kind": "internal"},
-        "InterestedParty": {"name": "Matrix party", "needs_and_expectations": "To be heard"},
-        "Organization": {"name": "Matrix organisation"},
-        "Objective": {"title": "Matrix objective", "target": "100 %"},
-    }[model_name]
-    return record_create(actor=None, model=getattr(models, model_name), **fields).pk
-
-
-def _clause_assessment() -> int:
-    from aims.models import ClauseAssessment, Framework, Requirement
-
-    framework = Framework.objects.create(
-        urn="urn:aims:framework:iso-iec-42001",
-        urn_prefix="urn:aims:iso42001",
-        ref_id="ISO",
-        version=1,
-        category="standard",
-        name_en="ISO",
-        name_ja="ISO",
-        file_sha256="0" * 64,
-    )
-    requirement = Requirement.objects.create(
-        framework=framework,
-        urn="urn:aims:iso42001:4.1",
-        ref_id="4.1",
-        order=1,
-        assessable=True,
-        name_en="Context",
-        name_ja="状況",
-        tags=["clause"],
-    )
-    return ClauseAssessment.objects.create(requirement=requirement).pk
-
-
-def _document(_user) -> Any:
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from aims.services.documents import document_create, document_submit
-
-    upload = SimpleUploadedFile("policy.pdf", b"%PDF-1.4 matrix")
-    document = document_create(
-        actor=None, title="Matrix policy", kind="ai_policy", content="Text", file=upload
-    )
-    document_submit(actor=None, document=document)
-    return document
-
-
-def _report_job(user) -> int:
-    """A rendered export requested by ``user`` (the only one, with officers, who may see it)."""
-    from aims.models import ReportJob
+def _report_job(user, own, state):
+    """A rendered export, requested by the persona (their own) or by someone else."""
     from aims.services.reports import report_job_render
 
+    requester = user if own and user is not None else _other_user()
     job = ReportJob.objects.create(
-        kind="ai_system_inventory", format="csv", language="en", requested_by=user or _other_user()
+        kind="ai_system_inventory", format="csv", language="en", requested_by=requester
     )
-    report_job_render(job_id=job.pk)
-    return job.pk
+    return report_job_render(job_id=job.pk) or job
 
 
-def _matrix() -> int:
-    from risk.defaults import create_shipped_matrices
-    from risk.models import RiskCriteria, RiskMatrix
-
-    create_shipped_matrices(RiskMatrix, RiskCriteria)
-    return RiskMatrix.objects.get(code="5x5", is_current=True).pk
+def _change_record(user, own, state):
+    target = _other_user()
+    actor = user if own and user is not None else target
+    return change_record(actor=actor, action="update", obj=target)
 
 
-def _risk(user) -> int:
-    """A risk of an AI system granted to ``user``, owned by someone else (so that an approver
-    persona could accept it)."""
-    from risk.services import risk_create
+def _library_item(model):
+    def make(user, own, state):
+        from tests.aims.test_library_loader import framework_file, mapping_file
 
-    _matrix()
-    system = _ai_system(user)
-    from aims.models import AISystem
+        if not Mapping.objects.exists():
+            files = [("f.yaml", framework_file()), ("m.yaml", mapping_file())]
+            library_load(files=files, actor=None)
+        if model is Mapping:
+            return Mapping.objects.get()
+        requirement = Requirement.objects.get(urn="urn:aims:test:1.1")
+        return requirement if model is Requirement else requirement.framework
 
-    return risk_create(
-        actor=None,
-        title="Matrix risk",
-        owner=_other_user(),
-        ai_systems=[AISystem.objects.get(pk=system)],
-        inherent_likelihood=2,
-        inherent_impact=2,
-    ).pk
+    return make
 
 
-def _risk_action(user) -> int:
-    from risk.models import Risk
-    from risk.services import treatment_action_create
-
-    return treatment_action_create(
-        actor=None, risk=Risk.objects.get(pk=_risk(user)), title="Matrix action"
-    ).pk
-
-
-def _assessment(user, state: str = "draft") -> int:
-    """An impact assessment of a system granted to ``user``, written by someone else, with one
-    consequence, in ``state`` (draft, in_review or approved)."""
-    from aims.models import AISystem, Requirement
-    from aims.services.library import library_load
-    from impact.services import (
-        impact_assessment_approve,
-        impact_assessment_create,
-        impact_assessment_submit,
-        impact_entry_create,
-    )
-    from tests.impact.conftest import LIBRARY, TAXONOMIES
-
-    _matrix()
-    if not Requirement.objects.filter(framework__urn__contains="taxonomy-impact-areas").exists():
-        library_load(files=[(n, (LIBRARY / n).read_bytes()) for n in TAXONOMIES], actor=None)
-    author = UserFactory(username="matrix_author", roles=[Role.GOVERNANCE_OFFICER])
-    system = AISystem.objects.get(pk=_ai_system(user))
-    assessment = impact_assessment_create(
-        actor=author, ai_system=system, intended_use="Matrix", severity=1, likelihood=1
-    )
-    impact_entry_create(
-        actor=author,
-        assessment=assessment,
-        description="Matrix consequence",
-        severity=1,
-        likelihood=1,
-        party_type=Requirement.objects.get(ref_id="individuals"),
-        impact_area=Requirement.objects.get(ref_id="privacy", framework__urn__contains="impact"),
-    )
-    if state in ("in_review", "approved"):
-        impact_assessment_submit(actor=author, assessment=assessment)
-    if state == "approved":
-        approver = UserFactory(username="matrix_approver", roles=[Role.TOP_MANAGEMENT])
-        impact_assessment_approve(actor=approver, assessment=assessment)
-    return assessment.pk
-
-
-def _impact_entry(user) -> int:
-    from impact.models import ImpactEntry
-
-    return ImpactEntry.objects.get(assessment_id=_assessment(user)).pk
-
-
-def _change_visible(role: str | None) -> bool:
-    # An external auditor sees only the scope of their audit; no audit exists here.
-    return role != Role.EXTERNAL_AUDITOR
-
-
-# URL name → (user → URL kwargs of an object made for that user).
-SAMPLES: dict[str, Callable[[Any], dict[str, Any]]] = {
-    "api:token-detail": lambda user: {"pk": _token_of(user).pk},
-    "api:token-revoke": lambda user: {"pk": _token_of(user).pk},
-    "token_revoke": lambda user: {"pk": _token_of(user).pk},
-    "api:notification-detail": lambda user: {"pk": _notification_of(user).pk},
-    "api:notification-read": lambda user: {"pk": _notification_of(user).pk},
-    "api:change-detail": lambda user: {"pk": _change_record(user).pk},
-    "user_edit": lambda user: {"pk": _other_user().pk},
-    "api:framework-detail": lambda user: {"pk": _library(user)["framework"]},
-    "api:requirement-detail": lambda user: {"pk": _library(user)["requirement"]},
-    "api:mapping-detail": lambda user: {"pk": _library(user)["mapping"]},
-    "library_framework": lambda user: {"pk": _library(user)["framework"]},
-    "library_requirement": lambda user: {"pk": _library(user)["requirement"]},
-    "ai_system": lambda user: {"pk": _ai_system(user)},
-    "ai_system_edit": lambda user: {"pk": _ai_system(user)},
-    "ai_system_retire": lambda user: {"pk": _ai_system(user)},
-    "ai_system_access": lambda user: {"pk": _ai_system(user)},
-    "api:ai-system-detail": lambda user: {"pk": _ai_system(user)},
-    "api:ai-system-retire": lambda user: {"pk": _ai_system(user)},
-    "api:ai-system-grant": lambda user: {"pk": _ai_system(user)},
-    "api:ai-system-revoke": lambda user: {"pk": _ai_system(user)},
-    "api:business-unit-detail": lambda user: {"pk": _business_unit(user)},
-    "business_unit_edit": lambda user: {"pk": _business_unit(user)},
-    "api:context-issue-detail": lambda user: {"pk": _record("ContextIssue")},
-    "context_issue_edit": lambda user: {"pk": _record("ContextIssue")},
-    "api:interested-party-detail": lambda user: {"pk": _record("InterestedParty")},
-    "interested_party_edit": lambda user: {"pk": _record("InterestedParty")},
-    "api:organization-detail": lambda user: {"pk": _record("Organization")},
-    "organization_edit": lambda user: {"pk": _record("Organization")},
-    "clause_assessment_edit": lambda user: {"pk": _clause_assessment()},
-    "document": lambda user: {"pk": _document(user).pk},
-    "document_edit": lambda user: {"pk": _document(user).pk},
-    "document_submit": lambda user: {"pk": _document(user).pk},
-    "document_approve": lambda user: {"pk": _document(user).pk},
-    "document_return": lambda user: {"pk": _document(user).pk},
-    "document_file": lambda user: {"pk": _document(user).versions.get().pk},
-    "document_compare": lambda user: {"pk": _document(user).versions.get().pk},
-    "api:document-detail": lambda user: {"pk": _document(user).pk},
-    "api:document-submit": lambda user: {"pk": _document(user).pk},
-    "api:document-approve": lambda user: {"pk": _document(user).pk},
-    "api:document-return": lambda user: {"pk": _document(user).pk},
-    "objective_edit": lambda user: {"pk": _record("Objective")},
-    "api:objective-detail": lambda user: {"pk": _record("Objective")},
-    "api:objective-results": lambda user: {"pk": _record("Objective")},
-    "api:clause-assessment-detail": lambda user: {"pk": _clause_assessment()},
-    "report": lambda user: {"pk": _report_job(user)},
-    "risk": lambda user: {"pk": _risk(user)},
-    "risk_edit": lambda user: {"pk": _risk(user)},
-    "risk_accept": lambda user: {"pk": _risk(user)},
-    "risk_action_create": lambda user: {"risk_pk": _risk(user)},
-    "risk_action_edit": lambda user: {"pk": _risk_action(user)},
-    "risk_matrix": lambda user: {"pk": _matrix()},
-    "risk_matrix_edit": lambda user: {"pk": _matrix()},
-    "risk_criteria_edit": lambda user: {"pk": _matrix()},
-    "api:risk-detail": lambda user: {"pk": _risk(user)},
-    "api:risk-accept": lambda user: {"pk": _risk(user)},
-    "api:risk-action-detail": lambda user: {"pk": _risk_action(user)},
-    "api:risk-matrix-detail": lambda user: {"pk": _matrix()},
-    "api:risk-matrix-criteria": lambda user: {"pk": _matrix()},
-    "impact_assessment": lambda user: {"pk": _assessment(user)},
-    "impact_assessment_edit": lambda user: {"pk": _assessment(user)},
-    "impact_assessment_submit": lambda user: {"pk": _assessment(user)},
-    "impact_assessment_approve": lambda user: {"pk": _assessment(user, "in_review")},
-    "impact_assessment_return": lambda user: {"pk": _assessment(user, "in_review")},
-    "impact_assessment_new_version": lambda user: {"pk": _assessment(user, "approved")},
-    "impact_assessment_compare": lambda user: {"pk": _assessment(user)},
-    "impact_entry_create": lambda user: {"assessment_pk": _assessment(user)},
-    "impact_entry_edit": lambda user: {"pk": _impact_entry(user)},
-    "impact_entry_risks": lambda user: {"pk": _impact_entry(user)},
-    "api:impact-assessment-detail": lambda user: {"pk": _assessment(user)},
-    "api:impact-assessment-submit": lambda user: {"pk": _assessment(user)},
-    "api:impact-assessment-approve": lambda user: {"pk": _assessment(user, "in_review")},
-    "api:impact-assessment-return": lambda user: {"pk": _assessment(user, "in_review")},
-    "api:impact-assessment-new-version": lambda user: {"pk": _assessment(user, "approved")},
-    "api:impact-assessment-entries": lambda user: {"pk": _assessment(user)},
-    "api:impact-entry-detail": lambda user: {"pk": _impact_entry(user)},
-    "api:impact-entry-create-risk": lambda user: {"pk": _impact_entry(user)},
-    "report_download": lambda user: {"pk": _report_job(user)},
-    "api:report-detail": lambda user: {"pk": _report_job(user)},
-    "api:report-download": lambda user: {"pk": _report_job(user)},
+SAMPLES: dict[type, Callable[[Any, bool, str | None], Any]] = {
+    AISystem: lambda user, own, state: _system(user, own),
+    Risk: _risk,
+    TreatmentAction: lambda user, own, state: TreatmentActionFactory(risk=_risk(user, own, state)),
+    ImpactAssessment: _assessment,
+    ImpactEntry: lambda user, own, state: (
+        _assessment(user, own, state).entries.first()
+        or ImpactEntryFactory(assessment=_assessment(user, own, state))
+    ),
+    RiskMatrix: lambda user, own, state: RiskMatrixFactory(code="5x5"),
+    Document: lambda user, own, state: DocumentFactory(state=state or "draft"),
+    DocumentVersion: lambda user, own, state: DocumentFactory(
+        file=SimpleUploadedFile("policy.pdf", b"%PDF-1.4 matrix")
+    ).versions.get(),
+    Objective: lambda user, own, state: ObjectiveFactory(),
+    ClauseAssessment: lambda user, own, state: ClauseAssessmentFactory(),
+    ContextIssue: lambda user, own, state: ContextIssueFactory(),
+    InterestedParty: lambda user, own, state: InterestedPartyFactory(),
+    BusinessUnit: lambda user, own, state: BusinessUnitFactory(),
+    Organization: lambda user, own, state: OrganizationFactory(),
+    Framework: _library_item(Framework),
+    Requirement: _library_item(Requirement),
+    Mapping: _library_item(Mapping),
+    ApiToken: _token,
+    Notification: lambda user, own, state: NotificationFactory(
+        recipient=user if own and user is not None else _other_user()
+    ),
+    ReportJob: _report_job,
+    ChangeRecord: _change_record,
+    get_user_model(): lambda user, own, state: _other_user(),
 }
-# URL name → (role → whether the sample object is visible to that role). Absent: visible.
-# Where a role passes the policy but may not see the object, the answer must be 404.
-VISIBILITY: dict[str, Callable[[str | None], bool]] = {
-    "api:change-detail": _change_visible,
-    # An external auditor sees only their audit's scope; no audit exists here.
-    **{
-        name: _change_visible
-        for name in (
-            "ai_system",
-            "api:ai-system-detail",
-            "api:business-unit-detail",
-            "api:context-issue-detail",
-            "api:interested-party-detail",
-            "api:organization-detail",
-            "api:clause-assessment-detail",
-            "api:objective-detail",
-            "api:document-detail",
-            "document",
-            "document_file",
-            "document_compare",
-            "risk",
-            "risk_accept",
-            "api:risk-detail",
-            "api:risk-accept",
-            "api:risk-action-detail",
-            "impact_assessment",
-            "impact_assessment_compare",
-            "api:impact-assessment-detail",
-            "api:impact-entry-detail",
-        )
-    },
-}
+# URL parameters other than ``pk`` name the record the route hangs from.
+PARAMETER_MODELS = {"risk_pk": Risk, "assessment_pk": ImpactAssessment}
 
 
-def _url(endpoint: Endpoint, user) -> str:
-    pattern_has_params = "<" in endpoint.route or "(?P" in endpoint.route
-    if not pattern_has_params:
-        return reverse(endpoint.name)
-    assert endpoint.name in SAMPLES, f"{endpoint} takes parameters: add it to SAMPLES"
-    return reverse(endpoint.name, kwargs=SAMPLES[endpoint.name](user))
+def _state(endpoint: Endpoint) -> str | None:
+    """The workflow state the route's object must be in for the step to make sense."""
+    step = endpoint.name.rsplit(":", 1)[-1].replace("-", "_")
+    if step.endswith(("_approve", "_return")):
+        return "in_review"
+    if step.endswith("_new_version"):
+        return "approved"
+    return None
+
+
+def _target(endpoint: Endpoint) -> tuple[str, type]:
+    """The URL parameter of the route and the model of the object it names."""
+    view = getattr(endpoint.callback, "view_class", None) or endpoint.callback.cls
+    parameter = next((name for name in PARAMETER_MODELS if f"<int:{name}>" in endpoint.route), "pk")
+    model = PARAMETER_MODELS.get(parameter) or getattr(view, "model", None) or get_user_model()
+    return parameter, model
+
+
+def expected_visible(model: type, role: str | None, action: str, *, own: bool) -> bool:
+    """Whether DESIGN §5 lets ``role`` see (``view``) or change (``change``) an object of
+    ``model``, given the scope the model declares and whether the object is within the
+    persona's own reach (``own``)."""
+    scope = getattr(model, "SCOPE", None)
+    if scope is None:  # accounts: the policy alone decides
+        return True
+
+    def can(capability: str) -> bool:
+        return role is not None and role in DESIGN_MATRIX[capability]
+
+    if isinstance(scope, ThroughSystems):  # granted AI systems for operational members
+        if action == VIEW:
+            return can("see_all_records") or (own and can("change_records"))
+        return can("change_all_records") or (own and can("change_records"))
+    if isinstance(scope, OrganisationWide):
+        if action == VIEW:
+            return can("see_all_records") or can("change_records")
+        return can("change_all_records")
+    if isinstance(scope, Reference):
+        if action == VIEW:
+            return scope.capability is None or can(scope.capability)
+        return can("change_all_records")
+    if isinstance(scope, Personal):
+        if scope.requires is not None and not can(scope.requires):
+            return False
+        return own or (scope.sees_all is not None and can(scope.sees_all))
+    if isinstance(scope, ReportJobs):  # the samples are not shared
+        return can("export") and own
+    if isinstance(scope, ChangeLog):  # the sample's actor is the persona (own) or not
+        return action == VIEW and (can("see_all_records") or (own and can("change_records")))
+    raise AssertionError(f"{model.__name__}: no expectation for scope {scope!r}")
+
+
+def _has_parameters(endpoint: Endpoint) -> bool:
+    return "<" in endpoint.route or "(?P" in endpoint.route
+
+
+def _object_for(endpoint: Endpoint, user, *, own: bool) -> tuple[str, Any]:
+    parameter, model = _target(endpoint)
+    assert model in SAMPLES, f"{endpoint} acts on {model.__name__}: add a sample for it"
+    return parameter, SAMPLES[model](user, own, _state(endpoint))
 
 
 def _is_login_redirect(response) -> bool:
@@ -503,25 +383,41 @@ def _allowed(access: str, role: str | None) -> bool:
 
 
 CASES = [
-    (endpoint, method, action, persona)
+    (endpoint, method, action, persona, "own")
     for endpoint in POLICED
     for method, action in endpoint.methods().items()
     for persona in PERSONAS
 ]
+# The same routes on an object outside the persona's reach (a system not granted to them,
+# someone else's token or job), for the personas whose reach is narrower than everything.
+CASES += [
+    (endpoint, method, action, persona, "other")
+    for endpoint in POLICED
+    if _has_parameters(endpoint)
+    for method, action in endpoint.methods().items()
+    for persona in ("operator", "external_auditor", "auditor")
+]
 
 
 @pytest.mark.parametrize(
-    ("endpoint", "method", "action", "persona"),
+    ("endpoint", "method", "action", "persona", "reach"),
     CASES,
-    ids=[f"{e}-{m}-{p}" for e, m, _a, p in CASES],
+    ids=[f"{e}-{m}-{p}-{r}" for e, m, _a, p, r in CASES],
 )
-def test_policy_is_enforced(db, endpoint, method, action, persona, caplog):
+def test_policy_is_enforced(db, endpoint, method, action, persona, reach, caplog):
     role = PERSONAS[persona]
     user = UserFactory(username=f"matrix_{persona}", roles=[role]) if role else None
     policy = policy_of(endpoint.callback)
     assert isinstance(policy, Policy)
     access = policy.access_for(method=method, action=action)
-    url = _url(endpoint, user)
+    visible = True
+    if _has_parameters(endpoint):
+        parameter, obj = _object_for(endpoint, user, own=reach == "own")
+        url = reverse(endpoint.name, kwargs={parameter: obj.pk})
+        row_action = policy.row_action(method=method, action=action)
+        visible = expected_visible(type(obj), role, row_action, own=reach == "own")
+    else:
+        url = reverse(endpoint.name)
     client = logged_in_client(user)
     send = getattr(client, method.lower())
     if method == "GET":
@@ -531,11 +427,12 @@ def test_policy_is_enforced(db, endpoint, method, action, persona, caplog):
     else:
         response = send(url, {})
     login_redirect = _is_login_redirect(response)
-    visible = VISIBILITY.get(endpoint.name, lambda _role: True)(role)
     if _allowed(access, role) and not visible:
         assert response.status_code == 404, f"{persona} {method} {url}: hidden object not 404"
     elif _allowed(access, role):
         assert response.status_code not in (401, 403), f"{persona} refused on {method} {url}"
+        if _has_parameters(endpoint):
+            assert response.status_code != 404, f"{persona} {method} {url}: visible object 404"
         assert not login_redirect, f"{persona} sent to login on {method} {url}"
         assert response.status_code < 500
         if method == "GET" and not login_redirect:
@@ -551,6 +448,17 @@ def test_policy_is_enforced(db, endpoint, method, action, persona, caplog):
         else:
             assert response.status_code == 403, f"{persona} {method} {url}"
         assert any(r.name == "aims.security" for r in caplog.records), "denial was not logged"
+
+
+def test_every_model_a_route_acts_on_has_a_sample_and_an_expectation(db):
+    """A new route on a new model fails here until the model has a factory sample and a
+    declared scope the expectations know."""
+    for endpoint in POLICED:
+        if _has_parameters(endpoint):
+            _parameter, model = _target(endpoint)
+            assert model in SAMPLES, f"{endpoint}: no sample for {model.__name__}"
+            for role in DESIGN_MATRIX["see_records"]:
+                expected_visible(model, role, VIEW, own=True)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

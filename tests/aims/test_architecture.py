@@ -1,0 +1,175 @@
+"""The shape DESIGN §2 promises: the core names no domain app (only the project wiring does),
+every model declares its scope, nothing below the base classes decides rows by hand, and the
+apps plug in through the registry."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from aims.api.base import PolicyViewSetMixin
+from aims.models.base import ReviewableModel
+from aims.registry import registry
+from aims.scope import Scope
+from aims.views.base import PageView
+
+ROOT = Path(__file__).resolve().parents[2]
+PROJECT_APPS = [config.name for config in apps.get_app_configs() if (ROOT / config.name).is_dir()]
+DOMAIN_APPS = sorted(set(PROJECT_APPS) - {"aims"})
+# The project wiring: the root URL configuration and the settings name the apps.
+WIRING = {ROOT / "aims" / "urls.py", ROOT / "aims" / "settings.py"}
+
+
+def test_the_domain_apps_are_the_installed_ones():
+    assert set(DOMAIN_APPS) == {"controls", "risk", "impact", "audit"}
+
+
+def _imports(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("app", DOMAIN_APPS)
+def test_the_core_imports_no_domain_app(app):
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / "aims").rglob("*.py"))
+        if path not in WIRING and "migrations" not in path.parts and app in _imports(path)
+    ]
+    assert offenders == [], f"the core imports {app}"
+
+
+def test_the_wiring_is_where_the_apps_are_named():
+    for app in ("risk", "impact"):
+        assert app in _imports(ROOT / "aims" / "urls.py")
+    assert set(DOMAIN_APPS) <= set(settings.INSTALLED_APPS)
+
+
+CORE_TEMPLATES = [
+    *sorted((ROOT / "templates" / "aims").rglob("*.html")),
+    *sorted((ROOT / "templates" / "partials").rglob("*.html")),
+    *sorted((ROOT / "templates" / "registration").rglob("*.html")),
+    *sorted((ROOT / "templates" / "reports").rglob("*.html")),
+    *sorted((ROOT / "templates").glob("*.html")),
+]
+URL_NAME = re.compile(r"{%\s*url\s+['\"]([\w:-]+)['\"]")
+LOAD = re.compile(r"{%\s*load\s+([\w\s]+?)\s*%}")
+INCLUDE = re.compile(r"{%\s*(?:include|extends)\s+['\"]([\w/.-]+)['\"]")
+
+
+def _url_module(name: str) -> str:
+    """The module of the view a URL name resolves to."""
+
+    def walk(patterns: list, namespace: str = "") -> str | None:
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                inner = entry.namespace or ""
+                found = walk(entry.url_patterns, f"{namespace}{inner}:" if inner else namespace)
+                if found:
+                    return found
+            elif isinstance(entry, URLPattern) and f"{namespace}{entry.name}" == name:
+                view = getattr(entry.callback, "view_class", None) or getattr(
+                    entry.callback, "cls", entry.callback
+                )
+                return view.__module__
+        return None
+
+    module = walk(get_resolver().url_patterns)
+    assert module is not None, f"unknown URL name {name}"
+    return module
+
+
+@pytest.mark.parametrize("path", CORE_TEMPLATES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_core_templates_name_no_domain_app(path):
+    text = path.read_text()
+    for name in URL_NAME.findall(text):
+        module = _url_module(name).split(".")[0]
+        assert module not in DOMAIN_APPS, f"links to {name} of {module}"
+    for libraries in LOAD.findall(text):
+        assert not set(libraries.split()) & set(DOMAIN_APPS), f"loads {libraries}"
+    for template in INCLUDE.findall(text):
+        assert template.split("/")[0] not in DOMAIN_APPS, f"includes {template}"
+
+
+def test_every_model_of_the_project_declares_its_scope():
+    missing = [
+        model._meta.label
+        for model in apps.get_models()
+        if model._meta.app_label in PROJECT_APPS
+        and not isinstance(getattr(model, "SCOPE", None), Scope)
+    ]
+    assert missing == []
+
+
+def _views() -> list[type]:
+    found: list[type] = []
+
+    def walk(patterns: list) -> None:
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                walk(entry.url_patterns)
+            elif isinstance(entry, URLPattern):
+                view = getattr(entry.callback, "view_class", None) or getattr(
+                    entry.callback, "cls", None
+                )
+                if view is not None and view.__module__.split(".")[0] in PROJECT_APPS:
+                    found.append(view)
+
+    walk(get_resolver().url_patterns)
+    return found
+
+
+def test_no_view_decides_rows_by_hand():
+    """Rows are restricted once, by the base classes: no viewset overrides ``get_queryset``
+    and no page overrides ``rows`` (they shape rows with ``selector`` / ``base_queryset``)."""
+    views = _views()
+    viewsets = [v for v in views if issubclass(v, PolicyViewSetMixin)]
+    pages = [v for v in views if issubclass(v, PageView)]
+    assert len(viewsets) >= 15 and len(pages) >= 40
+    assert [v for v in viewsets if v.get_queryset is not PolicyViewSetMixin.get_queryset] == []
+    assert [v for v in pages if v.rows is not PageView.rows] == []
+
+
+def test_every_reviewable_model_is_registered():
+    concrete = {
+        model
+        for model in apps.get_models()
+        if issubclass(model, ReviewableModel) and not model._meta.proxy
+    }
+    assert concrete == set(registry.reviewable)
+
+
+def test_the_apps_plug_in_through_the_registry():
+    navigation = {entry.code for entry in registry.navigation()}
+    assert {"risks", "impact", "controls", "audits", "ai_systems", "library"} <= navigation
+    tabs = [tab.code for tab in registry.tabs()]
+    assert tabs[0] == "overview" and tabs[-1] == "history"
+    assert {"risks", "impact", "controls", "evidence"} <= set(tabs)
+    kinds = {kind.code for kind in registry.all_report_kinds()}
+    assert {"ai_system_inventory", "risk_register", "impact_assessment"} <= kinds
+    assert [name for name, _loader in registry.demo_loaders][:3] == ["aims", "risk", "impact"]
+    assert registry.scope_providers and registry.ai_system_change_handlers
+
+
+def test_each_shipped_urn_names_a_framework_of_the_library():
+    import yaml
+
+    from aims import urns
+
+    shipped = set()
+    for path in (ROOT / "library").rglob("*.yaml"):
+        document = yaml.safe_load(path.read_text())
+        if isinstance(document, dict) and isinstance(document.get("framework"), dict):
+            shipped.add(document["framework"].get("urn"))
+    assert set(urns.SHIPPED) <= shipped
