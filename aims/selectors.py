@@ -36,7 +36,7 @@ from aims.models import (
     Requirement,
 )
 from aims.roles import Capability, has_capability
-from aims.scope import CHANGE, VIEW, restrict
+from aims.scope import CHANGE, VIEW, permitted, restrict
 from aims.services.accounts import token_digest
 
 User = get_user_model()
@@ -49,9 +49,13 @@ def change_records() -> QuerySet[ChangeRecord]:
 
 
 def change_record_history(*, user: Any, obj: models.Model, limit: int = 50) -> list[ChangeRecord]:
-    """The latest changes of one object, newest first, as far as ``user`` may see them."""
+    """The latest changes of one object, newest first: all of them for someone who may see
+    the object (its history is part of the record), else the ones the change log shows them."""
     content_type = ContentType.objects.get_for_model(obj, for_concrete_model=False)
-    rows = restrict(change_records(), user).filter(content_type=content_type, object_id=str(obj.pk))
+    records = change_records()
+    if getattr(type(obj), "SCOPE", None) is None or not permitted(user, VIEW, obj):
+        records = restrict(records, user)
+    rows = records.filter(content_type=content_type, object_id=str(obj.pk))
     return list(rows[:limit])
 
 

@@ -8,6 +8,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
+from aims import selectors
 from aims.changelog import change_record, verify_chain
 from aims.choices import Action, ChangeSource
 from aims.context import change_context
@@ -217,3 +218,21 @@ def test_operator_sees_the_history_of_granted_systems(officer, operator, api_cli
     body = api_client_for(operator).get(reverse("api:change-list"), {"model": "aims.aisystem"})
     seen = {(r["object_repr"], r["action"]) for r in body.json()["results"]}
     assert seen == {("Granted", "create"), ("Granted", "grant"), ("Granted 2", "update")}
+
+
+def test_the_history_of_a_record_is_shown_to_whoever_may_see_the_record(
+    officer, operator, client_for
+):
+    """An operational member reads the whole history of a risk of their granted system, made
+    by others too; the history of a risk they may not see is not theirs to read."""
+    from tests.factories import AISystemFactory, RiskFactory
+
+    granted = AISystemFactory(granted_to=[operator])
+    mine = RiskFactory(ai_systems=[granted], actor=officer, title="Shared risk")
+    theirs = RiskFactory(ai_systems=[AISystemFactory()], actor=officer, title="Other risk")
+    rows = selectors.change_record_history(user=operator, obj=mine)
+    assert [(r.action, r.actor_id) for r in rows] == [("create", officer.pk)]
+    assert selectors.change_record_history(user=operator, obj=theirs) == []
+    page = client_for(operator).get(reverse("risk", args=[mine.pk])).content.decode()
+    history = page.split('id="history-heading"')[1]
+    assert officer.username in history and "<tbody>" in history
