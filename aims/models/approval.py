@@ -73,14 +73,18 @@ class Approvable(models.Model):
     def is_frozen(self) -> bool:
         return self.status in FROZEN
 
+    @classmethod
+    def series_column(cls) -> str:
+        """The attribute holding the series key (``document_id`` for a foreign key)."""
+        field = cls._meta.get_field(cls.SERIES_FIELD)
+        return str(getattr(field, "attname", cls.SERIES_FIELD))
+
     def series_key(self) -> Any:
-        field = self._meta.get_field(self.SERIES_FIELD)
-        return getattr(self, field.attname)
+        return getattr(self, self.series_column())
 
     def versions(self) -> models.QuerySet[Self]:
         """Every version of this record (one query), oldest first."""
-        field = self._meta.get_field(self.SERIES_FIELD)
-        rows = type(self)._default_manager.filter(**{field.attname: self.series_key()})
+        rows = type(self)._default_manager.filter(**{self.series_column(): self.series_key()})
         return rows.order_by("number")
 
     # --- Hooks ---------------------------------------------------------------------------------

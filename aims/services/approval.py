@@ -194,6 +194,10 @@ def shown(obj: models.Model, name: str) -> str:
     return "" if value is None else str(value)
 
 
+def _label(version: Approvable, name: str) -> str:
+    return str(getattr(version._meta.get_field(name), "verbose_name", name))
+
+
 def approval_compare(
     left: Approvable,
     right: Approvable,
@@ -204,7 +208,7 @@ def approval_compare(
     """Two versions side by side, field by field (the model's ``COMPARE_FIELDS``), then
     what ``extra`` adds (child rows, structured fields)."""
     rows = [
-        compare_row(left._meta.get_field(name).verbose_name, show(left, name), show(right, name))
+        compare_row(_label(left, name), show(left, name), show(right, name))
         for name in left.COMPARE_FIELDS
     ]
     if extra is not None:

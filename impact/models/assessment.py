@@ -240,11 +240,10 @@ class ImpactAssessment(Approvable, ReviewableModel):
     def carry_forward_relations(self, new: ImpactAssessment) -> None:
         """The linked risks, and every entry with its risks."""
         new.linked_risks.set(self.linked_risks.all())
-        for entry in self.entries.prefetch_related("risks"):
+        for entry in self.entries.all():
             risks = list(entry.risks.all())
             entry.pk, entry.id, entry.assessment = None, None, new
             entry._state.adding = True
-            entry._prefetched_objects_cache = {}  # the copy's links start empty
             entry.save()
             entry.risks.set(risks)
 
