@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from aims import urns
-from aims.changelog import change_record, snapshot
+from aims.changelog import change_record, logged, logged_update, snapshot
 from aims.choices import Action, NotificationKind, Role
 from aims.models import AISystem, Requirement
 from aims.roles import Capability, has_capability, user_roles
@@ -160,22 +160,21 @@ def risk_matrix_update(*, actor: Actor, matrix: RiskMatrix, **data: Any) -> Risk
     merged = {name: data.get(name, getattr(matrix, name)) for name in MATRIX_DATA}
     validate_matrix_data(**merged)
     if not matrix_in_use(matrix):
-        before = snapshot(matrix)
-        for name, value in data.items():
-            setattr(matrix, name, value)
-        matrix.full_clean()
-        if matrix.is_default:
-            _make_default(matrix)
-        matrix.save()
-        _criteria_keep_levels(actor, matrix)
-        change_record(actor=actor, action=Action.UPDATE, obj=matrix, before=before)
+        # Inside the block, so that the criteria's record stays before the matrix's.
+        with logged(matrix, actor=actor, always=True):
+            for name, value in data.items():
+                setattr(matrix, name, value)
+            matrix.full_clean()
+            if matrix.is_default:
+                _make_default(matrix)
+            matrix.save()
+            _criteria_keep_levels(actor, matrix)
         return matrix
     old_criteria = matrix.criteria
-    before = snapshot(matrix)
-    matrix.is_current = False
-    was_default, matrix.is_default = matrix.is_default, False
-    matrix.save(update_fields=["is_current", "is_default", "updated_at"])
-    change_record(actor=actor, action=Action.UPDATE, obj=matrix, before=before)
+    with logged(matrix, actor=actor, always=True):
+        matrix.is_current = False
+        was_default, matrix.is_default = matrix.is_default, False
+        matrix.save(update_fields=["is_current", "is_default", "updated_at"])
     fields = {name: getattr(matrix, name) for name in MATRIX_FIELDS}
     fields.update(data)
     fields["is_default"] = data.get("is_default", was_default)
@@ -205,10 +204,7 @@ def _criteria_keep_levels(actor: Actor, matrix: RiskMatrix) -> None:
     codes = {level["code"] for level in matrix.levels}
     kept = [code for code in criteria.acceptable_levels if code in codes]
     if kept != criteria.acceptable_levels:
-        before = snapshot(criteria)
-        criteria.acceptable_levels = kept
-        criteria.save()
-        change_record(actor=actor, action=Action.UPDATE, obj=criteria, before=before)
+        logged_update(criteria, actor=actor, acceptable_levels=kept)
 
 
 @transaction.atomic
@@ -222,28 +218,26 @@ def risk_criteria_update(
 ) -> RiskCriteria:
     """Change which levels are within the criteria and the appetite statement. Decisions
     already taken keep what they recorded (an acceptance records whether it was within)."""
-    before = snapshot(criteria)
-    if acceptable_levels is not None:
-        codes = [level["code"] for level in criteria.matrix.levels]
-        wrong = [code for code in acceptable_levels if code not in codes]
-        if wrong:
-            raise ValidationError(
-                {
-                    "acceptable_levels": [
-                        _("Not a level of this matrix: %(codes)s.") % {"codes": ", ".join(wrong)}
-                    ]
-                }
-            )
-        criteria.acceptable_levels = [code for code in codes if code in acceptable_levels]
-    if statement_en is not None:
-        criteria.statement_en = statement_en
-    if statement_ja is not None:
-        criteria.statement_ja = statement_ja
-    criteria.full_clean()
-    criteria.save()
-    after = snapshot(criteria)
-    if after != before:
-        change_record(actor=actor, action=Action.UPDATE, obj=criteria, before=before, after=after)
+    with logged(criteria, actor=actor):
+        if acceptable_levels is not None:
+            codes = [level["code"] for level in criteria.matrix.levels]
+            wrong = [code for code in acceptable_levels if code not in codes]
+            if wrong:
+                raise ValidationError(
+                    {
+                        "acceptable_levels": [
+                            _("Not a level of this matrix: %(codes)s.")
+                            % {"codes": ", ".join(wrong)}
+                        ]
+                    }
+                )
+            criteria.acceptable_levels = [code for code in codes if code in acceptable_levels]
+        if statement_en is not None:
+            criteria.statement_en = statement_en
+        if statement_ja is not None:
+            criteria.statement_ja = statement_ja
+        criteria.full_clean()
+        criteria.save()
     return criteria
 
 
@@ -387,10 +381,9 @@ def _end_acceptance(actor: Actor, risk: Risk, reason: str) -> RiskAcceptance | N
     active = risk.acceptances.filter(ended_at__isnull=True).select_for_update().first()
     if active is None:
         return None
-    before = snapshot(active)
-    active.ended_at, active.end_reason = timezone.now(), reason
-    active.save(update_fields=["ended_at", "end_reason"])
-    change_record(actor=actor, action=Action.UPDATE, obj=active, before=before)
+    with logged(active, actor=actor, always=True):
+        active.ended_at, active.end_reason = timezone.now(), reason
+        active.save(update_fields=["ended_at", "end_reason"])
     return active
 
 
@@ -398,20 +391,17 @@ def _end_acceptance(actor: Actor, risk: Risk, reason: str) -> RiskAcceptance | N
 def risk_update(*, actor: Actor, risk: Risk, **data: Any) -> Risk:
     """Change a risk. A changed residual level ends its acceptance (the decision was about the
     old level) and reopens it; closing it ends the acceptance too."""
-    before = snapshot(risk)
-    was_accepted, old_level = risk.status == RiskStatus.ACCEPTED, risk.residual_level
-    later = _apply(actor, risk, data)
-    if was_accepted and risk.status == RiskStatus.ACCEPTED and risk.residual_level != old_level:
-        _end_acceptance(actor, risk, AcceptanceEnd.REASSESSED)
-        risk.status = RiskStatus.OPEN
-    elif was_accepted and risk.status == RiskStatus.CLOSED:
-        _end_acceptance(actor, risk, AcceptanceEnd.CLOSED)
-    risk.save()
-    for name, value in later.items():
-        getattr(risk, name).set(value)
-    after = snapshot(risk)
-    if after != before:
-        change_record(actor=actor, action=Action.UPDATE, obj=risk, before=before, after=after)
+    with logged(risk, actor=actor):
+        was_accepted, old_level = risk.status == RiskStatus.ACCEPTED, risk.residual_level
+        later = _apply(actor, risk, data)
+        if was_accepted and risk.status == RiskStatus.ACCEPTED and risk.residual_level != old_level:
+            _end_acceptance(actor, risk, AcceptanceEnd.REASSESSED)
+            risk.status = RiskStatus.OPEN
+        elif was_accepted and risk.status == RiskStatus.CLOSED:
+            _end_acceptance(actor, risk, AcceptanceEnd.CLOSED)
+        risk.save()
+        for name, value in later.items():
+            getattr(risk, name).set(value)
     return risk
 
 
@@ -514,11 +504,10 @@ def risk_acceptances_expire(*, today: date | None = None) -> int:
     for acceptance in expired:
         risk = acceptance.risk
         _end_acceptance(None, risk, AcceptanceEnd.EXPIRED)
-        before = snapshot(risk)
         if risk.status == RiskStatus.ACCEPTED:
-            risk.status = RiskStatus.OPEN
-            risk.save(update_fields=["status", "updated_at"])
-            change_record(actor=None, action=Action.UPDATE, obj=risk, before=before)
+            with logged(risk, actor=None, always=True):
+                risk.status = RiskStatus.OPEN
+                risk.save(update_fields=["status", "updated_at"])
         for person in {p for p in (risk.owner, acceptance.accepted_by) if p is not None}:
             notification_create(
                 recipient=person,
@@ -570,10 +559,9 @@ def _apply_action(action: TreatmentAction, data: dict[str, Any]) -> list[Require
 
 def _risk_moves_into_treatment(actor: Actor, risk: Risk) -> None:
     if risk.status == RiskStatus.OPEN:
-        before = snapshot(risk)
-        risk.status = RiskStatus.IN_TREATMENT
-        risk.save(update_fields=["status", "updated_at"])
-        change_record(actor=actor, action=Action.UPDATE, obj=risk, before=before)
+        with logged(risk, actor=actor, always=True):
+            risk.status = RiskStatus.IN_TREATMENT
+            risk.save(update_fields=["status", "updated_at"])
 
 
 @transaction.atomic
@@ -596,12 +584,9 @@ def treatment_action_create(*, actor: Actor, risk: Risk, **data: Any) -> Treatme
 def treatment_action_update(
     *, actor: Actor, action: TreatmentAction, **data: Any
 ) -> TreatmentAction:
-    before = snapshot(action)
-    controls = _apply_action(action, data)
-    action.save()
-    if controls is not None:
-        action.controls.set(controls)
-    after = snapshot(action)
-    if after != before:
-        change_record(actor=actor, action=Action.UPDATE, obj=action, before=before, after=after)
+    with logged(action, actor=actor):
+        controls = _apply_action(action, data)
+        action.save()
+        if controls is not None:
+            action.controls.set(controls)
     return action
