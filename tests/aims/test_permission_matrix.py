@@ -283,7 +283,7 @@ def _matrix() -> int:
 def _risk(user) -> int:
     """A risk of an AI system granted to ``user``, owned by someone else (so that an approver
     persona could accept it)."""
-    from risk.services import risk_create
+    from risk.services.register import risk_create
 
     _matrix()
     system = _ai_system(user)
@@ -301,7 +301,7 @@ def _risk(user) -> int:
 
 def _risk_action(user) -> int:
     from risk.models import Risk
-    from risk.services import treatment_action_create
+    from risk.services.treatment import treatment_action_create
 
     return treatment_action_create(
         actor=None, risk=Risk.objects.get(pk=_risk(user)), title="Matrix action"
