@@ -33,7 +33,7 @@ from impact.choices import HUMAN_JUDGMENT_CRITERIA
 from impact.models import ImpactAssessment, ImpactEntry
 from risk.levels import check_position, level_of
 from risk.models import Risk, RiskMatrix
-from risk.services import risk_create
+from risk.services.register import risk_create
 
 DEFAULT_MATRIX_CODE = "3x3"  # severity × likelihood, low / medium / high (seed 000)
 

@@ -12,8 +12,11 @@ from typing import Any
 from django.utils import timezone
 
 from aims.models import AISystem, Requirement
-from risk import selectors, services
+from risk import selectors
 from risk.models import Risk
+from risk.services.acceptance import risk_accept
+from risk.services.register import risk_create
+from risk.services.treatment import ANNEX_A_CONTROLS, treatment_action_create
 
 # (catalogue entry, AI system, title, inherent L×I, residual L×I, owner, treatment, actions,
 #  days to the next review: negative = overdue)
@@ -200,7 +203,7 @@ def load(*, users: dict[str, Any]) -> None:
     if Risk.objects.filter(title=RISKS[0]["title"]).exists():
         return
     catalogue = {item.ref_id: item for item in selectors.risk_templates()}
-    controls = {c.ref_id: c for c in Requirement.objects.filter(**services.ANNEX_A_CONTROLS)}
+    controls = {c.ref_id: c for c in Requirement.objects.filter(**ANNEX_A_CONTROLS)}
     today = timezone.localdate()
     for spec in RISKS:
         system = AISystem.objects.filter(name=spec["system"]).first()
@@ -208,7 +211,7 @@ def load(*, users: dict[str, Any]) -> None:
         initial = selectors.risk_template_initial(entry) if entry else {}
         initial.pop("title", None)
         owner = users[spec["owner"]]
-        risk = services.risk_create(
+        risk = risk_create(
             actor=owner,
             **initial,
             title=spec["title"],
@@ -224,7 +227,7 @@ def load(*, users: dict[str, Any]) -> None:
             next_review_on=today + timedelta(days=spec["review"]),
         )
         for title, due_in, status, refs in spec["actions"]:
-            services.treatment_action_create(
+            treatment_action_create(
                 actor=owner,
                 risk=risk,
                 title=title,
@@ -233,7 +236,7 @@ def load(*, users: dict[str, Any]) -> None:
                 controls=[controls[r] for r in refs if r in controls],
             )
         if "accept" in spec:
-            services.risk_accept(
+            risk_accept(
                 actor=users["executive"],
                 risk=risk,
                 rationale=spec["accept"],

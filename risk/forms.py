@@ -14,13 +14,13 @@ from aims.models import AISystem, Requirement
 from aims.scope import CHANGE, restrict
 from risk.choices import RiskStatus, TreatmentOption
 from risk.models import RiskMatrix, TreatmentAction
-from risk.services import (
+from risk.services.register import (
     AISI_PERSPECTIVES,
-    ANNEX_A_CONTROLS,
     ANNEX_C_RISK_SOURCES,
     METI_PRINCIPLES,
     RISK_CATEGORIES,
 )
+from risk.services.treatment import ANNEX_A_CONTROLS
 
 
 def library_label(obj: Requirement) -> str:

@@ -11,7 +11,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from aims import urns
 from aims.models import AISystem, Requirement
 from risk.models import Risk, RiskAcceptance, RiskMatrix, TreatmentAction
-from risk.services import TEMPLATE_SOURCES
+from risk.services.register import TEMPLATE_SOURCES
 
 
 def risks() -> QuerySet[Risk]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from risk import services
+from risk.services.acceptance import risk_acceptances_expire
 
 
 @shared_task(
@@ -17,4 +17,4 @@ from risk import services
 )
 def expire_risk_acceptances() -> int:
     """Daily: end acceptances past their date and reopen their risks (idempotent)."""
-    return services.risk_acceptances_expire()
+    return risk_acceptances_expire()

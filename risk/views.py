@@ -21,11 +21,20 @@ from aims.roles import Capability, has_capability
 from aims.scope import CHANGE, permitted, restrict
 from aims.selectors import ai_system_choices
 from aims.views.base import EditPageView, PageView, filtered, query_parameters
-from risk import selectors, services
+from risk import selectors
 from risk.choices import RiskStatus
 from risk.filters import RiskPageFilter
 from risk.forms import AcceptForm, CriteriaForm, MatrixForm, RiskForm, TreatmentActionForm
 from risk.models import Risk, RiskMatrix, TreatmentAction
+from risk.services.acceptance import acceptance_rule, can_accept, risk_accept
+from risk.services.matrices import (
+    matrix_in_use,
+    risk_criteria_update,
+    risk_matrix_create,
+    risk_matrix_update,
+)
+from risk.services.register import risk_create, risk_update
+from risk.services.treatment import treatment_action_create, treatment_action_update
 
 
 def register_filters(request: HttpRequest) -> tuple[RiskPageFilter, Any, list[tuple[str, str]]]:
@@ -145,8 +154,8 @@ class RiskEditView(EditPageView):
 
     def save(self, form: RiskForm, obj: Risk | None) -> Risk:
         if obj is None:
-            return services.risk_create(actor=self.request.user, **form.data_for_service())
-        return services.risk_update(actor=self.request.user, risk=obj, **form.data_for_service())
+            return risk_create(actor=self.request.user, **form.data_for_service())
+        return risk_update(actor=self.request.user, risk=obj, **form.data_for_service())
 
     def get_success_message(self, obj: Risk) -> str:
         return _("The risk “%(risk)s” was saved.") % {"risk": obj}
@@ -174,12 +183,12 @@ class RiskPositionsView(PageView):
 
 def detail_context(request: HttpRequest, risk: Risk, **extra: Any) -> dict[str, Any]:
     acceptances = list(risk.acceptances.all())
-    within, _role = services.acceptance_rule(risk)
+    within, _role = acceptance_rule(risk)
     context = {
         "risk": risk,
         "matrix": risk.matrix,
         "can_edit": permitted(request.user, CHANGE, risk),
-        "can_accept": services.can_accept(request.user, risk),
+        "can_accept": can_accept(request.user, risk),
         "within_criteria": within,
         "active_acceptance": next((a for a in acceptances if a.ended_at is None), None),
         "acceptances": acceptances,
@@ -217,7 +226,7 @@ class RiskAcceptView(PageView):
         form = AcceptForm(request.POST)
         if form.is_valid():
             try:
-                services.risk_accept(actor=request.user, risk=risk, **form.cleaned_data)
+                risk_accept(actor=request.user, risk=risk, **form.cleaned_data)
             except ValidationError as error:
                 form_errors(form, error)
             else:
@@ -252,8 +261,8 @@ class TreatmentActionEditView(EditPageView):
         data = {name: form.cleaned_data[name] for name in form.Meta.fields}
         actor = self.request.user
         if obj is None:
-            return services.treatment_action_create(actor=actor, risk=self.risk(None), **data)
-        return services.treatment_action_update(actor=actor, action=obj, **data)
+            return treatment_action_create(actor=actor, risk=self.risk(None), **data)
+        return treatment_action_update(actor=actor, action=obj, **data)
 
     def get_success_message(self, obj: TreatmentAction) -> str:
         return _("The treatment action was saved.")
@@ -290,7 +299,7 @@ class RiskMatrixDetailView(PageView):
             "matrix": matrix,
             "versions": versions,
             "grid": matrix_grid(matrix),
-            "in_use": services.matrix_in_use(matrix),
+            "in_use": matrix_in_use(matrix),
             "can_edit": has_capability(request.user, Capability.CHANGE_ALL_RECORDS)
             and matrix.is_current,
             "criteria_form": CriteriaForm(matrix=matrix),
@@ -349,8 +358,8 @@ class RiskMatrixEditView(EditPageView):
     def save(self, form: MatrixForm, obj: RiskMatrix) -> RiskMatrix:
         actor = self.request.user
         if not self.editing:
-            return services.risk_matrix_create(actor=actor, **form.data_for_service())
-        saved = services.risk_matrix_update(actor=actor, matrix=obj, **form.data_for_service())
+            return risk_matrix_create(actor=actor, **form.data_for_service())
+        saved = risk_matrix_update(actor=actor, matrix=obj, **form.data_for_service())
         self.new_version = saved.pk != obj.pk
         return saved
 
@@ -369,7 +378,7 @@ class RiskMatrixEditView(EditPageView):
             "form": form,
             "matrix": obj,
             "editing": self.editing,
-            "in_use": services.matrix_in_use(obj),
+            "in_use": matrix_in_use(obj),
         }
 
 
@@ -383,7 +392,7 @@ class RiskCriteriaEditView(PageView):
         form = CriteriaForm(request.POST, matrix=matrix)
         if form.is_valid():
             try:
-                services.risk_criteria_update(
+                risk_criteria_update(
                     actor=request.user, criteria=matrix.criteria, **form.cleaned_data
                 )
             except ValidationError as error:

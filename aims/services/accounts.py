@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
-from aims.changelog import change_record, snapshot
+from aims.changelog import change_record, logged, snapshot
 from aims.choices import Action, NotificationKind, Role, TokenScope
 from aims.models import ApiToken, Notification, UserProfile
 from aims.roles import Capability, forget_roles, has_capability
@@ -77,10 +77,9 @@ def token_create(
 def token_revoke(*, token: ApiToken, actor: Actor) -> ApiToken:
     if token.revoked_at is not None:
         return token
-    before = snapshot(token)
-    token.revoked_at = timezone.now()
-    token.save(update_fields=["revoked_at"])
-    change_record(actor=actor, action=Action.REVOKE, obj=token, before=before)
+    with logged(token, actor=actor, action=Action.REVOKE, always=True):
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
     return token
 
 

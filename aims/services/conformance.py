@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from aims import urns
-from aims.changelog import change_record, snapshot
+from aims.changelog import change_record, logged
 from aims.choices import Action, ConformanceStatus
 from aims.models import ClauseAssessment, Requirement
 from aims.services.accounts import Actor
@@ -42,22 +42,19 @@ def clause_assessment_update(
     unknown = set(data) - allowed
     if unknown:
         raise ValidationError({name: [_("This field cannot be set.")] for name in unknown})
-    before = snapshot(assessment)
-    documents = data.pop("documents", None)
-    for name, value in data.items():
-        setattr(assessment, name, value)
-    if assessment.status == ConformanceStatus.NOT_APPLICABLE:
-        if not assessment.not_applicable_reason.strip():
-            raise ValidationError(
-                {"not_applicable_reason": [_("Say why the clause does not apply.")]}
-            )
-    else:
-        assessment.not_applicable_reason = ""
-    assessment.full_clean()
-    assessment.save()
-    if documents is not None:
-        assessment.documents.set(documents)
-    after = snapshot(assessment)
-    if after != before:
-        change_record(actor=actor, action=Action.UPDATE, obj=assessment, before=before, after=after)
+    with logged(assessment, actor=actor):
+        documents = data.pop("documents", None)
+        for name, value in data.items():
+            setattr(assessment, name, value)
+        if assessment.status == ConformanceStatus.NOT_APPLICABLE:
+            if not assessment.not_applicable_reason.strip():
+                raise ValidationError(
+                    {"not_applicable_reason": [_("Say why the clause does not apply.")]}
+                )
+        else:
+            assessment.not_applicable_reason = ""
+        assessment.full_clean()
+        assessment.save()
+        if documents is not None:
+            assessment.documents.set(documents)
     return assessment

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from aims import urns
-from aims.changelog import change_record, snapshot
+from aims.changelog import change_record, logged, snapshot
 from aims.choices import Action, AIType, EUAIActTier, LifecycleStage, OrganizationRole
 from aims.models import AISystem, Requirement
 from aims.registry import ai_system_changed
@@ -112,11 +112,10 @@ def ai_system_retire(*, actor: Actor, system: AISystem) -> AISystem:
     """Retire a system: it stays in the inventory with its records, read-only."""
     if system.retired_at is not None:
         raise ValidationError(_("The AI system is retired already."))
-    before = snapshot(system)
-    system.lifecycle_stage = LifecycleStage.RETIRED
-    system.retired_at = timezone.now()
-    system.save(update_fields=["lifecycle_stage", "retired_at", "updated_at"])
-    change_record(actor=actor, action=Action.RETIRE, obj=system, before=before)
+    with logged(system, actor=actor, action=Action.RETIRE, always=True):
+        system.lifecycle_stage = LifecycleStage.RETIRED
+        system.retired_at = timezone.now()
+        system.save(update_fields=["lifecycle_stage", "retired_at", "updated_at"])
     return system
 
 

@@ -10,7 +10,7 @@ from django.db import models, transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
-from aims.changelog import change_record, snapshot
+from aims.changelog import change_record, logged, snapshot
 from aims.choices import Action
 from aims.models import (
     BusinessUnit,
@@ -88,13 +88,10 @@ def record_create(*, actor: Actor, model: type[M], **data: Any) -> M:
 
 @transaction.atomic
 def record_update(*, actor: Actor, obj: M, **data: Any) -> M:
-    before = snapshot(obj)
-    later = _set(obj, data)
-    obj.save()
-    _set_m2m(obj, later)
-    after = snapshot(obj)
-    if after != before:
-        change_record(actor=actor, action=Action.UPDATE, obj=obj, before=before, after=after)
+    with logged(obj, actor=actor):
+        later = _set(obj, data)
+        obj.save()
+        _set_m2m(obj, later)
     return obj
 
 

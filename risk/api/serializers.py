@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from aims.models import AISystem, Requirement
 from risk.models import Risk, RiskAcceptance, RiskMatrix, TreatmentAction
-from risk.services import COMPUTED_FIELDS
+from risk.services.register import COMPUTED_FIELDS
 
 STEP_KEYS = ("label_en", "label_ja", "description_en", "description_ja")
 LEVEL_KEYS = ("code", "label_en", "label_ja", "colour")

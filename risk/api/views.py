@@ -14,7 +14,7 @@ from aims.api.base import ListCreateUpdateViewSet
 from aims.permissions import Policy
 from aims.roles import Capability
 from aims.scope import CHANGE, permitted
-from risk import selectors, services
+from risk import selectors
 from risk.api.serializers import (
     AcceptRequestSerializer,
     CriteriaUpdateSerializer,
@@ -24,6 +24,10 @@ from risk.api.serializers import (
 )
 from risk.filters import RiskFilter
 from risk.models import Risk, RiskMatrix, TreatmentAction
+from risk.services.acceptance import risk_accept
+from risk.services.matrices import risk_criteria_update, risk_matrix_create, risk_matrix_update
+from risk.services.register import risk_create, risk_update
+from risk.services.treatment import treatment_action_create, treatment_action_update
 
 
 class RiskMatrixViewSet(ListCreateUpdateViewSet):
@@ -38,14 +42,14 @@ class RiskMatrixViewSet(ListCreateUpdateViewSet):
     ordering = ["-is_current", "code", "-version"]
 
     def perform_create(self, serializer: Any) -> None:
-        serializer.instance = services.risk_matrix_create(
+        serializer.instance = risk_matrix_create(
             actor=self.request.user, **serializer.validated_data
         )
 
     def perform_update(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
         data.pop("acceptable_levels", None)
-        serializer.instance = services.risk_matrix_update(
+        serializer.instance = risk_matrix_update(
             actor=self.request.user, matrix=serializer.instance, **data
         )
 
@@ -56,9 +60,7 @@ class RiskMatrixViewSet(ListCreateUpdateViewSet):
         matrix = self.get_object()
         data = CriteriaUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.risk_criteria_update(
-            actor=request.user, criteria=matrix.criteria, **data.validated_data
-        )
+        risk_criteria_update(actor=request.user, criteria=matrix.criteria, **data.validated_data)
         matrix.refresh_from_db()
         return Response(RiskMatrixSerializer(matrix).data)
 
@@ -82,12 +84,10 @@ class RiskViewSet(ListCreateUpdateViewSet):
     ordering = ["-residual_rank", "-inherent_rank", "id"]
 
     def perform_create(self, serializer: Any) -> None:
-        serializer.instance = services.risk_create(
-            actor=self.request.user, **serializer.validated_data
-        )
+        serializer.instance = risk_create(actor=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer: Any) -> None:
-        serializer.instance = services.risk_update(
+        serializer.instance = risk_update(
             actor=self.request.user, risk=serializer.instance, **serializer.validated_data
         )
 
@@ -99,7 +99,7 @@ class RiskViewSet(ListCreateUpdateViewSet):
         risk = self.get_object()
         data = AcceptRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.risk_accept(actor=request.user, risk=risk, **data.validated_data)
+        risk_accept(actor=request.user, risk=risk, **data.validated_data)
         return Response(RiskSerializer(self.base_queryset().get(pk=risk.pk)).data)
 
 
@@ -120,15 +120,13 @@ class TreatmentActionViewSet(ListCreateUpdateViewSet):
             raise serializers.ValidationError(
                 {"risk": [f'Invalid pk "{risk.pk}" - object does not exist.']}
             )
-        serializer.instance = services.treatment_action_create(
-            actor=self.request.user, risk=risk, **data
-        )
+        serializer.instance = treatment_action_create(actor=self.request.user, risk=risk, **data)
 
     def perform_update(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
         risk = data.pop("risk", None)
         if risk is not None and risk.pk != serializer.instance.risk_id:
             raise serializers.ValidationError({"risk": ["An action stays with its risk."]})
-        serializer.instance = services.treatment_action_update(
+        serializer.instance = treatment_action_update(
             actor=self.request.user, action=serializer.instance, **data
         )

@@ -10,7 +10,10 @@ from django.utils import timezone
 
 from risk.defaults import MATRIX_3X3, create_shipped_matrices
 from risk.models import Risk, RiskAcceptance, RiskCriteria, RiskMatrix, TreatmentAction
-from risk.services import risk_accept, risk_create, risk_matrix_create, treatment_action_create
+from risk.services.acceptance import risk_accept
+from risk.services.matrices import risk_matrix_create
+from risk.services.register import risk_create
+from risk.services.treatment import treatment_action_create
 from tests.factories.base import ServiceFactory
 from tests.factories.documents import make_approver
 from tests.factories.inventory import AISystemFactory

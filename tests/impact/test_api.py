@@ -15,7 +15,7 @@ from aims.services.reports import report_job_create, report_job_render
 from impact.models import ImpactAssessment
 from impact.services import impact_assessment_create
 from risk.models import RiskMatrix
-from risk.services import risk_create
+from risk.services.register import risk_create
 from tests.impact.conftest import area, party
 
 SEED_000 = {

@@ -24,7 +24,7 @@ from impact.services import (
     impact_entry_link_risks,
     reflected_risk_ids,
 )
-from risk.services import risk_create
+from risk.services.register import risk_create
 from tests.impact.conftest import area, party
 
 

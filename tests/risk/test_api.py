@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from aims.models import ChangeRecord
 from risk.models import Risk
-from risk.services import risk_create
+from risk.services.register import risk_create
 
 
 def payload(system, matrix, **extra):

@@ -11,7 +11,8 @@ from django.core.exceptions import ValidationError
 from aims.models import ChangeRecord
 from risk.levels import level_of, validate_matrix_data
 from risk.models import RiskMatrix
-from risk.services import risk_create, risk_criteria_update, risk_matrix_create, risk_matrix_update
+from risk.services.matrices import risk_criteria_update, risk_matrix_create, risk_matrix_update
+from risk.services.register import risk_create
 
 # Written out independently of risk/defaults.py: row = likelihood 1..n, column = impact 1..n.
 EXPECTED_3X3 = [

@@ -21,7 +21,9 @@ from aims.models import Organization, ReportJob
 from aims.services.inventory import ai_system_create
 from aims.services.records import record_create
 from aims.services.reports import report_job_create, report_job_render
-from risk.services import risk_accept, risk_create, treatment_action_create
+from risk.services.acceptance import risk_accept
+from risk.services.register import risk_create
+from risk.services.treatment import treatment_action_create
 from tests.celery_worker import running_worker, wait_until
 
 TITLES = [

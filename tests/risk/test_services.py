@@ -15,14 +15,9 @@ from aims.models import ChangeRecord, Notification, Requirement
 from aims.services.inventory import ai_system_retire
 from risk.choices import RiskStatus
 from risk.models import Risk, RiskAcceptance
-from risk.services import (
-    risk_accept,
-    risk_acceptances_expire,
-    risk_create,
-    risk_update,
-    treatment_action_create,
-    treatment_action_update,
-)
+from risk.services.acceptance import risk_accept, risk_acceptances_expire
+from risk.services.register import risk_create, risk_update
+from risk.services.treatment import treatment_action_create, treatment_action_update
 
 
 def make(actor, systems, **data):

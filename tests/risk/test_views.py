@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from aims.models import Requirement
 from risk.models import Risk
-from risk.services import risk_create
+from risk.services.register import risk_create
 from tests.conftest import logged_in_api_client, logged_in_client
 
 

@@ -1,0 +1,178 @@
+"""Writes of risk matrices and their risk criteria. A matrix that records were assessed with
+is never changed under them: changing it makes a new version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from aims.changelog import change_record, logged, logged_update
+from aims.choices import Action
+from aims.services.accounts import Actor
+from risk.levels import validate_matrix_data
+from risk.models import RiskCriteria, RiskMatrix
+
+MATRIX_DATA = ("likelihood_levels", "impact_levels", "levels", "grid")
+MATRIX_FIELDS = (
+    "code",
+    "name_en",
+    "name_ja",
+    "description_en",
+    "description_ja",
+    *MATRIX_DATA,
+    "is_default",
+)
+
+
+def matrix_in_use(matrix: RiskMatrix) -> bool:
+    """Whether any record (a risk, and later an impact assessment) was assessed with the
+    matrix. Every model with a foreign key to ``RiskMatrix`` counts, so new users of matrices
+    need no change here."""
+    users = [
+        r
+        for r in RiskMatrix._meta.related_objects
+        if r.one_to_many and r.related_model is not RiskCriteria
+    ]
+    return any(
+        r.related_model._default_manager.filter(**{r.field.name: matrix}).exists() for r in users
+    )
+
+
+def _make_default(matrix: RiskMatrix) -> None:
+    RiskMatrix.objects.filter(is_default=True).exclude(pk=matrix.pk).update(is_default=False)
+
+
+@transaction.atomic
+def risk_matrix_create(
+    *, actor: Actor, acceptable_levels: list[str] | None = None, **data: Any
+) -> RiskMatrix:
+    """Define a new matrix (version 1) with its criteria."""
+    unknown = set(data) - set(MATRIX_FIELDS)
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be set.")] for name in unknown})
+    validate_matrix_data(**{name: data.get(name) for name in MATRIX_DATA})
+    if RiskMatrix.objects.filter(code=data.get("code")).exists():
+        raise ValidationError({"code": [_("A matrix with this code exists already.")]})
+    matrix = RiskMatrix(version=1, is_current=True, **data)
+    matrix.full_clean()
+    if matrix.is_default:
+        _make_default(matrix)
+    matrix.save()
+    criteria = _criteria_for(matrix, acceptable_levels or [])
+    change_record(actor=actor, action=Action.CREATE, obj=matrix)
+    change_record(actor=actor, action=Action.CREATE, obj=criteria)
+    return matrix
+
+
+def _criteria_for(matrix: RiskMatrix, acceptable_levels: list[str], **extra: Any) -> RiskCriteria:
+    codes = [level["code"] for level in matrix.levels]
+    wrong = [code for code in acceptable_levels if code not in codes]
+    if wrong:
+        raise ValidationError(
+            {
+                "acceptable_levels": [
+                    _("Not a level of this matrix: %(codes)s.") % {"codes": ", ".join(wrong)}
+                ]
+            }
+        )
+    criteria = RiskCriteria(matrix=matrix, acceptable_levels=acceptable_levels, **extra)
+    criteria.full_clean()
+    criteria.save()
+    return criteria
+
+
+@transaction.atomic
+def risk_matrix_update(*, actor: Actor, matrix: RiskMatrix, **data: Any) -> RiskMatrix:
+    """Change a matrix. A matrix that records were assessed with is never changed under them:
+    the change makes a new version, which becomes the current one (and the default if the old
+    was); the records keep the version they used. Returns the matrix now current."""
+    unknown = set(data) - (set(MATRIX_FIELDS) - {"code"})
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be set.")] for name in unknown})
+    if not matrix.is_current:
+        raise ValidationError(_("Only the current version of a matrix can be changed."))
+    merged = {name: data.get(name, getattr(matrix, name)) for name in MATRIX_DATA}
+    validate_matrix_data(**merged)
+    if not matrix_in_use(matrix):
+        # Inside the block, so that the criteria's record stays before the matrix's.
+        with logged(matrix, actor=actor, always=True):
+            for name, value in data.items():
+                setattr(matrix, name, value)
+            matrix.full_clean()
+            if matrix.is_default:
+                _make_default(matrix)
+            matrix.save()
+            _criteria_keep_levels(actor, matrix)
+        return matrix
+    old_criteria = matrix.criteria
+    with logged(matrix, actor=actor, always=True):
+        matrix.is_current = False
+        was_default, matrix.is_default = matrix.is_default, False
+        matrix.save(update_fields=["is_current", "is_default", "updated_at"])
+    fields = {name: getattr(matrix, name) for name in MATRIX_FIELDS}
+    fields.update(data)
+    fields["is_default"] = data.get("is_default", was_default)
+    successor = RiskMatrix(
+        version=matrix.version + 1, is_current=True, owner=matrix.owner, **fields
+    )
+    successor.full_clean()
+    if successor.is_default:
+        _make_default(successor)
+    successor.save()
+    codes = {level["code"] for level in successor.levels}
+    criteria = _criteria_for(
+        successor,
+        [c for c in old_criteria.acceptable_levels if c in codes],
+        above_criteria_role=old_criteria.above_criteria_role,
+        statement_en=old_criteria.statement_en,
+        statement_ja=old_criteria.statement_ja,
+    )
+    change_record(actor=actor, action=Action.CREATE, obj=successor)
+    change_record(actor=actor, action=Action.CREATE, obj=criteria)
+    return successor
+
+
+def _criteria_keep_levels(actor: Actor, matrix: RiskMatrix) -> None:
+    """After the levels of an unused matrix change, drop criteria entries for levels gone."""
+    criteria = matrix.criteria
+    codes = {level["code"] for level in matrix.levels}
+    kept = [code for code in criteria.acceptable_levels if code in codes]
+    if kept != criteria.acceptable_levels:
+        logged_update(criteria, actor=actor, acceptable_levels=kept)
+
+
+@transaction.atomic
+def risk_criteria_update(
+    *,
+    actor: Actor,
+    criteria: RiskCriteria,
+    acceptable_levels: list[str] | None = None,
+    statement_en: str | None = None,
+    statement_ja: str | None = None,
+) -> RiskCriteria:
+    """Change which levels are within the criteria and the appetite statement. Decisions
+    already taken keep what they recorded (an acceptance records whether it was within)."""
+    with logged(criteria, actor=actor):
+        if acceptable_levels is not None:
+            codes = [level["code"] for level in criteria.matrix.levels]
+            wrong = [code for code in acceptable_levels if code not in codes]
+            if wrong:
+                raise ValidationError(
+                    {
+                        "acceptable_levels": [
+                            _("Not a level of this matrix: %(codes)s.")
+                            % {"codes": ", ".join(wrong)}
+                        ]
+                    }
+                )
+            criteria.acceptable_levels = [code for code in codes if code in acceptable_levels]
+        if statement_en is not None:
+            criteria.statement_en = statement_en
+        if statement_ja is not None:
+            criteria.statement_ja = statement_ja
+        criteria.full_clean()
+        criteria.save()
+    return criteria
