@@ -31,49 +31,13 @@ from aims.services.approval import (
 )
 from impact.choices import HUMAN_JUDGMENT_CRITERIA
 from impact.models import ImpactAssessment, ImpactEntry
+from impact.models.assessment import ASSESSMENT_FIELDS
 from risk.levels import check_position, level_of
 from risk.models import Risk, RiskMatrix
 from risk.services.register import risk_create
 
 DEFAULT_MATRIX_CODE = "3x3"  # severity × likelihood, low / medium / high (seed 000)
 
-ASSESSMENT_FIELDS = (
-    "ai_system",
-    "system_version",
-    "assessed_on",
-    "responsible",
-    "responsible_role",
-    "scope",
-    "scope_notes",
-    "intended_use",
-    "foreseeable_misuse",
-    "technical_context",
-    "societal_context",
-    "laws_and_jurisdictions",
-    "affected_parties",
-    "affected_parties_description",
-    "potential_impacts",
-    "matrix",
-    "severity",
-    "likelihood",
-    "stakeholders_to_be_informed",
-    "stakeholder_communication",
-    "linked_risks",
-    "reflection_notes",
-    "human_judgment",
-    "human_judgment_decision",
-    "human_judgment_rationale",
-    "vulnerable_groups",
-    "social_acceptance",
-    "pia_information_flows",
-    "pia_privacy_risks",
-    "pia_evaluation",
-    "pia_treatment",
-    "pia_plan",
-    "owner",
-    "review_interval_days",
-    "next_review_on",
-)
 ENTRY_FIELDS = (
     "party_type",
     "party_description",

@@ -29,6 +29,7 @@ from impact.choices import HUMAN_JUDGMENT_CRITERIA
 from impact.filters import ImpactAssessmentFilter
 from impact.forms import ImpactAssessmentForm, ImpactEntryForm, LinkRisksForm
 from impact.models import ImpactAssessment, ImpactEntry
+from impact.models.assessment import ASSESSMENT_FIELDS
 from risk.models import Risk, RiskMatrix
 from risk.selectors import risk_matrices_current
 
@@ -84,9 +85,7 @@ class ImpactAssessmentEditView(EditPageView):
         system: AISystem | None
         if obj is not None:
             initial = {
-                name: getattr(obj, name)
-                for name in services.ASSESSMENT_FIELDS
-                if name != "linked_risks"
+                name: getattr(obj, name) for name in ASSESSMENT_FIELDS if name != "linked_risks"
             }
             initial["linked_risks"] = list(obj.linked_risks.all())
             initial["id"] = obj.pk

@@ -30,6 +30,45 @@ from impact.choices import (
     SocialAcceptance,
 )
 
+#: The fields of an assessment a person writes (the services take these, in this order).
+ASSESSMENT_FIELDS = (
+    "ai_system",
+    "system_version",
+    "assessed_on",
+    "responsible",
+    "responsible_role",
+    "scope",
+    "scope_notes",
+    "intended_use",
+    "foreseeable_misuse",
+    "technical_context",
+    "societal_context",
+    "laws_and_jurisdictions",
+    "affected_parties",
+    "affected_parties_description",
+    "potential_impacts",
+    "matrix",
+    "severity",
+    "likelihood",
+    "stakeholders_to_be_informed",
+    "stakeholder_communication",
+    "linked_risks",
+    "reflection_notes",
+    "human_judgment",
+    "human_judgment_decision",
+    "human_judgment_rationale",
+    "vulnerable_groups",
+    "social_acceptance",
+    "pia_information_flows",
+    "pia_privacy_risks",
+    "pia_evaluation",
+    "pia_treatment",
+    "pia_plan",
+    "owner",
+    "review_interval_days",
+    "next_review_on",
+)
+
 
 class ImpactAssessment(Approvable, ReviewableModel):
     """One version of the impact assessment of one AI system (and system version).
@@ -41,38 +80,10 @@ class ImpactAssessment(Approvable, ReviewableModel):
     """
 
     SERIES_FIELD = "series"
-    COMPARE_FIELDS = (
-        "system_version",
-        "assessed_on",
-        "responsible",
-        "responsible_role",
-        "scope",
-        "scope_notes",
-        "intended_use",
-        "foreseeable_misuse",
-        "technical_context",
-        "societal_context",
-        "laws_and_jurisdictions",
-        "affected_parties",
-        "affected_parties_description",
-        "potential_impacts",
-        "severity",
-        "likelihood",
-        "stakeholders_to_be_informed",
-        "stakeholder_communication",
-        "reflection_notes",
-        "human_judgment_decision",
-        "human_judgment_rationale",
-        "vulnerable_groups",
-        "social_acceptance",
-        "pia_information_flows",
-        "pia_privacy_risks",
-        "pia_evaluation",
-        "pia_treatment",
-        "pia_plan",
-        "owner",
-        "review_interval_days",
-        "next_review_on",
+    COMPARE_FIELDS = tuple(
+        name
+        for name in ASSESSMENT_FIELDS  # what a person writes, but links and structured notes
+        if name not in ("ai_system", "matrix", "linked_risks", "human_judgment")
     )
 
     ai_system = models.ForeignKey(
