@@ -115,7 +115,8 @@ class OrganisationWide(Scope):
     """Records of the organisation as a whole (context, scope, documents, objectives, clause
     conformance). Seen by roles that see all records and by those who change records (an
     operational member works within the organisation's AIMS), or through a provider that
-    opens them (an external auditor's audit); changed by roles that change all records."""
+    opens them (an external auditor's audit); changed by roles that change all records (or,
+    for a role that changes records, through a provider that opens them for change)."""
 
     def rows(self, queryset: QuerySet[M], user: Any, action: str) -> QuerySet[M]:
         if action == VIEW:
@@ -125,6 +126,8 @@ class OrganisationWide(Scope):
                 return queryset
         elif has_capability(user, Capability.CHANGE_ALL_RECORDS):
             return queryset
+        elif not has_capability(user, Capability.CHANGE_RECORDS):
+            return queryset.none()  # a provider never gives a right to change on its own
         if _provides_organisation(user, action):
             return queryset
         return queryset.none()

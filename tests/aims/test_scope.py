@@ -15,17 +15,18 @@ from tests.factories import AISystemFactory, DocumentFactory, RiskFactory
 
 
 class AuditScope:
-    """A stand-in for the audit app's provider: an external auditor sees the systems of
-    their audit (here: those named) and the organisation's records, for reading only."""
+    """A stand-in for the audit app's provider: an external auditor reaches the systems of
+    their audit (here: those named) and the organisation's records. It offers them for any
+    action, as a careless provider might: the rule must still give no right to change."""
 
     def __init__(self, auditor, systems):
         self.auditor, self.ids = auditor, [s.pk for s in systems]
 
     def systems(self, user, action):
-        return self.ids if user == self.auditor and action == VIEW else []
+        return self.ids if user == self.auditor else []
 
     def organisation(self, user, action):
-        return user == self.auditor and action == VIEW
+        return user == self.auditor
 
 
 @pytest.fixture
@@ -70,7 +71,7 @@ def test_a_registered_provider_opens_its_scope_for_reading_only(
     audit_scope(external_auditor, [audited])
     assert list(restrict(Risk.objects.all(), external_auditor)) == [in_scope]
     assert permitted(external_auditor, VIEW, document)
-    # Reading only: the provider's scope never becomes a right to change.
+    # A provider never makes a right to change of a role that has none.
     assert not restrict(Risk.objects.all(), external_auditor, CHANGE).exists()
     assert not permitted(external_auditor, CHANGE, document)
     # Nobody else gains anything from it.
