@@ -204,14 +204,6 @@ class ChangeLog(Scope):
         return queryset.filter(Q(actor=user) | Q(content_type=systems, object_id__in=ids))
 
 
-@dataclass(frozen=True)
-class Nobody(Scope):
-    """Rows no user reads or changes through a view (internal bookkeeping)."""
-
-    def rows(self, queryset: QuerySet[M], user: Any, action: str) -> QuerySet[M]:
-        return queryset.none()
-
-
 def scope_of(model: type[models.Model]) -> Scope:
     scope = getattr(model, "SCOPE", None)
     if not isinstance(scope, Scope):

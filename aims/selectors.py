@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hmac
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -40,7 +40,6 @@ from aims.scope import CHANGE, VIEW, permitted, restrict
 from aims.services.accounts import token_digest
 
 User = get_user_model()
-M = TypeVar("M", bound=models.Model)
 
 
 def change_records() -> QuerySet[ChangeRecord]:

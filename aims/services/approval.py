@@ -165,11 +165,6 @@ def approval_new_version(
     return new
 
 
-def approval_latest(version: V) -> V:
-    """The newest version of ``version``'s series."""
-    return version.versions().order_by("-number").first() or version
-
-
 class CompareRow(NamedTuple):
     label: str
     left: str

@@ -87,11 +87,11 @@ class PageView(PolicyViewMixin, View):
     def row_action(self) -> str:
         return self.policy.row_action(method=self.request.method or "GET")
 
-    def rows(self, action: str | None = None) -> QuerySet[Any]:
-        return restrict(self.base_queryset(), self.request.user, action or self.row_action())
+    def rows(self) -> QuerySet[Any]:
+        return restrict(self.base_queryset(), self.request.user, self.row_action())
 
-    def get_object(self, pk: Any, action: str | None = None) -> Any:
-        return get_object_or_404(self.rows(action), pk=pk)
+    def get_object(self, pk: Any) -> Any:
+        return get_object_or_404(self.rows(), pk=pk)
 
 
 class ListPageView(PageView):
