@@ -106,6 +106,12 @@ class Approvable(models.Model):
     def carry_forward_relations(self, new: Self) -> None:
         """Copy what lives outside the row (many-to-many links, child rows) to ``new``."""
 
+    def approval_child_changes(self) -> Q | None:
+        """The change records (a filter of ``ChangeRecord``) of this version's child rows,
+        whose authors changed its content as much as whoever edited the row itself; None when
+        the record keeps all its content on the row."""
+        return None
+
 
 def approval_constraints(series: str) -> list[models.BaseConstraint]:
     """The workflow's invariants for a model whose versions form series by ``series``."""

@@ -2,9 +2,10 @@
 start the next version, compare two versions.
 
 Every step locks the version, checks where it stands and who acts, and writes its change
-record in the same transaction. The approver holds the model's approval capability and is not
-the version's author; approving supersedes the version in force; an approved version is never
-changed: the next version carries its content forward.
+record in the same transaction. The approver holds the model's approval capability, is not the
+version's author and changed none of its content (``review_bar``); approving supersedes the
+version in force; an approved version is never changed: the next version carries its content
+forward.
 """
 
 from __future__ import annotations
@@ -12,14 +13,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple, TypeVar
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aims.changelog import change_record, logged_update
 from aims.choices import Action, ApprovalStatus
 from aims.models.approval import Approvable
+from aims.models.changelog import ChangeRecord
 from aims.roles import has_capability
 from aims.services.accounts import Actor
 
@@ -57,12 +61,53 @@ def approval_editable(version: Approvable) -> None:
         )
 
 
+#: Change records that change a version's content. The workflow's own steps (submit, return,
+#: approve) are not changes of content: the reviewer who returned a version may approve it later.
+CONTENT_ACTIONS = (Action.CREATE, Action.UPDATE, Action.DELETE)
+
+
+def changed_content(user: Any, version: Approvable) -> bool:
+    """Whether ``user`` wrote a change of ``version``'s content: a change record of the row
+    itself or of its child rows (``approval_child_changes``: an impact assessment's entries).
+    Read from the change log, which every service writes in the same transaction as the
+    change, through its index on (record type, record id)."""
+    person = _person(user)
+    if person is None or version.pk is None:
+        return False
+    kind = ContentType.objects.get_for_model(version, for_concrete_model=False)
+    edits = Q(content_type=kind, object_id=str(version.pk))
+    children = version.approval_child_changes()
+    if children is not None:
+        edits |= children
+    return ChangeRecord.objects.filter(
+        edits, actor_id=person.pk, action__in=CONTENT_ACTIONS
+    ).exists()
+
+
+def review_bar(user: Any, version: Approvable) -> str | None:
+    """Why ``user``, an approver, may not approve ``version`` (None when they may): they are
+    its author, or they changed its content (four eyes: the approver is someone who did not
+    write what they approve)."""
+    person = _person(user)
+    if person is None:
+        return None
+    if version.author_id == person.pk:
+        return _("Nobody approves their own work: another approver is needed.")
+    if changed_content(person, version):
+        return _(
+            "You changed the content of this version, so another approver reviews it: "
+            "nobody approves their own work."
+        )
+    return None
+
+
 def can_review(user: Any, version: Approvable) -> bool:
-    """Whether ``user`` may approve or return ``version`` now (its role, not its author)."""
+    """Whether ``user`` may approve or return ``version`` now: an approver who is not its
+    author and changed none of its content."""
     return (
         version.status == ApprovalStatus.IN_REVIEW
         and has_capability(user, version.APPROVAL_CAPABILITY)
-        and version.author_id != getattr(user, "pk", None)
+        and review_bar(user, version) is None
     )
 
 
@@ -73,9 +118,9 @@ def _check_reviewer(actor: Actor, version: Approvable, *, approving: bool) -> No
             if approving
             else _("Your role cannot review this %(record)s.") % {"record": _name(version)}
         )
-    person = _person(actor)
-    if approving and person is not None and version.author_id == person.pk:
-        raise ValidationError(_("Nobody approves their own work: another approver is needed."))
+    bar = review_bar(actor, version) if approving else None
+    if bar is not None:
+        raise ValidationError(bar)
 
 
 @transaction.atomic

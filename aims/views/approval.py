@@ -23,6 +23,7 @@ from aims.services.approval import (
     approval_return,
     approval_submit,
     can_review,
+    review_bar,
     shown,
 )
 from aims.views.base import PageView, StepView
@@ -50,7 +51,8 @@ def approval_context(
         "approval_urls": urls,
         "can_submit": editable and version.status == ApprovalStatus.DRAFT and "submit" in urls,
         "can_review": can_review(user, version),
-        "own_work": approver and in_review and version.author_id == user.pk,
+        # Why an approver may not review this version (its author, or they changed it).
+        "review_bar": review_bar(user, version) if approver and in_review else None,
         "can_start_version": editable
         and version.status == ApprovalStatus.APPROVED
         and newest.pk == version.pk

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -16,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aims.choices import ApprovalStatus
+from aims.choices import Action, ApprovalStatus
 from aims.models.approval import Approvable, approval_constraints
 from aims.models.base import GovernedModel, ReviewableModel
 from aims.scope import ThroughSystems
@@ -257,6 +258,14 @@ class ImpactAssessment(Approvable, ReviewableModel):
             entry._state.adding = True
             entry.save()
             entry.risks.set(risks)
+
+    def approval_child_changes(self) -> Q:
+        """The change records of this version's entries: of those it holds, and of those
+        deleted from it (found by the assessment named in the record's ``before``)."""
+        kind = ContentType.objects.get_for_model(ImpactEntry)
+        held = [str(pk) for pk in self.entries.values_list("pk", flat=True)]
+        deleted = Q(action=Action.DELETE, before__assessment_id=self.pk)
+        return Q(content_type=kind) & (Q(object_id__in=held) | deleted)
 
     @classmethod
     def reminder_queryset(cls) -> models.QuerySet[ImpactAssessment]:

@@ -145,3 +145,34 @@ def test_ui_workflow(officer, executive, client_for):
     assert document.versions.get().status == "approved"
     page = client.get(reverse("document", args=[document.pk])).content.decode()
     assert "Steps" in page
+
+
+def test_whoever_changed_the_version_under_review_does_not_approve_it(
+    officer, executive, make_user, api_client_for, client_for
+):
+    """Four eyes: top management rewrote the officer's draft, so neither of them approves
+    it; a second approver who wrote nothing does. Service, API and page all refuse."""
+    document = policy(officer)
+    document_edit(actor=executive, document=document, content="Rewritten by the approver.")
+    document_submit(actor=officer, document=document)
+    with pytest.raises(ValidationError, match="You changed the content of this version"):
+        document_approve(actor=executive, document=document)
+    refused = api_client_for(executive).post(reverse("api:document-approve", args=[document.pk]))
+    assert refused.status_code == 400
+    assert "You changed the content of this version" in refused.content.decode()
+    page = client_for(executive).get(reverse("document", args=[document.pk])).content.decode()
+    assert "You changed the content of this version" in page
+    assert reverse("document_approve", args=[document.pk]) not in page
+    assert document.versions.get().status == "in_review"
+    second = make_user("top_management", username="t_second_executive")
+    assert document_approve(actor=second, document=document).approved_by == second
+
+
+def test_returning_a_version_does_not_bar_the_reviewer_from_approving_it(officer, executive):
+    """The workflow's own steps are not changes of content."""
+    document = policy(officer)
+    document_submit(actor=officer, document=document)
+    document_return(actor=executive, document=document, comment="Name the owner.")
+    document_edit(actor=officer, document=document, content="Owner: the officer.")
+    document_submit(actor=officer, document=document)
+    assert document_approve(actor=executive, document=document).approved_by == executive

@@ -21,7 +21,9 @@ from impact.services import (
     impact_assessment_update,
     impact_entry_create,
     impact_entry_create_risk,
+    impact_entry_delete,
     impact_entry_link_risks,
+    impact_entry_update,
     reflected_risk_ids,
 )
 from risk.services.register import risk_create
@@ -115,6 +117,27 @@ def test_nobody_approves_their_own_assessment(officer, executive, operator, gran
     impact_assessment_approve(actor=executive, assessment=assessment)
     assessment.refresh_from_db()
     assert (assessment.status, assessment.approved_by) == ("approved", executive)
+
+
+def test_whoever_changed_an_entry_of_the_version_does_not_approve_it(
+    operator, officer, executive, make_user, granted
+):
+    """Four eyes over the whole content: an officer who rewrote one of the operator's
+    consequences, and a second officer who added one and deleted it again, are both barred;
+    top management, who changed nothing, approves."""
+    assessment = make(operator, granted)
+    written = entry(operator, assessment)
+    impact_entry_update(actor=officer, entry=written, description="差別的な誤検知")
+    other = make_user("governance_officer", username="t_second_officer")
+    impact_entry_delete(actor=other, entry=entry(other, assessment))
+    impact_assessment_submit(actor=operator, assessment=assessment)
+    for barred in (officer, other):
+        with pytest.raises(ValidationError, match="You changed the content of this version"):
+            impact_assessment_approve(actor=barred, assessment=assessment)
+    assert ImpactAssessment.objects.get().status == "in_review"
+    assert impact_assessment_approve(actor=executive, assessment=assessment).approved_by == (
+        executive
+    )
 
 
 def test_an_approved_assessment_is_frozen(officer, executive, system):
