@@ -51,6 +51,7 @@ class AcceptanceEnd(models.TextChoices):
     REASSESSED = "reassessed", _("Residual risk reassessed")
     REPLACED = "replaced", _("Replaced by a new acceptance")
     CLOSED = "closed", _("Risk closed")
+    OWNER_IS_ACCEPTOR = "owner_is_acceptor", _("Ownership passed to the person who accepted it")
 
 
 class MatrixAxis(models.TextChoices):

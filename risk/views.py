@@ -26,7 +26,7 @@ from risk.choices import RiskStatus
 from risk.filters import RiskPageFilter
 from risk.forms import AcceptForm, CriteriaForm, MatrixForm, RiskForm, TreatmentActionForm
 from risk.models import Risk, RiskMatrix, TreatmentAction
-from risk.services.acceptance import acceptance_rule, can_accept, risk_accept
+from risk.services.acceptance import acceptance_bar, acceptance_rule, can_accept, risk_accept
 from risk.services.matrices import (
     matrix_in_use,
     risk_criteria_update,
@@ -189,6 +189,10 @@ def detail_context(request: HttpRequest, risk: Risk, **extra: Any) -> dict[str, 
         "matrix": risk.matrix,
         "can_edit": permitted(request.user, CHANGE, risk),
         "can_accept": can_accept(request.user, risk),
+        # Why an approver may not accept this risk (they own it or handed it on).
+        "acceptance_bar": acceptance_bar(request.user, risk)
+        if has_capability(request.user, Capability.APPROVE)
+        else None,
         "within_criteria": within,
         "active_acceptance": next((a for a in acceptances if a.ended_at is None), None),
         "acceptances": acceptances,

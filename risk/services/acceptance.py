@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_noop
 
 from aims.changelog import change_record, logged, snapshot
 from aims.choices import Action, NotificationKind, Role
+from aims.models import ChangeRecord
 from aims.roles import Capability, has_capability, user_roles
 from aims.services.accounts import Actor, in_recipient_language, notification_create
 from risk.choices import AcceptanceEnd, RiskStatus
@@ -42,24 +44,85 @@ def acceptance_rule(risk: Risk) -> tuple[bool, str | None]:
     )
 
 
+#: The fields whose change is a new assessment of the risk (snapshot keys of the change log).
+ASSESSMENT_FIELDS = (
+    "matrix_id",
+    "inherent_likelihood",
+    "inherent_impact",
+    "residual_likelihood",
+    "residual_impact",
+)
+
+
+def owners_since_assessment(risk: Risk) -> set[int]:
+    """Who owned ``risk`` or changed its owner since its last assessment (its registration,
+    or the latest change of its matrix or positions), the owner then included.
+
+    Read from the change log rather than from a field of the risk: every service writes the
+    risk's before and after there in the same transaction as the change, nothing can rewrite
+    it, it holds the history of risks registered before this rule existed, and its index on
+    (record type, record id, newest first) reads only this risk's records, newest first, back
+    to the assessment. A field kept beside the owner would have to be maintained by every write
+    path, and would know nothing of what happened before it was added.
+    """
+    people: set[int] = {risk.owner_id} if risk.owner_id is not None else set()
+    records = ChangeRecord.objects.filter(
+        content_type=ContentType.objects.get_for_model(Risk), object_id=str(risk.pk)
+    ).order_by("-id")
+    for actor_id, action, before, after in records.values_list(
+        "actor_id", "action", "before", "after"
+    ).iterator(chunk_size=50):
+        after = after or {}
+        if after.get("owner_id") is not None:
+            people.add(after["owner_id"])
+        if before and before.get("owner_id") != after.get("owner_id"):
+            people.update(p for p in (before.get("owner_id"), actor_id) if p is not None)
+        assessed = before is not None and any(
+            before.get(name) != after.get(name) for name in ASSESSMENT_FIELDS
+        )
+        if action == Action.CREATE or assessed:
+            break
+    return people
+
+
+def acceptance_bar(actor: Actor, risk: Risk) -> str | None:
+    """Why ``actor`` may not accept ``risk`` whatever their role (None when nothing bars
+    them): they own it, or they owned it or changed its owner since its last assessment, so
+    that handing the risk to someone else for a moment does not make its owner its acceptor."""
+    person = getattr(actor, "pk", None)
+    if actor is None or person is None:
+        return None
+    if risk.owner_id == person:
+        return _("Nobody accepts a risk they own; ask an approver.")
+    if person in owners_since_assessment(risk):
+        return _(
+            "You owned this risk or changed its owner since its last assessment, so "
+            "someone else accepts it."
+        )
+    return None
+
+
 def can_accept(actor: Actor, risk: Risk) -> bool:
     within, role = acceptance_rule(risk)
-    if actor is None or risk.owner_id == getattr(actor, "pk", None):
+    if actor is None or not getattr(actor, "is_authenticated", False):
         return False
     if risk.status == RiskStatus.CLOSED:
         return False
     if within:
-        return has_capability(actor, Capability.APPROVE)
-    return role in user_roles(actor) and has_capability(
-        actor, Capability.ACCEPT_RISK_ABOVE_CRITERIA
-    )
+        allowed = has_capability(actor, Capability.APPROVE)
+    else:
+        allowed = role in user_roles(actor) and has_capability(
+            actor, Capability.ACCEPT_RISK_ABOVE_CRITERIA
+        )
+    return allowed and acceptance_bar(actor, risk) is None
 
 
 @transaction.atomic
 def risk_accept(*, actor: Actor, risk: Risk, rationale: str, expires_on: date) -> RiskAcceptance:
     """Accept the risk's residual level until ``expires_on``. Within the criteria a governance
     officer or top management accepts; above them only the role the criteria name (top
-    management). Nobody accepts a risk they own."""
+    management). Nobody accepts a risk they own, owned or handed to someone else since its last
+    assessment (``acceptance_bar``)."""
     risk = (
         Risk.objects.select_for_update(of=("self",))
         .select_related("matrix__criteria")
@@ -72,8 +135,8 @@ def risk_accept(*, actor: Actor, risk: Risk, rationale: str, expires_on: date) -
         errors["expires_on"] = [_("Give a date in the future until which the acceptance holds.")]
     if risk.status == RiskStatus.CLOSED:
         errors["risk"] = [_("A closed risk cannot be accepted.")]
-    elif actor is not None and risk.owner_id == getattr(actor, "pk", None):
-        errors["risk"] = [_("Nobody accepts a risk they own; ask an approver.")]
+    elif (bar := acceptance_bar(actor, risk)) is not None:
+        errors["risk"] = [bar]
     elif not can_accept(actor, risk):
         within, role = acceptance_rule(risk)
         if within:

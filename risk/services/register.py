@@ -207,12 +207,23 @@ def risk_create(*, actor: Actor, **data: Any) -> Risk:
 @transaction.atomic
 def risk_update(*, actor: Actor, risk: Risk, **data: Any) -> Risk:
     """Change a risk. A changed residual level ends its acceptance (the decision was about the
-    old level) and reopens it; closing it ends the acceptance too."""
+    old level) and reopens it; closing it ends the acceptance too. Handing an accepted risk to
+    the person who accepted it ends the acceptance as well and reopens the risk: nobody stays
+    the acceptor of a risk they own."""
     with logged(risk, actor=actor):
         was_accepted, old_level = risk.status == RiskStatus.ACCEPTED, risk.residual_level
         later = _apply(actor, risk, data)
-        if was_accepted and risk.status == RiskStatus.ACCEPTED and risk.residual_level != old_level:
+        still_accepted = was_accepted and risk.status == RiskStatus.ACCEPTED
+        if still_accepted and risk.residual_level != old_level:
             _end_acceptance(actor, risk, AcceptanceEnd.REASSESSED)
+            risk.status = RiskStatus.OPEN
+        elif (
+            still_accepted
+            and risk.acceptances.filter(
+                ended_at__isnull=True, accepted_by_id=risk.owner_id
+            ).exists()
+        ):
+            _end_acceptance(actor, risk, AcceptanceEnd.OWNER_IS_ACCEPTOR)
             risk.status = RiskStatus.OPEN
         elif was_accepted and risk.status == RiskStatus.CLOSED:
             _end_acceptance(actor, risk, AcceptanceEnd.CLOSED)

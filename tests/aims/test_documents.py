@@ -157,10 +157,15 @@ def test_whoever_changed_the_version_under_review_does_not_approve_it(
     document_submit(actor=officer, document=document)
     with pytest.raises(ValidationError, match="You changed the content of this version"):
         document_approve(actor=executive, document=document)
-    refused = api_client_for(executive).post(reverse("api:document-approve", args=[document.pk]))
+    refused = api_client_for(executive).post(
+        reverse("api:document-approve", args=[document.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert refused.status_code == 400
     assert "You changed the content of this version" in refused.content.decode()
-    page = client_for(executive).get(reverse("document", args=[document.pk])).content.decode()
+    page = client_for(executive).get(
+        reverse("document", args=[document.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    page = page.content.decode()
     assert "You changed the content of this version" in page
     assert reverse("document_approve", args=[document.pk]) not in page
     assert document.versions.get().status == "in_review"

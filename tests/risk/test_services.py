@@ -8,14 +8,14 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from aims.changelog import verify_chain
 from aims.models import ChangeRecord, Notification, Requirement
 from aims.services.inventory import ai_system_retire
 from risk.choices import RiskStatus
 from risk.models import Risk, RiskAcceptance
-from risk.services.acceptance import risk_accept, risk_acceptances_expire
+from risk.services.acceptance import can_accept, risk_accept, risk_acceptances_expire
 from risk.services.register import risk_create, risk_update
 from risk.services.treatment import treatment_action_create, treatment_action_update
 
@@ -225,3 +225,65 @@ def test_risks_due_for_review_reach_their_owner_and_closed_ones_do_not(officer, 
     review_reminders_send()
     reminded = set(ReviewReminder.objects.values_list("object_id", flat=True))
     assert str(due.pk) in reminded and str(closed.pk) not in reminded
+
+
+# --- Four eyes on acceptance: no hand-over walks around the owner rule ----------------------------
+def test_handing_an_accepted_risk_to_its_acceptor_ends_the_acceptance(officer, operator, granted):
+    risk = make(operator, [granted])
+    risk_accept(actor=officer, risk=risk, rationale="ok", expires_on=future())
+    risk_update(actor=officer, risk=Risk.objects.get(pk=risk.pk), owner=officer)
+    risk.refresh_from_db()
+    assert (risk.status, risk.owner) == (RiskStatus.OPEN, officer)
+    acceptance = RiskAcceptance.objects.get()
+    assert acceptance.ended_at is not None
+    assert acceptance.end_reason == "owner_is_acceptor"
+    with translation.override("en"):
+        assert acceptance.get_end_reason_display() == (
+            "Ownership passed to the person who accepted it"
+        )
+    ended = ChangeRecord.objects.get(
+        content_type__model="riskacceptance", object_id=str(acceptance.pk), action="update"
+    )
+    assert ended.after["end_reason"] == "owner_is_acceptor"
+    reopened = ChangeRecord.objects.filter(object_id=str(risk.pk), action="update").latest("id")
+    assert (reopened.before["status"], reopened.after["status"]) == ("accepted", "open")
+
+
+def test_handing_an_accepted_risk_to_someone_else_keeps_the_acceptance(
+    officer, executive, operator, granted
+):
+    risk = make(operator, [granted])
+    risk_accept(actor=officer, risk=risk, rationale="ok", expires_on=future())
+    risk_update(actor=officer, risk=Risk.objects.get(pk=risk.pk), owner=executive)
+    assert Risk.objects.get(pk=risk.pk).status == RiskStatus.ACCEPTED
+    assert RiskAcceptance.objects.get().ended_at is None
+
+
+def test_whoever_owned_the_risk_or_changed_its_owner_since_its_assessment_does_not_accept(
+    officer, executive, make_user, operator, system
+):
+    """Top management owns a risk above the criteria; an officer hands it to an operator for a
+    moment. Neither the former owner nor the officer who changed the owner accepts it; top
+    management that had nothing to do with it does."""
+    risk = make(officer, [system], owner=executive, residual_likelihood=4)  # very high
+    risk_update(actor=officer, risk=Risk.objects.get(pk=risk.pk), owner=operator)
+    risk = Risk.objects.get(pk=risk.pk)
+    assert not can_accept(executive, risk) and not can_accept(officer, risk)
+    with pytest.raises(ValidationError, match="since its last assessment") as error:
+        risk_accept(actor=executive, risk=risk, rationale="Fine", expires_on=future())
+    assert "risk" in error.value.message_dict
+    assert not RiskAcceptance.objects.exists()
+    other = make_user("top_management", username="t_other_executive")
+    assert can_accept(other, risk)
+    assert risk_accept(actor=other, risk=risk, rationale="Board", expires_on=future()).pk
+
+
+def test_a_new_assessment_starts_a_new_window(officer, executive, make_user, operator, system):
+    """The rule looks back to the latest assessment (the owner then included), not forever."""
+    other = make_user("governance_officer", username="t_other_officer")
+    risk = make(officer, [system], owner=executive)  # within the criteria
+    risk_update(actor=other, risk=Risk.objects.get(pk=risk.pk), owner=operator)
+    assert not can_accept(other, Risk.objects.get(pk=risk.pk))
+    risk_update(actor=officer, risk=Risk.objects.get(pk=risk.pk), residual_impact=3)
+    risk = Risk.objects.get(pk=risk.pk)
+    assert can_accept(other, risk) and can_accept(executive, risk)

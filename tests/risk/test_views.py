@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from aims.models import Requirement
 from risk.models import Risk
-from risk.services.register import risk_create
+from risk.services.register import risk_create, risk_update
 from tests.conftest import logged_in_api_client, logged_in_client
 
 
@@ -225,3 +225,32 @@ def test_matrix_pages_and_a_copy(officer, client_for, m3):
     assert copy.grid[2][2] == "medium" and copy.criteria.acceptable_levels == ["low"]
     css = client.get(reverse("risk_levels_css")).content.decode()
     assert f".lv-{copy.pk}-medium" in css
+
+
+def test_the_page_and_the_api_say_why_a_former_owner_does_not_accept(
+    officer, executive, operator, granted, client_for, api_client_for, m5
+):
+    risk = risk_create(
+        actor=officer,
+        title="r",
+        ai_systems=[granted],
+        owner=executive,
+        inherent_likelihood=5,
+        inherent_impact=5,
+    )
+    risk_update(actor=officer, risk=risk, owner=operator)
+    page = client_for(executive).get(reverse("risk", args=[risk.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert "You owned this risk or changed its owner since its last assessment" in html
+    assert reverse("risk_accept", args=[risk.pk]) not in html
+    until = (timezone.localdate() + timedelta(days=30)).isoformat()
+    refused = api_client_for(executive).post(
+        reverse("api:risk-accept", args=[risk.pk]),
+        {"rationale": "ok", "expires_on": until},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert refused.status_code == 400
+    assert "since its last assessment" in str(refused.json()["error"]["fields"]["risk"])
+    risk.refresh_from_db()
+    assert risk.status == "open"
