@@ -15,6 +15,15 @@ class Role(models.TextChoices):
     VIEWER = "viewer", _("Viewer")
 
 
+class RoleGrantStatus(models.TextChoices):
+    """Where a request to give a role that approves or accepts stands."""
+
+    PENDING = "pending", _("Awaiting confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
 class Action(models.TextChoices):
     """What a change record says happened. Workflow steps get their own codes."""
 

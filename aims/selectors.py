@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from guardian.shortcuts import get_groups_with_perms, get_objects_for_user, get_users_with_perms
 
-from aims.choices import ConformanceStatus
+from aims.choices import ConformanceStatus, RoleGrantStatus
 from aims.models import (
     AISystem,
     ApiToken,
@@ -34,6 +34,7 @@ from aims.models import (
     Organization,
     ReportJob,
     Requirement,
+    RoleGrant,
 )
 from aims.roles import Capability, has_capability
 from aims.scope import CHANGE, VIEW, permitted, restrict
@@ -88,6 +89,14 @@ def user_list(*, user: Any) -> QuerySet[Any]:
     if not has_capability(user, Capability.MANAGE_USERS):
         return User.objects.none()
     return User.objects.prefetch_related("groups").order_by("username")
+
+
+def role_grants_pending(*, user: Any) -> QuerySet[RoleGrant]:
+    """Role grants awaiting a second officer, for those who manage users (oldest first)."""
+    rows = RoleGrant.objects.filter(status=RoleGrantStatus.PENDING)
+    return (
+        restrict(rows, user).select_related("user", "requested_by").order_by("requested_at", "id")
+    )
 
 
 def current_organization() -> Organization | None:

@@ -42,6 +42,16 @@ urlpatterns = [
     path("users/", accounts.UserListView.as_view(), name="users"),
     path("users/new/", accounts.UserEditView.as_view(), name="user_create"),
     path("users/<int:pk>/", accounts.UserEditView.as_view(), name="user_edit"),
+    path(
+        "users/role-grants/<int:pk>/confirm/",
+        accounts.RoleGrantConfirmView.as_view(),
+        name="role_grant_confirm",
+    ),
+    path(
+        "users/role-grants/<int:pk>/refuse/",
+        accounts.RoleGrantRefuseView.as_view(),
+        name="role_grant_refuse",
+    ),
     path("ai-systems/", inventory.AISystemListView.as_view(), name="ai_systems"),
     path("ai-systems/new/", inventory.AISystemEditView.as_view(), name="ai_system_create"),
     path("ai-systems/import/", inventory.AISystemImportView.as_view(), name="ai_system_import"),

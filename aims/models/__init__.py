@@ -1,4 +1,4 @@
-from aims.models.accounts import ApiToken, UserProfile
+from aims.models.accounts import ApiToken, RoleGrant, UserProfile
 from aims.models.base import GovernedModel, ReviewableModel, TimeStampedModel
 from aims.models.changelog import ChangeRecord
 from aims.models.conformance import ClauseAssessment
@@ -17,6 +17,7 @@ __all__ = [
     "BusinessUnit",
     "ApiToken",
     "ChangeRecord",
+    "RoleGrant",
     "ClauseAssessment",
     "ContextIssue",
     "Document",

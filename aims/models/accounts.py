@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aims.choices import Language, TokenScope
+from aims.choices import Language, Role, RoleGrantStatus, TokenScope
 from aims.roles import Capability
 from aims.scope import Personal
 
@@ -99,3 +99,86 @@ class ApiToken(models.Model):
         if self.expires_at <= timezone.now():
             return "expired"
         return "active"
+
+
+class RoleGrant(models.Model):
+    """A request to give ``user`` a role that approves or accepts (governance officer, top
+    management): it takes effect only when a second person who manages users confirms it.
+
+    Whoever asks, and the person who would get the role, never confirm it; the request is
+    listed for every other officer and each step is written to the change log. The rule is in
+    the database as well as in ``aims.services.accounts``.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="role_grants",
+    )
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=RoleGrantStatus.choices,
+        default=RoleGrantStatus.PENDING,
+        db_index=True,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    SCOPE = Personal("user", sees_all=Capability.MANAGE_USERS, requires=Capability.MANAGE_USERS)
+
+    class Meta:
+        verbose_name = _("role grant")
+        verbose_name_plural = _("role grants")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=Q(status=RoleGrantStatus.PENDING),
+                name="%(app_label)s_%(class)s_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=RoleGrantStatus.values),
+                name="%(app_label)s_%(class)s_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=Role.values), name="%(app_label)s_%(class)s_role"
+            ),
+            models.CheckConstraint(
+                condition=~Q(requested_by=models.F("user")),
+                name="%(app_label)s_%(class)s_not_for_oneself",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=RoleGrantStatus.PENDING, decided_at__isnull=True)
+                | ~Q(status=RoleGrantStatus.PENDING) & Q(decided_at__isnull=False),
+                name="%(app_label)s_%(class)s_decision_recorded",
+            ),
+            # Four eyes: a confirmation comes from a second person, never the one asking
+            # nor the one who gets the role (a withdrawal is the requester's own decision).
+            models.CheckConstraint(
+                condition=~Q(status=RoleGrantStatus.CONFIRMED)
+                | Q(decided_by__isnull=False)
+                & ~Q(decided_by=models.F("requested_by"))
+                & ~Q(decided_by=models.F("user")),
+                name="%(app_label)s_%(class)s_confirmed_by_a_second_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} → {self.user}"

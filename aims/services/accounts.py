@@ -12,17 +12,18 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from aims.changelog import change_record, logged, snapshot
-from aims.choices import Action, NotificationKind, Role, TokenScope
-from aims.models import ApiToken, Notification, UserProfile
-from aims.roles import Capability, forget_roles, has_capability
+from aims.changelog import change_record, logged, logged_update, snapshot
+from aims.choices import Action, NotificationKind, Role, RoleGrantStatus, TokenScope
+from aims.models import ApiToken, Notification, RoleGrant, UserProfile
+from aims.roles import Capability, forget_roles, has_capability, roles_with
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -114,12 +115,43 @@ def profile_update(
 
 
 # --- Users and roles ------------------------------------------------------------------------
-def _role_groups(roles: Iterable[str]) -> list[Group]:
-    roles = list(dict.fromkeys(roles))
-    unknown = [role for role in roles if role not in Role.values]
+#: Roles that approve, accept risks or manage users. Giving one takes two people: the officer
+#: who asks (a pending ``RoleGrant``) and another who confirms.
+APPROVING_ROLES = (
+    roles_with(Capability.APPROVE)
+    | roles_with(Capability.ACCEPT_RISK_ABOVE_CRITERIA)
+    | roles_with(Capability.MANAGE_USERS)
+)
+
+
+def _role_names(roles: Iterable[str]) -> set[str]:
+    names = list(dict.fromkeys(roles))
+    unknown = [role for role in names if role not in Role.values]
     if unknown:
         raise ValidationError({"roles": [_("Unknown role: %(role)s") % {"role": unknown[0]}]})
-    return list(Group.objects.filter(name__in=roles))
+    return set(names)
+
+
+def _role_groups(roles: Iterable[str]) -> list[Group]:
+    return list(Group.objects.filter(name__in=_role_names(roles)))
+
+
+def _current_roles(user: Any) -> set[str]:
+    if user.pk is None:
+        return set()
+    return set(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
+
+
+def _person(actor: Actor) -> Any:
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+def _grants_directly(actor: Actor) -> bool:
+    """Whether ``actor`` gives approving roles without a second person: the platform itself (a
+    command such as the demo loader) and a superuser, the break-glass account that creates the
+    first governance officer. Both are written to the change log like everyone else."""
+    person = _person(actor)
+    return person is None or bool(person.is_superuser)
 
 
 def _validate_password(password: str, user: Any) -> None:
@@ -141,6 +173,86 @@ def _user_snapshot(user: Any) -> dict[str, Any]:
     return data
 
 
+def _check_not_privileged(actor: Actor, user: Any) -> None:
+    """Staff and superuser accounts reach the admin; only a superuser changes them."""
+    person = _person(actor)
+    if person is None or person.is_superuser or person.pk == user.pk:
+        return
+    if user.is_staff or user.is_superuser:
+        raise ValidationError(
+            {NON_FIELD_ERRORS: [_("Staff and superuser accounts are changed by a superuser only.")]}
+        )
+
+
+def _check_officers_remain(user: Any, *, roles_after: set[str], active_after: bool) -> None:
+    """Refuse to leave the organisation without an active governance officer (nobody would
+    manage users any more). Locks the officers' group row so that two officers demoting each
+    other at the same moment are decided one after the other."""
+    officer = Role.GOVERNANCE_OFFICER
+    was = user.pk is not None and user.is_active and officer in _current_roles(user)
+    if not was or (active_after and officer in roles_after):
+        return
+    list(Group.objects.select_for_update().filter(name=officer))
+    others = User.objects.filter(is_active=True, groups__name=officer).exclude(pk=user.pk)
+    if not others.exists():
+        field = "is_active" if officer in roles_after else "roles"
+        raise ValidationError(
+            {
+                field: [
+                    _(
+                        "The last active governance officer cannot be demoted or deactivated: "
+                        "give the role to someone else first."
+                    )
+                ]
+            }
+        )
+
+
+def _notify_officers(grant: RoleGrant) -> None:
+    """Tell every other active officer that a role grant awaits a second person."""
+    from django.urls import reverse
+
+    officers = User.objects.filter(is_active=True, groups__name=Role.GOVERNANCE_OFFICER).exclude(
+        pk__in=[grant.requested_by_id, grant.user_id]
+    )
+    role = Role(grant.role).label
+    for officer in officers:
+        notification_create(
+            recipient=officer,
+            subject=in_recipient_language(
+                gettext_noop("Role to confirm: %(role)s for %(user)s"),
+                role=role,
+                user=str(grant.user),
+            ),
+            body=in_recipient_language(
+                gettext_noop(
+                    "%(requester)s asks to give %(user)s the role “%(role)s”. It takes effect "
+                    "when another governance officer confirms it on the users page."
+                ),
+                requester=str(grant.requested_by),
+                user=str(grant.user),
+                role=role,
+            ),
+            url=reverse("users"),
+            dedupe_key=f"role-grant:{grant.pk}",
+        )
+
+
+def _request_grants(actor: Actor, user: Any, roles: set[str]) -> list[RoleGrant]:
+    pending = set(
+        RoleGrant.objects.filter(
+            user=user, role__in=roles, status=RoleGrantStatus.PENDING
+        ).values_list("role", flat=True)
+    )
+    grants = []
+    for role in sorted(roles - pending):
+        grant = RoleGrant.objects.create(user=user, role=role, requested_by=_person(actor))
+        change_record(actor=actor, action=Action.CREATE, obj=grant)
+        _notify_officers(grant)
+        grants.append(grant)
+    return grants
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -154,8 +266,10 @@ def user_create(
     language: str = "",
 ) -> Any:
     """Create a user with the given roles. Without a password the account cannot log in
-    until one is set."""
-    groups = _role_groups(roles)
+    until one is set. A role that approves or accepts is requested, not given: it takes
+    effect when a second officer confirms it (``role_grant_confirm``)."""
+    wanted = _role_names(roles)
+    asked = set() if _grants_directly(actor) else wanted & APPROVING_ROLES
     user = User(username=username, email=email, first_name=first_name, last_name=last_name)
     if password:
         _validate_password(password, user)
@@ -164,10 +278,47 @@ def user_create(
         user.set_unusable_password()
     user.full_clean(exclude=["password"])
     user.save()
-    user.groups.set(groups)
+    _set_roles(user, wanted - asked)
     UserProfile.objects.create(user=user, language=language)
     change_record(actor=actor, action=Action.CREATE, obj=user, after=_user_snapshot(user))
+    _request_grants(actor, user, asked)
     return user
+
+
+def _set_roles(user: Any, roles: set[str]) -> None:
+    """Give ``user`` exactly ``roles``, leaving groups that are not roles alone."""
+    user.groups.remove(*Group.objects.filter(name__in=set(Role.values) - roles))
+    user.groups.add(*_role_groups(roles))
+    forget_roles(user)
+
+
+def user_change_check(
+    *, actor: Actor, user: Any, roles: Iterable[str] | None = None, is_active: bool | None = None
+) -> tuple[set[str], set[str]]:
+    """Check a change of ``user``'s roles or active flag by ``actor`` (raises
+    ``ValidationError`` naming the field). Returns the roles the user will hold now and those
+    newly asked for, which wait for a second officer. Every path that changes accounts (the
+    users page, the admin) asks this before changing anything."""
+    current = _current_roles(user)
+    wanted = current if roles is None else _role_names(roles)
+    person = _person(actor)
+    errors: dict[str, list[str]] = {}
+    if person is not None and person.pk == user.pk:
+        if wanted != current:
+            errors["roles"] = [_("Nobody changes their own roles: ask another governance officer.")]
+        if is_active is False:
+            errors["is_active"] = [_("You cannot deactivate your own account.")]
+    if errors:
+        raise ValidationError(errors)
+    _check_not_privileged(actor, user)
+    asked = set() if _grants_directly(actor) else (wanted - current) & APPROVING_ROLES
+    applied = wanted - asked
+    _check_officers_remain(
+        user,
+        roles_after=applied,
+        active_after=user.is_active if is_active is None else is_active,
+    )
+    return applied, asked
 
 
 @transaction.atomic
@@ -181,9 +332,13 @@ def user_update(
     first_name: str | None = None,
     last_name: str | None = None,
 ) -> Any:
+    """Change an account. Nobody changes their own roles or deactivates themselves; only a
+    superuser changes a staff or superuser account; the last active governance officer stays
+    one. A role that approves or accepts, newly given, is requested (a pending
+    ``RoleGrant`` another officer confirms); every other change applies at once."""
     before = _user_snapshot(user)
-    if actor is not None and actor == user and is_active is False:
-        raise ValidationError({"is_active": [_("You cannot deactivate your own account.")]})
+    current = _current_roles(user)
+    applied, asked = user_change_check(actor=actor, user=user, roles=roles, is_active=is_active)
     if email is not None:
         user.email = email
     if first_name is not None:
@@ -194,18 +349,79 @@ def user_update(
         user.is_active = is_active
     user.full_clean(exclude=["password"])
     user.save()
-    if roles is not None:
-        user.groups.set(_role_groups(roles))
-        forget_roles(user)
+    if applied != current:
+        _set_roles(user, applied)
     after = _user_snapshot(user)
     if after != before:
         change_record(actor=actor, action=Action.UPDATE, obj=user, before=before, after=after)
+    _request_grants(actor, user, asked)
     return user
+
+
+def _decider(actor: Actor, grant: RoleGrant) -> Any:
+    person = _person(actor)
+    if person is None or not (
+        person.is_superuser or has_capability(person, Capability.MANAGE_USERS)
+    ):
+        raise ValidationError(_("Only a governance officer decides on a role grant."))
+    if grant.status != RoleGrantStatus.PENDING:
+        raise ValidationError(_("This role grant was decided already."))
+    if person.pk == grant.user_id:
+        raise ValidationError(_("Nobody decides on a role for themselves."))
+    return person
+
+
+@transaction.atomic
+def role_grant_confirm(*, actor: Actor, grant: RoleGrant) -> RoleGrant:
+    """The second person confirms a pending role grant: the user gets the role. Neither the
+    officer who asked nor the user who gets it confirms."""
+    grant = RoleGrant.objects.select_for_update().select_related("user").get(pk=grant.pk)
+    person = _decider(actor, grant)
+    if person.pk == grant.requested_by_id:
+        raise ValidationError(
+            _("You asked for this role grant: another governance officer confirms it.")
+        )
+    user = grant.user
+    _check_not_privileged(actor, user)
+    before = _user_snapshot(user)
+    logged_update(
+        grant,
+        actor=actor,
+        action=Action.APPROVE,
+        status=RoleGrantStatus.CONFIRMED,
+        decided_by=person,
+        decided_at=timezone.now(),
+    )
+    user.groups.add(*_role_groups([grant.role]))
+    forget_roles(user)
+    change_record(
+        actor=actor, action=Action.GRANT, obj=user, before=before, after=_user_snapshot(user)
+    )
+    return grant
+
+
+@transaction.atomic
+def role_grant_refuse(*, actor: Actor, grant: RoleGrant) -> RoleGrant:
+    """Refuse a pending role grant (another officer), or withdraw it (the one who asked)."""
+    grant = RoleGrant.objects.select_for_update().get(pk=grant.pk)
+    person = _decider(actor, grant)
+    withdrawn = person.pk == grant.requested_by_id
+    logged_update(
+        grant,
+        actor=actor,
+        action=Action.REVOKE,
+        status=RoleGrantStatus.WITHDRAWN if withdrawn else RoleGrantStatus.REFUSED,
+        decided_by=person,
+        decided_at=timezone.now(),
+    )
+    return grant
 
 
 @transaction.atomic
 def user_set_password(*, actor: Actor, user: Any, password: str) -> Any:
-    """Set a password (validated). The change log notes that it changed, never the value."""
+    """Set a password (validated). The change log notes that it changed, never the value.
+    Only a superuser sets the password of someone else's staff or superuser account."""
+    _check_not_privileged(actor, user)
     _validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])

@@ -23,16 +23,18 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from aims import selectors
-from aims.choices import Role
+from aims.choices import Role, RoleGrantStatus
 from aims.forms.accounts import LoginForm, PreferencesForm, TokenCreateForm, UserForm
 from aims.forms.base import form_errors
 from aims.middleware import SESSION_LANGUAGE_KEY
-from aims.models import ApiToken
+from aims.models import ApiToken, RoleGrant
 from aims.permissions import AUTHENTICATED, PUBLIC, Policy, PolicyViewMixin
 from aims.roles import Capability
 from aims.services.accounts import (
     profile_for,
     profile_update,
+    role_grant_confirm,
+    role_grant_refuse,
     token_create,
     token_revoke,
     user_create,
@@ -186,7 +188,13 @@ class UserListView(PolicyViewMixin, View):
             (user, [role_labels[g.name] for g in user.groups.all() if g.name in role_labels])
             for user in page
         ]
-        return render(request, self.template_name, {"page": page, "rows": rows})
+        context = {
+            "page": page,
+            "rows": rows,
+            # Requests for a role that approves or accepts, awaiting a second officer.
+            "pending_grants": selectors.role_grants_pending(user=request.user),
+        }
+        return render(request, self.template_name, context)
 
 
 class UserEditView(EditPageView):
@@ -236,4 +244,53 @@ class UserEditView(EditPageView):
         )
 
     def success_url(self, obj: Any) -> str:
+        asked = selectors.role_grants_pending(user=self.request.user).filter(
+            user=obj, requested_by=self.request.user
+        )
+        for grant in asked:
+            messages.info(
+                self.request,
+                _(
+                    "The role “%(role)s” for %(user)s takes effect when another governance "
+                    "officer confirms it."
+                )
+                % {"role": grant.get_role_display(), "user": obj},
+            )
+        return reverse("users")
+
+
+class RoleGrantConfirmView(StepView):
+    """A second officer confirms a pending role grant."""
+
+    policy = Policy(read=Capability.MANAGE_USERS, write=Capability.MANAGE_USERS)
+    model = RoleGrant
+
+    def run(self, obj: RoleGrant) -> Any:
+        grant = role_grant_confirm(actor=self.request.user, grant=obj)
+        self.done_message = _("%(user)s now holds the role “%(role)s”.") % {
+            "user": grant.user,
+            "role": grant.get_role_display(),
+        }
+        return grant
+
+    def redirect_url(self, obj: Any, result: Any) -> str:
+        return reverse("users")
+
+
+class RoleGrantRefuseView(StepView):
+    """Another officer refuses a pending role grant, or the one who asked withdraws it."""
+
+    policy = Policy(read=Capability.MANAGE_USERS, write=Capability.MANAGE_USERS)
+    model = RoleGrant
+
+    def run(self, obj: RoleGrant) -> Any:
+        grant = role_grant_refuse(actor=self.request.user, grant=obj)
+        self.done_message = (
+            _("The role grant was withdrawn.")
+            if grant.status == RoleGrantStatus.WITHDRAWN
+            else _("The role grant was refused.")
+        )
+        return grant
+
+    def redirect_url(self, obj: Any, result: Any) -> str:
         return reverse("users")

@@ -45,6 +45,7 @@ from aims.models import (
     Organization,
     ReportJob,
     Requirement,
+    RoleGrant,
 )
 from aims.permissions import AUTHENTICATED, PUBLIC, STAFF, Policy, policy_of
 from aims.roles import MATRIX
@@ -232,6 +233,15 @@ def _token(user, own, state):
     )
 
 
+def _role_grant(user, own, state):
+    """A pending role grant another officer asked for: the persona, when an officer, is the
+    second person who may decide on it."""
+    grantee = UserFactory(username="matrix_grantee", roles=[Role.VIEWER])
+    return RoleGrant.objects.create(
+        user=grantee, role=Role.TOP_MANAGEMENT, requested_by=_other_user()
+    )
+
+
 def _report_job(user, own, state):
     """A rendered export, requested by the persona (their own) or by someone else."""
     from aims.services.reports import report_job_render
@@ -292,6 +302,7 @@ SAMPLES: dict[type, Callable[[Any, bool, str | None], Any]] = {
         recipient=user if own and user is not None else _other_user()
     ),
     ReportJob: _report_job,
+    RoleGrant: _role_grant,
     ChangeRecord: _change_record,
     get_user_model(): lambda user, own, state: _other_user(),
 }
