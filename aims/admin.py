@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from aims.changelog import change_record
 from aims.choices import Action, Role
 from aims.models import ApiToken, ChangeRecord, Notification, Organization
-from aims.services.accounts import user_change_check, user_update
+from aims.services.accounts import user_change_check, user_snapshot, user_update
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -102,7 +102,9 @@ class UserAdmin(DjangoUserAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if not change:
             super().save_model(request, obj, form, change)
-            change_record(actor=request.user, action=Action.CREATE, obj=obj, after=None)
+            change_record(
+                actor=request.user, action=Action.CREATE, obj=obj, after=user_snapshot(obj)
+            )
             return
         stored = User.objects.get(pk=obj.pk)
         user_update(
@@ -116,6 +118,9 @@ class UserAdmin(DjangoUserAdmin):
         super().save_model(request, obj, form, change)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        if not change or "groups" not in form.cleaned_data:  # the add form has no roles
+            super().save_related(request, form, formsets, change)
+            return
         user = form.instance
         wanted = _roles_of(form.cleaned_data.get("groups") or [])
         # Role groups change through the service; other groups as the form says.

@@ -163,7 +163,9 @@ def _validate_password(password: str, user: Any) -> None:
         raise ValidationError({"password": error.messages}) from None
 
 
-def _user_snapshot(user: Any) -> dict[str, Any]:
+def user_snapshot(user: Any) -> dict[str, Any]:
+    """An account as the change log holds it: its fields and role codes, never the password
+    hash."""
     data = {
         key: value for key, value in snapshot(user).items() if key not in {"password", "last_login"}
     }
@@ -280,7 +282,7 @@ def user_create(
     user.save()
     _set_roles(user, wanted - asked)
     UserProfile.objects.create(user=user, language=language)
-    change_record(actor=actor, action=Action.CREATE, obj=user, after=_user_snapshot(user))
+    change_record(actor=actor, action=Action.CREATE, obj=user, after=user_snapshot(user))
     _request_grants(actor, user, asked)
     return user
 
@@ -336,7 +338,7 @@ def user_update(
     superuser changes a staff or superuser account; the last active governance officer stays
     one. A role that approves or accepts, newly given, is requested (a pending
     ``RoleGrant`` another officer confirms); every other change applies at once."""
-    before = _user_snapshot(user)
+    before = user_snapshot(user)
     current = _current_roles(user)
     applied, asked = user_change_check(actor=actor, user=user, roles=roles, is_active=is_active)
     if email is not None:
@@ -351,7 +353,7 @@ def user_update(
     user.save()
     if applied != current:
         _set_roles(user, applied)
-    after = _user_snapshot(user)
+    after = user_snapshot(user)
     if after != before:
         change_record(actor=actor, action=Action.UPDATE, obj=user, before=before, after=after)
     _request_grants(actor, user, asked)
@@ -383,7 +385,7 @@ def role_grant_confirm(*, actor: Actor, grant: RoleGrant) -> RoleGrant:
         )
     user = grant.user
     _check_not_privileged(actor, user)
-    before = _user_snapshot(user)
+    before = user_snapshot(user)
     logged_update(
         grant,
         actor=actor,
@@ -395,7 +397,7 @@ def role_grant_confirm(*, actor: Actor, grant: RoleGrant) -> RoleGrant:
     user.groups.add(*_role_groups([grant.role]))
     forget_roles(user)
     change_record(
-        actor=actor, action=Action.GRANT, obj=user, before=before, after=_user_snapshot(user)
+        actor=actor, action=Action.GRANT, obj=user, before=before, after=user_snapshot(user)
     )
     return grant
 

@@ -326,3 +326,21 @@ def test_a_superuser_in_the_admin_follows_the_rules_and_is_logged(officer, viewe
     assert _roles(viewer) == {Role.GOVERNANCE_OFFICER}  # the break-glass account gives it
     record = ChangeRecord.objects.filter(object_id=str(viewer.pk), action="update").latest("id")
     assert (record.actor, record.after["roles"]) == (root, [Role.GOVERNANCE_OFFICER])
+
+
+def test_a_superuser_adds_an_account_in_the_admin_and_it_is_logged(make_user):
+    root = make_user(None, username="t_root", is_superuser=True, is_staff=True)
+    response = logged_in_client(root).post(
+        reverse("admin:auth_user_add"),
+        {
+            "username": "midori",
+            "password1": "a long enough passphrase 9",
+            "password2": "a long enough passphrase 9",
+            "usable_password": "true",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    user = User.objects.get(username="midori")
+    record = ChangeRecord.objects.get(action="create", object_id=str(user.pk))
+    assert record.actor == root and record.after["username"] == "midori"
+    assert "password" not in record.after
