@@ -3,7 +3,11 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from aims.forms.accounts import AdminLoginForm
 from aims.models import ApiToken, ChangeRecord, Notification, Organization
+
+# Sign-in to the admin site goes through the login throttle too, with its lockout message.
+admin.site.login_form = AdminLoginForm
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
