@@ -142,6 +142,20 @@ CACHES = {
     }
 }
 
+# --- Web server and database connection budget (aims/webserver.py, aims/gunicorn.conf.py) ---
+# gunicorn's workers × threads, the Celery processes and beat each may hold a connection
+# (CONN_MAX_AGE above keeps it; CONN_HEALTH_CHECKS drops a dead one); their sum stays within
+# the budget: PostgreSQL's max_connections less its superuser slots less the reserve below
+# (migrations, management commands, psql). 0 means derived: sizes from the CPU count, lowered
+# to fit; the budget from the server; Celery's as a worker without --concurrency (CPUs + beat).
+# `make run` serves with gunicorn; DEV_SERVER=1 with Django's development server instead.
+DEV_SERVER = env.bool("DEV_SERVER", default=False)
+WEB_WORKERS = env.int("WEB_WORKERS", 0, minimum=0)
+WEB_THREADS = env.int("WEB_THREADS", 0, minimum=0)
+DATABASE_CONNECTION_BUDGET = env.int("DATABASE_CONNECTION_BUDGET", 0, minimum=0)
+DATABASE_RESERVED_CONNECTIONS = env.int("DATABASE_RESERVED_CONNECTIONS", 5, minimum=0)
+CELERY_DATABASE_CONNECTIONS = env.int("CELERY_DATABASE_CONNECTIONS", 0, minimum=0)
+
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL.replace("unix://", "redis+socket://", 1)
 CELERY_RESULT_BACKEND = None

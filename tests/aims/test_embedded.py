@@ -271,6 +271,8 @@ def test_manage_py_run_serves_logins_and_survives_a_restart(scratch_var):
     process = _start_run(scratch_var, port)
     try:
         _wait_for(base + "/accounts/login/", process)
+        with urllib.request.urlopen(base + "/health/", timeout=10) as response:
+            assert response.headers["Server"].startswith("gunicorn")  # not the dev server
         for username in (
             "officer",
             "executive",
