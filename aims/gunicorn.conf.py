@@ -37,3 +37,5 @@ keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200
 accesslog = "-"
+# No control socket (gunicornc): it would be one path per user, shared by every server.
+control_socket_disable = True
