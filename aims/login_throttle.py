@@ -16,6 +16,7 @@ last counted failure; ``manage.py axes_reset_username NAME`` lifts one at once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -65,7 +66,7 @@ def client_address(request: HttpRequest) -> str | None:
     return address or remote
 
 
-def _limit(parameters: str | list[str]) -> int:
+def _limit(parameters: str | Sequence[str]) -> int:
     """The limit of one set of ``AXES_LOCKOUT_PARAMETERS``: with the address, one client's;
     the username alone, every address's together."""
     names = [parameters] if isinstance(parameters, str) else list(parameters)
@@ -98,6 +99,7 @@ class LoginThrottleHandler(AxesDatabaseHandler):
         about who else is guessing it)."""
         username = get_client_username(request, credentials)
         count, _ = AccessAttempt.objects.filter(
-            username=username, ip_address=request.axes_ip_address
+            username=username,
+            ip_address=request.axes_ip_address,  # type: ignore[attr-defined]  # set by Axes
         ).delete()
         return count

@@ -416,6 +416,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "aims.security": {"level": "INFO"},
+        "axes": {"level": "WARNING"},  # failures and lockouts; not every successful sign-in
         "django.db.backends": {"level": "WARNING"},
         "pgserver": {"level": "WARNING"},
     },
