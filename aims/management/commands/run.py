@@ -8,6 +8,7 @@ The app is served by gunicorn, sized within the database's connection budget
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -112,8 +113,13 @@ class Command(BaseCommand):
         environments = {name: dict(os.environ) for name in commands}
         environments["web"].update(self.web_environment(commands))
         self.stdout.write(self.style.SUCCESS(f"\nServing http://{host}:{port}/ (Ctrl-C stops)\n"))
+        # Each in a process group of its own: Ctrl-C reaches this command only, which stops each
+        # server as it expects (SIGTERM: gunicorn and Celery finish what runs, then stop their
+        # workers), instead of every worker getting the terminal's signal too.
         processes = {
-            name: subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=environments[name])
+            name: subprocess.Popen(
+                cmd, cwd=settings.BASE_DIR, env=environments[name], start_new_session=True
+            )
             for name, cmd in commands.items()
         }
         stopping = False
@@ -137,10 +143,12 @@ class Command(BaseCommand):
                     proc.send_signal(signal.SIGTERM)
             deadline = time.monotonic() + 15
             for proc in processes.values():
-                try:
+                with contextlib.suppress(subprocess.TimeoutExpired):
                     proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+                # Whatever of its group is left (a hung worker, a server past the deadline).
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
             embedded.stop_in_use(settings.VAR_DIR)
             self.stdout.write("Stopped.")
 
