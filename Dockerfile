@@ -54,4 +54,4 @@ RUN export SECRET_KEY="build-only-$(head -c 40 /dev/urandom | base64)" \
 
 USER aims
 EXPOSE 8000
-CMD ["gunicorn", "aims.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]
+CMD ["gunicorn", "aims.wsgi:application", "--config", "aims/gunicorn.conf.py", "--bind", "0.0.0.0:8000"]

@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 DEVENV := var/dev.env
 
-.PHONY: run test lint format stop status messages clean-var bench lock
+.PHONY: run test lint format stop status messages clean-var bench load lock
 
 # Install exactly the locked versions (runtime, `embedded` and `dev` extras), then the project
 # itself without dependencies. Reinstall only when the lock file or the project changes.
@@ -48,6 +48,12 @@ lint: $(STAMP) $(DEVENV)
 # The benchmark of DESIGN §10 on a database of its own (bench/README.md); BENCH_ARGS=--help
 bench: $(STAMP) $(DEVENV)
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+# A load test of a running `make run` (in another terminal): 50 users signed in as the demo
+# users browse for 3 minutes; reports 5xx and p95, then checks the server still answers
+# (bench/README.md); LOAD_ARGS=--help
+load: $(STAMP) $(DEVENV)
+	$(PY) -m bench.load $(LOAD_ARGS)
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

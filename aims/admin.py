@@ -11,8 +11,12 @@ from django.http import HttpRequest
 
 from aims.changelog import change_record
 from aims.choices import Action, Role
+from aims.forms.accounts import AdminLoginForm
 from aims.models import ApiToken, ChangeRecord, Notification, Organization
 from aims.services.accounts import user_change_check, user_snapshot, user_update
+
+# Sign-in to the admin site goes through the login throttle too, with its lockout message.
+admin.site.login_form = AdminLoginForm
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
+    "axes",
     "aims",
     "controls",
     "risk",
@@ -141,6 +142,20 @@ CACHES = {
     }
 }
 
+# --- Web server and database connection budget (aims/webserver.py, aims/gunicorn.conf.py) ---
+# gunicorn's workers × threads, the Celery processes and beat each may hold a connection
+# (CONN_MAX_AGE above keeps it; CONN_HEALTH_CHECKS drops a dead one); their sum stays within
+# the budget: PostgreSQL's max_connections less its superuser slots less the reserve below
+# (migrations, management commands, psql). 0 means derived: sizes from the CPU count, lowered
+# to fit; the budget from the server; Celery's as a worker without --concurrency (CPUs + beat).
+# `make run` serves with gunicorn; DEV_SERVER=1 with Django's development server instead.
+DEV_SERVER = env.bool("DEV_SERVER", default=False)
+WEB_WORKERS = env.int("WEB_WORKERS", 0, minimum=0)
+WEB_THREADS = env.int("WEB_THREADS", 0, minimum=0)
+DATABASE_CONNECTION_BUDGET = env.int("DATABASE_CONNECTION_BUDGET", 0, minimum=0)
+DATABASE_RESERVED_CONNECTIONS = env.int("DATABASE_RESERVED_CONNECTIONS", 5, minimum=0)
+CELERY_DATABASE_CONNECTIONS = env.int("CELERY_DATABASE_CONNECTIONS", 0, minimum=0)
+
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL.replace("unix://", "redis+socket://", 1)
 CELERY_RESULT_BACKEND = None
@@ -179,6 +194,7 @@ REPORT_RETENTION_DAYS = env.int("REPORT_RETENTION_DAYS", 7, minimum=1)
 
 # --- Authentication -------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out sign-in unchecked
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -197,10 +213,32 @@ LOGOUT_REDIRECT_URL = "login"
 ANONYMOUS_USER_NAME = None  # django-guardian: no anonymous user row
 GUARDIAN_RAISE_403 = False
 
-# Login throttling: failures counted per username and per client address.
+# --- Login throttling (django-axes, aims/login_throttle.py) ----------------------------------
+# Failed sign-ins are counted in the database (no cache: sign-in works while Redis is down) for
+# one client address on one username, and for one username from every address. Failures from
+# one address on other usernames never lock anyone: a shared address (NAT, reverse proxy) is
+# not a reason to refuse a user's correct password.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
-LOGIN_FAILURE_LIMIT_PER_ADDRESS = env.int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 20, minimum=1)
+LOGIN_FAILURE_LIMIT_PER_USERNAME = env.int("LOGIN_FAILURE_LIMIT_PER_USERNAME", 10, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", 900, minimum=1)
+# The client address: REMOTE_ADDR, unless TRUSTED_PROXY_COUNT reverse proxies stand in front of
+# the app; then the address the outermost of them saw, taken from the right of the header they
+# append to (X-Forwarded-For). Entries a client wrote into that header itself are ignored.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+TRUSTED_PROXY_HEADER = env.str("TRUSTED_PROXY_HEADER", "X-Forwarded-For")
+AXES_HANDLER = "aims.login_throttle.LoginThrottleHandler"
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"], "username"]
+AXES_FAILURE_LIMIT = "aims.login_throttle.failure_limit"
+AXES_COOLOFF_TIME = "aims.login_throttle.cool_off"
+AXES_CLIENT_IP_CALLABLE = "aims.login_throttle.client_address"
+AXES_RESET_ON_SUCCESS = True
+# A locked-out client's further attempts are not counted: one address cannot push a username
+# on to the lockout of every address, nor keep extending its own.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ADMIN = True  # admin: Axes → access attempts, to see and delete lockouts
+# Axes' middleware only swaps the page of a locked-out sign-in for its own; the sign-in forms
+# (aims/forms/accounts.py, the admin's too) say it themselves, in the user's language.
+SILENCED_SYSTEM_CHECKS = ["axes.W002"]
 
 API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", 365, minimum=1)
 
@@ -310,7 +348,7 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
     if env.bool("BEHIND_TLS_PROXY", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SILENCED_SYSTEM_CHECKS: list[str] = (
+    SILENCED_SYSTEM_CHECKS += (
         [] if SECURE_HSTS_PRELOAD else ["security.W021"]  # preload is an opt-in decision
     )
 
@@ -378,6 +416,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "aims.security": {"level": "INFO"},
+        "axes": {"level": "WARNING"},  # failures and lockouts; not every successful sign-in
         "django.db.backends": {"level": "WARNING"},
         "pgserver": {"level": "WARNING"},
     },

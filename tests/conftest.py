@@ -36,7 +36,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(settings):
-    """Each test gets its own cache namespace (login throttling counts live there)."""
+    """Each test gets its own cache namespace (login throttling counts live in the database,
+    rolled back with each test)."""
     caches = {key: dict(value) for key, value in settings.CACHES.items()}
     caches["default"]["KEY_PREFIX"] = f"aims-test-{uuid.uuid4().hex[:12]}"
     settings.CACHES = caches

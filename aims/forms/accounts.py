@@ -6,42 +6,46 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from aims import throttle
 from aims.choices import Language, Role, TokenScope
 from aims.permissions import log_denial
 
 
-class LoginForm(AuthenticationForm):
-    """The login form with throttling: too many failures lock the username (and address)."""
+class ThrottledLoginMixin:
+    """Sign-in forms whose failures django-axes counts (``aims.login_throttle``): a refused
+    sign-in of a locked-out client or username says so, in the user's language."""
 
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "locked_out": _(
-            "Too many failed sign-ins. Sign-in is blocked for a while; try again later or ask "
-            "a governance officer."
-        ),
-    }
+    request: HttpRequest | None
+    locked_out_message = _(
+        "Too many failed sign-ins. Sign-in is blocked for a while; try again later or ask "
+        "a governance officer."
+    )
 
     def clean(self) -> dict[str, Any]:
-        username = self.cleaned_data.get("username") or ""
-        if self.request is not None and username and throttle.is_locked_out(self.request, username):
-            log_denial(self.request, "login locked out")
-            raise ValidationError(self.error_messages["locked_out"], code="locked_out")
         try:
-            cleaned = super().clean()
+            return super().clean()  # type: ignore[misc]
         except ValidationError:
-            if self.request is not None and username:
-                throttle.record_failure(self.request, username)
-                log_denial(self.request, "login failed")
+            if self.request is None:
+                raise
+            if getattr(self.request, "axes_locked_out", False):
+                log_denial(self.request, "login locked out")
+                raise ValidationError(self.locked_out_message, code="locked_out") from None
+            log_denial(self.request, "login failed")
             raise
-        if self.request is not None:
-            throttle.reset(self.request, username)
-        return cleaned
+
+
+class LoginForm(ThrottledLoginMixin, AuthenticationForm):
+    """The sign-in form of the app."""
+
+
+class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    """The admin site's sign-in form: the same throttle and message as the app's."""
 
 
 class PreferencesForm(forms.Form):

@@ -67,6 +67,11 @@ def _check_command(argv: list[str]) -> None:
         module, attribute = targets[0].split(":")
         assert _module_file(module).is_file(), f"{module} has no file"
         assert callable(getattr(importlib.import_module(module), attribute))
+        # Sized by the shared config (workers, threads, the database's connection budget).
+        config = _option(argv, "--config", "-c")
+        assert config == "aims/gunicorn.conf.py", argv
+        assert (ROOT / config).is_file()
+        assert _option(argv, "--workers", "-w") is None, "the config sizes the workers"
     elif program == "celery":
         assert importlib.util.find_spec("celery") is not None
         app = _option(argv, "-A", "--app")

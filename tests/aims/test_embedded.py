@@ -264,6 +264,17 @@ def _interrupt(process: subprocess.Popen) -> str:
     return output
 
 
+def _processes_running(text: str) -> list[str]:
+    """Command lines of the processes that mention ``text``."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):
+            command = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if text in command:
+                found.append(command)
+    return found
+
+
 @pytest.mark.slow
 def test_manage_py_run_serves_logins_and_survives_a_restart(scratch_var):
     port = _free_port()
@@ -271,6 +282,8 @@ def test_manage_py_run_serves_logins_and_survives_a_restart(scratch_var):
     process = _start_run(scratch_var, port)
     try:
         _wait_for(base + "/accounts/login/", process)
+        with urllib.request.urlopen(base + "/health/", timeout=10) as response:
+            assert response.headers["Server"].startswith("gunicorn")  # not the dev server
         for username in (
             "officer",
             "executive",
@@ -284,6 +297,7 @@ def test_manage_py_run_serves_logins_and_survives_a_restart(scratch_var):
         output = _interrupt(process)
     assert "officer" in output and "embedded run demo pw 1" in output
     assert "Stopped." in output
+    assert _processes_running(f"127.0.0.1:{port}") == []  # no gunicorn worker left behind
     assert embedded._postmaster_socket_dir(scratch_var / "pgdata") is None
     # Start again: the same data (the demo users) is still there.
     process = _start_run(scratch_var, port)
