@@ -30,8 +30,10 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     """The id of a row of a model that declares a ``SCOPE``, among those the requesting user
     may see (none without a request: fail closed)."""
 
-    def get_queryset(self) -> QuerySet[Any]:
+    def get_queryset(self) -> QuerySet[Any] | None:
         queryset = super().get_queryset()
+        if queryset is None:  # a read-only field looks nothing up
+            return None
         request = _request(self)
         return restrict(queryset, getattr(request, "user", None), VIEW)
 
