@@ -52,7 +52,7 @@ COLUMNS = (
 
 
 def clean(user: Any, raw: dict[str, Any]) -> dict[str, Any]:
-    return clean_filters(RiskPageFilter, raw, user)
+    return clean_filters(RiskPageFilter, raw, user=user)
 
 
 def describe(parameters: dict[str, Any]) -> list[tuple[str, str]]:

@@ -39,11 +39,12 @@ class ReportKind:
     describe: Callable[[dict[str, Any]], list[tuple[str, str]]] | None = None
 
 
-def clean_filters(filterset_class: Any, raw: dict[str, Any], user: Any) -> dict[str, Any]:
+def clean_filters(filterset_class: Any, raw: dict[str, Any], *, user: Any = None) -> dict[str, Any]:
     """Report parameters that are a list page's filters: validated by the page's filter set
-    for ``user`` (a row they may not see is no choice: ``ScopedFilterSet``), unknown names
-    refused (not ignored), a single value of a multiple-choice filter made a list, empty
-    values dropped. Raises ``ValidationError`` naming each bad parameter."""
+    for ``user``, the requester (a row they may not see is no choice: ``ScopedFilterSet``;
+    without a user, no governed row is), unknown names refused (not ignored), a single
+    value of a multiple-choice filter made a list, empty values dropped. Raises
+    ``ValidationError`` naming each bad parameter."""
     import django_filters
     from django.core.exceptions import ValidationError
     from django.utils.translation import gettext as _
