@@ -66,8 +66,8 @@ def filtered(
     if prepare is not None:
         prepare(filters)
     valid = not filters.is_bound or filters.is_valid()
-    everything = filterset_class(queryset=rows, request=request)
-    return filters, (filters.qs if valid else everything.qs), valid
+    kept = filters.qs if valid else filterset_class(queryset=rows, request=request).qs
+    return filters, kept, valid
 
 
 class PageView(PolicyViewMixin, View):
