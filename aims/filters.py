@@ -13,12 +13,39 @@ from django.utils.translation import gettext_lazy as _
 
 from aims.choices import AIType, EUAIActTier, LifecycleStage, OrganizationRole
 from aims.models import AISystem
+from aims.scope import VIEW, restrict
 from aims.widgets import FastSelect, FastSelectMultiple
 
 REVIEW_SOON_DAYS = 30
+MODEL_CHOICE_FILTERS = (django_filters.ModelChoiceFilter, django_filters.ModelMultipleChoiceFilter)
+_NO_USER = object()
 
 
-class AISystemFilter(django_filters.FilterSet):
+class ScopedFilterSet(django_filters.FilterSet):
+    """A filter set whose choices of governed rows (an AI system, a risk, an assessment…) are
+    the rows the user may see: the id of a row hidden from them is refused exactly as an id
+    that does not exist ("Select a valid choice"), never answered with an empty list that
+    tells them it is there.
+
+    The user is the request's (the API's filter backend and the list pages pass it) or
+    ``user``. A filter set built with neither validates against every row: only for filters
+    already checked for their user (a report job's stored parameters)."""
+
+    def __init__(self, *args: Any, user: Any = _NO_USER, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if user is _NO_USER:
+            if self.request is None:
+                return
+            user = getattr(self.request, "user", None)
+        for model_filter in self.filters.values():
+            if not isinstance(model_filter, MODEL_CHOICE_FILTERS):
+                continue
+            queryset = model_filter.get_queryset(self.request)
+            if queryset is not None and getattr(queryset.model, "SCOPE", None) is not None:
+                model_filter.queryset = restrict(queryset, user, VIEW)
+
+
+class AISystemFilter(ScopedFilterSet):
     """Filters of the inventory (the API list takes these; ``search``/``ordering`` are DRF's)."""
 
     business_unit = django_filters.NumberFilter(

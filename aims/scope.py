@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import ngettext
 
 from aims.registry import registry
 from aims.roles import Capability, has_capability
@@ -56,29 +57,99 @@ def _provides_organisation(user: Any, action: str) -> bool:
     return any(provider.organisation(user, action) for provider in registry.scope_providers)
 
 
+def systems_in_reach(user: Any, action: str = VIEW) -> list[int] | None:
+    """The ids of the AI systems through which ``user`` may ``action`` records, or None when
+    the role reaches every system: the rule ``ThroughSystems`` applies to rows, for those who
+    need the systems themselves (a list naming the systems of its rows asks once a page).
+
+    View: every system for roles that see all records; else those the scope providers give.
+    Change: every system for roles that change all records; none for roles that change no
+    records; else those the providers give for change."""
+    if not _active(user):
+        return []
+    if action == VIEW and has_capability(user, Capability.SEE_ALL_RECORDS):
+        return None
+    if action == CHANGE:
+        if not has_capability(user, Capability.CHANGE_RECORDS):
+            return []
+        if has_capability(user, Capability.CHANGE_ALL_RECORDS):
+            return None
+    return provided_systems(user, action)
+
+
+@dataclass(frozen=True)
+class Sight:
+    """The AI systems one user may see, worked out once (at most one query) and then asked
+    for every record of a page, export or response that names systems: ``split`` keeps the
+    systems shown and counts the others, so a record linked to several systems never names
+    one its reader may not see."""
+
+    ids: frozenset[int] | None  # None: every system
+
+    def sees(self, pk: Any) -> bool:
+        return self.ids is None or pk in self.ids
+
+    def split(self, systems: Iterable[M]) -> tuple[list[M], int]:
+        """``systems`` as (those shown, how many others)."""
+        shown, hidden = [], 0
+        for system in systems:
+            if self.sees(system.pk):
+                shown.append(system)
+            else:
+                hidden += 1
+        return shown, hidden
+
+    def text(self, systems: Iterable[Any]) -> str:
+        """``systems`` in one line, as exports show them: the names the reader sees, then
+        "2 other AI systems" for the rest."""
+        shown, hidden = self.split(systems)
+        names = [str(system) for system in shown]
+        if hidden:
+            names.append(other_systems(hidden))
+        return ", ".join(names)
+
+
+def other_systems(count: int) -> str:
+    """ "2 other AI systems": the systems of a record that its reader may not see."""
+    label = ngettext("%(counter)s other AI system", "%(counter)s other AI systems", count)
+    return label % {"counter": count}
+
+
+def sight(user: Any) -> Sight:
+    """What ``user`` may see of the AI systems (the same rule as ``restrict`` on them)."""
+    ids = systems_in_reach(user, VIEW)
+    return Sight(None if ids is None else frozenset(ids))
+
+
+def request_sight(request: Any) -> Sight:
+    """``sight`` of the request's user, worked out once per request: a page or response
+    lists many records, and each asks."""
+    if request is None:  # no request, no reader: nothing is seen
+        return sight(None)
+    known = getattr(request, "_aims_sight", None)
+    if known is None:
+        known = sight(getattr(request, "user", None))
+        request._aims_sight = known
+    return known
+
+
 @dataclass(frozen=True)
 class ThroughSystems(Scope):
     """Rows that belong to AI systems, reached from the model by ``path`` ("" for the AI
     system itself; "ai_system", "assessment__ai_system", "ai_systems",
     "risk__ai_systems"…).
 
-    View: every row for roles that see all records; else the rows of the systems the scope
-    providers give the user. Change: every row for roles that change all records; else, for
-    roles that change records at all, the rows of the systems the providers give for change.
-    A row linked to several systems is in scope when any of them is.
+    The systems are those of ``systems_in_reach``. A row linked to several systems is in
+    scope when any of them is (and whoever shows the row names only the systems the reader
+    sees: ``Sight``).
     """
 
     path: str
 
     def rows(self, queryset: QuerySet[M], user: Any, action: str) -> QuerySet[M]:
-        if action == VIEW and has_capability(user, Capability.SEE_ALL_RECORDS):
+        ids = systems_in_reach(user, action)
+        if ids is None:
             return queryset
-        if action == CHANGE:
-            if not has_capability(user, Capability.CHANGE_RECORDS):
-                return queryset.none()
-            if has_capability(user, Capability.CHANGE_ALL_RECORDS):
-                return queryset
-        ids = provided_systems(user, action)
         if not ids:
             return queryset.none()
         return queryset.filter(self.condition(queryset.model, ids))
@@ -113,10 +184,11 @@ class ThroughSystems(Scope):
 @dataclass(frozen=True)
 class OrganisationWide(Scope):
     """Records of the organisation as a whole (context, scope, documents, objectives, clause
-    conformance). Seen by roles that see all records and by those who change records (an
-    operational member works within the organisation's AIMS), or through a provider that
-    opens them (an external auditor's audit); changed by roles that change all records (or,
-    for a role that changes records, through a provider that opens them for change)."""
+    conformance, risk matrices and criteria). Seen by roles that see all records and by
+    those who change records (an operational member works within the organisation's AIMS),
+    or through a provider that opens them (an external auditor's audit); changed by roles
+    that change all records (or, for a role that changes records, through a provider that
+    opens them for change)."""
 
     def rows(self, queryset: QuerySet[M], user: Any, action: str) -> QuerySet[M]:
         if action == VIEW:
@@ -135,9 +207,10 @@ class OrganisationWide(Scope):
 
 @dataclass(frozen=True)
 class Reference(Scope):
-    """Reference data every reader needs to read the records (the library, risk matrices):
-    seen by holders of ``capability`` (every signed-in user when None), changed by roles
-    that change all records."""
+    """Reference data every reader needs to read the records (the library): seen by holders
+    of ``capability`` (every signed-in user when None), changed by roles that change all
+    records. (The risk matrices and criteria are the organisation's own records:
+    ``OrganisationWide``.)"""
 
     capability: str | None = Capability.SEE_RECORDS
 

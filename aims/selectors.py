@@ -182,12 +182,6 @@ def ai_systems() -> QuerySet[AISystem]:
     )
 
 
-def ai_system_choices(*, user: Any, action: str = VIEW) -> QuerySet[AISystem]:
-    """The systems ``user`` may ``action``, light enough to fill a select (thousands)."""
-    light = AISystem.objects.only("id", "name", "version").order_by("name", "version")
-    return restrict(light, user, action)
-
-
 def ai_system_grants(*, system: AISystem) -> tuple[list[Any], list[Any]]:
     """Users and groups granted ``system`` (directly, not through roles)."""
     users: Any = get_users_with_perms(

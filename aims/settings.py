@@ -362,7 +362,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "aims.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        # Filter choices of governed rows are the rows the user sees (aims.filters).
+        "aims.api.filters.ScopedFilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],

@@ -11,16 +11,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aims.choices import ApprovalStatus
-from aims.filters import REVIEW_SOON_DAYS
+from aims.filters import REVIEW_SOON_DAYS, ScopedFilterSet
 from aims.models import AISystem
 from aims.widgets import FastSelect, FastSelectMultiple
 from impact.models import ImpactAssessment
 from risk.filters import level_choices
 
 
-class ImpactAssessmentFilter(django_filters.FilterSet):
+class ImpactAssessmentFilter(ScopedFilterSet):
     ai_system = django_filters.ModelChoiceFilter(
-        queryset=AISystem.objects.all(), label=_("AI system"), widget=FastSelect
+        queryset=AISystem.objects.only("id", "name", "version").order_by("name", "version"),
+        label=_("AI system"),
+        widget=FastSelect,
     )
     status = django_filters.MultipleChoiceFilter(
         distinct=False,

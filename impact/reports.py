@@ -185,7 +185,7 @@ COLUMNS = (
 
 
 def clean_list(user: Any, raw: dict[str, Any]) -> dict[str, Any]:
-    return clean_filters(ImpactAssessmentFilter, raw)
+    return clean_filters(ImpactAssessmentFilter, raw, user=user)
 
 
 def describe_list(parameters: dict[str, Any]) -> list[tuple[str, str]]:

@@ -96,7 +96,10 @@ def _apply_assessment(
         if assessment.pk and data["ai_system"].pk != assessment.ai_system_id:
             errors["ai_system"] = [_("An assessment stays with its AI system.")]
         elif actor is not None and not permitted(actor, CHANGE, data["ai_system"]):
-            errors["ai_system"] = [_("Unknown AI system: %(id)s.") % {"id": data["ai_system"].pk}]
+            # Ids come from the rows the user sees (forms, API fields): no hidden system named.
+            errors["ai_system"] = [
+                _("You may not link records to AI system %(id)s.") % {"id": data["ai_system"].pk}
+            ]
         elif data["ai_system"].retired_at is not None:
             errors["ai_system"] = [_("“%(name)s” is retired.") % {"name": data["ai_system"]}]
     matrix = data.get("matrix", getattr(assessment, "matrix", None))

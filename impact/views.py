@@ -20,7 +20,6 @@ from aims.models import AISystem
 from aims.permissions import Policy
 from aims.roles import Capability, has_capability
 from aims.scope import CHANGE, permitted, restrict
-from aims.selectors import ai_system_choices
 from aims.services.approval import CompareRow, compare_row, shown
 from aims.views.approval import ApprovalCompareView, ApprovalStepView, approval_context
 from aims.views.base import EditPageView, ListPageView, PageView
@@ -43,10 +42,6 @@ class ImpactAssessmentListView(ListPageView):
     selector = staticmethod(selectors.impact_assessments)
     filterset_class = ImpactAssessmentFilter
     template_name = "impact/list.html"
-
-    def prepare_filters(self, filters: Any) -> None:
-        field = filters.form.fields["ai_system"]
-        field.queryset = ai_system_choices(user=self.request.user)  # type: ignore[attr-defined]
 
     def list_rows(self, rows: QuerySet[Any]) -> QuerySet[Any]:
         return rows.prefetch_related("entries")

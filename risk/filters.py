@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aims import urns
-from aims.filters import REVIEW_SOON_DAYS, SortedFilterMixin
+from aims.filters import REVIEW_SOON_DAYS, ScopedFilterSet, SortedFilterMixin
 from aims.models import AISystem, Requirement
 from aims.widgets import FastSelect, FastSelectMultiple
 from risk.choices import RiskStatus, TreatmentOption
@@ -31,11 +31,11 @@ def level_choices() -> list[tuple[str, str]]:
     return list(seen.items())
 
 
-class RiskFilter(django_filters.FilterSet):
+class RiskFilter(ScopedFilterSet):
     ai_system = django_filters.ModelChoiceFilter(
         widget=FastSelect,
         field_name="ai_systems",
-        queryset=AISystem.objects.all(),
+        queryset=AISystem.objects.only("id", "name", "version").order_by("name", "version"),
         label=_("AI system"),
         method="filter_ai_system",
     )

@@ -17,7 +17,7 @@ from aims.models import ReportJob
 from aims.reports import ReportKind, clean_filters, describe_filters
 from aims.reports.pdf import render_pdf, report_context
 from aims.reports.writers import write_csv, write_xlsx
-from aims.scope import restrict
+from aims.scope import Sight, restrict, sight
 from risk import selectors
 from risk.filters import RiskPageFilter
 from risk.models import Risk, RiskAcceptance
@@ -52,7 +52,7 @@ COLUMNS = (
 
 
 def clean(user: Any, raw: dict[str, Any]) -> dict[str, Any]:
-    return clean_filters(RiskPageFilter, raw)
+    return clean_filters(RiskPageFilter, raw, user=user)
 
 
 def describe(parameters: dict[str, Any]) -> list[tuple[str, str]]:
@@ -85,7 +85,9 @@ def _person(user: Any) -> str:
     return (user.get_full_name() or user.get_username()) if user else ""
 
 
-def _values(risk: Risk) -> dict[str, Any]:
+def _values(risk: Risk, sight: Sight) -> dict[str, Any]:
+    """One row of the register as the requester sees it (``sight``: the AI systems they may
+    see are named, the others counted)."""
     matrix = risk.matrix
     actions = list(risk.actions.all())
     acceptance = next(iter(risk.acceptances.all()), None)
@@ -93,7 +95,7 @@ def _values(risk: Risk) -> dict[str, Any]:
         "code": risk.code,
         "title": risk.title,
         "description": risk.description,
-        "ai_systems": ", ".join(str(s) for s in risk.ai_systems.all()),
+        "ai_systems": sight.text(risk.ai_systems.all()),
         "categories": ", ".join(c.name for c in risk.categories.all()),
         "principles": ", ".join(f"{p.ref_id} {p.name}" for p in risk.principles.all()),
         "risk_sources": ", ".join(s.name for s in risk.risk_sources.all()),
@@ -118,8 +120,9 @@ def _values(risk: Risk) -> dict[str, Any]:
 
 
 def _table(job: ReportJob) -> Iterator[list[Any]]:
+    requester = sight(job.requested_by)
     for risk in register_rows(job).iterator(chunk_size=500):
-        values = _values(risk)
+        values = _values(risk, requester)
         yield [values[column] for column in COLUMNS]
 
 
@@ -171,10 +174,11 @@ def render(job: ReportJob, out: IO[bytes]) -> None:
 
 def pdf_context(job: ReportJob) -> dict[str, Any]:
     risks = list(register_rows(job))
+    requester = sight(job.requested_by)
     rows = []
     matrices: dict[int, Any] = {}
     for risk in risks:
-        values = _values(risk)
+        values = _values(risk, requester)
         values["inherent_class"] = f"lv-{risk.matrix_id}-{risk.inherent_level}"
         values["residual_class"] = f"lv-{risk.matrix_id}-{risk.residual_level}"
         matrices[risk.matrix_id] = risk.matrix

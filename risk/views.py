@@ -19,7 +19,6 @@ from aims.models import AISystem
 from aims.permissions import AUTHENTICATED, Policy
 from aims.roles import Capability, has_capability
 from aims.scope import CHANGE, permitted, restrict
-from aims.selectors import ai_system_choices
 from aims.views.base import EditPageView, PageView, filtered, query_parameters
 from risk import selectors
 from risk.choices import RiskStatus
@@ -40,13 +39,8 @@ from risk.services.treatment import treatment_action_create, treatment_action_up
 def register_filters(request: HttpRequest) -> tuple[RiskPageFilter, Any, list[tuple[str, str]]]:
     """The register's filter set on the rows ``request.user`` may see, and the rows it keeps,
     and the query parameters (for exports: the report holds the same rows)."""
-
-    def systems_seen(filters: RiskPageFilter) -> None:
-        field = filters.form.fields["ai_system"]
-        field.queryset = ai_system_choices(user=request.user)  # type: ignore[attr-defined]
-
     visible = restrict(selectors.risks(), request.user)
-    filters, rows, valid = filtered(RiskPageFilter, request, visible, systems_seen)
+    filters, rows, valid = filtered(RiskPageFilter, request, visible)
     return filters, rows, query_parameters(request, valid)
 
 

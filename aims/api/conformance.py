@@ -11,8 +11,10 @@ from rest_framework import mixins, serializers, viewsets
 
 from aims import selectors
 from aims.api.base import PolicyViewSetMixin
+from aims.api.fields import ScopedPrimaryKeyRelatedField
 from aims.choices import ConformanceStatus
-from aims.models import ClauseAssessment
+from aims.filters import ScopedFilterSet
+from aims.models import ClauseAssessment, Document
 from aims.permissions import Policy
 from aims.roles import Capability
 from aims.services.conformance import clause_assessment_update
@@ -23,6 +25,12 @@ class ClauseAssessmentSerializer(serializers.ModelSerializer):
     requirement_urn = serializers.CharField(source="requirement.urn", read_only=True)
     name_en = serializers.CharField(source="requirement.name_en", read_only=True)
     name_ja = serializers.CharField(source="requirement.name_ja", read_only=True)
+    documents = ScopedPrimaryKeyRelatedField(
+        many=True,
+        required=False,
+        queryset=Document.objects.all(),
+        help_text=ClauseAssessment._meta.get_field("documents").help_text,
+    )
 
     class Meta:
         model = ClauseAssessment
@@ -43,7 +51,7 @@ class ClauseAssessmentSerializer(serializers.ModelSerializer):
         read_only_fields = ["requirement", "updated_at"]
 
 
-class ClauseAssessmentFilter(django_filters.FilterSet):
+class ClauseAssessmentFilter(ScopedFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ConformanceStatus.choices)
     clause = django_filters.CharFilter(method="filter_clause", label="Clause (e.g. 6 or 6.1)")
     owner = django_filters.NumberFilter(field_name="owner_id")

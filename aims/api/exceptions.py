@@ -47,7 +47,10 @@ def _api_names(view: Any) -> dict[str, str]:
     return {
         field.source: name
         for name, field in fields.items()
-        if field.source and field.source != name and "." not in field.source
+        if field.source
+        and field.source != name
+        and "." not in field.source
+        and not field.read_only  # a count read from the same attribute writes nothing
     }
 
 

@@ -5,12 +5,15 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as rest_framework_filters
+from django_filters.rest_framework import DjangoFilterBackend
 
 from aims.choices import Action, ChangeSource
+from aims.filters import ScopedFilterSet
 from aims.models import ChangeRecord
 
 
-class ChangeRecordFilter(django_filters.FilterSet):
+class ChangeRecordFilter(ScopedFilterSet):
     """Filters of the change log: by object, actor, action, source and time."""
 
     model = django_filters.CharFilter(
@@ -32,3 +35,15 @@ class ChangeRecordFilter(django_filters.FilterSet):
     def filter_model(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         app_label, _sep, model = value.lower().partition(".")
         return queryset.filter(content_type__app_label=app_label, content_type__model=model)
+
+
+class ScopedAPIFilterSet(ScopedFilterSet, rest_framework_filters.FilterSet):
+    """What the backend builds a viewset's ``filterset_fields`` into."""
+
+
+class ScopedFilterBackend(DjangoFilterBackend):
+    """The API's filter backend: the filter sets it builds from a viewset's
+    ``filterset_fields`` are ``ScopedFilterSet``s too (a viewset's own ``filterset_class``
+    must be one: the architecture test checks)."""
+
+    filterset_base = ScopedAPIFilterSet

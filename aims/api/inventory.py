@@ -18,9 +18,10 @@ from rest_framework.response import Response
 from aims import selectors, urns
 from aims.api.base import ListCreateUpdateViewSet
 from aims.api.exceptions import error_body
+from aims.api.fields import ScopedPrimaryKeyRelatedField
 from aims.choices import OrganizationRole
 from aims.filters import AISystemFilter
-from aims.models import AISystem, Requirement
+from aims.models import AISystem, BusinessUnit, Requirement
 from aims.permissions import Policy
 from aims.roles import Capability
 from aims.services.inventory import (
@@ -39,7 +40,12 @@ class AISystemSerializer(serializers.ModelSerializer):
     organization_roles = serializers.ListField(
         child=serializers.ChoiceField(choices=OrganizationRole.choices), required=False
     )
-    affected_parties = serializers.PrimaryKeyRelatedField(
+    business_unit = ScopedPrimaryKeyRelatedField(
+        queryset=BusinessUnit.objects.all(),
+        required=False,
+        allow_null=True,
+    )
+    affected_parties = ScopedPrimaryKeyRelatedField(
         many=True,
         required=False,
         queryset=Requirement.objects.filter(framework__urn=urns.AFFECTED_PARTIES),

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from aims import selectors
 from aims.api.base import ReadOnlyViewSet
 from aims.choices import MappingRelationship
+from aims.filters import ScopedFilterSet
 from aims.models import Framework, Mapping, Requirement
 from aims.permissions import AUTHENTICATED, Policy
 from aims.roles import Capability
@@ -111,7 +112,7 @@ class MappingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RequirementFilter(django_filters.FilterSet):
+class RequirementFilter(ScopedFilterSet):
     framework = django_filters.NumberFilter(field_name="framework_id")
     framework_urn = django_filters.CharFilter(field_name="framework__urn")
     parent = django_filters.NumberFilter(field_name="parent_id")
@@ -130,7 +131,7 @@ class RequirementFilter(django_filters.FilterSet):
         return selectors.requirement_search(queryset, value)
 
 
-class MappingFilter(django_filters.FilterSet):
+class MappingFilter(ScopedFilterSet):
     mapping_set = django_filters.CharFilter(field_name="mapping_set__urn")
     source = django_filters.NumberFilter(field_name="source_id")
     target = django_filters.NumberFilter(field_name="target_id")

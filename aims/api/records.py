@@ -12,7 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from aims.api.base import ListCreateUpdateViewSet
+from aims.api.fields import AISystemsField, OtherAISystemsField
 from aims.models import (
+    AISystem,
     BusinessUnit,
     ContextIssue,
     InterestedParty,
@@ -124,6 +126,13 @@ class ObjectiveResultSerializer(serializers.ModelSerializer):
 
 class ObjectiveSerializer(serializers.ModelSerializer):
     results = ObjectiveResultSerializer(many=True, read_only=True)
+    ai_systems = AISystemsField(
+        many=True,
+        required=False,
+        queryset=AISystem.objects.all(),
+        help_text="Ids of the AI systems the objective concerns that you may see.",
+    )
+    other_ai_systems = OtherAISystemsField(source="ai_systems")
 
     class Meta:
         model = Objective
@@ -138,6 +147,7 @@ class ObjectiveSerializer(serializers.ModelSerializer):
             "status",
             "owner",
             "ai_systems",
+            "other_ai_systems",
             "results",
             *TIMESTAMPS,
         ]

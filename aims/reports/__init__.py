@@ -39,10 +39,12 @@ class ReportKind:
     describe: Callable[[dict[str, Any]], list[tuple[str, str]]] | None = None
 
 
-def clean_filters(filterset_class: Any, raw: dict[str, Any]) -> dict[str, Any]:
-    """Report parameters that are a list page's filters: validated by the page's filter set,
-    unknown names refused (not ignored), a single value of a multiple-choice filter made a
-    list, empty values dropped. Raises ``ValidationError`` naming each bad parameter."""
+def clean_filters(filterset_class: Any, raw: dict[str, Any], *, user: Any = None) -> dict[str, Any]:
+    """Report parameters that are a list page's filters: validated by the page's filter set
+    for ``user``, the requester (a row they may not see is no choice: ``ScopedFilterSet``;
+    without a user, no governed row is), unknown names refused (not ignored), a single
+    value of a multiple-choice filter made a list, empty values dropped. Raises
+    ``ValidationError`` naming each bad parameter."""
     import django_filters
     from django.core.exceptions import ValidationError
     from django.utils.translation import gettext as _
@@ -58,7 +60,7 @@ def clean_filters(filterset_class: Any, raw: dict[str, Any]) -> dict[str, Any]:
     }
     data = {k: [v] if k in multiple and isinstance(v, str) else v for k, v in raw.items()}
     model = filterset_class._meta.model
-    filters = filterset_class(data, queryset=model._default_manager.none())
+    filters = filterset_class(data, queryset=model._default_manager.none(), user=user)
     if not filters.is_valid():
         raise ValidationError({k: [str(m) for m in v] for k, v in filters.errors.items()})
     return {k: v for k, v in data.items() if v not in ("", None, [])}

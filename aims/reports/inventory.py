@@ -23,7 +23,7 @@ COLUMNS = ("id", *IMPORT_COLUMNS, *(c for c in EXPORT_ONLY_COLUMNS if c != "id")
 
 def clean(user: Any, raw: dict[str, Any]) -> dict[str, Any]:
     """The inventory page's filters, validated; unknown names are refused, not ignored."""
-    return clean_filters(AISystemPageFilter, raw)
+    return clean_filters(AISystemPageFilter, raw, user=user)
 
 
 def _yes_no(value: bool) -> str:

@@ -9,6 +9,7 @@ from aims import selectors
 from aims.choices import Language
 from aims.registry import registry
 from aims.roles import Capability, has_capability
+from aims.scope import other_systems, request_sight
 
 register = template.Library()
 
@@ -29,6 +30,22 @@ def object_history(context: dict[str, Any], obj: Model, limit: int = 50) -> dict
         ]
         rows.append((record, changed))
     return {"rows": rows}
+
+
+@register.inclusion_tag("partials/ai_systems.html", takes_context=True)
+def ai_systems(context: dict[str, Any], systems: Any, links: bool = False) -> dict[str, Any]:
+    """The AI systems of a record as its reader may see them: the names of those they see
+    (linked to their pages with ``links=True``), then "2 other AI systems" for the rest;
+    "organisation-wide" for a record of no system. ``{% ai_systems risk.ai_systems.all %}``.
+    The reader's sight is worked out once per request (or given as ``sight``: reports)."""
+    sight = context.get("sight") or request_sight(context.get("request"))
+    shown, hidden = sight.split(systems)
+    return {
+        "systems": shown,
+        "hidden": hidden,
+        "others": other_systems(hidden) if hidden else "",
+        "links": links,
+    }
 
 
 @register.simple_tag(takes_context=True)

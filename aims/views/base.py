@@ -59,13 +59,15 @@ def filtered(
     prepare: Callable[[Any], None] | None = None,
 ) -> tuple[Any, Any, bool]:
     """The page's filter set over ``rows``, the rows it keeps (all of them when the filters
-    are not valid: the form shows why) and whether they were valid. ``prepare(filters)``
-    adjusts the form first (choices limited to what the user sees)."""
-    filters = filterset_class(request.GET or None, queryset=rows)
+    are not valid: the form shows why) and whether they were valid. The filter set has the
+    request (a ``ScopedFilterSet`` offers the user's rows as choices); ``prepare(filters)``
+    adjusts the form first."""
+    filters = filterset_class(request.GET or None, queryset=rows, request=request)
     if prepare is not None:
         prepare(filters)
     valid = not filters.is_bound or filters.is_valid()
-    return filters, (filters.qs if valid else filterset_class(queryset=rows).qs), valid
+    kept = filters.qs if valid else filterset_class(queryset=rows, request=request).qs
+    return filters, kept, valid
 
 
 class PageView(PolicyViewMixin, View):
@@ -101,8 +103,8 @@ class ListPageView(PageView):
     filterset_class: ClassVar[Any] = None
 
     def prepare_filters(self, filters: Any) -> None:
-        """Adjust the filter form before it validates (e.g. limit a select's choices to the
-        rows the user sees)."""
+        """Adjust the filter form before it validates (its choices of governed rows are the
+        user's already: ``ScopedFilterSet``)."""
 
     def list_rows(self, rows: QuerySet[Any]) -> Any:
         """The rows shown (after the filters); override to add what only the page reads."""

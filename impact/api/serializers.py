@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from aims.api.fields import ScopedPrimaryKeyRelatedField
 from aims.models import AISystem, Requirement
 from impact.choices import AssessmentScope, PartyKind
 from impact.models import ImpactAssessment, ImpactEntry
@@ -31,13 +32,13 @@ class _RefusesLevels:
 
 
 class ImpactEntrySerializer(_RefusesLevels, serializers.ModelSerializer):
-    party_type = serializers.PrimaryKeyRelatedField(
+    party_type = ScopedPrimaryKeyRelatedField(
         queryset=Requirement.objects.all(), help_text="Id of an affected-party type (library)."
     )
-    impact_area = serializers.PrimaryKeyRelatedField(
+    impact_area = ScopedPrimaryKeyRelatedField(
         queryset=Requirement.objects.all(), help_text="Id of an impact area (library)."
     )
-    risks = serializers.PrimaryKeyRelatedField(
+    risks = ScopedPrimaryKeyRelatedField(
         many=True,
         required=False,
         queryset=Risk.objects.all(),
@@ -68,7 +69,7 @@ class ImpactEntrySerializer(_RefusesLevels, serializers.ModelSerializer):
 
 
 class ImpactAssessmentSerializer(_RefusesLevels, serializers.ModelSerializer):
-    ai_system = serializers.PrimaryKeyRelatedField(queryset=AISystem.objects.all())
+    ai_system = ScopedPrimaryKeyRelatedField(queryset=AISystem.objects.all())
     responsible = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True),
         required=False,
@@ -85,14 +86,14 @@ class ImpactAssessmentSerializer(_RefusesLevels, serializers.ModelSerializer):
     affected_parties = serializers.ListField(
         child=serializers.ChoiceField(choices=PartyKind.choices), required=False
     )
-    matrix = serializers.PrimaryKeyRelatedField(
+    matrix = ScopedPrimaryKeyRelatedField(
         queryset=RiskMatrix.objects.all(),
         required=False,
         help_text="Id of the matrix for severity × likelihood; the 3×3 matrix when omitted.",
     )
     severity = serializers.IntegerField(help_text="1-based position on the matrix's impact scale.")
     likelihood = serializers.IntegerField(help_text="1-based position on the likelihood scale.")
-    reflected_risks = serializers.PrimaryKeyRelatedField(
+    reflected_risks = ScopedPrimaryKeyRelatedField(
         many=True,
         required=False,
         queryset=Risk.objects.all(),

@@ -59,12 +59,15 @@ class ImpactAssessmentViewSet(
     def entries(self, request: Request, pk: str | None = None) -> Response:
         """Add a consequence (entry) to a draft assessment."""
         assessment = self.get_object()
-        data = ImpactEntrySerializer(data=request.data)
+        context = self.get_serializer_context()
+        data = ImpactEntrySerializer(data=request.data, context=context)
         data.is_valid(raise_exception=True)
         entry = services.impact_entry_create(
             actor=request.user, assessment=assessment, **data.validated_data
         )
-        return Response(ImpactEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+        return Response(
+            ImpactEntrySerializer(entry, context=context).data, status=status.HTTP_201_CREATED
+        )
 
 
 class ImpactEntryViewSet(
@@ -102,4 +105,7 @@ class ImpactEntryViewSet(
         from it, linked to it."""
         risk = services.impact_entry_create_risk(actor=request.user, entry=self.get_object())
         fresh = risks_for_api().get(pk=risk.pk)
-        return Response(RiskSerializer(fresh).data, status=status.HTTP_201_CREATED)
+        return Response(
+            RiskSerializer(fresh, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )

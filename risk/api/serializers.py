@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from aims.api.fields import AISystemsField, OtherAISystemsField, ScopedPrimaryKeyRelatedField
 from aims.models import AISystem, Requirement
 from risk.models import Risk, RiskAcceptance, RiskMatrix, TreatmentAction
 from risk.services.register import COMPUTED_FIELDS
@@ -135,19 +136,21 @@ class AcceptRequestSerializer(serializers.Serializer):
 
 
 def _library_field(label: str) -> serializers.PrimaryKeyRelatedField:
-    return serializers.PrimaryKeyRelatedField(
+    return ScopedPrimaryKeyRelatedField(
         many=True, required=False, queryset=Requirement.objects.all(), help_text=label
     )
 
 
 class RiskSerializer(serializers.ModelSerializer):
     code = serializers.CharField(read_only=True)
-    ai_systems = serializers.PrimaryKeyRelatedField(
+    ai_systems = AISystemsField(
         many=True,
         required=False,
         queryset=AISystem.objects.all(),
-        help_text="Ids of the AI systems the risk concerns.",
+        help_text="Ids of the AI systems the risk concerns that you may see. Writing them "
+        "leaves the risk's links to systems you may not change as they are.",
     )
+    other_ai_systems = OtherAISystemsField(source="ai_systems")
     risk_sources = _library_field("Ids of ISO/IEC 42001 Annex C.3 risk sources.")
     categories = _library_field("Ids of AI risk categories (library taxonomy).")
     principles = _library_field("Ids of AI Guidelines for Business principles (C-1 … C-10).")
@@ -155,10 +158,16 @@ class RiskSerializer(serializers.ModelSerializer):
     owner = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True
     )
-    matrix = serializers.PrimaryKeyRelatedField(
+    matrix = ScopedPrimaryKeyRelatedField(
         queryset=RiskMatrix.objects.all(),
         required=False,
         help_text="Id of the risk matrix; the default matrix when omitted.",
+    )
+    template = ScopedPrimaryKeyRelatedField(
+        queryset=Requirement.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=Risk._meta.get_field("template").help_text,
     )
     inherent_likelihood = serializers.IntegerField(help_text="1-based position on the scale.")
     inherent_impact = serializers.IntegerField(help_text="1-based position on the scale.")
@@ -174,6 +183,7 @@ class RiskSerializer(serializers.ModelSerializer):
             "title",
             "description",
             "ai_systems",
+            "other_ai_systems",
             "risk_sources",
             "source_notes",
             "categories",
@@ -217,7 +227,7 @@ class RiskSerializer(serializers.ModelSerializer):
 
 
 class TreatmentActionSerializer(serializers.ModelSerializer):
-    risk = serializers.PrimaryKeyRelatedField(queryset=Risk.objects.all())
+    risk = ScopedPrimaryKeyRelatedField(queryset=Risk.objects.all())
     controls = _library_field("Ids of ISO/IEC 42001 Annex A controls.")
     owner = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True

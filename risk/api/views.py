@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -100,7 +101,8 @@ class RiskViewSet(ListCreateUpdateViewSet):
         data = AcceptRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         risk_accept(actor=request.user, risk=risk, **data.validated_data)
-        return Response(RiskSerializer(self.base_queryset().get(pk=risk.pk)).data)
+        accepted = self.base_queryset().get(pk=risk.pk)
+        return Response(RiskSerializer(accepted, context=self.get_serializer_context()).data)
 
 
 class TreatmentActionViewSet(ListCreateUpdateViewSet):
@@ -116,10 +118,8 @@ class TreatmentActionViewSet(ListCreateUpdateViewSet):
     def perform_create(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
         risk = data.pop("risk")
-        if not permitted(self.request.user, CHANGE, risk):
-            raise serializers.ValidationError(
-                {"risk": [f'Invalid pk "{risk.pk}" - object does not exist.']}
-            )
+        if not permitted(self.request.user, CHANGE, risk):  # seen (the field), not changed
+            raise serializers.ValidationError({"risk": [_("You may not change this risk.")]})
         serializer.instance = treatment_action_create(actor=self.request.user, risk=risk, **data)
 
     def perform_update(self, serializer: Any) -> None:

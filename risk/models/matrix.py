@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aims.choices import Role
 from aims.models.base import GovernedModel
-from aims.scope import Reference
+from aims.scope import OrganisationWide
 
 
 def local(en: str, ja: str) -> str:
@@ -62,7 +62,9 @@ class RiskMatrix(GovernedModel):
         _("default matrix"), default=False, help_text=_("Preselected for new risks.")
     )
 
-    SCOPE = Reference()
+    # The organisation's own risk criteria (6.1.2), not library data: an external auditor
+    # reads them only when a scope provider opens the organisation's records (their audit).
+    SCOPE = OrganisationWide()
 
     class Meta:
         verbose_name = _("risk matrix")
@@ -142,7 +144,9 @@ class RiskCriteria(GovernedModel):
     statement_en = models.TextField(_("risk appetite statement (English)"), blank=True)
     statement_ja = models.TextField(_("risk appetite statement (Japanese)"), blank=True)
 
-    SCOPE = Reference()
+    # The organisation's own risk criteria (6.1.2), not library data: an external auditor
+    # reads them only when a scope provider opens the organisation's records (their audit).
+    SCOPE = OrganisationWide()
 
     class Meta:
         verbose_name = _("risk criteria")

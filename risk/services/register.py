@@ -14,7 +14,7 @@ from aims.changelog import change_record, logged
 from aims.choices import Action
 from aims.models import AISystem, Requirement
 from aims.roles import Capability, has_capability
-from aims.scope import CHANGE, permitted_ids, restrict
+from aims.scope import CHANGE, permitted_ids
 from aims.services.accounts import Actor
 from risk.choices import AcceptanceEnd, RiskStatus
 from risk.levels import check_position, level_of
@@ -91,18 +91,23 @@ def _systems_for(
     actor: Actor, risk: Risk, given: list[AISystem] | None, errors: dict[str, list[str]]
 ) -> list[AISystem] | None:
     """The AI systems the risk will point at. Someone who works only on granted systems may
-    link only those, must name at least one, and leaves links to systems they cannot see as
-    they are. Without an actor (a platform command or task) nothing is restricted."""
+    link only the systems they may change, must name at least one, and leaves the links to
+    systems they may not change (or not even see) as they are, named or not. Without an
+    actor (a platform command or task) nothing is restricted."""
     if given is None:
         return None
     if actor is None:  # a command or task of the platform itself: no user to restrict
         return list(given)
     everything = has_capability(actor, Capability.CHANGE_ALL_RECORDS)
-    editable = permitted_ids(actor, CHANGE, AISystem, [s.pk for s in given])
     existing = set(risk.ai_systems.values_list("pk", flat=True)) if risk.pk else set()
+    editable = permitted_ids(actor, CHANGE, AISystem, {s.pk for s in given} | existing)
     for system in given:
-        if system.pk not in editable:
-            errors["ai_systems"] = [_("Unknown AI system: %(id)s.") % {"id": system.pk}]
+        if system.pk not in editable and system.pk not in existing:
+            # Ids come from the rows the user sees (forms, API fields), so this names no
+            # system they may not see.
+            errors["ai_systems"] = [
+                _("You may not link records to AI system %(id)s.") % {"id": system.pk}
+            ]
             return None
         if system.retired_at is not None and system.pk not in existing:
             errors["ai_systems"] = [_("“%(name)s” is retired.") % {"name": system}]
@@ -112,9 +117,9 @@ def _systems_for(
     if not given:
         errors["ai_systems"] = [_("Name at least one of your AI systems.")]
         return None
-    visible = set(restrict(AISystem.objects.all(), actor).values_list("pk", flat=True))
-    hidden = AISystem.objects.filter(pk__in=existing - visible)
-    return list(given) + list(hidden)
+    named = {system.pk for system in given}
+    kept = AISystem.objects.filter(pk__in=existing - editable - named)
+    return list(given) + list(kept)
 
 
 def _apply(actor: Actor, risk: Risk, data: dict[str, Any]) -> dict[str, Any]:

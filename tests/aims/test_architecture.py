@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.apps import apps
@@ -173,3 +174,65 @@ def test_each_shipped_urn_names_a_framework_of_the_library():
         if isinstance(document, dict) and isinstance(document.get("framework"), dict):
             shipped.add(document["framework"].get("urn"))
     assert set(urns.SHIPPED) <= shipped
+
+
+def _project_subclasses(base: type) -> list[type]:
+    """Every subclass of ``base`` defined in the project (their modules are imported by the
+    URL configuration)."""
+    get_resolver().url_patterns  # noqa: B018  (imports every view, serializer and filter)
+    found, todo = [], [base]
+    while todo:
+        for cls in todo.pop().__subclasses__():
+            todo.append(cls)
+            if cls.__module__.split(".")[0] in PROJECT_APPS:
+                found.append(cls)
+    return found
+
+
+def _related_fields(serializer: Any) -> list[tuple[str, Any]]:
+    from rest_framework import serializers
+
+    found = []
+    for name, field in serializer.fields.items():
+        if isinstance(field, serializers.BaseSerializer):
+            child = getattr(field, "child", field)
+            found += [(f"{name}.{inner}", f) for inner, f in _related_fields(child)]
+        elif isinstance(field, serializers.ManyRelatedField):
+            found.append((name, field.child_relation))
+        elif isinstance(field, serializers.RelatedField):
+            found.append((name, field))
+    return found
+
+
+def test_every_id_a_client_sends_is_looked_up_among_the_rows_they_see():
+    """One rule for ids of governed rows: an API field that takes one looks it up among the
+    rows the user may see (a hidden row answers as a missing one), and every filter set is
+    a ``ScopedFilterSet`` (the API's backend builds its own from ``filterset_fields``)."""
+    import django_filters
+    from rest_framework import serializers
+
+    from aims.api.fields import ScopedPrimaryKeyRelatedField
+    from aims.filters import ScopedFilterSet
+
+    unscoped = []
+    checked = 0
+    for cls in _project_subclasses(serializers.Serializer):
+        try:
+            serializer = cls()
+        except TypeError:  # needs arguments: its fields are declared on the class
+            continue
+        for name, field in _related_fields(serializer):
+            if field.read_only or field.queryset is None:
+                continue
+            checked += 1
+            scoped_model = getattr(field.queryset.model, "SCOPE", None) is not None
+            if scoped_model and not isinstance(field, ScopedPrimaryKeyRelatedField):
+                unscoped.append(f"{cls.__module__}.{cls.__name__}.{name}")
+    assert checked >= 15
+    assert unscoped == []
+    filtersets = _project_subclasses(django_filters.FilterSet)
+    assert len(filtersets) >= 6
+    assert [f for f in filtersets if not issubclass(f, ScopedFilterSet)] == []
+    backends = settings.REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"]
+    assert "aims.api.filters.ScopedFilterBackend" in backends
+    assert "django_filters.rest_framework.DjangoFilterBackend" not in backends

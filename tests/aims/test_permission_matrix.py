@@ -60,7 +60,7 @@ from aims.scope import (
 )
 from aims.services.library import library_load
 from impact.models import ImpactAssessment, ImpactEntry
-from risk.models import Risk, RiskMatrix, TreatmentAction
+from risk.models import Risk, RiskCriteria, RiskMatrix, TreatmentAction
 from tests.conftest import PERSONAS, logged_in_client
 from tests.factories import (
     AISystemFactory,
@@ -360,6 +360,30 @@ def expected_visible(model: type, role: str | None, action: str, *, own: bool) -
     if isinstance(scope, ChangeLog):  # the sample's actor is the persona (own) or not
         return action == VIEW and (can("see_all_records") or (own and can("change_records")))
     raise AssertionError(f"{model.__name__}: no expectation for scope {scope!r}")
+
+
+# Who reads the records that are not scoped through AI systems, written out from DESIGN §5
+# (the scopes the models declare must agree). An external auditor sees "the scope of their
+# audit": the risk matrices and criteria are the organisation's own records (6.1.2), not
+# reference data every reader gets, so they read them only when an audit's scope provider
+# opens the organisation's records to them (none is registered here). The library is every
+# signed-in user's.
+ORGANISATION_READERS = DESIGN_MATRIX["see_all_records"] | DESIGN_MATRIX["change_records"]
+READERS: dict[type, set[str]] = {
+    RiskMatrix: ORGANISATION_READERS,
+    RiskCriteria: ORGANISATION_READERS,
+    Document: ORGANISATION_READERS,
+    Objective: ORGANISATION_READERS,
+    Framework: set(DESIGN_MATRIX["see_records"]),
+    Requirement: set(DESIGN_MATRIX["see_records"]),
+}
+
+
+@pytest.mark.parametrize("model", READERS, ids=lambda m: m.__name__)
+def test_who_reads_organisation_records_and_the_library(model):
+    readers = {role for role in Role.values if expected_visible(model, role, VIEW, own=True)}
+    assert readers == READERS[model]
+    assert R.EXTERNAL_AUDITOR not in readers or model in (Framework, Requirement)
 
 
 def _has_parameters(endpoint: Endpoint) -> bool:

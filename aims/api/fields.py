@@ -1,0 +1,70 @@
+"""Fields that take ids of governed rows: one rule for every id a client sends.
+
+An id is looked up among the rows the requesting user may see (``aims.scope.restrict``), so
+the id of a row hidden from them gets the very answer of an id that does not exist: no
+message tells them that a record they may not see is there. What the id then may be used
+for (linking a system the user may only read, say) is the service's decision, with its own
+message, given only about rows the user sees.
+
+Lists of AI systems are also *read* through their reader's eyes (``AISystemsField``): a risk
+linked to several systems names only those the reader sees, and ``OtherAISystemsField``
+counts the others.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework import serializers
+from rest_framework.relations import MANY_RELATION_KWARGS
+
+from aims.scope import VIEW, request_sight, restrict
+
+
+def _request(field: serializers.Field) -> Any:
+    return field.context.get("request")
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """The id of a row of a model that declares a ``SCOPE``, among those the requesting user
+    may see (none without a request: fail closed)."""
+
+    def get_queryset(self) -> QuerySet[Any] | None:
+        queryset = super().get_queryset()
+        if queryset is None:  # a read-only field looks nothing up
+            return None
+        request = _request(self)
+        return restrict(queryset, getattr(request, "user", None), VIEW)
+
+
+class _SystemsInSight(serializers.ManyRelatedField):
+    """Lists only the AI systems the reader sees (one query a response, not a row)."""
+
+    def to_representation(self, iterable: Any) -> list[Any]:
+        shown, _hidden = request_sight(_request(self)).split(iterable)
+        return [self.child_relation.to_representation(system) for system in shown]
+
+
+class AISystemsField(ScopedPrimaryKeyRelatedField):
+    """Ids of AI systems (``many=True``): written as any scoped ids, read as those the
+    reader sees."""
+
+    @classmethod
+    def many_init(cls, *args: Any, **kwargs: Any) -> serializers.ManyRelatedField:
+        many = {k: v for k, v in kwargs.items() if k in MANY_RELATION_KWARGS}
+        return _SystemsInSight(child_relation=cls(*args, **kwargs), **many)
+
+
+class OtherAISystemsField(serializers.IntegerField):
+    """How many of a record's AI systems (``source``) the reader may not see."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "help_text", "How many more AI systems the record concerns that you may not see."
+        )
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, systems: Any) -> int:
+        _shown, hidden = request_sight(_request(self)).split(systems.all())
+        return hidden
