@@ -1,7 +1,8 @@
 """A real Celery worker on the real broker (Redis), in a thread of the test process.
 
 Tasks are sent to queues of their own (the default one and the exports one), so a worker of
-``make run`` on the same Redis never takes a test's task. Tests using it need committed data: ``django_db(transaction=True)``.
+``make run`` on the same Redis never takes a test's task. Tests using it need committed data:
+``django_db(transaction=True)``.
 """
 
 from __future__ import annotations
