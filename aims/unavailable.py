@@ -7,15 +7,18 @@ back later, and told honestly what may have happened to what it sent.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
-from django.db import InterfaceError
+from django.db import InterfaceError, transaction
 from django.db import OperationalError as DatabaseOperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerOperationalError
+
+logger = logging.getLogger(__name__)
 
 
 class JobQueueUnavailable(Exception):
@@ -71,3 +74,17 @@ def unavailable_response(request: HttpRequest, exc: BaseException) -> HttpRespon
         response = HttpResponse(html, status=503)
     response["Retry-After"] = retry_after()
     return response
+
+
+def send_task_on_commit(task: Any, *args: Any) -> None:
+    """Send ``task`` once the caller's transaction commits, for work that follows a write
+    (an e-mail about it). If Redis is down, the write has landed all the same: the failure is
+    logged for the administrators, and the request is not answered as if it had failed."""
+
+    def send() -> None:
+        try:
+            task.delay(*args)
+        except BROKER_ERRORS as error:
+            logger.error("%s%r could not be queued: %s", task.name, args, error)
+
+    transaction.on_commit(send)

@@ -34,9 +34,10 @@ from django.utils import timezone
 
 from aims.celery import app
 from aims.choices import ReportStatus
-from aims.models import AISystem, ReportJob
+from aims.models import AISystem, Notification, ReportJob
 from aims.registry import registry
 from aims.reports import ReportKind
+from aims.services.accounts import notification_create
 from aims.services.reports import report_job_create, report_job_render, report_jobs_sweep
 from aims.unavailable import JobQueueUnavailable
 from tests.celery_worker import running_worker, wait_until
@@ -151,6 +152,18 @@ def test_with_redis_down_the_api_answers_503_with_its_error_body(make_user, api_
     assert error["code"] == "unavailable"
     assert "nothing was requested" in error["message"]
     assert not ReportJob.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_redis_down_a_notification_keeps_its_write_and_logs_the_lost_mail(make_user, caplog):
+    """The e-mail follows a write that has landed: the request must not fail as if it had
+    not (a workflow step that notifies someone)."""
+    user = make_user("governance_officer", username="jobs_officer")
+    with redis_stopped():
+        notification = notification_create(recipient=user, subject="A risk was accepted")
+    assert notification is not None
+    assert Notification.objects.filter(pk=notification.pk, emailed_at=None).exists()
+    assert "send_notification_email" in caplog.text and "could not be queued" in caplog.text
 
 
 @pytest.mark.celery
