@@ -1,5 +1,8 @@
 """The Celery application. Tasks are thin (ids in, a service call), idempotent, acknowledged
-late, retried with backoff and bounded by time limits (see settings)."""
+late, retried with backoff and bounded by time limits (see settings).
+
+Two queues: the default one (``CELERY_QUEUE``: notifications, reminders, the sweeper) and
+``CELERY_EXPORTS_QUEUE`` for reports and exports, each served by a worker of its own."""
 
 from __future__ import annotations
 
@@ -16,6 +19,18 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 _tokens: dict[str, Any] = {}
+
+#: Tasks that render reports and exports: heavy in memory and time.
+EXPORT_TASKS = frozenset({"aims.tasks.render_report"})
+
+
+def route_task(name: str, *_args: Any, **_kwargs: Any) -> dict[str, str] | None:
+    """Send exports to their own queue (read when a task is sent, so tests can move it)."""
+    if name in EXPORT_TASKS:
+        from django.conf import settings
+
+        return {"queue": settings.CELERY_EXPORTS_QUEUE}
+    return None
 
 
 @import_modules.connect(sender=app)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from collections.abc import Callable
@@ -10,7 +11,9 @@ from django.utils import translation
 
 from aims.choices import ChangeSource
 from aims.context import reset_context, set_context
+from aims.unavailable import is_unavailable, unavailable_response
 
+logger = logging.getLogger(__name__)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 SESSION_LANGUAGE_KEY = "aims_language"
 
@@ -65,3 +68,21 @@ class UserLanguageMiddleware:
             translation.activate(language)
             request.LANGUAGE_CODE = language
         return self.get_response(request)
+
+
+class UnavailableMiddleware:
+    """A view that meets a database or broker outage answers 503 with ``Retry-After`` and a
+    clear message instead of a bare 500. (Outside views, in another middleware, the 500
+    handler does the same: ``aims.views.errors.error_500``.)"""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_unavailable(exception):
+            return None
+        logger.warning("%s %s: service unavailable: %s", request.method, request.path, exception)
+        return unavailable_response(request, exception)

@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "aims.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "aims.middleware.UnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "aims.urls"
@@ -165,7 +166,20 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", 300, minimum=1)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", 360, minimum=1)
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", "aims")
+# Reports and exports (high memory, long time limits) go to a queue of their own with a worker
+# of low concurrency, so a slow PDF never delays an e-mail (aims.celery.route_task).
+CELERY_EXPORTS_QUEUE = env.str("CELERY_EXPORTS_QUEUE", "exports")
+CELERY_TASK_ROUTES = ("aims.celery.route_task",)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing while Redis is down fails within about two seconds (the request then answers 503)
+# instead of hanging the web worker.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
@@ -182,6 +196,39 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=20, minute=50),
     },
 }
+
+# --- Job time limits and the sweeper -------------------------------------------------------
+# Rendering a report: the soft limit ends it with a message, the hard limit kills the process.
+REPORT_SOFT_TIME_LIMIT = env.int("REPORT_SOFT_TIME_LIMIT", 600, minimum=1)
+REPORT_TIME_LIMIT = env.int("REPORT_TIME_LIMIT", 660, minimum=1)
+if REPORT_TIME_LIMIT <= REPORT_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured("REPORT_TIME_LIMIT must be above REPORT_SOFT_TIME_LIMIT.")
+# A message taken by a worker that dies unacknowledged goes back to its queue after this many
+# seconds. Above every task's hard limit and retry delay, or a running task would be delivered
+# a second time (tests/aims/test_jobs.py checks every task against it).
+CELERY_BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", 900, minimum=1)
+if max(REPORT_TIME_LIMIT, CELERY_TASK_TIME_LIMIT) >= CELERY_BROKER_VISIBILITY_TIMEOUT:
+    raise ImproperlyConfigured(
+        "CELERY_BROKER_VISIBILITY_TIMEOUT must be above REPORT_TIME_LIMIT and "
+        "CELERY_TASK_TIME_LIMIT."
+    )
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
+    "socket_connect_timeout": 2,
+}
+# The sweeper (every JOB_SWEEP_INTERVAL seconds) sends again a job still queued after
+# JOB_REQUEUE_AFTER seconds (its message was lost: Redis restarted empty, a worker died before
+# taking it), fails one still queued after JOB_QUEUED_MAX seconds, and fails a running one past
+# its hard limit (its worker was killed).
+JOB_SWEEP_INTERVAL = env.int("JOB_SWEEP_INTERVAL", 60, minimum=10)
+JOB_REQUEUE_AFTER = env.int("JOB_REQUEUE_AFTER", 300, minimum=30)
+JOB_QUEUED_MAX = env.int("JOB_QUEUED_MAX", 6 * 3600, minimum=600)
+CELERY_BEAT_SCHEDULE["sweep-jobs"] = {
+    "task": "aims.tasks.sweep_jobs",
+    "schedule": float(JOB_SWEEP_INTERVAL),
+}
+# Seconds a client is told to wait (Retry-After) when PostgreSQL or Redis is unavailable.
+RETRY_AFTER_SECONDS = env.int("RETRY_AFTER_SECONDS", 30, minimum=1)
 
 # --- Review reminders -----------------------------------------------------------------------
 # Owners are reminded of records whose review (or validity) date falls within this many days

@@ -3,11 +3,12 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError
 
 from aims.services.accounts import notification_send_email
 from aims.services.reminders import review_digest_send, review_reminders_send
-from aims.services.reports import report_job_render, report_jobs_expire
+from aims.services.reports import report_job_render, report_jobs_expire, report_jobs_sweep
 
 
 @shared_task(
@@ -26,17 +27,24 @@ def send_notification_email(notification_id: int) -> bool:
 
 @shared_task(
     acks_late=True,
-    autoretry_for=(OSError,),
+    autoretry_for=(OSError, OperationalError),
     retry_backoff=True,
     retry_backoff_max=600,
     max_retries=3,
-    soft_time_limit=600,
-    time_limit=660,
+    soft_time_limit=settings.REPORT_SOFT_TIME_LIMIT,
+    time_limit=settings.REPORT_TIME_LIMIT,
 )
 def render_report(job_id: int) -> str | None:
-    """Render one report job; a finished job is left as it is."""
+    """Render one report job (on the exports queue); a job taken already is left as it is."""
     job = report_job_render(job_id=job_id)
     return job.status if job is not None else None
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=55)
+def sweep_jobs() -> dict[str, int]:
+    """Every minute (beat): resend report jobs whose message was lost, fail those whose
+    worker died. A second run finds nothing more to do."""
+    return asdict(report_jobs_sweep())
 
 
 @shared_task(acks_late=True, soft_time_limit=300, time_limit=360)

@@ -164,6 +164,7 @@ urlpatterns = [
     ),
     path("reports/", reports.ReportListView.as_view(), name="reports"),
     path("reports/<int:pk>/", reports.ReportDetailView.as_view(), name="report"),
+    path("reports/<int:pk>/retry/", reports.ReportRetryView.as_view(), name="report_retry"),
     path(
         "reports/<int:pk>/download/",
         reports.ReportDownloadView.as_view(),

@@ -55,6 +55,15 @@ def _api_names(view: Any) -> dict[str, str]:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    from aims.unavailable import is_unavailable, retry_after, unavailable_message
+
+    if is_unavailable(exc):  # PostgreSQL or Redis down: come back later, not a bare 500
+        body = error_body(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "unavailable", unavailable_message(exc)
+        )
+        return Response(
+            body, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": retry_after()}
+        )
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             names = _api_names(context.get("view"))

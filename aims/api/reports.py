@@ -19,7 +19,7 @@ from aims.choices import Language, ReportFormat, ReportStatus
 from aims.models import ReportJob
 from aims.permissions import Policy
 from aims.roles import Capability
-from aims.services.reports import report_job_create
+from aims.services.reports import report_job_create, report_job_retry
 
 
 class ReportJobSerializer(serializers.ModelSerializer):
@@ -115,6 +115,14 @@ class ReportJobViewSet(
             language=data.validated_data.get("language") or (get_language() or "ja")[:2],
             parameters=parameters,
         )
+        return Response(ReportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={202: ReportJobSerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, pk: str | None = None) -> Response:
+        """Request a failed (or expired) report again: a new job (``202``) with the same
+        request, checked as any new request is; ``400`` for a job that did not fail."""
+        job = report_job_retry(actor=request.user, job=self.get_object())
         return Response(ReportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(

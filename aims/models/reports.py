@@ -39,6 +39,12 @@ class ReportJob(models.Model):
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    enqueued_at = models.DateTimeField(
+        _("sent to a worker at"),
+        null=True,
+        blank=True,
+        help_text=_("When the job was last sent to the workers' queue (the sweeper resends it)."),
+    )
     error = models.TextField(_("error"), blank=True)
     file = models.FileField(_("file"), upload_to="reports/%Y/%m/", blank=True)
     file_name = models.CharField(_("file name"), max_length=255, blank=True)
@@ -52,6 +58,14 @@ class ReportJob(models.Model):
         verbose_name = _("report job")
         verbose_name_plural = _("report jobs")
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # The sweeper looks at the unfinished jobs every minute.
+            models.Index(
+                fields=["status", "created_at"],
+                condition=Q(status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING]),
+                name="aims_reportjob_unfinished",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=ReportStatus.values), name="%(app_label)s_%(class)s_status"

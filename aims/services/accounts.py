@@ -24,6 +24,7 @@ from aims.changelog import change_record, logged, logged_update, snapshot
 from aims.choices import Action, NotificationKind, Role, RoleGrantStatus, TokenScope
 from aims.models import ApiToken, Notification, RoleGrant, UserProfile
 from aims.roles import Capability, forget_roles, has_capability, roles_with
+from aims.unavailable import send_task_on_commit
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -480,8 +481,7 @@ def notification_create(
     if send_email and profile.email_notifications and recipient.email:
         from aims.tasks import send_notification_email
 
-        notification_id = notification.pk
-        transaction.on_commit(lambda: send_notification_email.delay(notification_id))
+        send_task_on_commit(send_notification_email, notification.pk)
     return notification
 
 

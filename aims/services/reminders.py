@@ -8,7 +8,6 @@ one digest e-mail per owner. ``review_digest_send`` sends that digest, once.
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
@@ -32,6 +31,7 @@ from aims.choices import NotificationKind
 from aims.models import Notification, ReviewableModel, ReviewReminder, UserProfile
 from aims.registry import registry
 from aims.services.accounts import profile_for
+from aims.unavailable import send_task_on_commit
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -270,7 +270,7 @@ def review_reminders_send(*, today: date | None = None) -> ReviewReminderOutcome
     for user_id, ids in reminder_ids.items():
         user, _language, wants_email = recipients[user_id]
         if wants_email and user.email:
-            transaction.on_commit(functools.partial(send_review_digest.delay, user_id, ids))
+            send_task_on_commit(send_review_digest, user_id, ids)
             digests += 1
     logger.info("Review reminders: %d due, %d new, %d digests.", len(due), len(created), digests)
     return ReviewReminderOutcome(due=len(due), created=len(created), digests=digests)

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import logging
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -23,16 +27,17 @@ from aims.models import ReportJob
 from aims.registry import registry
 from aims.reports import CONTENT_TYPES
 from aims.roles import Capability, has_capability
+from aims.unavailable import BROKER_ERRORS, JobQueueUnavailable
 
 logger = logging.getLogger(__name__)
 
 
-@transaction.atomic
 def report_job_create(
     *, actor: Any, kind: str, format: str, language: str, parameters: dict[str, Any]
 ) -> ReportJob:
     """Validate a report request and queue it. Raises ``ValidationError`` with a field map;
-    nothing is created then."""
+    nothing is created then. Raises ``JobQueueUnavailable`` when the job cannot be sent to the
+    workers (Redis down): the job is removed again, so no request waits forever."""
     report = registry.report_kind(kind)
     if report is None:
         raise ValidationError({"kind": [_("Unknown report kind “%(kind)s”.") % {"kind": kind}]})
@@ -53,18 +58,51 @@ def report_job_create(
         )
     if errors:
         raise ValidationError(errors)
-    job = ReportJob.objects.create(
-        kind=kind,
-        format=format,
-        language=language,
-        parameters=cleaned,
-        requested_by=actor,
-        shared=has_capability(actor, Capability.SEE_ALL_RECORDS),
+    with transaction.atomic():
+        job = ReportJob.objects.create(
+            kind=kind,
+            format=format,
+            language=language,
+            parameters=cleaned,
+            requested_by=actor,
+            shared=has_capability(actor, Capability.SEE_ALL_RECORDS),
+            enqueued_at=timezone.now(),
+        )
+        # Sent once the row is committed (a worker must find it); if that fails, the row goes
+        # and the caller hears of it (503), also when an outer transaction commits later.
+        transaction.on_commit(functools.partial(_send_or_withdraw, job.pk))
+    return job
+
+
+def report_job_retry(*, actor: Any, job: ReportJob) -> ReportJob:
+    """Request a failed (or expired) report again, with the same kind, format, language and
+    filters, as a new job of ``actor``; checked as any new request is."""
+    if job.status not in (ReportStatus.FAILED, ReportStatus.EXPIRED):
+        raise ValidationError(
+            {"status": [_("Only a failed or expired report can be requested again.")]}
+        )
+    return report_job_create(
+        actor=actor,
+        kind=job.kind,
+        format=job.format,
+        language=job.language,
+        parameters=dict(job.parameters),
     )
+
+
+def _send(job_id: int) -> None:
     from aims.tasks import render_report
 
-    transaction.on_commit(lambda: render_report.delay(job.pk))
-    return job
+    render_report.delay(job_id)
+
+
+def _send_or_withdraw(job_id: int) -> None:
+    try:
+        _send(job_id)
+    except BROKER_ERRORS as error:
+        logger.warning("report job %s could not be queued, withdrawn: %s", job_id, error)
+        ReportJob.objects.filter(pk=job_id, status=ReportStatus.QUEUED).delete()
+        raise JobQueueUnavailable from error
 
 
 @contextmanager
@@ -84,19 +122,16 @@ def _no_cyclic_gc() -> Iterator[None]:
 
 
 def report_job_render(*, job_id: int) -> ReportJob | None:
-    """Render a queued job into its file. Running it again for a finished job does nothing,
-    so a redelivered task is harmless."""
-    with transaction.atomic():
-        job = (
-            ReportJob.objects.select_for_update(skip_locked=True)
-            .select_related("requested_by")
-            .filter(pk=job_id, status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING])
-            .first()
-        )
-        if job is None:
-            return None
-        job.status, job.started_at = ReportStatus.RUNNING, timezone.now()
-        job.save(update_fields=["status", "started_at"])
+    """Render a queued job into its file. Only a queued job is taken, and only once: a
+    redelivered or resent task finds it running or finished and does nothing. A job whose
+    worker dies stays running until the sweeper fails it (``report_jobs_sweep``)."""
+    now = timezone.now()
+    claimed = ReportJob.objects.filter(pk=job_id, status=ReportStatus.QUEUED).update(
+        status=ReportStatus.RUNNING, started_at=now
+    )
+    if not claimed:
+        return None
+    job = ReportJob.objects.select_related("requested_by").get(pk=job_id)
     report = registry.report_kind(job.kind)
     try:
         if report is None:
@@ -116,6 +151,14 @@ def report_job_render(*, job_id: int) -> ReportJob | None:
         job.file_sha256, job.file_size = digest.hexdigest(), size
         job.content_type = CONTENT_TYPES[job.format]
         job.status, job.finished_at = ReportStatus.DONE, timezone.now()
+    except SoftTimeLimitExceeded:
+        logger.warning("report job %s stopped at its time limit", job.pk)
+        job.status, job.finished_at = ReportStatus.FAILED, timezone.now()
+        with translation.override(job.language):
+            job.error = _(
+                "The report took longer than %(minutes)s minutes and was stopped. Narrow "
+                "the filters, or try again later."
+            ) % {"minutes": settings.REPORT_SOFT_TIME_LIMIT // 60}
     except Exception:  # the job records the failure; details go to the log, not to users
         logger.exception("report job %s failed", job.pk)
         job.status, job.finished_at = ReportStatus.FAILED, timezone.now()
@@ -124,8 +167,88 @@ def report_job_render(*, job_id: int) -> ReportJob | None:
                 "The report could not be rendered. The administrators can find "
                 "the details in the log (job %(id)s)."
             ) % {"id": job.pk}
-    job.save()
+    fields = [
+        "status",
+        "finished_at",
+        "error",
+        "file",
+        "file_name",
+        "file_size",
+        "file_sha256",
+        "content_type",
+    ]
+    # Only over a job still running: if the sweeper failed it meanwhile, its word stands.
+    still_running = ReportJob.objects.filter(pk=job.pk, status=ReportStatus.RUNNING)
+    if not still_running.update(**{name: getattr(job, name) for name in fields}):
+        if job.file:
+            job.file.delete(save=False)
+        job.refresh_from_db()
     return job
+
+
+@dataclass(frozen=True)
+class SweepOutcome:
+    resent: int
+    failed: int
+
+
+def report_jobs_sweep(*, now: Any = None) -> SweepOutcome:
+    """Leave no job stuck (run every ``JOB_SWEEP_INTERVAL`` seconds by beat; idempotent).
+
+    * a running job started longer ago than the hard time limit has lost its worker (killed,
+      out of memory, the machine restarted): it is failed with a message its requester reads,
+      and may be requested again;
+    * a job still queued after ``JOB_REQUEUE_AFTER`` seconds may have lost its message (Redis
+      restarted empty, or was down): it is sent again (a second message finds it taken and does
+      nothing); one still queued after ``JOB_QUEUED_MAX`` seconds is failed.
+    """
+    now = now or timezone.now()
+    failed = 0
+    stale = ReportJob.objects.filter(
+        status=ReportStatus.RUNNING,
+        started_at__lt=now - timedelta(seconds=settings.REPORT_TIME_LIMIT),
+    )
+    for job in stale.only("pk", "language", "started_at"):
+        with translation.override(job.language):
+            error = _(
+                "The report was not finished within %(minutes)s minutes: the worker rendering "
+                "it stopped. Request it again; if it fails again, ask your administrator."
+            ) % {"minutes": -(-settings.REPORT_TIME_LIMIT // 60)}
+        failed += _fail(job, ReportStatus.RUNNING, error, now)
+    abandoned = ReportJob.objects.filter(
+        status=ReportStatus.QUEUED,
+        created_at__lt=now - timedelta(seconds=settings.JOB_QUEUED_MAX),
+    )
+    for job in abandoned.only("pk", "language"):
+        with translation.override(job.language):
+            error = _(
+                "No worker took the report within %(hours)s hours. Request it again; if it "
+                "fails again, ask your administrator."
+            ) % {"hours": settings.JOB_QUEUED_MAX // 3600}
+        failed += _fail(job, ReportStatus.QUEUED, error, now)
+    due = now - timedelta(seconds=settings.JOB_REQUEUE_AFTER)
+    waiting = ReportJob.objects.filter(status=ReportStatus.QUEUED, created_at__lt=due).filter(
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=due)
+    )
+    resent = 0
+    for job_id in waiting.values_list("pk", flat=True):
+        try:
+            _send(job_id)
+        except BROKER_ERRORS as error:  # the next sweep tries again
+            logger.warning("report jobs could not be resent: %s", error)
+            break
+        ReportJob.objects.filter(pk=job_id).update(enqueued_at=now)
+        resent += 1
+    if resent or failed:
+        logger.info("Job sweep: %d report jobs resent, %d failed.", resent, failed)
+    return SweepOutcome(resent=resent, failed=failed)
+
+
+def _fail(job: ReportJob, status: str, error: str, now: Any) -> int:
+    # Conditional, so a job that finished or was taken meanwhile is left as it is.
+    return ReportJob.objects.filter(pk=job.pk, status=status).update(
+        status=ReportStatus.FAILED, finished_at=now, error=error
+    )
 
 
 def report_jobs_expire(*, now: Any = None) -> int:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from aims.api.exceptions import error_body, not_found_body
+from aims.unavailable import is_unavailable, unavailable_response
 
 _JSON = {"ensure_ascii": False}
 
@@ -29,6 +32,12 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def error_500(request: HttpRequest) -> HttpResponseBase:
+    # Django calls this while handling the exception: an outage met outside a view (the
+    # session or the user loaded by a middleware) answers 503 like one met inside it.
+    exception = sys.exc_info()[1]
+    if is_unavailable(exception):
+        assert exception is not None
+        return unavailable_response(request, exception)
     if _wants_json(request):
         body = error_body(500, "server_error", _("Something went wrong on our side."))
         return JsonResponse(body, status=500, json_dumps_params=_JSON)

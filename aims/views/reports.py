@@ -16,7 +16,7 @@ from aims.models import ReportJob
 from aims.permissions import Policy
 from aims.registry import registry
 from aims.roles import Capability, has_capability
-from aims.services.reports import report_job_create
+from aims.services.reports import report_job_create, report_job_retry
 from aims.views.base import PageView, paginate, safe_next
 
 _REQUEST_FIELDS = {"csrfmiddlewaretoken", "kind", "format", "language", "next"}
@@ -84,6 +84,25 @@ class ReportDetailView(PageView):
         if request.headers.get("HX-Request"):
             return render(request, "aims/reports/_status.html", context)
         return render(request, "aims/reports/detail.html", context)
+
+
+class ReportRetryView(PageView):
+    """Request a failed (or expired) report again: a new job with the same request, checked
+    as any new request is."""
+
+    policy = Policy(read=Capability.EXPORT, write=Capability.EXPORT)
+    model = ReportJob
+    selector = staticmethod(selectors.report_jobs)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        job = self.get_object(pk)
+        try:
+            new = report_job_retry(actor=request.user, job=job)
+        except ValidationError as error:
+            for problem in error.messages:
+                messages.error(request, problem)
+            return redirect("report", pk=job.pk)
+        return redirect("report", pk=new.pk)
 
 
 class ReportDownloadView(PageView):

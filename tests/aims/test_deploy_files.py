@@ -23,7 +23,7 @@ from django.core.management import get_commands
 from fontTools.ttLib import TTFont
 
 ROOT = Path(__file__).resolve().parents[2]
-APP_SERVICES = ("migrate", "web", "worker", "beat")
+APP_SERVICES = ("migrate", "web", "worker", "worker-exports", "beat")
 FONTS_CSS = ROOT / "static" / "fonts" / "fonts.css"
 SAMPLE_TEXT = "日本語ひらがなカタカナABCabc0123人工知能管理"
 

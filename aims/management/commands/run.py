@@ -87,18 +87,27 @@ class Command(BaseCommand):
         python = sys.executable
         commands = {
             "web": web_command(host, port),
-            "worker": [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "aims",
-                "worker",
-                "--loglevel=INFO",
-                "--concurrency=2",
-                "--without-gossip",
-                "--without-mingle",
-            ],
+            # One worker per queue, so a slow export never delays an e-mail.
+            **{
+                name: [
+                    python,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "aims",
+                    "worker",
+                    "--loglevel=INFO",
+                    f"--queues={queue}",
+                    f"--concurrency={concurrency}",
+                    f"--hostname={name}@%h",
+                    "--without-gossip",
+                    "--without-mingle",
+                ]
+                for name, queue, concurrency in (
+                    ("worker", settings.CELERY_TASK_DEFAULT_QUEUE, 2),
+                    ("worker-exports", settings.CELERY_EXPORTS_QUEUE, 1),
+                )
+            },
             "beat": [
                 python,
                 "-m",
