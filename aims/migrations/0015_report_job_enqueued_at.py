@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('aims', '0013_approval_workflow'),
+        ('aims', '0014_role_grants_confirmed_by_a_second_person'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
