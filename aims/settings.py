@@ -14,6 +14,7 @@ Environment variables win over ``var/dev.env``.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -187,10 +188,12 @@ if _hmac_key_file:
 if not _hmac_key:
     if PRODUCTION:
         raise ImproperlyConfigured(
-            "The environment variable CHANGE_LOG_HMAC_KEY (or CHANGE_LOG_HMAC_KEY_FILE) is "
-            "required."
+            "The environment variable CHANGE_LOG_HMAC_KEY is required (or "
+            "CHANGE_LOG_HMAC_KEY_FILE, naming a file that holds it)."
         )
-    _hmac_key = "development-only-change-log-key-not-for-production"
+    # A checkout whose var/dev.env predates the key: one derived from its own random
+    # SECRET_KEY, stable across restarts (aims.devenv writes a key of its own into new ones).
+    _hmac_key = hashlib.sha256(f"development change log key {SECRET_KEY}".encode()).hexdigest()
 if len(_hmac_key) < 32:
     raise ImproperlyConfigured("CHANGE_LOG_HMAC_KEY must be at least 32 random characters.")
 if PRODUCTION and _hmac_key == SECRET_KEY:
