@@ -208,6 +208,7 @@ class ChainCheck:
     unsigned_count: int = 0
     unsigned_first: int | None = None
     unsigned_last: int | None = None
+    unsigned_last_time: Any = None
     _expected_previous: str = GENESIS_HASH
     _signed_seen: bool = False
     _labels: dict[int, str] = dataclasses.field(default_factory=dict)
@@ -241,6 +242,7 @@ class ChainCheck:
                 return ChainBreak(record.pk, "hmac_missing")
             self.unsigned_count += 1
             self.unsigned_last = record.pk
+            self.unsigned_last_time = record.timestamp
             if self.unsigned_first is None:
                 self.unsigned_first = record.pk
             return None

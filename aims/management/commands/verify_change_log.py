@@ -19,14 +19,15 @@ def warnings(result: LogVerification) -> list[str]:
     if chain.unsigned_count:
         found.append(
             _(
-                "Records #%(first)s to #%(last)s (%(count)d) carry no HMAC: they were written "
-                "before HMACs were introduced. Run manage.py anchor_change_log once to give "
-                "them one."
+                "Records #%(first)s to #%(last)s (%(count)d, the last written at %(time)s) carry "
+                "no HMAC: they were written before HMACs were introduced. Run manage.py "
+                "anchor_change_log once to give them one."
             )
             % {
                 "first": chain.unsigned_first,
                 "last": chain.unsigned_last,
                 "count": chain.unsigned_count,
+                "time": chain.unsigned_last_time.isoformat(),
             }
         )
     if chain.checked and result.newest_anchor is None:
