@@ -11,7 +11,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONPATH=/app \
     AIMS_MODE=production \
     STATIC_ROOT=/app/staticfiles \
-    MEDIA_ROOT=/data/media
+    MEDIA_ROOT=/data/media \
+    CHANGE_LOG_ANCHOR_DIR=/data/change-log-anchors
 
 # WeasyPrint's system libraries (Pango, HarfBuzz; harfbuzz-subset makes embedding the Japanese
 # font in PDFs fast) and GNU gettext for compilemessages.
@@ -20,11 +21,12 @@ RUN apt-get update \
       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 gettext \
  && rm -rf /var/lib/apt/lists/*
 
-# The processes run as this unprivileged user; /data (media volume, beat schedule) is its own.
+# The processes run as this unprivileged user; /data (media and change log anchor volumes, beat
+# schedule) is its own.
 RUN groupadd --system --gid 10001 aims \
  && useradd --system --uid 10001 --gid aims --create-home --home-dir /home/aims \
       --shell /usr/sbin/nologin aims \
- && mkdir -p /data/media \
+ && mkdir -p /data/media /data/change-log-anchors \
  && chown -R aims:aims /data
 
 WORKDIR /app
@@ -44,6 +46,7 @@ COPY . .
 # variables. The values below exist only for this RUN line (nothing connects to them) and are
 # not kept in the image; the real ones come from the environment at run time.
 RUN export SECRET_KEY="build-only-$(head -c 40 /dev/urandom | base64)" \
+      CHANGE_LOG_HMAC_KEY="build-only-$(head -c 40 /dev/urandom | base64)" \
       ALLOWED_HOSTS=build.invalid \
       DATABASE_URL=postgres://build@build.invalid/build \
       REDIS_URL=redis://build.invalid:6379/0 \

@@ -1,6 +1,7 @@
-"""Writes ``var/dev.env`` once: development mode, a random secret key and a random demo
-password, so ``make run`` and every ``manage.py`` command of the checkout agree. Existing
-values are kept, so restarts keep sessions and logins."""
+"""Writes ``var/dev.env`` once: development mode, a random secret key, a random key for the
+change log's HMACs and a random demo password, so ``make run`` and every ``manage.py`` command
+of the checkout agree. Existing values are kept, so restarts keep sessions, logins and a change
+log that still verifies."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ def main(path: str) -> int:
     values = read_env_file(target)
     values.setdefault("AIMS_MODE", "development")
     values.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    values.setdefault("CHANGE_LOG_HMAC_KEY", secrets.token_urlsafe(48))
     values.setdefault("DEMO_PASSWORD", secrets.token_urlsafe(12))
     lines = [
         "# Written by `make`: development settings of this checkout. Never used in production."

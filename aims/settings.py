@@ -14,6 +14,7 @@ Environment variables win over ``var/dev.env``.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -229,6 +230,50 @@ CELERY_BEAT_SCHEDULE["sweep-jobs"] = {
 }
 # Seconds a client is told to wait (Retry-After) when PostgreSQL or Redis is unavailable.
 RETRY_AFTER_SECONDS = env.int("RETRY_AFTER_SECONDS", 30, minimum=1)
+
+# --- Change log anchoring -------------------------------------------------------------------
+# Each change record carries an HMAC keyed with this secret, which the database never holds, so
+# whoever can write to the database cannot re-hash a forged record unseen. From the environment
+# or from a file (a Docker or Kubernetes secret). Keep it: records signed with a lost key can
+# no longer be verified.
+_hmac_key = env.optional_str("CHANGE_LOG_HMAC_KEY")
+_hmac_key_file = env.optional_str("CHANGE_LOG_HMAC_KEY_FILE")
+if _hmac_key and _hmac_key_file:
+    raise ImproperlyConfigured("Set CHANGE_LOG_HMAC_KEY or CHANGE_LOG_HMAC_KEY_FILE, not both.")
+if _hmac_key_file:
+    try:
+        _hmac_key = Path(_hmac_key_file).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ImproperlyConfigured(
+            f"CHANGE_LOG_HMAC_KEY_FILE {_hmac_key_file!r} cannot be read: {error}"
+        ) from None
+if not _hmac_key:
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "The environment variable CHANGE_LOG_HMAC_KEY is required (or "
+            "CHANGE_LOG_HMAC_KEY_FILE, naming a file that holds it)."
+        )
+    # A checkout whose var/dev.env predates the key: one derived from its own random
+    # SECRET_KEY, stable across restarts (aims.devenv writes a key of its own into new ones).
+    _hmac_key = hashlib.sha256(f"development change log key {SECRET_KEY}".encode()).hexdigest()
+if len(_hmac_key) < 32:
+    raise ImproperlyConfigured("CHANGE_LOG_HMAC_KEY must be at least 32 random characters.")
+if PRODUCTION and _hmac_key == SECRET_KEY:
+    raise ImproperlyConfigured("CHANGE_LOG_HMAC_KEY must differ from SECRET_KEY.")
+CHANGE_LOG_HMAC_KEY = _hmac_key
+# The head of the chain is appended to anchors.jsonl in this directory, outside the database,
+# every CHANGE_LOG_ANCHOR_MINUTES (beat); verify_change_log checks every anchor is still there.
+_anchor_dir = env.optional_str("CHANGE_LOG_ANCHOR_DIR")
+if _anchor_dir is None:
+    if PRODUCTION:
+        raise ImproperlyConfigured("The environment variable CHANGE_LOG_ANCHOR_DIR is required.")
+    _anchor_dir = str(VAR_DIR / "change-log-anchors")
+CHANGE_LOG_ANCHOR_DIR = Path(_anchor_dir)
+CHANGE_LOG_ANCHOR_MINUTES = env.int("CHANGE_LOG_ANCHOR_MINUTES", 15, minimum=1)
+CELERY_BEAT_SCHEDULE["export-change-log-anchor"] = {
+    "task": "aims.tasks.export_change_log_anchor",
+    "schedule": CHANGE_LOG_ANCHOR_MINUTES * 60.0,
+}
 
 # --- Review reminders -----------------------------------------------------------------------
 # Owners are reminded of records whose review (or validity) date falls within this many days

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import OperationalError
 
 from aims.services.accounts import notification_send_email
+from aims.services.changelog import change_log_anchor_export
 from aims.services.reminders import review_digest_send, review_reminders_send
 from aims.services.reports import report_job_render, report_jobs_expire, report_jobs_sweep
 
@@ -80,3 +81,19 @@ def send_review_reminders() -> dict[str, int]:
 def send_review_digest(user_id: int, reminder_ids: list[int]) -> bool:
     """E-mail one owner the digest of their new reminders; a second run sends nothing."""
     return review_digest_send(user_id=user_id, reminder_ids=reminder_ids)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OSError, OperationalError),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=3,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def export_change_log_anchor() -> int | None:
+    """Beat (every CHANGE_LOG_ANCHOR_MINUTES): append the head of the change log to the anchor
+    file outside the database; a second run with the same head appends nothing."""
+    anchor = change_log_anchor_export()
+    return anchor.record_id if anchor is not None else None

@@ -21,7 +21,7 @@ from guardian.models import UserObjectPermission
 from aims import urns
 from aims.choices import AIType, EUAIActTier, LifecycleStage, OrganizationRole, Role
 from aims.models import AISystem, BusinessUnit, ChangeRecord, Requirement
-from aims.models.changelog import GENESIS_HASH
+from aims.models.changelog import GENESIS_HASH, keyed_hash
 from impact.models import ImpactAssessment, ImpactEntry
 from risk.choices import ActionStatus, RiskStatus, TreatmentOption
 from risk.defaults import create_shipped_matrices
@@ -350,6 +350,7 @@ def _changes(scale: Scale, rng: random.Random, actor: Any) -> None:
                 previous_hash=previous,
             )
             record.record_hash = record.compute_hash(model_label=label)
+            record.record_hmac = keyed_hash(record.record_hash)
             previous = record.record_hash
             rows.append(record)
         with transaction.atomic():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from django.db.backends.postgresql.operations import DatabaseOperations
 from django.test import Client
 from django.utils import translation
 from rest_framework.test import APIClient
@@ -61,6 +62,34 @@ def _english_outside_requests():
 def _media_in_tmp(settings, tmp_path):
     # Uploaded files of a test never land in the checkout's var/media.
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _change_log_anchors_in_tmp(settings, tmp_path):
+    # The checkout's var/ anchors describe the development database, not the test database.
+    settings.CHANGE_LOG_ANCHOR_DIR = tmp_path / "change-log-anchors"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_past_the_truncate_guard():
+    """Transactional tests end with a flush, a TRUNCATE of every table, which the change log's
+    trigger refuses. The test database's role is a superuser: it flushes with triggers off, as
+    only a database administrator could (the application's role cannot, see docker-compose)."""
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        return original(
+            self,
+            [
+                "SET LOCAL session_replication_role = replica",
+                *sql_list,
+                "SET LOCAL session_replication_role = origin",
+            ],
+        )
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    DatabaseOperations.execute_sql_flush = original
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from typing import Any
 
@@ -13,6 +14,14 @@ from aims.choices import Action, ChangeSource
 from aims.scope import ChangeLog
 
 GENESIS_HASH = "0" * 64
+
+
+def keyed_hash(record_hash: str, *, key: str | None = None) -> str:
+    """The HMAC of a record: HMAC-SHA256 of its hash, keyed with ``CHANGE_LOG_HMAC_KEY`` (a
+    secret the database never holds). The prefix keeps it apart from the anchor file's HMACs."""
+    secret = (key if key is not None else settings.CHANGE_LOG_HMAC_KEY).encode("utf-8")
+    message = f"aims-change-record:{record_hash}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 
 class AppendOnlyError(RuntimeError):
@@ -30,9 +39,12 @@ class ChangeRecordQuerySet(models.QuerySet["ChangeRecord"]):
 class ChangeRecord(models.Model):
     """One entry of the change log (DESIGN §7): who did what to which record, and when.
 
-    Append-only (the ORM refuses updates and deletes, and a database trigger refuses them too)
-    and hash-chained: ``record_hash`` is the SHA-256 of the record's canonical content, which
-    includes the previous record's hash. ``manage.py verify_change_log`` recomputes the chain.
+    Append-only (the ORM refuses updates and deletes; database triggers refuse them and
+    TRUNCATE too) and hash-chained: ``record_hash`` is the SHA-256 of the record's canonical
+    content, which includes the previous record's hash. ``record_hmac`` keys that hash with a
+    secret the database does not hold (``CHANGE_LOG_HMAC_KEY``), so whoever can write to the
+    database cannot re-hash a forged record unseen; the head of the chain is exported outside
+    the database (``aims.changelog_anchors``). ``manage.py verify_change_log`` checks all three.
     """
 
     timestamp = models.DateTimeField(_("time"), db_index=True)
@@ -60,6 +72,16 @@ class ChangeRecord(models.Model):
     )
     previous_hash = models.CharField(_("previous hash"), max_length=64)
     record_hash = models.CharField(_("hash"), max_length=64, unique=True)
+    record_hmac = models.CharField(
+        _("HMAC"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "HMAC-SHA256 of the hash, keyed with a secret kept outside the database. Empty on "
+            "records written before HMACs were introduced, until anchor_change_log gives them "
+            "one."
+        ),
+    )
 
     objects = ChangeRecordQuerySet.as_manager()
 
@@ -113,3 +135,7 @@ class ChangeRecord(models.Model):
 
     def compute_hash(self, *, model_label: str | None = None) -> str:
         return hashlib.sha256(self.canonical_content(model_label=model_label)).hexdigest()
+
+    def has_valid_hmac(self) -> bool:
+        """Whether ``record_hmac`` is the HMAC of ``record_hash`` under the configured key."""
+        return hmac.compare_digest(self.record_hmac, keyed_hash(self.record_hash))

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
+from django.utils import translation
 
 from aims import selectors
-from aims.changelog import change_record, verify_chain
+from aims.changelog import change_record, iter_chain, verify_chain
 from aims.choices import Action, ChangeSource
 from aims.context import change_context
 from aims.models import ChangeRecord, Organization
@@ -84,8 +90,15 @@ def test_rehashing_a_forged_record_still_breaks_the_chain(org, officer):
         "UPDATE aims_changerecord SET object_repr = %s, record_hash = %s WHERE id = %s",
         ["Forged", forged.compute_hash(), second.pk],
     )
+    # Its HMAC, keyed outside the database, gives the forged record itself away; the chain
+    # breaks at the record after it as well.
     _checked, first_break = verify_chain()
-    assert first_break is not None and first_break.record_id == third.pk
+    assert first_break is not None and first_break.record_id == second.pk
+    assert first_break.code == "hmac"
+    assert [found.record_id for found in iter_chain(ChangeRecord.objects.order_by("id"))] == [
+        second.pk,
+        third.pk,
+    ]
 
 
 def test_orm_refuses_updates_and_deletes(org, officer):
@@ -236,3 +249,278 @@ def test_the_history_of_a_record_is_shown_to_whoever_may_see_the_record(
     page = client_for(operator).get(reverse("risk", args=[mine.pk])).content.decode()
     history = page.split('id="history-heading"')[1]
     assert officer.username in history and "<tbody>" in history
+
+
+# --- Anchored outside the database: TRUNCATE refused, an HMAC per record, exported heads --------
+def _expected_hmac(record_hash: str, key: str) -> str:
+    """What a record's HMAC must be: HMAC-SHA256 of its hash, keyed with the setting."""
+    return hmac.new(
+        key.encode(), f"aims-change-record:{record_hash}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def _anchor_lines(settings) -> list[dict]:
+    path = Path(settings.CHANGE_LOG_ANCHOR_DIR) / "anchors.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_database_refuses_truncate(org, officer):
+    _chain_of_three(org, officer)
+    with (
+        pytest.raises(DatabaseError, match="append-only: TRUNCATE refused"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        # The test's own inserts left deferred foreign-key checks, which TRUNCATE would
+        # refuse first: run them, so the trigger is what answers.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("TRUNCATE aims_changerecord CASCADE")
+    assert ChangeRecord.objects.count() == 3
+
+
+def test_records_carry_an_hmac_keyed_outside_the_database(org, officer, settings):
+    first, second, third = _chain_of_three(org, officer)
+    for record in (first, second, third):
+        stored = ChangeRecord.objects.get(pk=record.pk)
+        assert stored.record_hmac == _expected_hmac(
+            stored.record_hash, settings.CHANGE_LOG_HMAC_KEY
+        )
+    # Whoever verifies with another key (or none of the records' key) finds every record wrong.
+    settings.CHANGE_LOG_HMAC_KEY = "another-key-" + "k" * 40
+    with pytest.raises(CommandError, match=rf"record #{first.pk}: its HMAC does not match"):
+        call_command("verify_change_log")
+
+
+def _forge_newest(record: ChangeRecord, *, hmac_value: str | None) -> None:
+    """Rewrite the newest record and recompute its hash, as someone with database access but
+    without the key could: keep its old HMAC, or blank it."""
+    forged = ChangeRecord.objects.get(pk=record.pk)
+    forged.object_repr = "Forged"
+    forged.after = {"name": "Forged"}
+    _tamper(
+        "UPDATE aims_changerecord SET object_repr = %s, after = %s::jsonb, record_hash = %s, "
+        "record_hmac = %s WHERE id = %s",
+        [
+            "Forged",
+            json.dumps(forged.after),
+            forged.compute_hash(),
+            record.record_hmac if hmac_value is None else hmac_value,
+            record.pk,
+        ],
+    )
+
+
+def test_verifier_detects_a_rehashed_forgery_of_the_newest_record(org, officer):
+    *_, newest = _chain_of_three(org, officer)
+    _forge_newest(newest, hmac_value=None)
+    with pytest.raises(
+        CommandError, match=rf"record #{newest.pk}: its HMAC does not match its hash"
+    ) as caught:
+        call_command("verify_change_log")
+    assert "1 problem found in 3 records" in str(caught.value)
+
+
+def test_verifier_detects_a_forgery_whose_hmac_was_removed(org, officer):
+    *_, newest = _chain_of_three(org, officer)
+    _forge_newest(newest, hmac_value="")
+    with pytest.raises(CommandError, match=rf"record #{newest.pk}: it carries no HMAC although"):
+        call_command("verify_change_log")
+
+
+def test_verifier_detects_a_deleted_tail_through_the_exported_anchor(org, officer, settings):
+    _first, second, third = _chain_of_three(org, officer)
+    call_command("anchor_change_log")  # what the beat task does periodically
+    assert _anchor_lines(settings)[-1]["record_id"] == third.pk
+    _tamper("DELETE FROM aims_changerecord WHERE id >= %s", [second.pk])
+    # The application writes on: the chain from the first record is whole again.
+    change_record(actor=officer, action=Action.UPDATE, obj=org, before={"name": "Acme 1"})
+    assert verify_chain()[1] is None
+    with pytest.raises(
+        CommandError,
+        match=rf"record #{third.pk}: it was exported as the head of the log at .* and is no "
+        r"longer in the log \(records were deleted\)",
+    ):
+        call_command("verify_change_log")
+
+
+def test_verifier_detects_an_anchored_record_replaced_with_another_chain(org, officer):
+    """Even records without an HMAC (written before HMACs) cannot be rewritten quietly once
+    an anchor was exported after them: the anchored hash no longer matches."""
+    _first, second, third = _chain_of_three(org, officer)
+    call_command("anchor_change_log")
+    _tamper("UPDATE aims_changerecord SET record_hmac = ''", [])
+    previous = GENESIS_HASH
+    for record in ChangeRecord.objects.order_by("id"):
+        record.previous_hash = previous
+        if record.pk == second.pk:
+            record.object_repr = "Forged"
+        previous = record.compute_hash()
+        _tamper(
+            "UPDATE aims_changerecord SET object_repr = %s, previous_hash = %s, record_hash = %s "
+            "WHERE id = %s",
+            [record.object_repr, record.previous_hash, previous, record.pk],
+        )
+    assert verify_chain()[1] is None
+    with pytest.raises(
+        CommandError, match=rf"record #{third.pk}: it differs from the anchor exported at"
+    ):
+        call_command("verify_change_log")
+
+
+def test_verifier_says_why_in_japanese(org, officer):
+    *_, newest = _chain_of_three(org, officer)
+    _forge_newest(newest, hmac_value=None)
+    with pytest.raises(CommandError) as caught:
+        call_command("verify_change_log", language="ja")
+    message = str(caught.value)
+    assert "変更履歴は破損しています" in message
+    assert f"記録 #{newest.pk}：HMAC がハッシュと一致しません" in message
+    with pytest.raises(CommandError) as caught, translation.override("ja"):
+        call_command("verify_change_log")  # without --language: the active language
+    assert str(caught.value) == message
+
+
+def test_verifier_reports_in_the_chosen_language_when_intact(org, officer, capsys):
+    _chain_of_three(org, officer)
+    call_command("anchor_change_log")
+    capsys.readouterr()
+    call_command("verify_change_log", language="ja")
+    out = capsys.readouterr().out
+    assert "変更履歴は改ざんされていません：3 件を検証しました。" in out
+    assert "書き出されたアンカー 1 件を確認しました" in out
+
+
+def test_verifier_warns_while_no_anchor_was_exported(org, officer, capsys):
+    _chain_of_three(org, officer)
+    call_command("verify_change_log")
+    out = capsys.readouterr().out
+    assert "3 records verified" in out
+    assert "No anchor of the log has been exported" in out
+
+
+def test_unsigned_records_are_reported_until_anchor_change_log_signs_them(
+    org, officer, settings, capsys
+):
+    """Records written before HMACs existed have none: a warning, not a break, until
+    ``anchor_change_log`` gives them one (once, after checking the chain)."""
+    first, _second, third = _chain_of_three(org, officer)
+    _tamper("UPDATE aims_changerecord SET record_hmac = ''", [])
+    call_command("verify_change_log")
+    out = capsys.readouterr().out
+    written = ChangeRecord.objects.get(pk=third.pk).timestamp.isoformat()
+    assert f"Records #{first.pk} to #{third.pk} (3, the last written at {written}) carry" in out
+    call_command("anchor_change_log")
+    out = capsys.readouterr().out
+    assert "3 records written before HMACs were introduced were given their HMAC" in out
+    assert f"Anchor exported: record #{third.pk}" in out
+    for record in ChangeRecord.objects.all():
+        assert record.record_hmac == _expected_hmac(
+            record.record_hash, settings.CHANGE_LOG_HMAC_KEY
+        )
+    call_command("verify_change_log")
+    out = capsys.readouterr().out
+    assert "carry no HMAC" not in out
+    assert "No anchor" not in out
+    assert "3 records verified" in out
+
+
+def test_anchor_change_log_signs_and_exports_nothing_on_a_broken_chain(org, officer, settings):
+    _first, second, _third = _chain_of_three(org, officer)
+    _tamper("UPDATE aims_changerecord SET record_hmac = ''", [])
+    _tamper("UPDATE aims_changerecord SET object_repr = 'Forged' WHERE id = %s", [second.pk])
+    with pytest.raises(CommandError, match=rf"record #{second.pk}: its content does not match"):
+        call_command("anchor_change_log")
+    assert set(ChangeRecord.objects.values_list("record_hmac", flat=True)) == {""}
+    assert not (Path(settings.CHANGE_LOG_ANCHOR_DIR) / "anchors.jsonl").exists()
+
+
+def test_database_allows_only_giving_a_missing_hmac(org, officer):
+    record = change_record(actor=officer, action=Action.CREATE, obj=org)
+    _tamper("UPDATE aims_changerecord SET record_hmac = '' WHERE id = %s", [record.pk])
+    refused = [
+        ("UPDATE aims_changerecord SET record_hmac = 'x', object_repr = 'y' WHERE id = %s"),
+        ("UPDATE aims_changerecord SET object_repr = 'y' WHERE id = %s"),
+    ]
+    for sql in refused:
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [record.pk])
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE aims_changerecord SET record_hmac = 'x' WHERE id = %s", [record.pk])
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE aims_changerecord SET record_hmac = 'z' WHERE id = %s", [record.pk])
+    assert ChangeRecord.objects.get(pk=record.pk).record_hmac == "x"
+
+
+def test_anchor_export_appends_only_a_new_head(org, officer, settings):
+    from aims.services.changelog import change_log_anchor_export
+
+    assert change_log_anchor_export() is None  # an empty log has no head
+    *_, third = _chain_of_three(org, officer)
+    anchor = change_log_anchor_export()
+    assert anchor is not None and anchor.record_id == third.pk
+    assert change_log_anchor_export() is None  # same head: nothing appended
+    fourth = change_record(actor=officer, action=Action.UPDATE, obj=org)
+    change_log_anchor_export()
+    lines = _anchor_lines(settings)
+    assert [line["record_id"] for line in lines] == [third.pk, fourth.pk]
+    assert lines[1]["record_hash"] == fourth.record_hash
+    assert lines[1]["record_hmac"] == fourth.record_hmac
+    assert set(lines[1]) == {
+        "record_id",
+        "record_hash",
+        "record_hmac",
+        "record_time",
+        "exported_at",
+        "hmac",
+    }
+
+
+def test_an_altered_anchor_file_is_detected(org, officer, settings):
+    *_, third = _chain_of_three(org, officer)
+    call_command("anchor_change_log")
+    path = Path(settings.CHANGE_LOG_ANCHOR_DIR) / "anchors.jsonl"
+    line = json.loads(path.read_text(encoding="utf-8"))
+    line["record_id"] = third.pk - 1
+    path.write_text(json.dumps(line) + "\n{not json\n", encoding="utf-8")
+    with pytest.raises(CommandError) as caught:
+        call_command("verify_change_log")
+    message = str(caught.value)
+    assert f"anchor file {path}, line 1: the anchor does not carry a valid HMAC" in message
+    assert f"anchor file {path}, line 2: it is not an anchor" in message
+
+
+def test_anchor_export_refuses_a_forged_head(org, officer, settings, caplog):
+    from aims.services.changelog import change_log_anchor_export
+
+    *_, newest = _chain_of_three(org, officer)
+    _forge_newest(newest, hmac_value=None)
+    with caplog.at_level("ERROR", logger="aims.security"):
+        assert change_log_anchor_export() is None
+    assert f"record #{newest.pk}" in caplog.text
+    assert not (Path(settings.CHANGE_LOG_ANCHOR_DIR) / "anchors.jsonl").exists()
+
+
+@pytest.mark.celery
+@pytest.mark.django_db(transaction=True)
+def test_beat_task_exports_the_head_on_a_real_worker(settings):
+    from aims.tasks import export_change_log_anchor
+    from tests.celery_worker import running_worker, wait_until
+
+    org = Organization.objects.create(name="Acme")
+    record = change_record(actor=None, action=Action.CREATE, obj=org)
+    entry = settings.CELERY_BEAT_SCHEDULE["export-change-log-anchor"]
+    assert entry["task"] == "aims.tasks.export_change_log_anchor"
+    assert entry["schedule"] == settings.CHANGE_LOG_ANCHOR_MINUTES * 60
+    with running_worker() as finished:
+        result = export_change_log_anchor.delay()
+        assert wait_until(lambda: result.id in finished)
+    assert [line["record_id"] for line in _anchor_lines(settings)] == [record.pk]
+    call_command("verify_change_log")

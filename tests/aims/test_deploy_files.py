@@ -112,7 +112,7 @@ def test_compose_app_services_share_environment_and_media(compose):
     env = compose["x-app-env"]
     assert env["AIMS_MODE"] == "production"
     assert env["SECRET_KEY"].startswith("${SECRET_KEY:?")
-    assert "${POSTGRES_PASSWORD:?" in env["DATABASE_URL"]
+    assert "${AIMS_APP_DB_PASSWORD:?" in env["DATABASE_URL"]
     assert "@db:5432/" in env["DATABASE_URL"]
     assert env["REDIS_URL"] == "redis://redis:6379/0"
     assert env["SECURE_SSL_REDIRECT"] == "${SECURE_SSL_REDIRECT:-true}"
@@ -121,13 +121,66 @@ def test_compose_app_services_share_environment_and_media(compose):
         service = compose["services"].get(name)
         if service is None:
             continue
-        assert service["environment"] == env, name
+        # Only the one-shot migrate logs in as the owner of the tables (see below).
+        expected = {**env, "DATABASE_URL": _owner_url(compose)} if name == "migrate" else env
+        assert service["environment"] == expected, name
         assert f"media:{env['MEDIA_ROOT']}" in service["volumes"], name
     for name in ("web", "worker", "beat"):
         depends = compose["services"][name]["depends_on"]
         if "migrate" in compose["services"]:
             assert depends["migrate"]["condition"] == "service_completed_successfully"
     assert {"media"} <= set(compose["volumes"])
+
+
+def _owner_url(compose: dict[str, Any]) -> str:
+    db = compose["services"]["db"]["environment"]
+    return f"postgres://{db['POSTGRES_USER']}:{db['POSTGRES_PASSWORD']}@db:5432/{db['POSTGRES_DB']}"
+
+
+def _url_user(url: str) -> str:
+    return url.split("://", 1)[1].split(":", 1)[0]
+
+
+def test_compose_application_role_is_not_the_superuser(compose):
+    """POSTGRES_USER of the postgres image is a superuser, which could turn the change log's
+    triggers off (session_replication_role) or disable them as the tables' owner: only
+    migrate logs in as it; web, worker and beat use the role the init script makes."""
+    services = compose["services"]
+    db = services["db"]
+    superuser = db["environment"]["POSTGRES_USER"]
+    app_url = compose["x-app-env"]["DATABASE_URL"]
+    app_role = _url_user(app_url)
+    assert app_role != superuser
+    assert _url_user(services["migrate"]["environment"]["DATABASE_URL"]) == superuser
+    for name in ("web", "worker", "beat"):
+        assert _url_user(services[name]["environment"]["DATABASE_URL"]) == app_role, name
+    # The init script is mounted where the image runs it, and makes that role, password and all.
+    mounts = dict(volume.split(":")[:2] for volume in db["volumes"])
+    init_dir = ROOT / next(
+        source for source, target in mounts.items() if target == "/docker-entrypoint-initdb.d"
+    )
+    script = init_dir / "10-app-role.sh"
+    assert script.is_file() and script.stat().st_mode & 0o111, "must be executable"
+    text = script.read_text(encoding="utf-8")
+    assert f"AIMS_APP_DB_ROLE:-{app_role}" in text
+    assert "NOSUPERUSER" in text
+    assert "TRUNCATE" not in text.split("<<'SQL'", 1)[1], "the role may not empty tables"
+    password = re.search(r":(\$\{\w+:\?[^}]*\})@", app_url).group(1)
+    assert password.startswith("${AIMS_APP_DB_PASSWORD:?")
+    assert db["environment"]["AIMS_APP_DB_PASSWORD"] == password
+
+
+def test_compose_change_log_key_and_anchors(compose):
+    """The HMAC key comes from the environment of the application only (never the database's);
+    the anchors are written to a volume of their own, outside the database."""
+    env = compose["x-app-env"]
+    assert env["CHANGE_LOG_HMAC_KEY"].startswith("${CHANGE_LOG_HMAC_KEY:?")
+    assert "CHANGE_LOG_HMAC_KEY" not in str(compose["services"]["db"])
+    anchor_dir = env["CHANGE_LOG_ANCHOR_DIR"]
+    for name in APP_SERVICES:
+        assert f"change-log-anchors:{anchor_dir}" in compose["services"][name]["volumes"], name
+    assert "change-log-anchors" in compose["volumes"]
+    assert "postgres-data" not in str(compose["services"]["web"]["volumes"])
 
 
 def _interpolate(value: str, given: dict[str, str]) -> str:
@@ -146,14 +199,20 @@ def _interpolate(value: str, given: dict[str, str]) -> str:
 
 def test_compose_environment_loads_production_settings(compose, tmp_path):
     """The settings accept the compose environment (fresh process: settings load once)."""
-    given = {"SECRET_KEY": "k" * 30 + "-compose-test-" + "z" * 30, "POSTGRES_PASSWORD": "pw"}
+    given = {
+        "SECRET_KEY": "k" * 30 + "-compose-test-" + "z" * 30,
+        "POSTGRES_PASSWORD": "pw",
+        "AIMS_APP_DB_PASSWORD": "apppw",
+        "CHANGE_LOG_HMAC_KEY": "h" * 40,
+    }
     env = {key: _interpolate(str(value), given) for key, value in compose["x-app-env"].items()}
     env["AIMS_VAR_DIR"] = str(tmp_path)  # no var/dev.env, as in the image
     env["PATH"] = "/usr/bin:/bin"
     script = (
         "import django; django.setup(); from django.conf import settings as s; "
         "print(s.DATABASES['default']['HOST'], s.SECURE_SSL_REDIRECT, "
-        "s.SECURE_PROXY_SSL_HEADER[0], s.MEDIA_ROOT, s.STATIC_ROOT, s.ALLOWED_HOSTS)"
+        "s.SECURE_PROXY_SSL_HEADER[0], s.MEDIA_ROOT, s.STATIC_ROOT, s.ALLOWED_HOSTS, "
+        "s.DATABASES['default']['USER'], s.CHANGE_LOG_HMAC_KEY, s.CHANGE_LOG_ANCHOR_DIR)"
     )
     result = subprocess.run(
         [sys.executable, "-c", script],
@@ -172,6 +231,9 @@ def test_compose_environment_loads_production_settings(compose, tmp_path):
         "/data/media",
         "/app/staticfiles",
         "['localhost']",
+        "aims_app",
+        "h" * 40,
+        "/data/change-log-anchors",
     ]
 
 
@@ -219,6 +281,7 @@ def test_dockerfile_installs_runtime_only_and_runs_unprivileged():
     assert "django-insecure" not in runs
     envs = " ".join(rest for keyword, rest in instructions if keyword == "ENV")
     assert "SECRET_KEY" not in envs, "no secret baked into the image"
+    assert "CHANGE_LOG_HMAC_KEY" not in envs, "no secret baked into the image"
     assert "STATIC_ROOT=/app/staticfiles" in envs
     assert "MEDIA_ROOT=/data/media" in envs
     users = [rest for keyword, rest in instructions if keyword == "USER"]

@@ -29,6 +29,9 @@ def run_manage(args: list[str], env: dict[str, str], tmp_path: Path) -> subproce
             "ALLOWED_HOSTS",
             "DEMO_PASSWORD",
             "DEBUG",
+            "CHANGE_LOG_HMAC_KEY",
+            "CHANGE_LOG_HMAC_KEY_FILE",
+            "CHANGE_LOG_ANCHOR_DIR",
         }
     }
     # An empty var dir: no dev.env, so nothing but what the test passes is configured.
@@ -49,6 +52,8 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "aims.example.com",
     "DATABASE_URL": "postgres://aims:pw@db.example.com:5432/aims",
     "REDIS_URL": "redis://redis.example.com:6379/0",
+    "CHANGE_LOG_HMAC_KEY": secrets.token_urlsafe(48),
+    "CHANGE_LOG_ANCHOR_DIR": "/srv/aims/change-log-anchors",
 }
 
 
@@ -58,7 +63,17 @@ def test_check_deploy_is_clean_in_production(tmp_path):
     assert "System check identified no issues" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"])
+@pytest.mark.parametrize(
+    "missing",
+    [
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "CHANGE_LOG_HMAC_KEY",
+        "CHANGE_LOG_ANCHOR_DIR",
+    ],
+)
 def test_production_requires(tmp_path, missing):
     env = {key: value for key, value in PRODUCTION.items() if key != missing}
     result = run_manage(["check"], env, tmp_path)
@@ -81,6 +96,7 @@ def test_production_is_the_default_mode(tmp_path):
         ("DEBUG", "perhaps", "must be a boolean"),
         ("DATABASE_URL", "sqlite:///db.sqlite3", "must be a PostgreSQL URL"),
         ("AIMS_MODE", "staging", "must be one of"),
+        ("CHANGE_LOG_HMAC_KEY", "short", "at least 32 random characters"),
     ],
 )
 def test_bad_values_fail_loudly(tmp_path, name, value, message):
@@ -88,6 +104,66 @@ def test_bad_values_fail_loudly(tmp_path, name, value, message):
     assert result.returncode != 0
     assert message in result.stderr
     assert "Traceback" in result.stderr or "ImproperlyConfigured" in result.stderr
+
+
+def _change_log_settings(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
+    script = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.CHANGE_LOG_HMAC_KEY, s.CHANGE_LOG_ANCHOR_DIR, "
+        "s.CELERY_BEAT_SCHEDULE['export-change-log-anchor']['schedule'])"
+    )
+    base = {key: value for key, value in PRODUCTION.items() if not key.startswith("CHANGE_LOG")}
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={
+            "PATH": os.environ["PATH"],
+            **base,
+            **env,
+            "AIMS_VAR_DIR": str(tmp_path),
+            "DJANGO_SETTINGS_MODULE": "aims.settings",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_change_log_key_from_a_file(tmp_path):
+    """The HMAC key can come from a file (a Docker secret), never from the database."""
+    key_file = tmp_path / "change-log-key"
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key + "\n", encoding="utf-8")
+    env = {"CHANGE_LOG_HMAC_KEY_FILE": str(key_file), "CHANGE_LOG_ANCHOR_DIR": "/anchors"}
+    result = _change_log_settings({**env, "CHANGE_LOG_ANCHOR_MINUTES": "5"}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [key, "/anchors", "300.0"]
+    both = _change_log_settings({**env, "CHANGE_LOG_HMAC_KEY": key}, tmp_path)
+    assert "Set CHANGE_LOG_HMAC_KEY or CHANGE_LOG_HMAC_KEY_FILE, not both" in both.stderr
+    same = _change_log_settings(
+        {"CHANGE_LOG_HMAC_KEY": PRODUCTION["SECRET_KEY"], "CHANGE_LOG_ANCHOR_DIR": "/a"}, tmp_path
+    )
+    assert "CHANGE_LOG_HMAC_KEY must differ from SECRET_KEY" in same.stderr
+    unreadable = _change_log_settings(
+        {"CHANGE_LOG_HMAC_KEY_FILE": str(tmp_path / "absent"), "CHANGE_LOG_ANCHOR_DIR": "/a"},
+        tmp_path,
+    )
+    assert f"CHANGE_LOG_HMAC_KEY_FILE '{tmp_path / 'absent'}' cannot be read" in unreadable.stderr
+
+
+def test_development_has_a_change_log_key_of_its_own_checkout(tmp_path):
+    """Without a key in development: one derived from the checkout's random SECRET_KEY, so two
+    checkouts never share it; production has no such default (see test_production_requires)."""
+    keys = []
+    for secret in ("a" * 60, "b" * 60):
+        result = _change_log_settings(
+            {"AIMS_MODE": "development", "SECRET_KEY": secret, "DATABASE_URL": "postgres://x/y"},
+            tmp_path,
+        )
+        assert result.returncode == 0, result.stderr
+        keys.append(result.stdout.split()[0])
+    assert keys[0] != keys[1]
+    assert all(len(key) >= 32 and "a" * 60 not in key for key in keys)
 
 
 def test_production_settings_are_secure(tmp_path):
