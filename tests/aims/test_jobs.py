@@ -127,7 +127,9 @@ def test_with_redis_down_the_report_page_answers_503_and_leaves_no_job(make_user
     client.force_login(officer)
     with redis_stopped():
         response = client.post(
-            reverse("reports"), {"kind": "ai_system_inventory", "format": "csv", "language": "en"}
+            reverse("reports"),
+            {"kind": "ai_system_inventory", "format": "csv", "language": "en"},
+            HTTP_ACCEPT_LANGUAGE="en",
         )
     assert response.status_code == 503
     assert response["Retry-After"] == str(settings.RETRY_AFTER_SECONDS)
@@ -144,6 +146,7 @@ def test_with_redis_down_the_api_answers_503_with_its_error_body(make_user, api_
             reverse("api:report-list"),
             {"kind": "ai_system_inventory", "format": "csv", "language": "en"},
             format="json",
+            HTTP_ACCEPT_LANGUAGE="en",
         )
     assert response.status_code == 503
     assert response["Retry-After"] == str(settings.RETRY_AFTER_SECONDS)
@@ -416,7 +419,9 @@ def test_a_job_that_did_not_fail_is_not_requested_again(officer, api_client_for,
     response = api_client_for(officer).post(reverse("api:report-retry", args=[job.pk]))
     assert response.status_code == 400
     assert "status" in response.json()["error"]["fields"]
-    page = client_for(officer).post(reverse("report_retry", args=[job.pk]), follow=True)
+    page = client_for(officer).post(
+        reverse("report_retry", args=[job.pk]), follow=True, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert "Only a failed or expired report can be requested again." in page.content.decode()
     assert ReportJob.objects.count() == 1
 
@@ -445,7 +450,9 @@ def test_a_page_write_during_a_database_restart_answers_503(officer):
     client.force_login(officer)
     with connection.execute_wrapper(_writes_fail):
         response = client.post(
-            reverse("reports"), {"kind": "ai_system_inventory", "format": "csv", "language": "en"}
+            reverse("reports"),
+            {"kind": "ai_system_inventory", "format": "csv", "language": "en"},
+            HTTP_ACCEPT_LANGUAGE="en",
         )
     assert response.status_code == 503
     assert response["Retry-After"] == str(settings.RETRY_AFTER_SECONDS)
@@ -491,7 +498,7 @@ def test_with_the_database_down_pages_and_the_api_answer_503(make_user):
     client = Client(raise_request_exception=False)
     client.force_login(officer)
     with database_stopped():
-        page = client.get(reverse("reports"))
+        page = client.get(reverse("reports"), HTTP_ACCEPT_LANGUAGE="en")
         api = client.post(
             reverse("api:report-list"),
             {"kind": "ai_system_inventory", "format": "csv"},
