@@ -236,6 +236,12 @@ DOCUMENT_EXTENSIONS = (
     ".jpeg",
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# Limits on uploaded tables and library files (what a file may unpack or expand to).
+XLSX_MAX_UNCOMPRESSED_BYTES = env.int("XLSX_MAX_UNCOMPRESSED_BYTES", 64 * 1024 * 1024, minimum=1)
+XLSX_MAX_MEMBERS = env.int("XLSX_MAX_MEMBERS", 500, minimum=1)
+LIBRARY_MAX_REQUIREMENTS = env.int("LIBRARY_MAX_REQUIREMENTS", 5_000, minimum=1)
+LIBRARY_MAX_ATTRIBUTES_CHARS = env.int("LIBRARY_MAX_ATTRIBUTES_CHARS", 5_000, minimum=1)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
