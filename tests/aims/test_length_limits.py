@@ -89,9 +89,7 @@ def report(client, **parameters):
 def test_a_filter_of_100000_values_is_refused(officer, api_client_for):
     response = report(api_client_for(officer), lifecycle_stage=["operation"] * 100_000)
     error = assert_error(response, 400, "lifecycle_stage")
-    assert error["fields"]["lifecycle_stage"] == [
-        f"At most {REPORT_PARAMETER_MAX_VALUES} values."
-    ]
+    assert error["fields"]["lifecycle_stage"] == [f"At most {REPORT_PARAMETER_MAX_VALUES} values."]
     assert not ReportJob.objects.exists()
 
 
