@@ -60,19 +60,20 @@ class _StrictLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()
+        mark: Any = event.start_mark
         if isinstance(event, yaml.AliasEvent):
             raise yaml.composer.ComposerError(
-                None, None, "aliases are not allowed in library files", event.start_mark
+                None, None, "aliases are not allowed in library files", mark
             )
         if getattr(event, "anchor", None) is not None:
             raise yaml.composer.ComposerError(
-                None, None, "anchors are not allowed in library files", event.start_mark
+                None, None, "anchors are not allowed in library files", mark
             )
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
                 raise yaml.composer.ComposerError(
-                    None, None, f"nested deeper than {MAX_DEPTH} levels", event.start_mark
+                    None, None, f"nested deeper than {MAX_DEPTH} levels", mark
                 )
             return super().compose_node(parent, index)
         finally:
@@ -293,8 +294,8 @@ def _parse_framework(
         if not isinstance(attributes, dict):
             reader.error(where, "'attributes' must be a mapping")
             attributes = {}
-        for key, value in (("tags", tags), ("attributes", attributes)):
-            size = len(json.dumps(value, ensure_ascii=False, default=str))
+        for key, collected in (("tags", tags), ("attributes", attributes)):
+            size = len(json.dumps(collected, ensure_ascii=False, default=str))
             if size > settings.LIBRARY_MAX_ATTRIBUTES_CHARS:
                 reader.error(
                     where,

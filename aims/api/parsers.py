@@ -42,7 +42,7 @@ class JSONParser(parsers.JSONParser):
         raw = stream.read() if limit is None else stream.read(limit + 1)
         if limit is not None and len(raw) > limit:
             raise ParseError(_("The request body is larger than %(max)d bytes.") % {"max": limit})
-        encoding = parsers.get_encoding(parser_context or {})
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
             text = codecs.decode(raw, encoding)
             parse_constant = json.strict_constant if self.strict else None

@@ -20,8 +20,9 @@ class BoundedTextField(models.TextField):
     without NUL characters, checked by ``full_clean`` as well as by the forms and serializers
     built from the model (a plain ``TextField`` checks neither)."""
 
-    def __init__(self, *args: Any, max_length: int = TEXT_MAX_LENGTH, **kwargs: Any) -> None:
-        super().__init__(*args, max_length=max_length, **kwargs)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", TEXT_MAX_LENGTH)
+        super().__init__(*args, **kwargs)
         self.validators.append(MaxLengthValidator(self.max_length))
         self.validators.append(ProhibitNullCharactersValidator())
 

@@ -36,7 +36,7 @@ def static_path(url: str) -> Path:
 def _static_only_fetcher() -> Any:
     from weasyprint.urls import URLFetcher
 
-    class StaticOnlyFetcher(URLFetcher):  # type: ignore[misc]
+    class StaticOnlyFetcher(URLFetcher):
         """Fetches files under ``static/`` and nothing else; any failure stops the rendering
         (a report without its font would show no Japanese)."""
 
