@@ -37,7 +37,9 @@ from aims.tables import read_table
 
 class AISystemSerializer(serializers.ModelSerializer):
     organization_roles = serializers.ListField(
-        child=serializers.ChoiceField(choices=OrganizationRole.choices), required=False
+        child=serializers.ChoiceField(choices=OrganizationRole.choices),
+        max_length=len(OrganizationRole.choices),
+        required=False,
     )
     affected_parties = serializers.PrimaryKeyRelatedField(
         many=True,

@@ -114,3 +114,36 @@ def test_report_parameters_have_bounds(officer, api_client_for, parameters, fiel
 def test_a_filter_within_the_bounds_is_queued(officer, api_client_for):
     response = report(api_client_for(officer), lifecycle_stage=["operation", "development"])
     assert response.status_code == 202, response.content
+
+
+def test_a_matrix_of_100000_steps_is_refused_before_its_steps_are_read(officer, api_client_for):
+    from risk.models import RiskMatrix
+
+    step = {"label_en": "Step", "label_ja": "段階"}
+    body = {
+        "code": "huge",
+        "name_en": "Huge",
+        "name_ja": "巨大",
+        "likelihood_levels": [step] * 100_000,
+        "impact_levels": [step] * 2,
+        "levels": [{"code": "low", "label_en": "Low", "label_ja": "低"}] * 2,
+        "grid": [["low"] * 100_000] * 2,
+    }
+    before = RiskMatrix.objects.count()
+    response = api_client_for(officer).post(
+        reverse("api:risk-matrix-list"), body, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    error = assert_error(response, 400, "likelihood_levels")
+    assert "grid" in error["fields"]
+    assert len(response.content) < 2000
+    assert RiskMatrix.objects.count() == before
+
+
+def test_an_ai_system_takes_at_most_each_role_once(officer, api_client_for):
+    response = api_client_for(officer).post(
+        reverse("api:ai-system-list"),
+        {"name": "S", "purpose": "p", "organization_roles": ["developer"] * 100_000},
+        format="json",
+    )
+    assert_error(response, 400, "organization_roles")
+    assert not AISystem.objects.exists()
