@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.authentication import SessionScheme
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
@@ -58,3 +59,9 @@ class SessionAuthentication(authentication.SessionAuthentication):
         if not user or not user.is_active:
             return None
         return user, None
+
+
+class SessionAuthenticationScheme(SessionScheme):
+    """The session's OpenAPI security scheme (``cookieAuth``), as for DRF's own class."""
+
+    target_class = "aims.api.authentication.SessionAuthentication"

@@ -111,3 +111,12 @@ def test_a_form_of_too_many_fields_is_a_400(settings, officer, api_client_for):
     )
     assert_error(response, 400)
     assert response.json()["error"]["message"] == "The request has too many fields or files."
+
+
+def test_the_schema_still_declares_the_session_scheme(db):
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    assert schema["components"]["securitySchemes"]["cookieAuth"]["in"] == "cookie"
+    create = schema["paths"]["/api/v1/business-units/"]["post"]
+    assert {"cookieAuth": []} in create["security"]
