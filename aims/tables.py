@@ -3,7 +3,9 @@
 An upload is untrusted: a few megabytes of XLSX can unpack to gigabytes of XML, and a CSV
 can hold one enormous field or a NUL byte. The reader checks what the ZIP container declares
 before openpyxl opens it (``zipfile`` never inflates a member past its declared size), reads
-no row past the row limit, and answers every malformed file with a ``ValidationError``.
+no row past the row limit, and answers every malformed file with a ``ValidationError``. The
+size limit also bounds the one full pass openpyxl makes when opening a sheet that lacks a
+``<dimension>`` element (to find its size), the reading the row limit cannot stop.
 """
 
 from __future__ import annotations

@@ -82,7 +82,7 @@ def test_a_zip_bomb_is_refused_quickly_before_it_is_unpacked(officer, api_client
     started = time.monotonic()
     response = import_file(api_client_for(officer), "inventory.xlsx", bomb)
     assert time.monotonic() - started < 3
-    assert "The workbook unpacks to more than 64 MB." in file_errors(response)
+    assert "The workbook unpacks to more than 32 MB." in file_errors(response)
     assert not AISystem.objects.exists()
 
 
