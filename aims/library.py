@@ -4,28 +4,89 @@ Pure functions: nothing here touches the database except to resolve URNs of rows
 loaded. ``parse_library`` reads every file, collects *every* error (each naming the file, the
 item and the reason) and raises ``LibraryError`` with all of them, so a bad set of files is
 rejected whole before anything is written.
+
+Files come from officers' uploads too, so the YAML is read strictly: no anchors or aliases (a
+few hundred bytes of aliases expand to gigabytes), nesting at most ``MAX_DEPTH`` levels, at most
+``settings.LIBRARY_MAX_REQUIREMENTS`` items per file, attributes of a bounded size and texts no
+longer than the columns that hold them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from django.conf import settings
+from django.db.models import Model
 
 from aims.choices import FrameworkCategory, MappingRelationship
 
 FORMAT = "aims-library/1"
 _URN_UNSAFE = re.compile(r"[^a-z0-9.\-]")
+#: Nesting of collections in a library file (the format needs five).
+MAX_DEPTH = 20
+#: Errors listed in full; the rest are counted.
+MAX_ERRORS_SHOWN = 50
 
 
 class LibraryError(Exception):
     def __init__(self, errors: list[str]) -> None:
         super().__init__("\n".join(errors))
         self.errors = errors
+
+    @property
+    def summary(self) -> list[str]:
+        """The first ``MAX_ERRORS_SHOWN`` errors and, past them, how many there are in all."""
+        if len(self.errors) <= MAX_ERRORS_SHOWN:
+            return self.errors
+        rest = len(self.errors) - MAX_ERRORS_SHOWN
+        return [
+            *self.errors[:MAX_ERRORS_SHOWN],
+            f"… and {rest} more errors ({len(self.errors)} in all).",
+        ]
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """YAML without anchors, aliases or deep nesting: what a library file needs and no more."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        mark: Any = event.start_mark
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None, None, "aliases are not allowed in library files", mark
+            )
+        if getattr(event, "anchor", None) is not None:
+            raise yaml.composer.ComposerError(
+                None, None, "anchors are not allowed in library files", mark
+            )
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested deeper than {MAX_DEPTH} levels", mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def load_yaml(text: str) -> Any:
+    """Parse one YAML document strictly (see ``_StrictLoader``)."""
+    loader = _StrictLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 def requirement_urn(prefix: str, ref_id: str) -> str:
@@ -150,6 +211,27 @@ class _Reader:
         return value
 
 
+def _check_count(reader: _Reader, key: str, items: list[Any]) -> None:
+    """A file with more items than allowed is refused at once, without an error per item."""
+    limit = settings.LIBRARY_MAX_REQUIREMENTS
+    if len(items) > limit:
+        raise LibraryError([f"{reader.label}: {key}: {len(items)} items; the limit is {limit}"])
+
+
+def _check_lengths(reader: _Reader, where: str, parsed: Any, model_name: str) -> None:
+    """Each text no longer than the column that will hold it."""
+    from django.apps import apps
+
+    model: type[Model] = apps.get_model("aims", model_name)
+    for model_field in model._meta.concrete_fields:
+        value = getattr(parsed, model_field.name, None)
+        limit = getattr(model_field, "max_length", None)
+        if isinstance(value, str) and limit is not None and len(value) > limit:
+            reader.error(
+                where, f"'{model_field.name}' is {len(value)} characters long; the limit is {limit}"
+            )
+
+
 def _parse_framework(
     reader: _Reader, doc: dict[str, Any], sha: str, allow_official_text: bool
 ) -> ParsedFramework | None:
@@ -171,6 +253,7 @@ def _parse_framework(
     if not isinstance(items, list) or not items:
         reader.error("requirements", "must be a non-empty list")
         items = []
+    _check_count(reader, "requirements", items)
     requirements: list[ParsedRequirement] = []
     seen: dict[str, int] = {}
     depth_of: dict[str, int] = {}
@@ -211,30 +294,39 @@ def _parse_framework(
         if not isinstance(attributes, dict):
             reader.error(where, "'attributes' must be a mapping")
             attributes = {}
+        for key, collected in (("tags", tags), ("attributes", attributes)):
+            size = len(json.dumps(collected, ensure_ascii=False, default=str))
+            if size > settings.LIBRARY_MAX_ATTRIBUTES_CHARS:
+                reader.error(
+                    where,
+                    f"'{key}' is {size} characters long as JSON; the limit is "
+                    f"{settings.LIBRARY_MAX_ATTRIBUTES_CHARS}",
+                )
+                tags, attributes = ([], attributes) if key == "tags" else (tags, {})
         assessable = item.get("assessable", False)
         if not isinstance(assessable, bool):
             reader.error(where, "'assessable' must be true or false")
         explicit_urn = item.get("urn")
-        requirements.append(
-            ParsedRequirement(
-                urn=str(explicit_urn) if explicit_urn else requirement_urn(prefix, ref_id),
-                ref_id=ref_id,
-                parent_ref=parent_ref,
-                order=index,
-                depth=depth,
-                assessable=assessable is True,
-                name_en=name[0],
-                name_ja=name[1],
-                summary_en=summary[0],
-                summary_ja=summary[1],
-                typical_evidence_en=evidence[0],
-                typical_evidence_ja=evidence[1],
-                tags=tags,
-                attributes=attributes,
-                official_text_en=official[0],
-                official_text_ja=official[1],
-            )
+        requirement = ParsedRequirement(
+            urn=str(explicit_urn) if explicit_urn else requirement_urn(prefix, ref_id),
+            ref_id=ref_id,
+            parent_ref=parent_ref,
+            order=index,
+            depth=depth,
+            assessable=assessable is True,
+            name_en=name[0],
+            name_ja=name[1],
+            summary_en=summary[0],
+            summary_ja=summary[1],
+            typical_evidence_en=evidence[0],
+            typical_evidence_ja=evidence[1],
+            tags=tags,
+            attributes=attributes,
+            official_text_en=official[0],
+            official_text_ja=official[1],
         )
+        _check_lengths(reader, where, requirement, "Requirement")
+        requirements.append(requirement)
     urns: dict[str, str] = {}
     for requirement in requirements:
         if requirement.urn in urns and requirement.ref_id != urns[requirement.urn]:
@@ -243,7 +335,7 @@ def _parse_framework(
                 f"URN {requirement.urn} is also the URN of '{urns[requirement.urn]}'",
             )
         urns[requirement.urn] = requirement.ref_id
-    return ParsedFramework(
+    framework = ParsedFramework(
         label=reader.label,
         sha256=sha,
         urn=urn,
@@ -259,6 +351,8 @@ def _parse_framework(
         description_ja=description[1],
         requirements=requirements,
     )
+    _check_lengths(reader, "framework", framework, "Framework")
+    return framework
 
 
 def _parse_mappings(reader: _Reader, doc: dict[str, Any], sha: str) -> ParsedMappingSet | None:
@@ -270,6 +364,7 @@ def _parse_mappings(reader: _Reader, doc: dict[str, Any], sha: str) -> ParsedMap
     if not isinstance(items, list) or not items:
         reader.error("mappings", "must be a non-empty list")
         items = []
+    _check_count(reader, "mappings", items)
     mappings: list[ParsedMapping] = []
     pairs: dict[tuple[str, str], int] = {}
     for index, item in enumerate(items, start=1):
@@ -286,10 +381,12 @@ def _parse_mappings(reader: _Reader, doc: dict[str, Any], sha: str) -> ParsedMap
             reader.error(where, f"duplicate of mapping {pairs[(source, target)]}")
         pairs[(source, target)] = index
         rationale = reader.bilingual(item, "rationale", where, required=False)
-        mappings.append(ParsedMapping(source, target, relationship, *rationale))
+        mapping = ParsedMapping(source, target, relationship, *rationale)
+        _check_lengths(reader, where, mapping, "Mapping")
+        mappings.append(mapping)
     name = reader.bilingual(meta, "name", "mapping_set")
     description = reader.bilingual(meta, "description", "mapping_set", required=False)
-    return ParsedMappingSet(
+    mapping_set = ParsedMappingSet(
         label=reader.label,
         sha256=sha,
         urn=reader.text(meta, "urn", "mapping_set"),
@@ -302,13 +399,15 @@ def _parse_mappings(reader: _Reader, doc: dict[str, Any], sha: str) -> ParsedMap
         description_ja=description[1],
         mappings=mappings,
     )
+    _check_lengths(reader, "mapping_set", mapping_set, "MappingSet")
+    return mapping_set
 
 
 def parse_file(label: str, content: bytes, *, allow_official_text: bool = False) -> Parsed:
     """Parse one file; raise ``LibraryError`` with every problem found in it."""
     reader = _Reader(label)
     try:
-        doc = yaml.safe_load(content.decode("utf-8"))
+        doc = load_yaml(content.decode("utf-8"))
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         raise LibraryError([f"{label}: not a readable YAML file ({exc})"]) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:

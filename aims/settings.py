@@ -366,6 +366,12 @@ DOCUMENT_EXTENSIONS = (
     ".jpeg",
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# Limits on uploaded tables and library files (what a file may unpack or expand to).
+XLSX_MAX_UNCOMPRESSED_BYTES = env.int("XLSX_MAX_UNCOMPRESSED_BYTES", 32 * 1024 * 1024, minimum=1)
+XLSX_MAX_MEMBERS = env.int("XLSX_MAX_MEMBERS", 500, minimum=1)
+LIBRARY_MAX_REQUIREMENTS = env.int("LIBRARY_MAX_REQUIREMENTS", 5_000, minimum=1)
+LIBRARY_MAX_ATTRIBUTES_CHARS = env.int("LIBRARY_MAX_ATTRIBUTES_CHARS", 5_000, minimum=1)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -448,7 +454,7 @@ if PRODUCTION:
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "aims.api.authentication.BearerTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "aims.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["aims.api.permissions.PolicyPermission"],
     "DEFAULT_PAGINATION_CLASS": "aims.api.pagination.PageNumberPagination",
@@ -462,7 +468,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEVELOPMENT else []),
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "aims.api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],

@@ -38,7 +38,9 @@ from aims.tables import read_table
 
 class AISystemSerializer(serializers.ModelSerializer):
     organization_roles = serializers.ListField(
-        child=serializers.ChoiceField(choices=OrganizationRole.choices), required=False
+        child=serializers.ChoiceField(choices=OrganizationRole.choices),
+        max_length=len(OrganizationRole.choices),
+        required=False,
     )
     business_unit = ScopedPrimaryKeyRelatedField(
         queryset=BusinessUnit.objects.all(),

@@ -1,4 +1,5 @@
-"""The one permission class of the API: the view's policy plus the token's scope."""
+"""The one permission class of the API: the view's policy, the token's scope, and for a
+session the CSRF check (after the policy, see ``SessionAuthentication``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 from rest_framework.request import Request
 
+from aims.api.authentication import SessionAuthentication
 from aims.choices import TokenScope
 from aims.models import ApiToken
 from aims.permissions import SAFE_METHODS, allows, log_denial, policy_of
@@ -34,4 +36,7 @@ class PolicyPermission(permissions.BasePermission):
             log_denial(request, "read-only token")
             self.message = _("This token is read-only.")
             return False
+        if isinstance(request.successful_authenticator, SessionAuthentication):
+            # Only now, for a user the policy allows: the check may parse the body.
+            request.successful_authenticator.enforce_csrf(request)
         return True

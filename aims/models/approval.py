@@ -21,6 +21,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from aims.choices import ApprovalStatus
+from aims.models.base import BoundedTextField
 from aims.roles import Capability
 
 FROZEN = (ApprovalStatus.APPROVED, ApprovalStatus.SUPERSEDED)
@@ -64,7 +65,7 @@ class Approvable(models.Model):
         blank=True,
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
-    review_comment = models.TextField(_("reviewer's comment"), blank=True)
+    review_comment = BoundedTextField(_("reviewer's comment"), blank=True)
 
     class Meta:
         abstract = True

@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Any, Self
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+#: The longest free text a record's field holds (a description, a plan, a rationale).
+TEXT_MAX_LENGTH = 20_000
+#: The longest text of a document version (a policy or a procedure written in the platform).
+DOCUMENT_TEXT_MAX_LENGTH = 200_000
+
+
+class BoundedTextField(models.TextField):
+    """Free text of at most ``TEXT_MAX_LENGTH`` characters (or the ``max_length`` given) and
+    without NUL characters, checked by ``full_clean`` as well as by the forms and serializers
+    built from the model (a plain ``TextField`` checks neither)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", TEXT_MAX_LENGTH)
+        super().__init__(*args, **kwargs)
+        self.validators.append(MaxLengthValidator(self.max_length))
+        self.validators.append(ProhibitNullCharactersValidator())
 
 
 class TimeStampedModel(models.Model):

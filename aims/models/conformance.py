@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from aims.choices import ConformanceStatus
-from aims.models.base import GovernedModel
+from aims.models.base import BoundedTextField, GovernedModel
 from aims.scope import OrganisationWide
 
 
@@ -27,10 +27,10 @@ class ClauseAssessment(GovernedModel):
         default=ConformanceStatus.NOT_STARTED,
         db_index=True,
     )
-    notes = models.TextField(
+    notes = BoundedTextField(
         _("notes"), blank=True, help_text=_("How the organisation meets the clause; gaps.")
     )
-    not_applicable_reason = models.TextField(_("reason it does not apply"), blank=True)
+    not_applicable_reason = BoundedTextField(_("reason it does not apply"), blank=True)
     documents = models.ManyToManyField(
         "aims.Document",
         verbose_name=_("documents"),

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from aims.choices import ContextIssueCategory, ContextIssueKind, InterestedPartyCategory
-from aims.models.base import GovernedModel
+from aims.models.base import BoundedTextField, GovernedModel
 from aims.scope import OrganisationWide
 
 
@@ -25,8 +25,8 @@ class ContextIssue(GovernedModel):
         choices=ContextIssueCategory.choices,
         default=ContextIssueCategory.OTHER,
     )
-    description = models.TextField(_("description"), blank=True)
-    effect = models.TextField(
+    description = BoundedTextField(_("description"), blank=True)
+    effect = BoundedTextField(
         _("effect on the AIMS"),
         blank=True,
         help_text=_("How the issue affects the AIMS and what the organisation does about it."),
@@ -58,8 +58,8 @@ class InterestedParty(GovernedModel):
         choices=InterestedPartyCategory.choices,
         default=InterestedPartyCategory.OTHER,
     )
-    description = models.TextField(_("description"), blank=True)
-    needs_and_expectations = models.TextField(_("needs and expectations"))
+    description = BoundedTextField(_("description"), blank=True)
+    needs_and_expectations = BoundedTextField(_("needs and expectations"))
     addressed_by_aims = models.BooleanField(
         _("addressed through the AIMS"),
         default=True,

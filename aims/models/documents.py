@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aims.choices import DocumentKind
 from aims.models.approval import Approvable, approval_constraints
-from aims.models.base import ReviewableModel
+from aims.models.base import DOCUMENT_TEXT_MAX_LENGTH, BoundedTextField, ReviewableModel
 from aims.scope import OrganisationWide
 
 
@@ -21,7 +21,7 @@ class Document(ReviewableModel):
     kind = models.CharField(
         _("kind"), max_length=20, choices=DocumentKind.choices, default=DocumentKind.PROCEDURE
     )
-    description = models.TextField(_("description"), blank=True)
+    description = BoundedTextField(_("description"), blank=True)
 
     SCOPE = OrganisationWide()
 
@@ -52,7 +52,7 @@ class DocumentVersion(Approvable):
     document = models.ForeignKey(
         Document, verbose_name=_("document"), on_delete=models.CASCADE, related_name="versions"
     )
-    content = models.TextField(_("content"), blank=True)
+    content = BoundedTextField(_("content"), blank=True, max_length=DOCUMENT_TEXT_MAX_LENGTH)
     change_summary = models.CharField(_("what changed"), max_length=300, blank=True)
     file = models.FileField(_("file"), upload_to="documents/%Y/%m/", blank=True)
     file_name = models.CharField(_("file name"), max_length=255, blank=True)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aims import urns
 from aims.choices import AIType, EUAIActTier, LifecycleStage, OrganizationRole
-from aims.models.base import GovernedModel, ReviewableModel
+from aims.models.base import BoundedTextField, GovernedModel, ReviewableModel
 from aims.scope import OrganisationWide, ThroughSystems
 
 
@@ -19,7 +19,7 @@ class BusinessUnit(GovernedModel):
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     code = models.CharField(_("code"), max_length=30, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = BoundedTextField(_("description"), blank=True)
 
     SCOPE = OrganisationWide()
 
@@ -39,10 +39,10 @@ class AISystem(ReviewableModel):
 
     name = models.CharField(_("name"), max_length=200)
     version = models.CharField(_("version"), max_length=50, blank=True)
-    purpose = models.TextField(
+    purpose = BoundedTextField(
         _("purpose and intended use"), help_text=_("What the system is for and how it is used.")
     )
-    description = models.TextField(_("description"), blank=True)
+    description = BoundedTextField(_("description"), blank=True)
     business_unit = models.ForeignKey(
         BusinessUnit,
         verbose_name=_("business unit"),
@@ -88,9 +88,9 @@ class AISystem(ReviewableModel):
         related_name="+",
         limit_choices_to={"framework__urn": urns.AFFECTED_PARTIES},
     )
-    affected_parties_notes = models.TextField(_("affected parties (details)"), blank=True)
-    data_sources = models.TextField(_("data sources"), blank=True)
-    third_parties = models.TextField(
+    affected_parties_notes = BoundedTextField(_("affected parties (details)"), blank=True)
+    data_sources = BoundedTextField(_("data sources"), blank=True)
+    third_parties = BoundedTextField(
         _("third parties"), blank=True, help_text=_("Suppliers, model providers, customers.")
     )
     retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)

@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from aims.choices import FrameworkCategory, MappingRelationship
+from aims.models.base import BoundedTextField
 from aims.scope import Reference
 
 
@@ -39,11 +40,11 @@ class Framework(Bilingual, models.Model):
     version = models.PositiveIntegerField(_("library version"))
     category = models.CharField(_("category"), max_length=20, choices=FrameworkCategory.choices)
     publisher = models.CharField(_("publisher"), max_length=200, blank=True)
-    source = models.TextField(_("source"), blank=True)
+    source = BoundedTextField(_("source"), blank=True)
     name_en = models.CharField(_("name (English)"), max_length=300)
     name_ja = models.CharField(_("name (Japanese)"), max_length=300)
-    description_en = models.TextField(_("description (English)"), blank=True)
-    description_ja = models.TextField(_("description (Japanese)"), blank=True)
+    description_en = BoundedTextField(_("description (English)"), blank=True)
+    description_ja = BoundedTextField(_("description (Japanese)"), blank=True)
     shipped = models.BooleanField(
         _("shipped"), default=True, help_text=_("False for frameworks imported by an officer.")
     )
@@ -97,18 +98,18 @@ class Requirement(Bilingual, models.Model):
     assessable = models.BooleanField(_("assessable"), default=False)
     name_en = models.CharField(_("name (English)"), max_length=500)
     name_ja = models.CharField(_("name (Japanese)"), max_length=500)
-    summary_en = models.TextField(_("summary (English)"), blank=True)
-    summary_ja = models.TextField(_("summary (Japanese)"), blank=True)
-    typical_evidence_en = models.TextField(_("typical evidence (English)"), blank=True)
-    typical_evidence_ja = models.TextField(_("typical evidence (Japanese)"), blank=True)
+    summary_en = BoundedTextField(_("summary (English)"), blank=True)
+    summary_ja = BoundedTextField(_("summary (Japanese)"), blank=True)
+    typical_evidence_en = BoundedTextField(_("typical evidence (English)"), blank=True)
+    typical_evidence_ja = BoundedTextField(_("typical evidence (Japanese)"), blank=True)
     tags = models.JSONField(_("tags"), default=list, blank=True)
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
-    official_text_en = models.TextField(
+    official_text_en = BoundedTextField(
         _("official text (English)"),
         blank=True,
         help_text=_("Imported by a licence holder; never shipped with the platform."),
     )
-    official_text_ja = models.TextField(_("official text (Japanese)"), blank=True)
+    official_text_ja = BoundedTextField(_("official text (Japanese)"), blank=True)
     withdrawn = models.BooleanField(
         _("withdrawn"),
         default=False,
@@ -157,8 +158,8 @@ class MappingSet(Bilingual, models.Model):
     )
     name_en = models.CharField(_("name (English)"), max_length=300)
     name_ja = models.CharField(_("name (Japanese)"), max_length=300)
-    description_en = models.TextField(_("description (English)"), blank=True)
-    description_ja = models.TextField(_("description (Japanese)"), blank=True)
+    description_en = BoundedTextField(_("description (English)"), blank=True)
+    description_ja = BoundedTextField(_("description (Japanese)"), blank=True)
     file_sha256 = models.CharField(_("file SHA-256"), max_length=64)
     loaded_at = models.DateTimeField(_("loaded at"), auto_now=True)
 
@@ -197,8 +198,8 @@ class Mapping(models.Model):
     relationship = models.CharField(
         _("relationship"), max_length=10, choices=MappingRelationship.choices
     )
-    rationale_en = models.TextField(_("rationale (English)"), blank=True)
-    rationale_ja = models.TextField(_("rationale (Japanese)"), blank=True)
+    rationale_en = BoundedTextField(_("rationale (English)"), blank=True)
+    rationale_ja = BoundedTextField(_("rationale (Japanese)"), blank=True)
 
     SCOPE = Reference(capability=None)
 

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from aims.choices import ObjectiveStatus
-from aims.models.base import GovernedModel
+from aims.models.base import BoundedTextField, GovernedModel
 from aims.scope import OrganisationWide
 
 
@@ -16,14 +16,14 @@ class Objective(GovernedModel):
     """A measurable AI objective with its plan: what, target, measure, owner and due date."""
 
     title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = BoundedTextField(_("description"), blank=True)
     target = models.CharField(
         _("target"),
         max_length=300,
         help_text=_("The value or state to reach, e.g. a selection-rate gap below 2 points."),
     )
-    measure = models.TextField(_("how it is measured"), blank=True)
-    plan = models.TextField(
+    measure = BoundedTextField(_("how it is measured"), blank=True)
+    plan = BoundedTextField(
         _("plan"), blank=True, help_text=_("What will be done, with which resources.")
     )
     due_on = models.DateField(_("due date"), null=True, blank=True)
@@ -59,7 +59,7 @@ class ObjectiveResult(models.Model):
     )
     measured_on = models.DateField(_("measured on"))
     value = models.CharField(_("result"), max_length=300)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = BoundedTextField(_("notes"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),

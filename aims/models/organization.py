@@ -1,7 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from aims.models.base import GovernedModel
+from aims.models.base import BoundedTextField, GovernedModel
 from aims.scope import OrganisationWide
 
 
@@ -10,13 +10,13 @@ class Organization(GovernedModel):
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     name_ja = models.CharField(_("name (Japanese)"), max_length=200, blank=True)
-    description = models.TextField(_("description"), blank=True)
-    scope_statement = models.TextField(
+    description = BoundedTextField(_("description"), blank=True)
+    scope_statement = BoundedTextField(
         _("AIMS scope"),
         blank=True,
         help_text=_("Boundaries and applicability of the AI management system (4.3)."),
     )
-    scope_exclusions = models.TextField(
+    scope_exclusions = BoundedTextField(
         _("scope exclusions and justification"),
         blank=True,
         help_text=_("What is outside the scope, and why."),

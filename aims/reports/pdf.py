@@ -11,6 +11,7 @@ from __future__ import annotations
 from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -19,18 +20,31 @@ from django.utils import timezone
 STATIC = (Path(settings.BASE_DIR) / "static").resolve()
 
 
+def static_path(url: str) -> Path:
+    """The file under ``static/`` that ``url`` names, decoded and resolved as the fetch will
+    open it (``%2e%2e`` is ``..``, symbolic links followed). Raises ``ValueError`` for any URL
+    that is not a local ``file:`` URL of a file inside the static folder."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+        raise ValueError(f"report resources come from the static folder only: {url!r}")
+    path = Path(unquote(parts.path)).resolve()
+    if not path.is_relative_to(STATIC):
+        raise ValueError(f"report resources come from the static folder only: {url!r}")
+    return path
+
+
 def _static_only_fetcher() -> Any:
     from weasyprint.urls import URLFetcher
 
-    class StaticOnlyFetcher(URLFetcher):  # type: ignore[misc]
+    class StaticOnlyFetcher(URLFetcher):
         """Fetches files under ``static/`` and nothing else; any failure stops the rendering
         (a report without its font would show no Japanese)."""
 
         def fetch(self, url: str, headers: Any = None) -> Any:
-            path = Path(url.removeprefix("file://").split("?")[0]).resolve()
-            if not url.startswith("file://") or not path.is_relative_to(STATIC):
-                raise ValueError(f"report resources come from the static folder only: {url!r}")
-            return super().fetch(url, headers)
+            # Fetch exactly the file that was checked, never the URL (or a request) as given.
+            checked = static_path(url).as_uri()
+            self._request = None
+            return super().fetch(checked, headers)
 
     return StaticOnlyFetcher(allowed_protocols={"file"}, fail_on_errors=True)
 

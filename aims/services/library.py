@@ -238,7 +238,7 @@ def library_load(
     try:
         parsed = parse_library(files, allow_official_text=allow_official_text)
     except LibraryError as exc:
-        raise ValidationError(exc.errors) from None
+        raise ValidationError(exc.summary) from None
     outcomes = []
     for item in parsed:
         if isinstance(item, ParsedFramework):

@@ -31,6 +31,34 @@ from aims.unavailable import BROKER_ERRORS, JobQueueUnavailable
 
 logger = logging.getLogger(__name__)
 
+#: Bounds of a report request's parameters (a page's filters need far less): how many
+#: parameters, how long a name, how many values in one, how long one value.
+REPORT_MAX_PARAMETERS = 30
+REPORT_PARAMETER_NAME_MAX_CHARS = 100
+REPORT_PARAMETER_MAX_VALUES = 100
+REPORT_PARAMETER_VALUE_MAX_CHARS = 500
+
+
+def _parameter_errors(parameters: dict[str, Any]) -> dict[str, list[str]]:
+    """What is wrong with the shape of report parameters, before any report reads them."""
+    if len(parameters) > REPORT_MAX_PARAMETERS:
+        message = _("At most %(max)d parameters.") % {"max": REPORT_MAX_PARAMETERS}
+        return {"parameters": [message]}
+    if any(len(str(name)) > REPORT_PARAMETER_NAME_MAX_CHARS for name in parameters):
+        return {"parameters": [_("Unknown parameter.")]}
+    errors: dict[str, list[str]] = {}
+    for name, value in parameters.items():
+        values = value if isinstance(value, list) else [value]
+        if len(values) > REPORT_PARAMETER_MAX_VALUES:
+            errors[name] = [_("At most %(max)d values.") % {"max": REPORT_PARAMETER_MAX_VALUES}]
+        elif not all(isinstance(v, str | int | float | bool) or v is None for v in values):
+            errors[name] = [_("Give text, a number or a list of them.")]
+        elif any(len(str(v)) > REPORT_PARAMETER_VALUE_MAX_CHARS for v in values):
+            errors[name] = [
+                _("At most %(max)d characters.") % {"max": REPORT_PARAMETER_VALUE_MAX_CHARS}
+            ]
+    return errors
+
 
 def report_job_create(
     *, actor: Any, kind: str, format: str, language: str, parameters: dict[str, Any]
@@ -43,7 +71,9 @@ def report_job_create(
         raise ValidationError({"kind": [_("Unknown report kind “%(kind)s”.") % {"kind": kind}]})
     if not has_capability(actor, report.capability):
         raise ValidationError({"kind": [_("You may not request this report.")]})
-    errors: dict[str, list[str]] = {}
+    errors = _parameter_errors(parameters)
+    if errors:
+        raise ValidationError(errors)
     if format not in report.formats:
         errors["format"] = [
             _("Choose one of: %(formats)s.") % {"formats": ", ".join(report.formats)}

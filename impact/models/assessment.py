@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aims.choices import Action, ApprovalStatus
 from aims.models.approval import Approvable, approval_constraints
-from aims.models.base import GovernedModel, ReviewableModel
+from aims.models.base import BoundedTextField, GovernedModel, ReviewableModel
 from aims.scope import ThroughSystems
 from impact.choices import (
     AssessmentScope,
@@ -116,19 +116,19 @@ class ImpactAssessment(Approvable, ReviewableModel):
         blank=True,
     )
     scope_notes = models.CharField(_("scope (details)"), max_length=300, blank=True)
-    intended_use = models.TextField(_("intended use"))
-    foreseeable_misuse = models.TextField(_("reasonably foreseeable misuse"), blank=True)
-    technical_context = models.TextField(_("technical context considered"), blank=True)
-    societal_context = models.TextField(_("societal context considered"), blank=True)
-    laws_and_jurisdictions = models.TextField(_("applicable laws and jurisdictions"), blank=True)
+    intended_use = BoundedTextField(_("intended use"))
+    foreseeable_misuse = BoundedTextField(_("reasonably foreseeable misuse"), blank=True)
+    technical_context = BoundedTextField(_("technical context considered"), blank=True)
+    societal_context = BoundedTextField(_("societal context considered"), blank=True)
+    laws_and_jurisdictions = BoundedTextField(_("applicable laws and jurisdictions"), blank=True)
     affected_parties = ArrayField(
         models.CharField(max_length=12, choices=PartyKind.choices),
         verbose_name=_("affected parties (individuals / groups / society)"),
         default=list,
         blank=True,
     )
-    affected_parties_description = models.TextField(_("affected parties (details)"), blank=True)
-    potential_impacts = models.TextField(
+    affected_parties_description = BoundedTextField(_("affected parties (details)"), blank=True)
+    potential_impacts = BoundedTextField(
         _("potential impacts"),
         blank=True,
         help_text=_(
@@ -149,7 +149,7 @@ class ImpactAssessment(Approvable, ReviewableModel):
     stakeholders_to_be_informed = models.BooleanField(
         _("interested parties to be informed"), default=False
     )
-    stakeholder_communication = models.TextField(
+    stakeholder_communication = BoundedTextField(
         _("how interested parties are informed"), blank=True
     )
     linked_risks = models.ManyToManyField(
@@ -159,7 +159,7 @@ class ImpactAssessment(Approvable, ReviewableModel):
         blank=True,
         help_text=_("Risks of the 6.1.2 assessment that reflect this one as a whole."),
     )
-    reflection_notes = models.TextField(_("reflection in the risk assessment (notes)"), blank=True)
+    reflection_notes = BoundedTextField(_("reflection in the risk assessment (notes)"), blank=True)
     # --- AI Guidelines for Business (optional sections) ---
     human_judgment = models.JSONField(
         _("human-judgment criteria"),
@@ -173,26 +173,26 @@ class ImpactAssessment(Approvable, ReviewableModel):
         choices=HumanJudgmentDecision.choices,
         default=HumanJudgmentDecision.NOT_DECIDED,
     )
-    human_judgment_rationale = models.TextField(_("reasons for the decision"), blank=True)
-    vulnerable_groups = models.TextField(_("vulnerable groups concerned"), blank=True)
+    human_judgment_rationale = BoundedTextField(_("reasons for the decision"), blank=True)
+    vulnerable_groups = BoundedTextField(_("vulnerable groups concerned"), blank=True)
     social_acceptance = models.CharField(
         _("social acceptance"),
         max_length=25,
         choices=SocialAcceptance.choices,
         default=SocialAcceptance.NOT_ASSESSED,
     )
-    pia_information_flows = models.TextField(
+    pia_information_flows = BoundedTextField(
         _("PIA 1: information, flows and stakeholders"), blank=True
     )
-    pia_privacy_risks = models.TextField(_("PIA 2: privacy risks identified"), blank=True)
-    pia_evaluation = models.TextField(_("PIA 3: impact and likelihood of each"), blank=True)
+    pia_privacy_risks = BoundedTextField(_("PIA 2: privacy risks identified"), blank=True)
+    pia_evaluation = BoundedTextField(_("PIA 3: impact and likelihood of each"), blank=True)
     pia_treatment = models.CharField(
         _("PIA 4: treatment"),
         max_length=15,
         choices=PrivacyTreatment.choices,
         default=PrivacyTreatment.NOT_DECIDED,
     )
-    pia_plan = models.TextField(_("PIA 4: treatment plan"), blank=True)
+    pia_plan = BoundedTextField(_("PIA 4: treatment plan"), blank=True)
     # --- Workflow (the core's approval workflow: aims.models.approval) ---
     series = models.UUIDField(
         _("series"),
@@ -202,7 +202,7 @@ class ImpactAssessment(Approvable, ReviewableModel):
         help_text=_("Shared by every version of one assessment."),
     )
     reassessment_due = models.BooleanField(_("reassessment due"), default=False, db_index=True)
-    reassessment_reason = models.TextField(_("why reassessment is due"), blank=True)
+    reassessment_reason = BoundedTextField(_("why reassessment is due"), blank=True)
 
     SCOPE = ThroughSystems("ai_system")
 
@@ -291,7 +291,7 @@ class ImpactEntry(GovernedModel):
         related_name="+",
         help_text=_("An affected-party type of the library taxonomy."),
     )
-    party_description = models.TextField(_("affected party (details)"), blank=True)
+    party_description = BoundedTextField(_("affected party (details)"), blank=True)
     impact_area = models.ForeignKey(
         "aims.Requirement",
         verbose_name=_("impact area"),
@@ -302,7 +302,7 @@ class ImpactEntry(GovernedModel):
     nature = models.CharField(
         _("benefit or harm"), max_length=8, choices=ImpactNature.choices, default=ImpactNature.HARM
     )
-    description = models.TextField(_("consequence"))
+    description = BoundedTextField(_("consequence"))
     severity = models.PositiveSmallIntegerField(_("severity"))
     likelihood = models.PositiveSmallIntegerField(_("likelihood"))
     level = models.CharField(_("level"), max_length=30, editable=False)
@@ -313,8 +313,8 @@ class ImpactEntry(GovernedModel):
         choices=Reversibility.choices,
         default=Reversibility.REVERSIBLE,
     )
-    existing_mitigations = models.TextField(_("existing mitigations"), blank=True)
-    planned_mitigations = models.TextField(_("planned mitigations"), blank=True)
+    existing_mitigations = BoundedTextField(_("existing mitigations"), blank=True)
+    planned_mitigations = BoundedTextField(_("planned mitigations"), blank=True)
     risks = models.ManyToManyField(
         "risk.Risk",
         verbose_name=_("risks"),

@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from aims.api.fields import AISystemsField, OtherAISystemsField, ScopedPrimaryKeyRelatedField
 from aims.models import AISystem, Requirement
+from risk.levels import MAX_STEPS
 from risk.models import Risk, RiskAcceptance, RiskMatrix, TreatmentAction
 from risk.services.register import COMPUTED_FIELDS
 
@@ -42,16 +43,22 @@ class CriteriaSerializer(serializers.Serializer):
 
 
 class RiskMatrixSerializer(serializers.ModelSerializer):
-    likelihood_levels = StepSerializer(many=True)
-    impact_levels = StepSerializer(many=True)
-    levels = LevelSerializer(many=True)
+    # Lists bounded here as well as by the service, so an oversized body is refused before
+    # each of its items is validated.
+    likelihood_levels = StepSerializer(many=True, max_length=MAX_STEPS)
+    impact_levels = StepSerializer(many=True, max_length=MAX_STEPS)
+    levels = LevelSerializer(many=True, max_length=MAX_STEPS)
     grid = serializers.ListField(
-        child=serializers.ListField(child=serializers.CharField()),
+        child=serializers.ListField(
+            child=serializers.CharField(max_length=30), max_length=MAX_STEPS
+        ),
+        max_length=MAX_STEPS,
         help_text="grid[likelihood - 1][impact - 1] is the level code of that cell.",
     )
     criteria = CriteriaSerializer(read_only=True)
     acceptable_levels = serializers.ListField(
-        child=serializers.CharField(),
+        child=serializers.CharField(max_length=30),
+        max_length=MAX_STEPS,
         write_only=True,
         required=False,
         help_text="Level codes within the risk criteria (for a new matrix).",

@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from aims.choices import Role
-from aims.models.base import GovernedModel
+from aims.models.base import BoundedTextField, GovernedModel
 from aims.scope import OrganisationWide
 
 
@@ -39,8 +39,8 @@ class RiskMatrix(GovernedModel):
     version = models.PositiveIntegerField(_("version"), default=1)
     name_en = models.CharField(_("name (English)"), max_length=200)
     name_ja = models.CharField(_("name (Japanese)"), max_length=200)
-    description_en = models.TextField(_("description (English)"), blank=True)
-    description_ja = models.TextField(_("description (Japanese)"), blank=True)
+    description_en = BoundedTextField(_("description (English)"), blank=True)
+    description_ja = BoundedTextField(_("description (Japanese)"), blank=True)
     likelihood_levels = models.JSONField(
         _("likelihood scale"),
         help_text=_("From lowest to highest: label_en, label_ja, description_en, description_ja."),
@@ -141,8 +141,8 @@ class RiskCriteria(GovernedModel):
         choices=[(Role.TOP_MANAGEMENT, Role.TOP_MANAGEMENT.label)],
         default=Role.TOP_MANAGEMENT,
     )
-    statement_en = models.TextField(_("risk appetite statement (English)"), blank=True)
-    statement_ja = models.TextField(_("risk appetite statement (Japanese)"), blank=True)
+    statement_en = BoundedTextField(_("risk appetite statement (English)"), blank=True)
+    statement_ja = BoundedTextField(_("risk appetite statement (Japanese)"), blank=True)
 
     # The organisation's own risk criteria (6.1.2), not library data: an external auditor
     # reads them only when a scope provider opens the organisation's records (their audit).

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from aims.models.base import GovernedModel, ReviewableModel
+from aims.models.base import BoundedTextField, GovernedModel, ReviewableModel
 from aims.scope import ThroughSystems
 from risk.choices import AcceptanceEnd, ActionStatus, RiskStatus, TreatmentOption
 
@@ -21,7 +21,7 @@ class Risk(ReviewableModel):
     """
 
     title = models.CharField(_("title"), max_length=300)
-    description = models.TextField(_("description"), blank=True)
+    description = BoundedTextField(_("description"), blank=True)
     ai_systems = models.ManyToManyField(
         "aims.AISystem",
         verbose_name=_("AI systems"),
@@ -36,7 +36,7 @@ class Risk(ReviewableModel):
         blank=True,
         help_text=_("Risk sources of ISO/IEC 42001 Annex C.3."),
     )
-    source_notes = models.TextField(_("risk source (details)"), blank=True)
+    source_notes = BoundedTextField(_("risk source (details)"), blank=True)
     categories = models.ManyToManyField(
         "aims.Requirement",
         verbose_name=_("categories"),
@@ -91,7 +91,7 @@ class Risk(ReviewableModel):
         default=TreatmentOption.NOT_DECIDED,
         db_index=True,
     )
-    treatment_plan = models.TextField(_("treatment plan"), blank=True)
+    treatment_plan = BoundedTextField(_("treatment plan"), blank=True)
     status = models.CharField(
         _("status"),
         max_length=20,
@@ -99,7 +99,7 @@ class Risk(ReviewableModel):
         default=RiskStatus.OPEN,
         db_index=True,
     )
-    closed_reason = models.TextField(_("reason for closing"), blank=True)
+    closed_reason = BoundedTextField(_("reason for closing"), blank=True)
 
     SCOPE = ThroughSystems("ai_systems")
 
@@ -163,7 +163,7 @@ class TreatmentAction(GovernedModel):
         Risk, verbose_name=_("risk"), on_delete=models.CASCADE, related_name="actions"
     )
     title = models.CharField(_("title"), max_length=300)
-    description = models.TextField(_("description"), blank=True)
+    description = BoundedTextField(_("description"), blank=True)
     due_on = models.DateField(_("due date"), null=True, blank=True, db_index=True)
     status = models.CharField(
         _("status"), max_length=20, choices=ActionStatus.choices, default=ActionStatus.PLANNED
@@ -212,7 +212,7 @@ class RiskAcceptance(models.Model):
         related_name="+",
     )
     accepted_at = models.DateTimeField(_("accepted at"), auto_now_add=True)
-    rationale = models.TextField(_("rationale"))
+    rationale = BoundedTextField(_("rationale"))
     expires_on = models.DateField(_("valid until"), db_index=True)
     residual_level = models.CharField(_("residual level accepted"), max_length=30)
     within_criteria = models.BooleanField(_("within the risk criteria"))

@@ -36,7 +36,7 @@ class Command(AimsCommand):
                 return
             outcomes = library_load(files=files, actor=None)
         except LibraryError as exc:
-            raise CommandError("\n".join(exc.errors)) from None
+            raise CommandError("\n".join(exc.summary)) from None
         except ValidationError as exc:
             raise CommandError("\n".join(exc.messages)) from None
         for outcome in outcomes:
