@@ -5,19 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 
 from aims import selectors
 from aims.api.approval import approval_actions, approval_policy
 from aims.api.base import ListCreateUpdateViewSet
+from aims.api.serializers import username_of
 from aims.models import Document, DocumentVersion
 from aims.roles import Capability
 from aims.services.documents import document_create, document_edit, latest_version
 
 
 class DocumentVersionSerializer(serializers.ModelSerializer):
-    author = serializers.CharField(source="author.username", read_only=True, default=None)
-    approved_by = serializers.CharField(source="approved_by.username", read_only=True, default=None)
+    author = username_of("author")
+    approved_by = username_of("approved_by")
     has_file = serializers.SerializerMethodField()
 
     class Meta:
@@ -53,9 +55,6 @@ class DocumentSerializer(serializers.ModelSerializer):
         allow_blank=True,
         help_text="Text of the new or current draft version.",
     )
-    file = serializers.FileField(
-        write_only=True, required=False, help_text="A file for the draft version (multipart)."
-    )
     change_summary = serializers.CharField(
         write_only=True, required=False, allow_blank=True, max_length=300
     )
@@ -71,7 +70,6 @@ class DocumentSerializer(serializers.ModelSerializer):
             "review_interval_days",
             "next_review_on",
             "content",
-            "file",
             "change_summary",
             "versions",
             "created_at",
@@ -80,6 +78,30 @@ class DocumentSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
+class DocumentUploadSerializer(DocumentSerializer):
+    """A document's fields with a file for the draft version: the body as
+    ``multipart/form-data``."""
+
+    file = serializers.FileField(
+        write_only=True, required=False, help_text="A file for the draft version."
+    )
+
+    class Meta(DocumentSerializer.Meta):
+        fields = [*DocumentSerializer.Meta.fields, "file"]
+
+
+#: A document is written as JSON, or as multipart with a file for its draft version.
+WRITE_BODIES = {
+    "application/json": DocumentSerializer,
+    "multipart/form-data": DocumentUploadSerializer,
+}
+
+
+@extend_schema_view(
+    create=extend_schema(request=WRITE_BODIES, responses={201: DocumentSerializer}),
+    update=extend_schema(request=WRITE_BODIES, responses={200: DocumentSerializer}),
+    partial_update=extend_schema(request=WRITE_BODIES, responses={200: DocumentSerializer}),
+)
 class DocumentViewSet(approval_actions(DocumentSerializer), ListCreateUpdateViewSet):
     """Documents (AI policy 5.2, procedures, records 7.5) and their versions. Editing an
     approved document starts a new draft version; the approved one stays frozen. The workflow
@@ -92,6 +114,13 @@ class DocumentViewSet(approval_actions(DocumentSerializer), ListCreateUpdateView
     filterset_fields = ["kind"]
     search_fields = ["title", "description"]
     ordering = ["kind", "title"]
+    upload_actions = frozenset({"create", "update", "partial_update"})
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        request = getattr(self, "request", None)
+        if request is not None and request.content_type.startswith("multipart/"):
+            return DocumentUploadSerializer
+        return DocumentSerializer
 
     def approval_target(self, obj: Document) -> DocumentVersion:
         latest = latest_version(obj)
