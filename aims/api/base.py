@@ -14,7 +14,6 @@ from typing import Any
 
 from django.db.models import Model, QuerySet
 from rest_framework import mixins, viewsets
-from rest_framework.parsers import BaseParser, MultiPartParser
 
 from aims.permissions import Policy
 from aims.scope import restrict
@@ -26,17 +25,6 @@ class PolicyViewSetMixin:
     #: ``staticmethod``. Without one, every row of ``model``.
     selector: Callable[[], QuerySet[Any]] | None = None
     model: type[Model]
-    #: Actions that take a file: their bodies may also be ``multipart/form-data`` (every
-    #: other body is JSON only, as the API's parsers say).
-    upload_actions: frozenset[str] = frozenset()
-
-    def get_parsers(self) -> list[BaseParser]:
-        parsers: list[BaseParser] = super().get_parsers()  # type: ignore[misc]
-        # Called before DRF sets ``self.action``: the action the request's method maps to.
-        method = (getattr(getattr(self, "request", None), "method", None) or "").lower()
-        if (getattr(self, "action_map", None) or {}).get(method) in self.upload_actions:
-            parsers.append(MultiPartParser())
-        return parsers
 
     def base_queryset(self) -> QuerySet[Any]:
         selector = type(self).selector

@@ -1,12 +1,17 @@
-"""API of documented information: ``documents/`` with the workflow steps ``submit/``,
-``approve/`` and ``return/`` (``aims.api.approval``)."""
+"""API of documented information: ``documents/`` (JSON) with the workflow steps ``submit/``,
+``approve/`` and ``return/`` (``aims.api.approval``), and ``file/``, the upload of the draft
+version's file (multipart)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from aims import selectors
 from aims.api.approval import approval_actions, approval_policy
@@ -78,30 +83,11 @@ class DocumentSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class DocumentUploadSerializer(DocumentSerializer):
-    """A document's fields with a file for the draft version: the body as
-    ``multipart/form-data``."""
-
-    file = serializers.FileField(
-        write_only=True, required=False, help_text="A file for the draft version."
-    )
-
-    class Meta(DocumentSerializer.Meta):
-        fields = [*DocumentSerializer.Meta.fields, "file"]
+class DocumentFileSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The file of the draft version (replaces its file).")
+    change_summary = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 
-#: A document is written as JSON, or as multipart with a file for its draft version.
-WRITE_BODIES = {
-    "application/json": DocumentSerializer,
-    "multipart/form-data": DocumentUploadSerializer,
-}
-
-
-@extend_schema_view(
-    create=extend_schema(request=WRITE_BODIES, responses={201: DocumentSerializer}),
-    update=extend_schema(request=WRITE_BODIES, responses={200: DocumentSerializer}),
-    partial_update=extend_schema(request=WRITE_BODIES, responses={200: DocumentSerializer}),
-)
 class DocumentViewSet(approval_actions(DocumentSerializer), ListCreateUpdateViewSet):
     """Documents (AI policy 5.2, procedures, records 7.5) and their versions. Editing an
     approved document starts a new draft version; the approved one stays frozen. The workflow
@@ -114,13 +100,6 @@ class DocumentViewSet(approval_actions(DocumentSerializer), ListCreateUpdateView
     filterset_fields = ["kind"]
     search_fields = ["title", "description"]
     ordering = ["kind", "title"]
-    upload_actions = frozenset({"create", "update", "partial_update"})
-
-    def get_serializer_class(self) -> type[serializers.Serializer]:
-        request = getattr(self, "request", None)
-        if request is not None and request.content_type.startswith("multipart/"):
-            return DocumentUploadSerializer
-        return DocumentSerializer
 
     def approval_target(self, obj: Document) -> DocumentVersion:
         latest = latest_version(obj)
@@ -136,3 +115,24 @@ class DocumentViewSet(approval_actions(DocumentSerializer), ListCreateUpdateView
             actor=self.request.user, document=serializer.instance, **serializer.validated_data
         )
         serializer.instance = self.base_queryset().get(pk=serializer.instance.pk)
+
+    @extend_schema(
+        request={"multipart/form-data": DocumentFileSerializer},
+        responses={200: DocumentSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="file",
+        url_name="file",
+        parser_classes=[MultiPartParser],
+    )
+    def attach_file(self, request: Request, pk: str | None = None) -> Response:
+        """Attach a file to the document's draft version (multipart). As any edit: an
+        approved document gets a new draft carrying its content forward; a version in review
+        cannot change."""
+        document = self.get_object()
+        data = DocumentFileSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        document_edit(actor=request.user, document=document, **data.validated_data)
+        return Response(self.get_serializer(self.base_queryset().get(pk=document.pk)).data)

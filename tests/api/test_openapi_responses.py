@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from aims.models import ChangeRecord
@@ -22,13 +23,11 @@ from tests.openapi import (
 )
 
 ERROR_STATUSES = {"400", "401", "403", "404", "409", "503"}
-#: The operations that take a file: multipart (with JSON too where the file is optional).
+#: The operations that take a file, as multipart (and nothing else does).
 UPLOADS = {
-    ("/api/v1/frameworks/import/", "post"): {"multipart/form-data"},
-    ("/api/v1/ai-systems/import/", "post"): {"multipart/form-data"},
-    ("/api/v1/documents/", "post"): {"application/json", "multipart/form-data"},
-    ("/api/v1/documents/{id}/", "put"): {"application/json", "multipart/form-data"},
-    ("/api/v1/documents/{id}/", "patch"): {"application/json", "multipart/form-data"},
+    ("/api/v1/frameworks/import/", "post"),
+    ("/api/v1/ai-systems/import/", "post"),
+    ("/api/v1/documents/{id}/file/", "post"),
 }
 
 
@@ -144,21 +143,12 @@ def test_request_bodies_are_json_and_required_except_uploads(openapi):
         if body is None:
             continue
         bodies += 1
-        expected = UPLOADS.get((path, method), {"application/json"})
+        expected = {"multipart/form-data" if (path, method) in UPLOADS else "application/json"}
         if set(body["content"]) != expected or body.get("required") is not True:
             wrong.append((method, path, sorted(body["content"]), body.get("required")))
     assert bodies > 40
     assert not wrong, wrong
     assert set(UPLOADS) <= {(path, method) for path, method, _op in operations(openapi)}
-
-
-def test_a_document_upload_has_its_own_request_schema(openapi):
-    content = openapi["paths"]["/api/v1/documents/"]["post"]["requestBody"]["content"]
-    schemas = openapi["components"]["schemas"]
-    as_json = schemas[content["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]
-    as_upload = schemas[content["multipart/form-data"]["schema"]["$ref"].rsplit("/", 1)[1]]
-    assert "file" not in as_json["properties"]
-    assert as_upload["properties"]["file"]["format"] == "binary"
 
 
 @pytest.mark.parametrize("encoding", ["multipart", "form"])
@@ -181,18 +171,16 @@ def test_a_form_body_is_refused_and_changes_nothing(officer, api_client_for, enc
     assert ChangeRecord.objects.count() == mark
 
 
-def test_a_document_still_takes_a_file_by_multipart(officer, api_client_for, records):
+def test_a_document_takes_its_file_by_multipart_only(officer, api_client_for, records):
     document = records["draft_document"]
-    response = api_client_for(officer).patch(
-        reverse("api:document-detail", args=[document.pk]),
-        {"content": "Rewritten", "file": _upload()},
-        format="multipart",
-    )
+    client = api_client_for(officer)
+    url = reverse("api:document-file", args=[document.pk])
+    upload = SimpleUploadedFile("procedure.txt", b"Step 1", content_type="text/plain")
+    response = client.post(url, {"file": upload, "change_summary": "Steps"}, format="multipart")
     assert response.status_code == 200, response.content
-    assert response.json()["versions"][0]["file_name"] == "procedure.txt"
-
-
-def _upload() -> Any:
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    return SimpleUploadedFile("procedure.txt", b"Step 1", content_type="text/plain")
+    version = response.json()["versions"][0]
+    assert (version["file_name"], version["change_summary"]) == ("procedure.txt", "Steps")
+    assert_error(client.post(url, {"file": "procedure.txt"}, format="json"), 415)
+    edit = reverse("api:document-detail", args=[document.pk])
+    upload = SimpleUploadedFile("other.txt", b"Step 2", content_type="text/plain")
+    assert_error(client.patch(edit, {"file": upload}, format="multipart"), 415)
