@@ -467,11 +467,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEVELOPMENT else []),
-    "DEFAULT_PARSER_CLASSES": [
-        "aims.api.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON bodies only (with a depth and size limit); the operations that take a file add
+    # multipart themselves.
+    "DEFAULT_PARSER_CLASSES": ["aims.api.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "aims.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DATETIME_FORMAT": "iso-8601",
@@ -499,10 +497,16 @@ SPECTACULAR_SETTINGS = {
         "ObjectiveStatusEnum": "aims.choices.ObjectiveStatus",
         # Documents and impact assessments share draft / in_review / approved / superseded.
         "ApprovalStatusEnum": "aims.choices.ApprovalStatus",
+        "DocumentKindEnum": "aims.choices.DocumentKind",
         "ReportStatusEnum": "aims.choices.ReportStatus",
         "RiskStatusEnum": "risk.choices.RiskStatus",
         "TreatmentActionStatusEnum": "risk.choices.ActionStatus",
     },
+    # --- OpenAPI error answers: the error body and 400/401/403/404/409/503 on every operation
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "aims.api.schema.declare_errors",
+    ],
 }
 
 # --- Logging --------------------------------------------------------------------------------

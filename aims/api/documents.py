@@ -1,23 +1,30 @@
-"""API of documented information: ``documents/`` with the workflow steps ``submit/``,
-``approve/`` and ``return/`` (``aims.api.approval``)."""
+"""API of documented information: ``documents/`` (JSON) with the workflow steps ``submit/``,
+``approve/`` and ``return/`` (``aims.api.approval``), and ``file/``, the upload of the draft
+version's file (multipart)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from aims import selectors
 from aims.api.approval import approval_actions, approval_policy
 from aims.api.base import ListCreateUpdateViewSet
+from aims.api.serializers import username_of
 from aims.models import Document, DocumentVersion
 from aims.roles import Capability
 from aims.services.documents import document_create, document_edit, latest_version
 
 
 class DocumentVersionSerializer(serializers.ModelSerializer):
-    author = serializers.CharField(source="author.username", read_only=True, default=None)
-    approved_by = serializers.CharField(source="approved_by.username", read_only=True, default=None)
+    author = username_of("author")
+    approved_by = username_of("approved_by")
     has_file = serializers.SerializerMethodField()
 
     class Meta:
@@ -53,9 +60,6 @@ class DocumentSerializer(serializers.ModelSerializer):
         allow_blank=True,
         help_text="Text of the new or current draft version.",
     )
-    file = serializers.FileField(
-        write_only=True, required=False, help_text="A file for the draft version (multipart)."
-    )
     change_summary = serializers.CharField(
         write_only=True, required=False, allow_blank=True, max_length=300
     )
@@ -71,13 +75,17 @@ class DocumentSerializer(serializers.ModelSerializer):
             "review_interval_days",
             "next_review_on",
             "content",
-            "file",
             "change_summary",
             "versions",
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
+
+
+class DocumentFileSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The file of the draft version (replaces its file).")
+    change_summary = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 
 class DocumentViewSet(approval_actions(DocumentSerializer), ListCreateUpdateViewSet):
@@ -107,3 +115,24 @@ class DocumentViewSet(approval_actions(DocumentSerializer), ListCreateUpdateView
             actor=self.request.user, document=serializer.instance, **serializer.validated_data
         )
         serializer.instance = self.base_queryset().get(pk=serializer.instance.pk)
+
+    @extend_schema(
+        request={"multipart/form-data": DocumentFileSerializer},
+        responses={200: DocumentSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="file",
+        url_name="file",
+        parser_classes=[MultiPartParser],
+    )
+    def attach_file(self, request: Request, pk: str | None = None) -> Response:
+        """Attach a file to the document's draft version (multipart). As any edit: an
+        approved document gets a new draft carrying its content forward; a version in review
+        cannot change."""
+        document = self.get_object()
+        data = DocumentFileSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        document_edit(actor=request.user, document=document, **data.validated_data)
+        return Response(self.get_serializer(self.base_queryset().get(pk=document.pk)).data)

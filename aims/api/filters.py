@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as rest_framework_filters
@@ -11,6 +13,24 @@ from django_filters.rest_framework import DjangoFilterBackend
 from aims.choices import Action, ChangeSource
 from aims.filters import ScopedFilterSet
 from aims.models import ChangeRecord
+
+
+class UtcDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date and time, compared as UTC: PostgreSQL refuses offsets beyond ±15:59
+    that ISO 8601 allows, and a time near the ends of the calendar may not exist in UTC."""
+
+    def to_python(self, value: Any) -> datetime | None:
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
 
 
 class ChangeRecordFilter(ScopedFilterSet):
@@ -25,8 +45,8 @@ class ChangeRecordFilter(ScopedFilterSet):
     action = django_filters.ChoiceFilter(choices=Action.choices)
     source = django_filters.ChoiceFilter(choices=ChangeSource.choices)
     correlation_id = django_filters.CharFilter()
-    since = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="lt")
+    since = UtcDateTimeFilter(field_name="timestamp", lookup_expr="gte")
+    until = UtcDateTimeFilter(field_name="timestamp", lookup_expr="lt")
 
     class Meta:
         model = ChangeRecord

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from aims.api.base import ListCreateUpdateViewSet
 from aims.api.fields import AISystemsField, OtherAISystemsField
+from aims.api.serializers import username_of
 from aims.models import (
     AISystem,
     BusinessUnit,
@@ -116,7 +117,7 @@ class OrganizationViewSet(RecordViewSet):
 
 
 class ObjectiveResultSerializer(serializers.ModelSerializer):
-    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True, default=None)
+    recorded_by = username_of("recorded_by")
 
     class Meta:
         model = ObjectiveResult

@@ -7,6 +7,7 @@ from typing import Any
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils.translation import get_language
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -18,6 +19,7 @@ from aims.api.base import PolicyViewSetMixin
 from aims.choices import Language, ReportFormat, ReportStatus
 from aims.models import ReportJob
 from aims.permissions import Policy
+from aims.reports import CONTENT_TYPES
 from aims.roles import Capability
 from aims.services.reports import report_job_create, report_job_retry
 
@@ -127,7 +129,10 @@ class ReportJobViewSet(
 
     @extend_schema(
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(description="The rendered file.")
+            (200, content_type.split(";")[0]): OpenApiResponse(
+                response=OpenApiTypes.BINARY, description="The rendered file (PDF, XLSX or CSV)."
+            )
+            for content_type in CONTENT_TYPES.values()
         }
     )
     @action(detail=True, methods=["get"])

@@ -12,6 +12,13 @@ from aims.models import ApiToken, ChangeRecord, Notification
 from aims.roles import MATRIX, user_roles
 
 
+def username_of(user_field: str) -> serializers.CharField:
+    """The username of the user in ``user_field``, read-only; ``null`` where there is none (a
+    record the platform made). Not a default: DRF leaves a field with a default out of the
+    answer to a partial update (PATCH), where this key must be present as declared."""
+    return serializers.CharField(source=f"{user_field}.username", read_only=True, allow_null=True)
+
+
 class ChangeRecordSerializer(serializers.ModelSerializer):
     model = serializers.SerializerMethodField(help_text="Record type as app_label.model.")
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework import routers, status
+from rest_framework import routers, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -93,7 +93,16 @@ class NotificationViewSet(ReadOnlyViewSet):
 
     @extend_schema(
         request=None,
-        responses={200: OpenApiResponse(description="Number of notifications marked read")},
+        responses={
+            200: inline_serializer(
+                "NotificationsMarkedRead",
+                {
+                    "marked_read": serializers.IntegerField(
+                        help_text="Number of notifications marked read."
+                    )
+                },
+            )
+        },
     )
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request: Request) -> Response:

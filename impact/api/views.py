@@ -50,9 +50,11 @@ class ImpactAssessmentViewSet(
         )
 
     def perform_update(self, serializer: Any) -> None:
-        serializer.instance = services.impact_assessment_update(
+        assessment = services.impact_assessment_update(
             actor=self.request.user, assessment=serializer.instance, **serializer.validated_data
         )
+        # Read again as a GET reads it (``previous`` is an annotation of the read).
+        serializer.instance = self.base_queryset().get(pk=assessment.pk)
 
     @extend_schema(request=ImpactEntrySerializer, responses={201: ImpactEntrySerializer})
     @action(detail=True, methods=["post"])

@@ -7,10 +7,12 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from aims.api.fields import AISystemsField, OtherAISystemsField, ScopedPrimaryKeyRelatedField
 from aims.models import AISystem, Requirement
+from risk.choices import AcceptanceEnd
 from risk.levels import MAX_STEPS
 from risk.models import Risk, RiskAcceptance, RiskMatrix, TreatmentAction
 from risk.services.register import COMPUTED_FIELDS
@@ -55,7 +57,7 @@ class RiskMatrixSerializer(serializers.ModelSerializer):
         max_length=MAX_STEPS,
         help_text="grid[likelihood - 1][impact - 1] is the level code of that cell.",
     )
-    criteria = CriteriaSerializer(read_only=True)
+    criteria = CriteriaSerializer(read_only=True, allow_null=True)
     acceptable_levels = serializers.ListField(
         child=serializers.CharField(max_length=30),
         max_length=MAX_STEPS,
@@ -120,6 +122,11 @@ class CriteriaUpdateSerializer(serializers.Serializer):
 
 class AcceptanceSerializer(serializers.ModelSerializer):
     accepted_by = serializers.CharField(source="accepted_by.username", read_only=True)
+    # Declared: DRF drops ``allow_blank`` from a read-only model field, and the schema would
+    # then refuse the "" of an acceptance in force.
+    end_reason = serializers.ChoiceField(
+        choices=AcceptanceEnd.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = RiskAcceptance
@@ -228,6 +235,9 @@ class RiskSerializer(serializers.ModelSerializer):
             )
         return attrs
 
+    @extend_schema_field(
+        AcceptanceSerializer(allow_null=True, help_text="The acceptance in force.")
+    )
     def get_acceptance(self, risk: Risk) -> dict[str, Any] | None:
         active = [a for a in risk.acceptances.all() if a.ended_at is None]
         return AcceptanceSerializer(active[0]).data if active else None

@@ -1,0 +1,198 @@
+"""Reading the API's OpenAPI description in tests: the schema as a client fetches it, and
+responses checked against what it declares (JSON Schema validation of the body).
+
+The description is OpenAPI 3.0, whose ``nullable`` JSON Schema does not know: ``json_schema``
+turns it into the JSON Schema spelling (``"type": ["string", "null"]``), and makes every
+declared object closed (``additionalProperties: false`` where the schema says nothing), so an
+undeclared key in a response fails as surely as a missing or mistyped one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from django.urls import reverse
+from jsonschema import Draft202012Validator
+
+HTTP_METHODS = ("get", "put", "patch", "post", "delete")
+
+
+def fetch_schema(client: Any) -> dict[str, Any]:
+    """The OpenAPI description as served at ``/api/v1/schema/`` (JSON)."""
+    response = client.get(reverse("api:schema"), {"format": "json"})
+    assert response.status_code == 200, response.content[:300]
+    return response.json()
+
+
+def operations(openapi: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """``(path, method, operation)`` of every operation."""
+    for path, item in openapi["paths"].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                yield path, method, operation
+
+
+def json_schema(node: Any) -> Any:
+    """``node`` (an OpenAPI 3.0 schema object) as JSON Schema 2020-12: ``nullable`` spelled
+    out, objects with declared properties closed."""
+    if isinstance(node, list):
+        return [json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: json_schema(value) for key, value in node.items() if key != "nullable"}
+    if out.get("type") == "object" and "properties" in out:
+        out.setdefault("additionalProperties", False)
+    if node.get("nullable"):
+        if "type" in out:
+            out["type"] = [out["type"], "null"]
+            if "enum" in out and None not in out["enum"]:
+                out["enum"] = [*out["enum"], None]
+        else:
+            out = {"anyOf": [out, {"type": "null"}]}
+    return out
+
+
+def match_operation(
+    openapi: dict[str, Any], method: str, url: str
+) -> tuple[str, dict[str, Any]] | None:
+    """The templated path and operation that serve ``method url`` (query string ignored)."""
+    url = url.split("?", 1)[0]
+    for path, item in openapi["paths"].items():
+        pattern = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "$"
+        if re.match(pattern, url) and method.lower() in item:
+            return path, item[method.lower()]
+    return None
+
+
+def _body(response: Any) -> bytes:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def response_problems(openapi: dict[str, Any], method: str, url: str, response: Any) -> list[str]:
+    """What is wrong with ``response`` to ``method url`` by the description: an undeclared
+    status or content type, or a JSON body that does not validate (each error a line)."""
+    matched = match_operation(openapi, method, url)
+    if matched is None:
+        return [f"{method.upper()} {url}: no such operation in the schema"]
+    path, operation = matched
+    label = f"{method.upper()} {path} → {response.status_code}"
+    declared = operation["responses"].get(str(response.status_code))
+    if declared is None:
+        return [f"{label}: status not declared ({sorted(operation['responses'])})"]
+    content = declared.get("content")
+    if not content:
+        body = _body(response)
+        return [f"{label}: declared without a body, got {body[:200]!r}"] if body else []
+    media_type = response.get("Content-Type", "").split(";")[0].strip()
+    if media_type not in content:
+        return [f"{label}: content type {media_type!r} not declared ({sorted(content)})"]
+    if media_type != "application/json":
+        return []
+    schema = {
+        "components": json_schema(openapi["components"]),
+        **json_schema(content[media_type]["schema"]),
+    }
+    validator = Draft202012Validator(schema)
+    return [
+        f"{label}: at {'/'.join(map(str, error.absolute_path)) or '(root)'}: {error.message[:300]}"
+        for error in validator.iter_errors(response.json())
+    ]
+
+
+def varied_records(officer: Any, executive: Any) -> dict[str, Any]:
+    """At least one row of every resource of the API, in the shapes that leave fields empty
+    (``null``) and in those that fill them: records made by the platform (no author, no
+    owner) and by people, drafts, reviews and approvals, open and accepted risks, queued and
+    finished report jobs. Returns a few of them by name."""
+    from datetime import date
+
+    from aims.services.accounts import notifications_mark_read, token_revoke
+    from aims.services.approval import approval_new_version, approval_return
+    from aims.services.documents import latest_version
+    from aims.services.inventory import ai_system_retire
+    from tests.factories import (
+        AISystemFactory,
+        ApiTokenFactory,
+        BusinessUnitFactory,
+        ClauseAssessmentFactory,
+        ContextIssueFactory,
+        DocumentFactory,
+        ImpactAssessmentFactory,
+        ImpactEntryFactory,
+        InterestedPartyFactory,
+        MappingFactory,
+        NotificationFactory,
+        ObjectiveFactory,
+        ObjectiveResultFactory,
+        OrganizationFactory,
+        ReportJobFactory,
+        RiskAcceptanceFactory,
+        RiskFactory,
+        RiskMatrixFactory,
+        TreatmentActionFactory,
+        load_taxonomies,
+        taxonomy_item,
+    )
+
+    load_taxonomies()
+    unit = BusinessUnitFactory(owner=officer, description="Hiring")
+    BusinessUnitFactory()
+    bare = AISystemFactory()
+    full = AISystemFactory(
+        actor=officer,
+        owner=officer,
+        business_unit=unit,
+        affected_parties=[taxonomy_item("affected-parties", "individuals")],
+        next_review_on=date(2026, 6, 30),
+    )
+    ai_system_retire(actor=officer, system=AISystemFactory())
+    RiskMatrixFactory(custom=True)
+    open_risk = RiskFactory(ai_systems=[bare])
+    accepted = RiskFactory(
+        actor=officer,
+        ai_systems=[full],
+        owner=officer,
+        residual_likelihood=1,
+        residual_impact=1,
+        categories=[taxonomy_item("ai-risk-categories", "security")],
+    )
+    RiskAcceptanceFactory(risk=accepted, accepted_by=executive)
+    RiskFactory(ai_systems=[])
+    TreatmentActionFactory(risk=open_risk)
+    TreatmentActionFactory(actor=officer, risk=accepted, owner=officer, due_on=date(2026, 3, 1))
+    draft = DocumentFactory()
+    DocumentFactory(actor=officer, state="in_review")
+    approved_document = DocumentFactory(actor=officer, state="approved", approver=executive)
+    returned = DocumentFactory(actor=officer, state="in_review")
+    approval_return(actor=executive, version=latest_version(returned), comment="Say who.")
+    ObjectiveResultFactory()
+    ObjectiveResultFactory(actor=officer, notes="Measured on the March batch")
+    ObjectiveFactory(ai_systems=[], owner=officer, due_on=date(2026, 12, 31))
+    ImpactEntryFactory(assessment=ImpactAssessmentFactory(ai_system=bare))
+    assessment = ImpactAssessmentFactory(
+        ai_system=full, actor=officer, state="approved", approver=executive
+    )
+    second = approval_new_version(actor=officer, version=assessment)
+    ReportJobFactory(requested_by=officer)
+    ReportJobFactory(requested_by=officer, render=True)
+    ContextIssueFactory()
+    ContextIssueFactory(owner=officer, description="Regulation", effect="New duties")
+    InterestedPartyFactory()
+    OrganizationFactory()
+    ClauseAssessmentFactory()
+    ClauseAssessmentFactory(owner=officer, status="partial", documents=[approved_document])
+    MappingFactory()
+    NotificationFactory(recipient=officer)
+    notifications_mark_read(user=officer, ids=[NotificationFactory(recipient=officer).pk])
+    ApiTokenFactory(user=officer, scope="write")
+    token_revoke(token=ApiTokenFactory(user=officer), actor=officer)
+    return {
+        "draft_document": draft,
+        "open_risk": open_risk,
+        "accepted_risk": accepted,
+        "assessment_v2": second,
+    }
