@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 DEVENV := var/dev.env
 
-.PHONY: run test lint format stop status messages clean-var bench lock
+.PHONY: run test lint format stop status messages clean-var bench lock mutate
 
 # Install exactly the locked versions (runtime, `embedded` and `dev` extras), then the project
 # itself without dependencies. Reinstall only when the lock file or the project changes.
@@ -48,6 +48,11 @@ lint: $(STAMP) $(DEVENV)
 # The benchmark of DESIGN §10 on a database of its own (bench/README.md); BENCH_ARGS=--help
 bench: $(STAMP) $(DEVENV)
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+# Mutation testing of the core rules (mutation/README.md): each module's mutants against its
+# own tests, the score per module; MUTATE_ARGS="--module aims/tables.py -v" for one module.
+mutate: $(STAMP) $(DEVENV)
+	$(PY) -m mutation $(MUTATE_ARGS)
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
