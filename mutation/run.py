@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from mutation.inplace import preload, run_forked, swappable
 from mutation.mutants import Mutant, mutants
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,22 +113,14 @@ def _drop_bytecode(path: Path) -> None:
         cached.unlink(missing_ok=True)
 
 
+def pytest_args(tests: list[str]) -> list[str]:
+    return [*tests, "-x", "-q", "-p", "no:cacheprovider", "--reuse-db", "-o", "addopts="]
+
+
 def run_tests(tests: list[str], timeout: float | None) -> tuple[bool, float]:
-    """Whether the tests pass, and how long they took."""
+    """Whether the tests pass in a fresh interpreter, and how long they took."""
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        *tests,
-        "-x",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "--reuse-db",
-        "-o",
-        "addopts=",
-    ]
+    command = [sys.executable, "-m", "pytest", *pytest_args(tests)]
     started = time.monotonic()
     process = subprocess.Popen(
         command,
@@ -146,6 +139,25 @@ def run_tests(tests: list[str], timeout: float | None) -> tuple[bool, float]:
     return code == 0, time.monotonic() - started
 
 
+def run_mutant(target: Target, original: str, mutant: Mutant, timeout: float) -> bool:
+    """Whether the tests pass with the mutant: swapped into a forked copy of this process
+    when it changes only function bodies, else written over the module for a fresh pytest."""
+    if swappable(target.module, original, mutant.source):
+        survived, _seconds = run_forked(
+            target.module, mutant.source, pytest_args(target.tests), timeout
+        )
+        return survived
+    path = ROOT / target.module
+    path.write_text(mutant.source, encoding="utf-8")
+    _drop_bytecode(path)
+    try:
+        survived, _seconds = run_tests(target.tests, timeout=timeout)
+    finally:
+        path.write_text(original, encoding="utf-8")
+        _drop_bytecode(path)
+    return survived
+
+
 def run_module(target: Target, equivalent: dict[str, str], *, verbose: bool) -> Result:
     path = ROOT / target.module
     original = path.read_bytes()
@@ -157,7 +169,7 @@ def run_module(target: Target, equivalent: dict[str, str], *, verbose: bool) -> 
     )
     result = Result(module=target.module, mutants=len(found))
     started = time.monotonic()
-    passed, baseline = run_tests(target.tests, timeout=None)
+    passed, baseline = run_forked(target.module, None, pytest_args(target.tests), None)
     if not passed:
         raise SystemExit(f"{target.module}: its tests fail before any mutation: {target.tests}")
     timeout = baseline * 3 + 15
@@ -173,20 +185,17 @@ def run_module(target: Target, equivalent: dict[str, str], *, verbose: bool) -> 
             if mutant.key in equivalent:
                 result.equivalent += 1
                 continue
-            path.write_text(mutant.source, encoding="utf-8")
-            _drop_bytecode(path)
-            try:
-                survived, _seconds = run_tests(target.tests, timeout=timeout)
-            finally:
-                path.write_bytes(original)
-                _drop_bytecode(path)
+            survived = run_mutant(target, original.decode("utf-8"), mutant, timeout)
             if survived:
                 result.survivors.append(mutant)
             else:
                 result.killed += 1
             if verbose:
                 state = "SURVIVED" if survived else "killed"
-                print(f"  [{number}/{len(found)}] {state}: line {mutant.line}: {mutant.key}")
+                print(
+                    f"  [{number}/{len(found)}] {state}: line {mutant.line}: {mutant.key}",
+                    flush=True,
+                )
     finally:
         path.write_bytes(original)
         _drop_bytecode(path)
@@ -234,6 +243,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{target.module}: {len(found)} mutants")
         return 0
 
+    os.chdir(ROOT)
+    sys.path.insert(0, str(ROOT))
+    preload([t.module for t in targets])
     started = time.monotonic()
     results = []
     for target in targets:
