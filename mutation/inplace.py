@@ -1,23 +1,20 @@
 """Running a mutant without paying for a new interpreter each time.
 
 A pytest run of a few tests costs seconds of start-up (Python, Django, the project's
-imports) for a fraction of a second of tests. So the runner imports all that once, and for
-each mutant forks: the child swaps the code of the mutated functions in place (every
-function keeps its identity, so whoever imported it by name runs the mutant) and runs
-pytest; the parent only waits. The module's file is never touched.
+imports, collection) for a fraction of a second of tests. So the session starts once, and
+for each mutant forks: the child swaps the code of the mutated functions in place (every
+function keeps its identity, so whoever imported it by name runs the mutant) and runs the
+collected tests; the parent only waits. The module's file is never touched.
 
 Only a change inside a function can be swapped this way; a change of module-level data
 (the role matrix, a constant) is run by writing the file and starting a fresh pytest
-(``mutation.run``).
+(``mutation.session``).
 """
 
 from __future__ import annotations
 
 import importlib
 import os
-import signal
-import sys
-import time
 import types
 from typing import Any
 
@@ -81,8 +78,9 @@ def swappable(path: str, original: str, mutated: str) -> bool:
 def _strip(code: types.CodeType) -> tuple:
     """The module-level code with function bodies blanked out (their names kept)."""
     consts = tuple(
-        ("<code>", c.co_qualname) if isinstance(c, types.CodeType) and _is_function(c) else
-        (_strip(c) if isinstance(c, types.CodeType) else repr(c))
+        ("<code>", c.co_qualname)
+        if isinstance(c, types.CodeType) and _is_function(c)
+        else (_strip(c) if isinstance(c, types.CodeType) else repr(c))
         for c in code.co_consts
     )
     return (code.co_code, consts, code.co_names)
@@ -103,51 +101,4 @@ def swap_in(path: str, mutated: str) -> None:
             function.__code__ = code
 
 
-def preload(modules: list[str]) -> None:
-    """Import what every run needs, once, before any fork."""
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aims.settings")  # as pyproject.toml says
-    django.setup()
-    import pytest  # noqa: F401
-    import pytest_django  # noqa: F401
-
-    for name in ("rest_framework.test", "tests.factories", "aims.embedded", "aims.urls"):
-        importlib.import_module(name)
-    for path in modules:
-        importlib.import_module(module_name(path))
-
-
-def run_forked(path: str, mutated: str | None, pytest_args: list[str], timeout: float | None) -> tuple[bool, float]:
-    """Run pytest in a forked child with the mutant swapped in (None: as it is). Returns
-    whether the tests passed and the time taken."""
-    started = time.monotonic()
-    pid = os.fork()
-    if pid == 0:  # the child
-        code = 3
-        try:
-            os.setsid()
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, 1)
-            os.dup2(devnull, 2)
-            if mutated is not None:
-                swap_in(path, mutated)
-            import pytest
-
-            code = int(pytest.main(pytest_args))
-        finally:
-            os._exit(code)
-    deadline = None if timeout is None else started + timeout
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        if deadline is not None and time.monotonic() > deadline:
-            os.killpg(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            return False, time.monotonic() - started
-        time.sleep(0.05)
-    return os.waitstatus_to_exitcode(status) == 0, time.monotonic() - started
-
-
-__all__ = ["preload", "run_forked", "swap_in", "swappable", "sys"]
+__all__ = ["swap_in", "swappable"]

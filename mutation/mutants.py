@@ -200,12 +200,8 @@ def _changes(node: ast.AST, parent: ast.AST) -> list[Change]:
         operand = node.operand
         if isinstance(operand, ast.Constant) and type(operand.value) is int:
             number = -operand.value
-            changes.append(
-                (f"`{number}` → `{number + 1}`", lambda n, _p: ast.Constant(number + 1))
-            )
-            changes.append(
-                (f"`{number}` → `{number - 1}`", lambda n, _p: ast.Constant(number - 1))
-            )
+            changes.append((f"`{number}` → `{number + 1}`", lambda n, _p: ast.Constant(number + 1)))
+            changes.append((f"`{number}` → `{number - 1}`", lambda n, _p: ast.Constant(number - 1)))
     elif isinstance(node, ast.If):
         changes.append(("remove `if` (never true)", lambda n, _p: _if_never(n)))
     elif isinstance(node, ast.Raise):
@@ -306,6 +302,32 @@ def _render(source: str, original: ast.AST, new: ast.AST, tree: ast.Module) -> s
     return ast.unparse(tree) + "\n"
 
 
+def _statements(sites: list[tuple[ast.AST, str, ast.AST]]) -> dict[int, ast.AST]:
+    """For each site, the statement it is part of."""
+    statement_of: dict[int, ast.AST] = {}
+    owner: dict[int, ast.AST] = {}
+    for index, (node, _scope, parent) in enumerate(sites):
+        if isinstance(node, ast.stmt):
+            owner[id(node)] = node
+        else:
+            owner[id(node)] = owner.get(id(parent), parent)
+        statement_of[index] = owner[id(node)]
+    return statement_of
+
+
+def _snippet(source: str, node: ast.AST, statement: ast.AST | None) -> str:
+    """The changed source, on one line; a short expression (a constant, a name) with the
+    first line of its statement, so that the key tells it from others alike."""
+    text = ast.get_source_segment(source, node) or ast.unparse(node)
+    if isinstance(node, ast.stmt):
+        return _one_line(text.splitlines()[0])
+    if len(text) < 20 and statement is not None and statement is not node:
+        line = (ast.get_source_segment(source, statement) or "").splitlines()[:1]
+        if line:
+            return _one_line(f"{text} in {line[0]}", 120)
+    return _one_line(text)
+
+
 def mutants(
     module: str,
     source: str,
@@ -317,6 +339,7 @@ def mutants(
     named functions (qualified names, e.g. ``ChangeRecord.compute_hash``)."""
     tree = ast.parse(source)
     sites = list(_walk(tree, functions_only=functions_only))
+    statements = _statements(sites)
     result: list[Mutant] = []
     seen: dict[tuple[str, str, str, str], int] = {}
     for index, (node, scope, parent) in enumerate(sites):
@@ -324,8 +347,10 @@ def mutants(
             scope == name or scope.startswith(name + ".") for name in functions
         ):
             continue
-        original_text = ast.get_source_segment(source, node) or ast.unparse(node)
-        snippet = _one_line(original_text.splitlines()[0] if isinstance(node, ast.stmt) else original_text)
+        if isinstance(parent, ast.keyword) and parent.arg:  # read_only=True
+            snippet = _one_line(f"{parent.arg}={ast.get_source_segment(source, node)}")
+        else:
+            snippet = _snippet(source, node, statements.get(index))
         for description, change in _changes(node, parent):
             copied = copy.deepcopy(tree)
             copy_node, _scope, copy_parent = list(_walk(copied, functions_only=functions_only))[

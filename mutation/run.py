@@ -26,8 +26,7 @@ from typing import Any
 
 import yaml
 
-from mutation.inplace import preload, run_forked, swappable
-from mutation.mutants import Mutant, mutants
+from mutation.mutants import mutants
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ROOT / "mutation" / "targets.yaml"
@@ -49,7 +48,7 @@ class Result:
     mutants: int = 0
     killed: int = 0
     equivalent: int = 0
-    survivors: list[Mutant] = field(default_factory=list)
+    survivors: list[dict[str, Any]] = field(default_factory=list)
     stale_equivalents: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -139,69 +138,34 @@ def run_tests(tests: list[str], timeout: float | None) -> tuple[bool, float]:
     return code == 0, time.monotonic() - started
 
 
-def run_mutant(target: Target, original: str, mutant: Mutant, timeout: float) -> bool:
-    """Whether the tests pass with the mutant: swapped into a forked copy of this process
-    when it changes only function bodies, else written over the module for a fresh pytest."""
-    if swappable(target.module, original, mutant.source):
-        survived, _seconds = run_forked(
-            target.module, mutant.source, pytest_args(target.tests), timeout
-        )
-        return survived
-    path = ROOT / target.module
-    path.write_text(mutant.source, encoding="utf-8")
-    _drop_bytecode(path)
-    try:
-        survived, _seconds = run_tests(target.tests, timeout=timeout)
-    finally:
-        path.write_text(original, encoding="utf-8")
-        _drop_bytecode(path)
-    return survived
-
-
-def run_module(target: Target, equivalent: dict[str, str], *, verbose: bool) -> Result:
-    path = ROOT / target.module
-    original = path.read_bytes()
-    found = mutants(
-        target.module,
-        original.decode("utf-8"),
-        functions_only=target.functions_only,
-        functions=target.functions,
-    )
-    result = Result(module=target.module, mutants=len(found))
-    started = time.monotonic()
-    passed, baseline = run_forked(target.module, None, pytest_args(target.tests), None)
-    if not passed:
-        raise SystemExit(f"{target.module}: its tests fail before any mutation: {target.tests}")
-    timeout = baseline * 3 + 15
-    keys = {m.key for m in found}
-    result.stale_equivalents = [
-        key for key in equivalent if key.startswith(target.module + "::") and key not in keys
-    ]
-    backup = _backup(target.module)
+def run_module(target: Target, targets_file: Path, *, verbose: bool) -> Result:
+    """Run one module's mutants in a pytest session of its own (``mutation.session``)."""
     WORK.mkdir(parents=True, exist_ok=True)
-    backup.write_bytes(original)
+    report = WORK / (target.module.replace("/", "__") + ".json")
+    report.unlink(missing_ok=True)
+    backup = _backup(target.module)
+    backup.write_bytes((ROOT / target.module).read_bytes())
+    command = [sys.executable, "-m", "mutation.session", target.module, str(report)]
+    command += [f"--targets={targets_file}"] + (["--verbose"] if verbose else [])
     try:
-        for number, mutant in enumerate(found, start=1):
-            if mutant.key in equivalent:
-                result.equivalent += 1
-                continue
-            survived = run_mutant(target, original.decode("utf-8"), mutant, timeout)
-            if survived:
-                result.survivors.append(mutant)
-            else:
-                result.killed += 1
-            if verbose:
-                state = "SURVIVED" if survived else "killed"
-                print(
-                    f"  [{number}/{len(found)}] {state}: line {mutant.line}: {mutant.key}",
-                    flush=True,
-                )
+        subprocess.run(command, cwd=ROOT, check=False)
     finally:
-        path.write_bytes(original)
-        _drop_bytecode(path)
-        backup.unlink(missing_ok=True)
-    result.seconds = time.monotonic() - started
-    return result
+        (ROOT / target.module).write_bytes(backup.read_bytes())
+        backup.unlink()
+    if not report.exists():
+        raise SystemExit(f"{target.module}: the mutation session ended without a report")
+    data = json.loads(report.read_text(encoding="utf-8"))
+    if "error" in data:
+        raise SystemExit(f"{target.module}: {data['error']}")
+    return Result(
+        module=target.module,
+        mutants=data["mutants"],
+        killed=data["killed"],
+        equivalent=data["equivalent"],
+        survivors=data["survivors"],
+        stale_equivalents=data["stale_equivalents"],
+        seconds=data["seconds"],
+    )
 
 
 def _terminate(signum: int, _frame: Any) -> None:
@@ -243,17 +207,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{target.module}: {len(found)} mutants")
         return 0
 
-    os.chdir(ROOT)
-    sys.path.insert(0, str(ROOT))
-    preload([t.module for t in targets])
     started = time.monotonic()
     results = []
     for target in targets:
         print(f"{target.module}: running its tests against each mutant…", flush=True)
-        result = run_module(target, equivalent, verbose=args.verbose)
+        result = run_module(target, args.targets.resolve(), verbose=args.verbose)
         results.append(result)
-        for mutant in result.survivors:
-            print(f"  survived: line {mutant.line}: {mutant.key}")
+        for survivor in result.survivors:
+            print(f"  survived: line {survivor['line']}: {survivor['key']}")
         for key in result.stale_equivalents:
             print(f"  listed as equivalent but no longer a mutant: {key}")
         print(
@@ -284,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
                         "equivalent": r.equivalent,
                         "killed": r.killed,
                         "score": round(r.score, 1),
-                        "survivors": [{"line": m.line, "key": m.key} for m in r.survivors],
+                        "survivors": r.survivors,
                     }
                     for r in results
                 ],
