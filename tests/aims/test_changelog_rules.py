@@ -37,9 +37,7 @@ def org(db):
 def records_of(obj) -> list[ChangeRecord]:
     content_type = ContentType.objects.get_for_model(obj)
     return list(
-        ChangeRecord.objects.filter(content_type=content_type, object_id=str(obj.pk)).order_by(
-            "id"
-        )
+        ChangeRecord.objects.filter(content_type=content_type, object_id=str(obj.pk)).order_by("id")
     )
 
 
@@ -112,9 +110,7 @@ def test_snapshot_of_an_unsaved_object_has_no_links():
 
 
 def test_a_record_carries_who_what_and_the_states(org, officer):
-    record = change_record(
-        actor=officer, action=Action.UPDATE, obj=org, before={"name": "Old"}
-    )
+    record = change_record(actor=officer, action=Action.UPDATE, obj=org, before={"name": "Old"})
     assert record.actor == officer and record.actor_username == officer.username
     assert record.action == Action.UPDATE
     assert record.content_type == ContentType.objects.get_for_model(Organization)
@@ -216,25 +212,32 @@ def test_the_hash_covers_time_actor_and_model(org, officer):
 
 
 def test_the_canonical_content_is_sorted_compact_json():
-    content = ChangeRecord.objects.none().model(
-        timestamp=__import__("datetime").datetime(2026, 1, 2, 3, 4, 5),
-        actor_id=None,
-        actor_username="名前",
-        action="update",
-        object_id="1",
-        object_repr="r",
-        before=None,
-        after={"b": 1, "a": 2},
-        source="web",
-        correlation_id="c",
-        previous_hash="p",
-    ).canonical_content(model_label="aims.organization")
-    assert content == (
-        '{"action":"update","actor_id":null,"actor_username":"名前",'
-        '"after":{"a":2,"b":1},"before":null,"correlation_id":"c","model":"aims.organization",'
-        '"object_id":"1","object_repr":"r","previous_hash":"p","source":"web",'
-        '"timestamp":"2026-01-02T03:04:05"}'
-    ).encode()
+    content = (
+        ChangeRecord.objects.none()
+        .model(
+            timestamp=__import__("datetime").datetime(2026, 1, 2, 3, 4, 5),
+            actor_id=None,
+            actor_username="名前",
+            action="update",
+            object_id="1",
+            object_repr="r",
+            before=None,
+            after={"b": 1, "a": 2},
+            source="web",
+            correlation_id="c",
+            previous_hash="p",
+        )
+        .canonical_content(model_label="aims.organization")
+    )
+    assert (
+        content
+        == (
+            '{"action":"update","actor_id":null,"actor_username":"名前",'
+            '"after":{"a":2,"b":1},"before":null,"correlation_id":"c","model":"aims.organization",'
+            '"object_id":"1","object_repr":"r","previous_hash":"p","source":"web",'
+            '"timestamp":"2026-01-02T03:04:05"}'
+        ).encode()
+    )
 
 
 def test_records_are_append_only(org):

@@ -140,8 +140,7 @@ def test_numbers_read_as_text():
 def test_framework_without_a_required_key(key):
     errors = errors_of(framework({key: DROP}))
     assert errors == [
-        f"f.yaml: framework: '{key}' is missing"
-        + (" (needs en and ja)" if key == "name" else "")
+        f"f.yaml: framework: '{key}' is missing" + (" (needs en and ja)" if key == "name" else "")
     ]
 
 
@@ -207,9 +206,7 @@ def test_english_and_japanese_are_not_swapped():
 @pytest.mark.parametrize("version", [0, -1, "2", 1.5, True, None])
 def test_bad_versions_are_refused(version):
     meta = {"version": version} if version is not None else {"version": DROP}
-    assert errors_of(framework(meta)) == [
-        "f.yaml: framework: 'version' must be a positive integer"
-    ]
+    assert errors_of(framework(meta)) == ["f.yaml: framework: 'version' must be a positive integer"]
 
 
 def test_version_one_is_the_lowest():
@@ -218,7 +215,9 @@ def test_version_one_is_the_lowest():
 
 @pytest.mark.parametrize("key", ["urn", "urn_prefix"])
 def test_urns_start_with_urn(key):
-    assert errors_of(framework({key: "aims:x"})) == [f"f.yaml: framework: '{key}' must start with 'urn:'"]
+    assert errors_of(framework({key: "aims:x"})) == [
+        f"f.yaml: framework: '{key}' must start with 'urn:'"
+    ]
 
 
 def test_unknown_category():
@@ -372,7 +371,18 @@ def test_the_library_puts_frameworks_first_and_resolves_mappings_among_them():
         parse_library(
             [
                 ("f.yaml", framework()),
-                ("m.yaml", mappings(items=[{"source": "urn:aims:rules:9", "target": "urn:aims:rules:2", "relationship": "related"}])),
+                (
+                    "m.yaml",
+                    mappings(
+                        items=[
+                            {
+                                "source": "urn:aims:rules:9",
+                                "target": "urn:aims:rules:2",
+                                "relationship": "related",
+                            }
+                        ]
+                    ),
+                ),
             ]
         )
     assert caught.value.errors == [
@@ -383,7 +393,18 @@ def test_the_library_puts_frameworks_first_and_resolves_mappings_among_them():
         parse_library(
             [
                 ("f.yaml", framework()),
-                ("m.yaml", mappings(items=[{"source": "urn:aims:rules:1", "target": "urn:aims:rules:8", "relationship": "related"}])),
+                (
+                    "m.yaml",
+                    mappings(
+                        items=[
+                            {
+                                "source": "urn:aims:rules:1",
+                                "target": "urn:aims:rules:8",
+                                "relationship": "related",
+                            }
+                        ]
+                    ),
+                ),
             ]
         )
     assert caught.value.errors == [
@@ -421,4 +442,3 @@ def test_urn_of_a_ref_id():
 def test_error_message_joins_every_error():
     error = LibraryError(["one", "two"])
     assert str(error) == "one\ntwo" and error.errors == ["one", "two"]
-

@@ -130,3 +130,16 @@ def test_the_row_limit_counts_data_rows_not_the_header_or_blank_rows(monkeypatch
 
 def test_the_row_limit_is_ten_thousand():
     assert tables.MAX_ROWS == 10_000
+
+
+def test_cells_beyond_the_header_are_dropped():
+    header, rows = read_table("x.csv", b"name,owner\nBot,alice,extra,more\n")
+    assert rows == [{"name": "Bot", "owner": "alice"}]
+    header, rows = read_table("x.xlsx", xlsx(["name"], ["Bot", "spare"]))
+    assert rows == [{"name": "Bot"}]
+
+
+def test_a_formula_reads_as_its_stored_value_never_as_the_formula():
+    # A workbook written by a program other than a spreadsheet stores no computed value.
+    header, rows = read_table("x.xlsx", xlsx(["name", "total"], ["Bot", "=1+1"]))
+    assert rows == [{"name": "Bot", "total": ""}]

@@ -116,9 +116,7 @@ def test_a_closed_risk_is_refused_with_a_clear_reason(officer, operator, granted
 
 def test_the_owner_is_refused_with_a_clear_reason(officer, system):
     risk = make(officer, [system])
-    assert refusal(officer, risk) == {
-        "risk": ["Nobody accepts a risk they own; ask an approver."]
-    }
+    assert refusal(officer, risk) == {"risk": ["Nobody accepts a risk they own; ask an approver."]}
 
 
 def test_the_wrong_role_is_told_who_may_accept(operator, auditor, officer, granted):
