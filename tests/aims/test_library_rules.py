@@ -88,6 +88,10 @@ def mappings(meta: dict | None = None, items: list | None = None) -> bytes:
     return yaml.safe_dump(data, allow_unicode=True).encode()
 
 
+def one_mapping(source: str, target: str) -> dict:
+    return {"source": source, "target": target, "relationship": "related"}
+
+
 def errors_of(content: bytes, **kwargs) -> list[str]:
     with pytest.raises(LibraryError) as caught:
         parse_file("f.yaml", content, **kwargs)

@@ -29,8 +29,8 @@ def future(days=90):
 
 
 def make(actor, systems, likelihood=2, impact=4, **data):
-    """A risk registered by ``actor`` (who owns it unless ``owner=`` says who); residual 2×4 is "medium" on the 5×5 matrix (within its criteria),
-    4×4 "very_high" (above them)."""
+    """A risk registered by ``actor`` (who owns it unless ``owner=`` says who); residual 2×4
+    is "medium" on the 5×5 matrix (within its criteria), 4×4 "very_high" (above them)."""
     return risk_create(
         actor=actor,
         ai_systems=systems,
