@@ -147,8 +147,13 @@ def run_module(target: Target, targets_file: Path, *, verbose: bool) -> Result:
     backup.write_bytes((ROOT / target.module).read_bytes())
     command = [sys.executable, "-m", "mutation.session", target.module, str(report)]
     command += [f"--targets={targets_file}"] + (["--verbose"] if verbose else [])
+    session = subprocess.Popen(command, cwd=ROOT)
     try:
-        subprocess.run(command, cwd=ROOT, check=False)
+        session.wait()
+    except BaseException:
+        session.terminate()  # and it ends its running mutant
+        session.wait()
+        raise
     finally:
         (ROOT / target.module).write_bytes(backup.read_bytes())
         backup.unlink()

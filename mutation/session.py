@@ -83,6 +83,7 @@ class MutationPlugin:
                 code = self._run_items(session)
             finally:
                 os._exit(code)
+        self.child = pid
         deadline = None if timeout is None else started + timeout
         while True:
             done, status = os.waitpid(pid, os.WNOHANG)
@@ -139,6 +140,19 @@ class MutationPlugin:
         return True
 
 
+def _stop(plugin: MutationPlugin) -> None:
+    def handler(signum: int, _frame: Any) -> None:
+        child = getattr(plugin, "child", None)
+        if child is not None:
+            try:
+                os.killpg(child, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
 def main(argv: list[str]) -> int:
     module, report = argv[0], Path(argv[1])
     verbose = "--verbose" in argv[2:]
@@ -146,6 +160,7 @@ def main(argv: list[str]) -> int:
     targets = load_targets(Path(targets_file)) if targets_file else load_targets()
     (target,) = [t for t in targets if t.module == module]
     plugin = MutationPlugin(target, verbose)
+    _stop(plugin)
     started = time.monotonic()
     pytest.main([*pytest_args(target.tests), "-qq", "-s", "-p", "no:warnings"], plugins=[plugin])
     plugin.report["seconds"] = round(time.monotonic() - started)
