@@ -9,6 +9,7 @@ run by a fresh pytest. Writes the verdicts as JSON to REPORT.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -144,10 +145,8 @@ def _stop(plugin: MutationPlugin) -> None:
     def handler(signum: int, _frame: Any) -> None:
         child = getattr(plugin, "child", None)
         if child is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(child, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, handler)
