@@ -138,7 +138,7 @@ def _walk(tree: ast.Module, *, functions_only: bool) -> Iterator[tuple[ast.AST, 
     yield from visit(tree, None, [], False)
 
 
-Change = tuple[str, Callable[[ast.AST, ast.AST], ast.AST | None]]
+Change = tuple[str, Callable[[ast.AST, ast.AST], ast.AST]]
 
 
 def _replace_in_parent(parent: ast.AST, old: ast.AST, new: ast.AST) -> None:
