@@ -14,6 +14,7 @@ back first thing by the next run should this one be killed.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import signal
@@ -94,9 +95,38 @@ def _backup(module: str) -> Path:
     return WORK / (module.replace("/", "__") + ".orig")
 
 
+LOCK = WORK / "running.pid"
+
+
+def _running_elsewhere() -> bool:
+    """Whether another run (alive) holds the lock."""
+    try:
+        pid = int(LOCK.read_text())
+    except (FileNotFoundError, ValueError):
+        return False
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def take_lock() -> None:
+    if _running_elsewhere():
+        raise SystemExit(f"another mutation run is under way (pid {LOCK.read_text()})")
+    WORK.mkdir(parents=True, exist_ok=True)
+    LOCK.write_text(str(os.getpid()))
+    atexit.register(LOCK.unlink, missing_ok=True)
+
+
 def restore_leftovers() -> None:
-    """Put back any module a killed earlier run left mutated."""
-    if not WORK.exists():
+    """Put back any module a killed earlier run left mutated (never while a run is alive:
+    its backups are its own)."""
+    if not WORK.exists() or _running_elsewhere():
         return
     for backup in WORK.glob("*.orig"):
         module = backup.name[: -len(".orig")].replace("__", "/")
@@ -173,6 +203,25 @@ def run_module(target: Target, targets_file: Path, *, verbose: bool) -> Result:
     )
 
 
+def list_mutants(targets_file: Path, modules: list[str] | None) -> int:
+    equivalent = load_equivalent()
+    for target in load_targets(targets_file):
+        if modules and target.module not in modules:
+            continue
+        source = (ROOT / target.module).read_text(encoding="utf-8")
+        found = mutants(
+            target.module,
+            source,
+            functions_only=target.functions_only,
+            functions=target.functions,
+        )
+        for mutant in found:
+            mark = " (equivalent)" if mutant.key in equivalent else ""
+            print(f"line {mutant.line}: {mutant.key}{mark}")
+        print(f"{target.module}: {len(found)} mutants")
+    return 0
+
+
 def _terminate(signum: int, _frame: Any) -> None:
     raise SystemExit(128 + signum)  # unwinds through the `finally` that restores the module
 
@@ -188,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     signal.signal(signal.SIGTERM, _terminate)
+    if args.list:
+        return list_mutants(args.targets, args.module)
+    take_lock()
     restore_leftovers()
     targets = load_targets(args.targets)
     if args.module:
@@ -195,22 +247,6 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             parser.error(f"not in {TARGETS.name}: {', '.join(sorted(unknown))}")
         targets = [t for t in targets if t.module in args.module]
-    equivalent = load_equivalent()
-
-    if args.list:
-        for target in targets:
-            source = (ROOT / target.module).read_text(encoding="utf-8")
-            found = mutants(
-                target.module,
-                source,
-                functions_only=target.functions_only,
-                functions=target.functions,
-            )
-            for mutant in found:
-                mark = " (equivalent)" if mutant.key in equivalent else ""
-                print(f"line {mutant.line}: {mutant.key}{mark}")
-            print(f"{target.module}: {len(found)} mutants")
-        return 0
 
     started = time.monotonic()
     results = []
