@@ -7,9 +7,11 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
+from django.db import OperationalError, connection, connections, transaction
 
 from aims import urns
 from aims.changelog import (
+    _CHAIN_LOCK_KEY,
     ChainBreak,
     change_record,
     iter_chain,
@@ -270,3 +272,30 @@ def test_iter_chain_names_each_kind_of_break(org):
     assert "previous hash does not match" in breaks[0].reason
     breaks = list(iter_chain([second, third]))
     assert [b.record_id for b in breaks] == [second.pk]
+
+
+def test_snapshot_leaves_out_excluded_links(officer):
+    system = AISystemFactory()
+    risk = RiskFactory(actor=officer, ai_systems=[system])
+    risk.CHANGE_LOG_EXCLUDE = (*risk.CHANGE_LOG_EXCLUDE, "ai_systems", "title")
+    data = snapshot(risk)
+    assert "ai_systems" not in data and "title" not in data
+    assert data["categories"] == []
+
+
+def test_writers_wait_for_the_chain_lock(org):
+    """Each writer takes the chain's lock: while another transaction holds it, a writer
+    waits (here: gives up after a short lock timeout) instead of chaining to a stale head."""
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+            with pytest.raises(OperationalError), transaction.atomic():
+                with connection.cursor() as mine:
+                    mine.execute("SET LOCAL lock_timeout = '200ms'")
+                change_record(actor=None, action=Action.CREATE, obj=org)
+            cursor.execute("ROLLBACK")
+    finally:
+        other.close()
+    assert not ChangeRecord.objects.exists()
