@@ -272,3 +272,15 @@ def test_comparing_two_versions_row_by_row(officer, executive):
     )
     assert extra[-1] == CompareRow("n", "1", "2", True)
     assert compare_row("x", "same", "same").changed is False
+
+
+def test_the_platform_acting_without_a_person(officer, executive, draft):
+    submitted = approval_submit(actor=None, version=draft)
+    assert submitted.status == ApprovalStatus.IN_REVIEW
+    assert (
+        ChangeRecord.objects.filter(object_id=str(draft.pk), action=Action.SUBMIT).get().actor
+        is None
+    )
+    approved = approval_approve(actor=executive, version=submitted)
+    new = approval_new_version(actor=None, version=approved)
+    assert new.author is None and new.status == ApprovalStatus.DRAFT

@@ -232,3 +232,12 @@ def test_expiry_on_a_given_day(officer, operator, granted):
     assert risk_acceptances_expire(today=future(5)) == 0
     assert risk_acceptances_expire(today=future(6)) == 1
     assert Risk.objects.get(pk=risk.pk).status == RiskStatus.OPEN
+
+
+def test_expiry_reopens_only_a_risk_that_is_accepted(officer, operator, granted):
+    risk = make(operator, [granted])
+    accept(officer, risk, expires_on=future(5))
+    Risk.objects.filter(pk=risk.pk).update(status=RiskStatus.IN_TREATMENT)  # out of step
+    assert risk_acceptances_expire(today=future(6)) == 1
+    assert Risk.objects.get(pk=risk.pk).status == RiskStatus.IN_TREATMENT
+    assert RiskAcceptance.objects.get(risk=risk).end_reason == AcceptanceEnd.EXPIRED
