@@ -184,3 +184,21 @@ def test_criteria_updates(officer, m5):
     with pytest.raises(ValidationError) as caught:
         risk_criteria_update(actor=officer, criteria=criteria, acceptable_levels=["x", "low"])
     assert caught.value.message_dict == {"acceptable_levels": ["Not a level of this matrix: x."]}
+
+
+def test_creating_checks_the_matrix_data_and_the_fields(officer, m3):
+    grid = shape(m3)["grid"]
+    grid[0] = grid[0][:-1]
+    with pytest.raises(ValidationError) as caught:
+        new_matrix(officer, m3, grid=grid)
+    assert set(caught.value.message_dict) == {"grid"}
+    with pytest.raises(ValidationError) as caught:
+        new_matrix(officer, m3, code="Not a code!")
+    assert set(caught.value.message_dict) == {"code"}
+    assert not RiskMatrix.objects.filter(name_en="Extra").exists()
+
+
+def test_the_criteria_of_a_new_matrix_are_stored(officer, m3):
+    matrix = new_matrix(officer, m3, acceptable_levels=["medium", "low"])
+    stored = RiskCriteria.objects.get(matrix_id=matrix.pk)
+    assert stored.acceptable_levels == ["medium", "low"]
