@@ -202,3 +202,30 @@ def test_the_criteria_of_a_new_matrix_are_stored(officer, m3):
     matrix = new_matrix(officer, m3, acceptable_levels=["medium", "low"])
     stored = RiskCriteria.objects.get(matrix_id=matrix.pk)
     assert stored.acceptable_levels == ["medium", "low"]
+
+
+@pytest.mark.parametrize("in_use", [False, True])
+def test_updating_checks_the_matrix_data_and_the_fields(officer, m3, system, in_use):
+    if in_use:
+        use(m3, officer, system)
+    grid = shape(m3)["grid"]
+    grid[0] = grid[0][:-1]
+    with pytest.raises(ValidationError) as caught:
+        risk_matrix_update(actor=officer, matrix=m3, grid=grid)
+    assert set(caught.value.message_dict) == {"grid"}
+    with pytest.raises(ValidationError) as caught:
+        risk_matrix_update(actor=officer, matrix=m3, name_en="")
+    assert set(caught.value.message_dict) == {"name_en"}
+    assert RiskMatrix.objects.filter(code=m3.code).count() == 1
+
+
+def test_an_update_that_changes_nothing_is_still_recorded(officer, m3):
+    risk_matrix_update(actor=officer, matrix=m3, name_en=m3.name_en)
+    assert len(records(m3, Action.UPDATE)) == 1
+
+
+def test_a_matrix_in_use_made_default_takes_the_default_from_the_old(officer, m3, m5, system):
+    assert m5.is_default
+    use(m3, officer, system)
+    successor = risk_matrix_update(actor=officer, matrix=m3, is_default=True)
+    assert list(RiskMatrix.objects.filter(is_default=True)) == [successor]
