@@ -229,3 +229,9 @@ def test_a_matrix_in_use_made_default_takes_the_default_from_the_old(officer, m3
     use(m3, officer, system)
     successor = risk_matrix_update(actor=officer, matrix=m3, is_default=True)
     assert list(RiskMatrix.objects.filter(is_default=True)) == [successor]
+
+
+def test_the_criteria_of_a_new_version_are_recorded(officer, m3, system):
+    use(m3, officer, system)
+    successor = risk_matrix_update(actor=officer, matrix=m3, name_en="Second")
+    assert len(records(successor.criteria, Action.CREATE)) == 1
