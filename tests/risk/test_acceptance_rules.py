@@ -68,7 +68,7 @@ def test_can_accept_never_says_yes_to_the_owner(make_user, officer, system):
         within = make(officer, [system], owner=owner)
         above = make(officer, [system], likelihood=4, impact=4, owner=owner)
         assert within.owner == owner
-        assert not can_accept(owner, within) and not can_accept(owner, above)
+        assert can_accept(owner, within) is False and can_accept(owner, above) is False
 
 
 def test_can_accept_never_says_yes_for_a_closed_risk(officer, executive, operator, granted):
@@ -78,7 +78,7 @@ def test_can_accept_never_says_yes_for_a_closed_risk(officer, executive, operato
     for risk in (within, above):
         risk_update(actor=operator, risk=risk, status="closed", closed_reason="Withdrawn")
         risk = Risk.objects.get(pk=risk.pk)
-        assert not can_accept(officer, risk) and not can_accept(executive, risk)
+        assert can_accept(officer, risk) is False and can_accept(executive, risk) is False
 
 
 def test_can_accept_by_role(officer, executive, operator, auditor, viewer, granted):
@@ -186,7 +186,7 @@ def test_on_a_matrix_without_criteria_only_top_management_accepts(
 ):
     risk = Risk.objects.get(pk=make(operator, [granted]).pk)
     assert acceptance_rule(risk) == (False, Role.TOP_MANAGEMENT)
-    assert not can_accept(officer, risk)
+    assert can_accept(officer, risk) is False
     message = refusal(officer, risk)["risk"][0]
     assert "only top management may accept it" in message
     acceptance = accept(executive, risk)
