@@ -41,6 +41,9 @@ class Target:
     tests: list[str]
     functions: frozenset[str] | None = None
     functions_only: bool = True
+    #: Functions run while the module is imported (e.g. building a model's constraints): a
+    #: code swap after import would never run them, so their mutants go by file.
+    at_import: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -70,6 +73,7 @@ def load_targets(path: Path = TARGETS) -> list[Target]:
                 tests=list(item["tests"]),
                 functions=frozenset(functions) if functions else None,
                 functions_only=item.get("functions_only", True),
+                at_import=frozenset(item.get("at_import") or ()),
             )
         )
     return targets

@@ -126,7 +126,8 @@ class MutationPlugin:
             if mutant.key in self.equivalent:
                 equivalent += 1
                 continue
-            if swappable(self.target.module, self.original, mutant.source):
+            at_import = mutant.function in self.target.at_import
+            if not at_import and swappable(self.target.module, self.original, mutant.source):
                 survived, _seconds = self._forked(session, mutant.source, timeout)
             else:
                 survived = self._by_file(mutant, timeout)
