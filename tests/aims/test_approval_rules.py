@@ -4,7 +4,10 @@ approving supersedes, the next version, what is frozen, and the comparison of ve
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.core.management import call_command
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -284,3 +287,11 @@ def test_the_platform_acting_without_a_person(officer, executive, draft):
     approved = approval_approve(actor=executive, version=submitted)
     new = approval_new_version(actor=None, version=approved)
     assert new.author is None and new.status == ApprovalStatus.DRAFT
+
+
+def test_the_workflow_constraints_are_the_migrated_ones():
+    """The constraints every approvable model takes from ``approval_constraints`` are the
+    ones its migrations created (a changed rule there needs a migration to hold)."""
+    out = io.StringIO()
+    call_command("makemigrations", "aims", "impact", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()
