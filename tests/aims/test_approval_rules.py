@@ -7,8 +7,8 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.core.management import call_command
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -289,7 +289,7 @@ def test_the_platform_acting_without_a_person(officer, executive, draft):
     assert new.author is None and new.status == ApprovalStatus.DRAFT
 
 
-def test_the_workflow_constraints_are_the_migrated_ones():
+def test_the_workflow_constraints_are_the_migrated_ones(db):
     """The constraints every approvable model takes from ``approval_constraints`` are the
     ones its migrations created (a changed rule there needs a migration to hold)."""
     out = io.StringIO()
