@@ -295,3 +295,11 @@ def test_the_workflow_constraints_are_the_migrated_ones(db):
     out = io.StringIO()
     call_command("makemigrations", "aims", "impact", "--check", "--dry-run", stdout=out)
     assert "No changes detected" in out.getvalue()
+
+
+def test_the_next_version_is_checked_before_it_is_saved(officer, executive):
+    document = DocumentFactory(actor=officer, state="approved", approver=executive)
+    with pytest.raises(ValidationError) as caught:
+        document_edit(actor=officer, document=document, content="New", change_summary="x" * 301)
+    assert set(caught.value.message_dict) == {"change_summary"}
+    assert document.versions.count() == 1
