@@ -446,3 +446,10 @@ def test_urn_of_a_ref_id():
 def test_error_message_joins_every_error():
     error = LibraryError(["one", "two"])
     assert str(error) == "one\ntwo" and error.errors == ["one", "two"]
+
+
+def test_both_urns_are_checked_in_order():
+    assert errors_of(framework({"urn": "a:x", "urn_prefix": "b:y"})) == [
+        "f.yaml: framework: 'urn' must start with 'urn:'",
+        "f.yaml: framework: 'urn_prefix' must start with 'urn:'",
+    ]
