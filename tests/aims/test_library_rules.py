@@ -453,3 +453,10 @@ def test_both_urns_are_checked_in_order():
         "f.yaml: framework: 'urn' must start with 'urn:'",
         "f.yaml: framework: 'urn_prefix' must start with 'urn:'",
     ]
+
+
+def test_unresolved_source_and_target_are_named_in_order():
+    broken = mappings(items=[one_mapping("urn:aims:rules:9", "urn:aims:rules:8")])
+    with pytest.raises(LibraryError) as caught:
+        parse_library([("f.yaml", framework()), ("m.yaml", broken)])
+    assert [e.split(": ")[2].split(" ")[0] for e in caught.value.errors] == ["source", "target"]
