@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 DEVENV := var/dev.env
 
-.PHONY: run test lint format stop status messages clean-var bench load lock
+.PHONY: run test lint format stop status messages clean-var bench load lock mutate
 
 # Install exactly the locked versions (runtime, `embedded` and `dev` extras), then the project
 # itself without dependencies. Reinstall only when the lock file or the project changes.
@@ -54,6 +54,11 @@ bench: $(STAMP) $(DEVENV)
 # (bench/README.md); LOAD_ARGS=--help
 load: $(STAMP) $(DEVENV)
 	$(PY) -m bench.load $(LOAD_ARGS)
+
+# Mutation testing of the core rules (mutation/README.md): each module's mutants against its
+# own tests, the score per module; MUTATE_ARGS="--module aims/tables.py -v" for one module.
+mutate: $(STAMP) $(DEVENV)
+	$(PY) -m mutation $(MUTATE_ARGS)
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

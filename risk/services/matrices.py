@@ -42,6 +42,8 @@ def matrix_in_use(matrix: RiskMatrix) -> bool:
 
 
 def _make_default(matrix: RiskMatrix) -> None:
+    """Take the default from every other matrix (the one-default constraint holds at the
+    check that follows; a failed write rolls this back)."""
     RiskMatrix.objects.filter(is_default=True).exclude(pk=matrix.pk).update(is_default=False)
 
 
@@ -57,9 +59,9 @@ def risk_matrix_create(
     if RiskMatrix.objects.filter(code=data.get("code")).exists():
         raise ValidationError({"code": [_("A matrix with this code exists already.")]})
     matrix = RiskMatrix(version=1, is_current=True, **data)
-    matrix.full_clean()
-    if matrix.is_default:
+    if matrix.is_default:  # before the check of the one-default constraint
         _make_default(matrix)
+    matrix.full_clean()
     matrix.save()
     criteria = _criteria_for(matrix, acceptable_levels or [])
     change_record(actor=actor, action=Action.CREATE, obj=matrix)
@@ -101,9 +103,9 @@ def risk_matrix_update(*, actor: Actor, matrix: RiskMatrix, **data: Any) -> Risk
         with logged(matrix, actor=actor, always=True):
             for name, value in data.items():
                 setattr(matrix, name, value)
-            matrix.full_clean()
             if matrix.is_default:
                 _make_default(matrix)
+            matrix.full_clean()
             matrix.save()
             _criteria_keep_levels(actor, matrix)
         return matrix
@@ -118,9 +120,9 @@ def risk_matrix_update(*, actor: Actor, matrix: RiskMatrix, **data: Any) -> Risk
     successor = RiskMatrix(
         version=matrix.version + 1, is_current=True, owner=matrix.owner, **fields
     )
-    successor.full_clean()
     if successor.is_default:
         _make_default(successor)
+    successor.full_clean()
     successor.save()
     codes = {level["code"] for level in successor.levels}
     criteria = _criteria_for(

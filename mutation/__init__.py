@@ -1,0 +1,1 @@
+"""Mutation testing of the core rules (``make mutate``; see ``mutation/README.md``)."""
