@@ -92,7 +92,11 @@ def _read_xlsx(content: bytes) -> list[list[str]]:
                     _("The file has more than %(max)d columns.") % {"max": MAX_COLUMNS}
                 )
             if any(cells):
-                values.append(cells[:MAX_COLUMNS])
+                cells = cells[:MAX_COLUMNS]
+                # ``max_col`` pads every row to that width: the table ends at its last value.
+                while not cells[-1]:
+                    cells.pop()
+                values.append(cells)
                 if len(values) > MAX_ROWS + 1:  # the header and the rows allowed
                     raise _too_many_rows()
         return values
