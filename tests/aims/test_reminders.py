@@ -354,7 +354,12 @@ def test_a_concurrent_run_creates_nothing_twice(make_user, caplog):
 
     def second_is_waiting() -> bool:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            # A lock this test's database waits for: other databases on the server (other
+            # test runs) have waits of their own.
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE NOT l.granted AND a.datname = current_database()"
+            )
             return cursor.fetchone()[0] > 0
 
     assert wait_until(second_is_waiting, timeout=10)
