@@ -1,6 +1,6 @@
 """``manage.py run``: what ``make run`` calls. Migrates, loads the demo data, prints the URL and
-logins, then serves the app with a Celery worker and beat until Ctrl-C stops them all (and the
-embedded servers this run started).
+logins, then serves the app with Celery workers (default and exports queues) and beat until
+Ctrl-C stops them all (and the embedded servers this run started).
 
 The app is served by gunicorn, sized within the database's connection budget
 (``aims/gunicorn.conf.py``, ``aims/webserver.py``); Django's development server only with
