@@ -13,6 +13,7 @@ from aims import urns
 from aims.changelog import (
     _CHAIN_LOCK_KEY,
     ChainBreak,
+    ChainCheck,
     change_record,
     iter_chain,
     logged,
@@ -273,6 +274,16 @@ def test_iter_chain_names_each_kind_of_break(org):
     assert "previous hash does not match" in breaks[0].reason
     breaks = list(iter_chain([second, third]))
     assert [b.record_id for b in breaks] == [second.pk]
+
+
+def test_a_check_keeps_its_first_breaks_and_counts_every_one(org):
+    records = [change_record(actor=None, action=Action.UPDATE, obj=org) for _ in range(4)]
+    for record in records[1:]:
+        record.object_repr = "forged"
+    check = ChainCheck(limit=2).run(records)
+    assert check.checked == 4
+    assert check.break_count == 3
+    assert [b.record_id for b in check.breaks] == [records[1].pk, records[2].pk]
 
 
 def test_snapshot_leaves_out_excluded_links(officer):
