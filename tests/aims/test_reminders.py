@@ -4,6 +4,7 @@ digest e-mail per person."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -325,6 +326,9 @@ def test_the_digest_runs_the_same_queries_for_1_and_30_records(
 def test_a_concurrent_run_creates_nothing_twice(make_user, caplog):
     """Two runs at once: the second waits on the first's uncommitted reminders (the unique
     constraint), then finds them and creates nothing."""
+    # The message is logged at INFO: captured whatever level an earlier test (a Celery worker
+    # configuring logging) left the loggers at.
+    caplog.set_level(logging.INFO, logger="aims.services.reminders")
     owner = make_user("operator", username="owner", email="")  # no e-mail: no digest task
     system("Screener", owner, TODAY)
     document("AI policy", owner, TODAY - timedelta(days=2))
