@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
@@ -24,7 +25,9 @@ from aims.services.approval import (
     approval_return,
     approval_submit,
     can_review,
+    changed_content,
     compare_row,
+    review_bar,
     shown,
 )
 from aims.services.documents import document_edit
@@ -303,3 +306,14 @@ def test_the_next_version_is_checked_before_it_is_saved(officer, executive):
         document_edit(actor=officer, document=document, content="New", change_summary="x" * 301)
     assert set(caught.value.message_dict) == {"change_summary"}
     assert document.versions.count() == 1
+
+
+def test_nobody_signed_in_has_changed_or_is_barred_from_a_version(in_review, officer):
+    """Without a person there is nothing to look up: no content changed, no bar (the role
+    check refuses them); an unsaved version has no change records."""
+    assert changed_content(AnonymousUser(), in_review) is False
+    assert changed_content(None, in_review) is False
+    assert review_bar(AnonymousUser(), in_review) is None
+    unsaved = DocumentVersion(document=in_review.document)
+    assert changed_content(officer, unsaved) is False
+    assert changed_content(officer, in_review) is True

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -16,8 +17,10 @@ from aims.models import ChangeRecord, Notification
 from risk.choices import AcceptanceEnd, RiskStatus
 from risk.models import Risk, RiskAcceptance, RiskCriteria
 from risk.services.acceptance import (
+    acceptance_bar,
     acceptance_rule,
     can_accept,
+    owners_since_assessment,
     risk_accept,
     risk_acceptances_expire,
 )
@@ -241,3 +244,35 @@ def test_expiry_reopens_only_a_risk_that_is_accepted(officer, operator, granted)
     assert risk_acceptances_expire(today=future(6)) == 1
     assert Risk.objects.get(pk=risk.pk).status == RiskStatus.IN_TREATMENT
     assert RiskAcceptance.objects.get(risk=risk).end_reason == AcceptanceEnd.EXPIRED
+
+
+def test_a_risk_nobody_owned_has_no_owners_and_bars_nobody(officer, granted):
+    risk = make(None, [granted])
+    assert owners_since_assessment(risk) == set()
+    assert acceptance_bar(AnonymousUser(), risk) is None
+    assert acceptance_bar(None, risk) is None
+    assert acceptance_bar(officer, risk) is None
+    assert can_accept(AnonymousUser(), risk) is False
+    assert can_accept(None, risk) is False
+
+
+def test_every_owner_and_every_hand_since_the_assessment_is_counted(make_user, officer, granted):
+    first, second, third = (make_user("operator", username=f"owner{n}") for n in (1, 2, 3))
+    changer = make_user("governance_officer", username="changer")
+    risk = make(officer, [granted], owner=first)
+    risk_update(actor=changer, risk=risk, owner=second)  # no new assessment
+    risk_update(actor=officer, risk=risk, owner=third)
+    assert owners_since_assessment(risk) == {first.pk, second.pk, third.pk, changer.pk, officer.pk}
+    # A new assessment starts a new window: the owner then, and whoever changes it after.
+    risk_update(actor=officer, risk=risk, residual_likelihood=1)
+    assert owners_since_assessment(risk) == {third.pk}
+
+
+def test_the_owner_counts_even_where_the_log_does_not_name_them(make_user, officer, granted):
+    """The owner now and every owner the log names since the assessment, each counted on its
+    own: an owner set outside the services (a data repair) is still the owner."""
+    first, repaired = (make_user("operator", username=f"owner{n}") for n in (1, 2))
+    risk = make(officer, [granted], owner=first)
+    Risk.objects.filter(pk=risk.pk).update(owner=repaired)
+    risk.refresh_from_db()
+    assert owners_since_assessment(risk) == {first.pk, repaired.pk}
