@@ -4,6 +4,7 @@ and why, blank rows, short rows, the row limit. No database: the reader is pure.
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import date, datetime
 
 import pytest
@@ -141,3 +142,62 @@ def test_a_formula_reads_as_its_stored_value_never_as_the_formula():
     # A workbook written by a program other than a spreadsheet stores no computed value.
     header, rows = read_table("x.xlsx", xlsx(["name", "total"], ["Bot", "=1+1"]))
     assert rows == [{"name": "Bot", "total": ""}]
+
+
+def zip_of(**members: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_the_workbook_limits_let_a_workbook_at_the_limit_through(settings):
+    content = xlsx(["name"], ["a"])
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        members = archive.infolist()
+    count, size = len(members), sum(member.file_size for member in members)
+    settings.XLSX_MAX_MEMBERS, settings.XLSX_MAX_UNCOMPRESSED_BYTES = count, size
+    assert read_table("t.xlsx", content) == (["name"], [{"name": "a"}])
+    settings.XLSX_MAX_MEMBERS = count - 1
+    assert f"more than {count - 1} parts" in refused("t.xlsx", content)
+    settings.XLSX_MAX_MEMBERS, settings.XLSX_MAX_UNCOMPRESSED_BYTES = count, size - 1
+    assert "unpacks to more than" in refused("t.xlsx", content)
+
+
+def test_the_size_limit_is_named_in_whole_mebibytes(settings):
+    settings.XLSX_MAX_UNCOMPRESSED_BYTES = 2 * 1023 * 1024  # just under 2 MiB
+    bomb = zip_of(**{"xl/worksheets/sheet1.xml": b"0" * (3 * 1024 * 1024)})
+    assert "unpacks to more than 1 MB" in refused("b.xlsx", bomb)
+
+
+def test_a_zip_that_is_no_workbook_is_refused():
+    message = refused("t.xlsx", zip_of(**{"notes.txt": b"hello"}))
+    assert message == "The file is not a readable XLSX workbook."
+
+
+def test_the_sheet_and_column_limits_let_a_sheet_at_the_limit_through(monkeypatch):
+    monkeypatch.setattr(tables, "MAX_SHEET_ROWS", 5)
+    monkeypatch.setattr(tables, "MAX_COLUMNS", 3)
+    five = xlsx(["a", "b", "c"], *[[str(n), "x", "y"] for n in range(4)])
+    header, rows = read_table("t.xlsx", five)
+    assert header == ["a", "b", "c"]
+    assert rows[-1] == {"a": "3", "b": "x", "c": "y"} and len(rows) == 4
+    six = xlsx(["a", "b", "c"], *[[str(n), "x", "y"] for n in range(5)])
+    assert "more than 5 rows" in refused("t.xlsx", six)
+    wide = xlsx(["a", "b", "c", "d"], ["1", "2", "3", "4"])
+    assert "more than 3 columns" in refused("t.xlsx", wide)
+
+
+def test_the_csv_limits_let_a_file_at_the_limit_through(monkeypatch):
+    monkeypatch.setattr(tables, "MAX_COLUMNS", 3)
+    monkeypatch.setattr(tables, "MAX_FIELD_CHARS", 10)
+    header, rows = read_table("t.csv", ("a,b,c\n" + "x" * 10 + ",2,3\n").encode())
+    assert rows == [{"a": "x" * 10, "b": "2", "c": "3"}]
+    assert "more than 3 columns" in refused("t.csv", b"a,b,c,d\n1,2,3,4\n")
+    assert "longer than 10 characters" in refused("t.csv", ("a\n" + "x" * 11 + "\n").encode())
+
+
+def test_a_csv_line_the_reader_cannot_split_is_named():
+    message = refused("t.csv", b"a\r\nb\rc")
+    assert message == "Line 2 of the CSV file cannot be read."
