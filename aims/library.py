@@ -302,7 +302,6 @@ def _parse_framework(
                     f"'{key}' is {size} characters long as JSON; the limit is "
                     f"{settings.LIBRARY_MAX_ATTRIBUTES_CHARS}",
                 )
-                tags, attributes = ([], attributes) if key == "tags" else (tags, {})
         assessable = item.get("assessable", False)
         if not isinstance(assessable, bool):
             reader.error(where, "'assessable' must be true or false")
