@@ -234,3 +234,25 @@ def test_attributes_at_the_limit_load_and_big_tags_are_refused(settings):
     assert raised.value.errors == [
         "t.yaml: item 1 ('1'): 'tags' is 180 characters long as JSON; the limit is 100"
     ]
+
+
+def test_japanese_attributes_count_as_characters_and_both_oversized_collections_are_named(
+    settings,
+):
+    settings.LIBRARY_MAX_ATTRIBUTES_CHARS = 30
+    note = "説明" * 9  # 18 characters; escaped as \\uXXXX it would be 108
+    items = f'- {{ref_id: "1", name: {{en: One, ja: 一}}, attributes: {{note: "{note}"}}}}'
+    assert parse_file("ok.yaml", framework_file(items=items)).requirements[0].attributes == {
+        "note": note
+    }
+    tags = ", ".join(["a-tag"] * 5)
+    items = (
+        f'- {{ref_id: "1", name: {{en: One, ja: 一}}, tags: [{tags}], '
+        f'attributes: {{note: "{note * 2}"}}}}'
+    )
+    with pytest.raises(LibraryError) as raised:
+        parse_file("b.yaml", framework_file(items=items))
+    assert raised.value.errors == [
+        "b.yaml: item 1 ('1'): 'tags' is 45 characters long as JSON; the limit is 30",
+        "b.yaml: item 1 ('1'): 'attributes' is 48 characters long as JSON; the limit is 30",
+    ]
