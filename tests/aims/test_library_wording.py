@@ -175,7 +175,7 @@ def test_the_check_lets_an_outcome_in_our_own_words_through():
 
 
 # Seed 000 quotes JIS Q 42001 (JSA's English–Japanese edition): slide 13 for 6.1.1–6.1.4,
-# slide 14 for the Annex A groups.
+# slides 14 and 15 for Annex A and its groups.
 SEED_000_JA = {
     "6.1.1": "一般",
     "6.1.2": "AIリスクアセスメント",
@@ -190,6 +190,7 @@ SEED_000_JA = {
     "A.8": "AIシステムの利害関係者のための情報",
     "A.9": "AIシステムの使用",
     "A.10": "第三者と顧客との関係",
+    "A": "附属書A 制御目的及び管理策の参考",
 }
 
 # Every clause and Annex A title, English (the standard's outline) and Japanese.
@@ -243,7 +244,7 @@ ISO_TITLES = {
     "10": ("Improvement", "改善"),
     "10.1": ("Continual improvement", "継続的改善"),
     "10.2": ("Nonconformity and corrective action", "不適合及び是正処置"),
-    "A": ("Annex A — Reference control objectives and controls", "附属書A 参照管理目的及び管理策"),
+    "A": ("Annex A — Reference control objectives and controls", "附属書A 制御目的及び管理策の参考"),
     "A.2": ("Policies related to AI", "AIに関する方針"),
     "A.2.2": ("AI policy", "AI方針"),
     "A.2.3": ("Alignment with other organizational policies", "他の組織方針との整合"),
