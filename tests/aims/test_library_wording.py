@@ -5,11 +5,14 @@ sentence with "shall" taken out or a title with a few words added. The standard'
 in this test either, so the check is on form: a summary of an ISO item describes the outcome to
 achieve ("Top management regularly steps back to judge …", 「…を判断している。」), and is flagged
 when it is written as an instruction (an imperative or "The organization <verb>s …" opening, a
-Japanese summary that ends in a bare verb like 「…を文書化する。」) or adds too little to its title.
+Japanese summary that ends in a bare verb like 「…を文書化する。」) or adds too little to its
+title. No shipped text of any framework carries "shall"; the form checks apply to ISO/IEC 42001,
+whose text is copyrighted (NIST's statements are public domain and quoted as published, the
+Guidelines' items and the taxonomies are short descriptions of our own).
 
 The titles are pinned in both languages: the English ones from the standard's outline
 (``reference/iso42001-outline.md``), the Japanese ones as JIS Q 42001 words them where seed 000
-quotes it (6.1.1–6.1.4 and the Annex A groups) and, elsewhere, the library's established names.
+quotes it (6.1.1–6.1.4, Annex A and its groups) and, elsewhere, the library's established names.
 """
 
 from __future__ import annotations
@@ -244,7 +247,10 @@ ISO_TITLES = {
     "10": ("Improvement", "改善"),
     "10.1": ("Continual improvement", "継続的改善"),
     "10.2": ("Nonconformity and corrective action", "不適合及び是正処置"),
-    "A": ("Annex A — Reference control objectives and controls", "附属書A 制御目的及び管理策の参考"),
+    "A": (
+        "Annex A — Reference control objectives and controls",
+        "附属書A 制御目的及び管理策の参考",
+    ),
     "A.2": ("Policies related to AI", "AIに関する方針"),
     "A.2.2": ("AI policy", "AI方針"),
     "A.2.3": ("Alignment with other organizational policies", "他の組織方針との整合"),
