@@ -129,6 +129,9 @@ class ParsedFramework:
     description_en: str
     description_ja: str
     requirements: list[ParsedRequirement]
+    # Which edition of the source this file carries (e.g. a guideline's draft or final v1.0).
+    edition_en: str = ""
+    edition_ja: str = ""
 
     @property
     def has_official_text(self) -> bool:
@@ -249,6 +252,7 @@ def _parse_framework(
         reader.error("framework", f"unknown category '{category}'")
     name_en, name_ja = reader.bilingual(meta, "name", "framework")
     description = reader.bilingual(meta, "description", "framework", required=False)
+    edition = reader.bilingual(meta, "edition", "framework", required=False)
     items = doc.get("requirements")
     if not isinstance(items, list) or not items:
         reader.error("requirements", "must be a non-empty list")
@@ -349,6 +353,8 @@ def _parse_framework(
         description_en=description[0],
         description_ja=description[1],
         requirements=requirements,
+        edition_en=edition[0],
+        edition_ja=edition[1],
     )
     _check_lengths(reader, "framework", framework, "Framework")
     return framework

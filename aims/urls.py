@@ -152,6 +152,7 @@ urlpatterns = [
     ),
     path("library/", library.FrameworkListView.as_view(), name="library"),
     path("library/import/", library.LibraryImportView.as_view(), name="library_import"),
+    path("library/glossary/", library.GlossaryView.as_view(), name="library_glossary"),
     path(
         "library/frameworks/<int:pk>/",
         library.FrameworkDetailView.as_view(),

@@ -46,7 +46,7 @@ class ImpactAssessmentForm(forms.Form):
     )
     responsible_role = forms.CharField(label=_("Responsible role"), max_length=200, required=False)
     scope = forms.MultipleChoiceField(
-        label=_("Scope"),
+        label=_("Scope (develop / provide / use)"),
         choices=AssessmentScope.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,

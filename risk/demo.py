@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from aims import urns
 from aims.models import AISystem, Requirement
 from risk import selectors
 from risk.models import Risk
@@ -182,7 +183,10 @@ RISKS: list[dict[str, Any]] = [
         "review": 90,
     },
     {
-        "template": "RX-3",
+        # Over-reliance on the system's output is automation bias: the catalogue's entry for it
+        # is the Annex C risk source "level of automation", in the human-oversight category.
+        "template": "C.3.level-of-automation",
+        "categories": ["human-oversight"],
         "system": "がん診断支援AI",
         "title": "医師がAIの診断支援結果に過度に依存し、見落としが生じる",
         "inherent": (3, 5),
@@ -210,6 +214,12 @@ def load(*, users: dict[str, Any]) -> None:
         entry = catalogue.get(spec["template"])
         initial = selectors.risk_template_initial(entry) if entry else {}
         initial.pop("title", None)
+        if spec.get("categories"):
+            initial["categories"] = list(
+                Requirement.objects.filter(
+                    framework__urn=urns.AI_RISK_CATEGORIES, ref_id__in=spec["categories"]
+                )
+            )
         owner = users[spec["owner"]]
         risk = risk_create(
             actor=owner,

@@ -46,6 +46,8 @@ class FrameworkSerializer(serializers.ModelSerializer):
             "name_ja",
             "description_en",
             "description_ja",
+            "edition_en",
+            "edition_ja",
             "shipped",
             "requirement_count",
             "assessable_count",

@@ -15,7 +15,9 @@ class LibraryImportForm(forms.Form):
         label=gettext_lazy("Library file"),
         help_text=gettext_lazy(
             "A YAML file in the library format: an additional framework, a newer version of "
-            "one, a crosswalk, or the licensed official text of a framework."
+            "one, a crosswalk, or the licensed official text of a framework. For a later "
+            "edition of a framework already loaded, keep its URN, raise its version above the "
+            "one on the framework page and name the edition: its items are updated in place."
         ),
     )
 

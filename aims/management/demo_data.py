@@ -1,6 +1,8 @@
 # ruff: noqa: E501  (demo texts in Japanese read better unbroken)
 """The demo organisation's AIMS records (Japanese, after the AI Guidelines for Business App. 1
-Table 2 and the seed-000 face-recognition example). Descriptions are the project's own words.
+Table 2 and the seed-000 face-recognition example). Each Table 2 case keeps the roles the table
+gives the company that runs it (the demo organisation stands in for it) and names the other
+parties as the table does; purposes say only what the table's summary says.
 Loaded by ``manage.py load_demo``; never part of the reference library."""
 
 from __future__ import annotations
@@ -38,11 +40,11 @@ SYSTEMS: list[dict[str, Any]] = [
         "version": "1.3",
         "unit": "HR",
         "stage": "operation",
-        "roles": ["business_user"],
+        "roles": ["developer", "provider", "business_user"],
         "ai_type": "machine_learning",
         "tier": "high",
-        "purpose": "応募書類のテキストを解析し、面接に進む候補者の優先順位付けを支援する。最終判断は採用担当者が行う。",
-        "third_parties": "AI開発：グループ会社システム部門",
+        "purpose": "グループ各社（海外を含む）の人材採用部門が、エントリーシートの書類選考を判断する際の参考情報を示す。過去のエントリーシートと合否判定（内定の判定）の結果から学習した分類モデルで合否判定を支援する。",
+        "third_parties": "AI開発：当社AI開発部門／提供：当社システム部門・人材開発部門／利用：グループ各社（海外を含む）の人材採用部門",
         "parties": ["job-applicants"],
     },
     {
@@ -74,10 +76,11 @@ SYSTEMS: list[dict[str, Any]] = [
         "version": "3.1",
         "unit": "MFG",
         "stage": "operation",
-        "roles": ["developer", "business_user"],
+        "roles": ["provider", "business_user"],
         "ai_type": "deep_learning",
         "tier": "minimal",
-        "purpose": "製造ラインの画像から外観不良を検知し、検査員の目視検査を補助する。",
+        "purpose": "工場で生産される完成品（工業用部品）の外観上の不具合を画像から識別し、目視で行っていた検品を製造ラインで自動化する。欠陥品が極めて少ないため、完成品と異なる画像を生成するモデルと正常品を識別するモデルを組み合わせる。",
+        "third_parties": "AI開発（委託）：B社（製造ソリューション）／提供：当社製造管理部／利用：当社製造ライン（工場）",
         "parties": ["employees"],
     },
     {
@@ -85,10 +88,11 @@ SYSTEMS: list[dict[str, Any]] = [
         "version": "1.0",
         "unit": "MFG",
         "stage": "development",
-        "roles": ["developer"],
+        "roles": ["provider", "business_user"],
         "ai_type": "deep_learning",
         "tier": "minimal",
-        "purpose": "ドローンが撮影した送電線の画像から損傷や異物を検出し、点検作業を効率化する。",
+        "purpose": "ドローン又はヘリコプターで撮影した架空送電線の動画を画像解析し、異常箇所の判別と報告書の作成を自動化する。リアルタイムでの判断は行わず、撮影の完了後速やかに処理する。",
+        "third_parties": "AI開発：X社（AI開発部）／提供：当社システム部門・電力サービス保全部／利用：当社保守担当",
         "parties": ["local-communities"],
     },
     {
@@ -96,10 +100,11 @@ SYSTEMS: list[dict[str, Any]] = [
         "version": "2.2",
         "unit": "RETAIL",
         "stage": "operation",
-        "roles": ["provider"],
+        "roles": ["developer", "provider"],
         "ai_type": "machine_learning",
         "tier": "minimal",
-        "purpose": "家電のセンサーデータから利用者の生活パターンを学習し、運転を最適化して省エネを図る。",
+        "purpose": "センサー情報（利用者の位置・状態、温度、湿度、照度、CO2濃度）、気象のオープンデータ及び利用者からのフィードバック（ストレス、快適度の意見等）をAIモデルが分析し、スマート冷蔵庫（食材管理、レシピ提案等）、空調、床暖房、空気清浄機、ロボット掃除機、換気システム等を自動制御する。",
+        "third_parties": "AI開発：当社AI開発部／提供：当社アプライアンス事業部／利用：消費者（業務外利用者）",
         "parties": ["consumers", "data-subjects", "environment"],
     },
     {
@@ -112,8 +117,8 @@ SYSTEMS: list[dict[str, Any]] = [
         "tier": "limited",
         "generative": True,
         "advanced": True,
-        "purpose": "従業員の社内規程や業務手順に関する質問に、生成AIが社内文書に基づいて回答する。",
-        "third_parties": "基盤モデル提供：外部事業者",
+        "purpose": "社員がプロンプト（指示や質問）を入力して回答を得る社内向けのAIアシスタント。質問、プログラミング、文書生成、翻訳、要約等、社内業務の様々な目的に使い、業務の生産性を高める。",
+        "third_parties": "AI開発：A社（クラウドプラットフォーム及び生成AIのモデル）／提供：グループ会社C社（AIアシスタントサービスを実装し、グループ社員に提供）",
         "parties": ["employees"],
     },
     {

@@ -45,6 +45,13 @@ class Framework(Bilingual, models.Model):
     name_ja = models.CharField(_("name (Japanese)"), max_length=300)
     description_en = BoundedTextField(_("description (English)"), blank=True)
     description_ja = BoundedTextField(_("description (Japanese)"), blank=True)
+    edition_en = models.CharField(
+        _("edition (English)"),
+        max_length=300,
+        blank=True,
+        help_text=_("Which edition of the source the library file carries."),
+    )
+    edition_ja = models.CharField(_("edition (Japanese)"), max_length=300, blank=True)
     shipped = models.BooleanField(
         _("shipped"), default=True, help_text=_("False for frameworks imported by an officer.")
     )
@@ -70,6 +77,10 @@ class Framework(Bilingual, models.Model):
     @property
     def description(self) -> str:
         return self._pick("description")
+
+    @property
+    def edition(self) -> str:
+        return self._pick("edition")
 
 
 class Requirement(Bilingual, models.Model):

@@ -35,6 +35,8 @@ def _framework_fields(parsed: Any) -> dict[str, Any]:
         "name_ja": parsed.name_ja,
         "description_en": parsed.description_en,
         "description_ja": parsed.description_ja,
+        "edition_en": parsed.edition_en,
+        "edition_ja": parsed.edition_ja,
         "file_sha256": parsed.sha256,
     }
 

@@ -58,6 +58,25 @@ class FrameworkDetailView(PageView):
         return render(request, "aims/library/framework.html", context)
 
 
+GLOSSARY = "urn:aims:framework:glossary"
+
+
+class GlossaryView(PageView):
+    """The glossary of the library (``library/glossary.yaml``): each term in both languages,
+    how it is used and the variants the platform does not use."""
+
+    policy = Policy(read=AUTHENTICATED)
+    model = Requirement
+    selector = staticmethod(selectors.requirements)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        terms = restrict(selectors.requirements(), request.user).filter(
+            framework__urn=GLOSSARY, withdrawn=False
+        )
+        context = {"terms": list(terms), "glossary": Framework.objects.filter(urn=GLOSSARY).first()}
+        return render(request, "aims/library/glossary.html", context)
+
+
 class RequirementDetailView(PageView):
     policy = Policy(read=AUTHENTICATED)
     model = Requirement
