@@ -498,7 +498,7 @@ def unresolved_mapping(label: str, index: int, side: str, urn: str, framework: s
     }
     return f"{label}: " + _(
         "mapping %(index)s: %(side)s %(urn)s does not resolve to a requirement of %(framework)s"
-    ) % {"index": index, "side": sides.get(side, side), "urn": urn, "framework": framework}
+    ) % {"index": index, "side": sides[side], "urn": urn, "framework": framework}
 
 
 def _unresolved_mappings(parsed: list[Parsed]) -> list[str]:
