@@ -51,6 +51,12 @@ def _enter_task_context(task_id: str | None = None, **_kwargs: Any) -> None:
 
     if task_id:
         _tokens[task_id] = set_context(ChangeSource.TASK, task_id)
+    # Dates a task writes (reports, e-mails, exports) are the organisation's dates, whatever
+    # zone an earlier task of this worker process left active.
+    from django.conf import settings
+    from django.utils import timezone
+
+    timezone.activate(settings.TIME_ZONE)
 
 
 @task_postrun.connect

@@ -15,6 +15,11 @@ class Role(models.TextChoices):
     VIEWER = "viewer", _("Viewer")
 
 
+def group_label(name: str) -> str:
+    """A group as people read it: a role's group by the role's label, another by its name."""
+    return str(Role(name).label) if name in Role.values else name
+
+
 class RoleGrantStatus(models.TextChoices):
     """Where a request to give a role that approves or accepts stands."""
 

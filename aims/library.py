@@ -23,6 +23,8 @@ from typing import Any
 import yaml
 from django.conf import settings
 from django.db.models import Model
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from aims.choices import FrameworkCategory, MappingRelationship
 
@@ -47,7 +49,8 @@ class LibraryError(Exception):
         rest = len(self.errors) - MAX_ERRORS_SHOWN
         return [
             *self.errors[:MAX_ERRORS_SHOWN],
-            f"… and {rest} more errors ({len(self.errors)} in all).",
+            _("… and %(rest)s more errors (%(total)s in all).")
+            % {"rest": rest, "total": len(self.errors)},
         ]
 
 
@@ -63,17 +66,17 @@ class _StrictLoader(yaml.SafeLoader):
         mark: Any = event.start_mark
         if isinstance(event, yaml.AliasEvent):
             raise yaml.composer.ComposerError(
-                None, None, "aliases are not allowed in library files", mark
+                None, None, _("aliases are not allowed in library files"), mark
             )
         if getattr(event, "anchor", None) is not None:
             raise yaml.composer.ComposerError(
-                None, None, "anchors are not allowed in library files", mark
+                None, None, _("anchors are not allowed in library files"), mark
             )
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
                 raise yaml.composer.ComposerError(
-                    None, None, f"nested deeper than {MAX_DEPTH} levels", mark
+                    None, None, _("nested deeper than %(max)s levels") % {"max": MAX_DEPTH}, mark
                 )
             return super().compose_node(parent, index)
         finally:
@@ -179,10 +182,10 @@ class _Reader:
         value = data.get(key) if isinstance(data, dict) else None
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
-                self.error(where, f"'{key}' is missing")
+                self.error(where, _("'%(key)s' is missing") % {"key": key})
             return ""
         if not isinstance(value, str | int | float):
-            self.error(where, f"'{key}' must be text")
+            self.error(where, _("'%(key)s' must be text") % {"key": key})
             return ""
         return str(value).strip()
 
@@ -192,24 +195,30 @@ class _Reader:
         value = data.get(key) if isinstance(data, dict) else None
         if value is None:
             if required:
-                self.error(where, f"'{key}' is missing (needs en and ja)")
+                self.error(where, _("'%(key)s' is missing (needs en and ja)") % {"key": key})
             return "", ""
         if not isinstance(value, dict):
-            self.error(where, f"'{key}' must have 'en' and 'ja'")
+            self.error(where, _("'%(key)s' must have 'en' and 'ja'") % {"key": key})
             return "", ""
         en, ja = (str(value.get(lang) or "").strip() for lang in ("en", "ja"))
         if not en or not ja:
-            missing = " and ".join(lang for lang, v in (("en", en), ("ja", ja)) if not v)
-            self.error(where, f"'{key}' has no {missing} text")
+            missing = _("en and ja") if not en and not ja else ("ja" if en else "en")
+            self.error(
+                where, _("'%(key)s' has no %(missing)s text") % {"key": key, "missing": missing}
+            )
         unknown = set(value) - {"en", "ja"}
         if unknown:
-            self.error(where, f"'{key}' has unknown languages {sorted(unknown)}")
+            self.error(
+                where,
+                _("'%(key)s' has unknown languages %(languages)s")
+                % {"key": key, "languages": sorted(unknown)},
+            )
         return en, ja
 
     def version(self, data: dict[str, Any], where: str) -> int:
         value = data.get("version")
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            self.error(where, "'version' must be a positive integer")
+            self.error(where, _("'version' must be a positive integer"))
             return 0
         return value
 
@@ -218,7 +227,11 @@ def _check_count(reader: _Reader, key: str, items: list[Any]) -> None:
     """A file with more items than allowed is refused at once, without an error per item."""
     limit = settings.LIBRARY_MAX_REQUIREMENTS
     if len(items) > limit:
-        raise LibraryError([f"{reader.label}: {key}: {len(items)} items; the limit is {limit}"])
+        message = _("%(count)s items; the limit is %(limit)s") % {
+            "count": len(items),
+            "limit": limit,
+        }
+        raise LibraryError([f"{reader.label}: {key}: {message}"])
 
 
 def _check_lengths(reader: _Reader, where: str, parsed: Any, model_name: str) -> None:
@@ -231,7 +244,9 @@ def _check_lengths(reader: _Reader, where: str, parsed: Any, model_name: str) ->
         limit = getattr(model_field, "max_length", None)
         if isinstance(value, str) and limit is not None and len(value) > limit:
             reader.error(
-                where, f"'{model_field.name}' is {len(value)} characters long; the limit is {limit}"
+                where,
+                _("'%(key)s' is %(length)s characters long; the limit is %(limit)s")
+                % {"key": model_field.name, "length": len(value), "limit": limit},
             )
 
 
@@ -240,22 +255,22 @@ def _parse_framework(
 ) -> ParsedFramework | None:
     meta = doc.get("framework")
     if not isinstance(meta, dict):
-        reader.error("framework", "missing")
+        reader.error("framework", _("missing"))
         return None
     urn = reader.text(meta, "urn", "framework")
     prefix = reader.text(meta, "urn_prefix", "framework")
     for key, value in (("urn", urn), ("urn_prefix", prefix)):
         if value and not value.startswith("urn:"):
-            reader.error("framework", f"'{key}' must start with 'urn:'")
+            reader.error("framework", _("'%(key)s' must start with 'urn:'") % {"key": key})
     category = reader.text(meta, "category", "framework")
     if category and category not in FrameworkCategory.values:
-        reader.error("framework", f"unknown category '{category}'")
+        reader.error("framework", _("unknown category '%(category)s'") % {"category": category})
     name_en, name_ja = reader.bilingual(meta, "name", "framework")
     description = reader.bilingual(meta, "description", "framework", required=False)
     edition = reader.bilingual(meta, "edition", "framework", required=False)
     items = doc.get("requirements")
     if not isinstance(items, list) or not items:
-        reader.error("requirements", "must be a non-empty list")
+        reader.error("requirements", _("must be a non-empty list"))
         items = []
     _check_count(reader, "requirements", items)
     requirements: list[ParsedRequirement] = []
@@ -263,18 +278,29 @@ def _parse_framework(
     depth_of: dict[str, int] = {}
     for index, item in enumerate(items, start=1):
         if not isinstance(item, dict):
-            reader.error(f"item {index}", "must be a mapping")
+            reader.error(_("item %(index)s") % {"index": index}, _("must be a mapping"))
             continue
-        ref_id = reader.text(item, "ref_id", f"item {index}")
-        where = f"item {index} ('{ref_id}')" if ref_id else f"item {index}"
+        ref_id = reader.text(item, "ref_id", _("item %(index)s") % {"index": index})
+        where = (
+            _("item %(index)s ('%(ref_id)s')") % {"index": index, "ref_id": ref_id}
+            if ref_id
+            else _("item %(index)s") % {"index": index}
+        )
         if ref_id in seen:
-            reader.error(where, f"duplicate ref id '{ref_id}' (also item {seen[ref_id]})")
+            reader.error(
+                where,
+                _("duplicate ref id '%(ref_id)s' (also item %(other)s)")
+                % {"ref_id": ref_id, "other": seen[ref_id]},
+            )
         elif ref_id:
             seen[ref_id] = index
         parent = item.get("parent")
         parent_ref = str(parent).strip() if parent is not None else None
         if parent_ref is not None and parent_ref not in depth_of:
-            reader.error(where, f"parent '{parent_ref}' does not exist before this item")
+            reader.error(
+                where,
+                _("parent '%(parent)s' does not exist before this item") % {"parent": parent_ref},
+            )
         depth = depth_of.get(parent_ref, -1) + 1 if parent_ref else 0
         if ref_id:
             depth_of.setdefault(ref_id, depth)
@@ -284,31 +310,31 @@ def _parse_framework(
         official = ("", "")
         if "official_text" in item:
             if not allow_official_text:
-                reader.error(where, "official text is only accepted in an officer's import")
+                reader.error(where, _("official text is only accepted in an officer's import"))
             elif not isinstance(item["official_text"], dict):
-                reader.error(where, "'official_text' must have 'en' and/or 'ja'")
+                reader.error(where, _("'official_text' must have 'en' and/or 'ja'"))
             else:
                 texts = item["official_text"]
                 official = (str(texts.get("en") or ""), str(texts.get("ja") or ""))
         tags = item.get("tags") or []
         if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-            reader.error(where, "'tags' must be a list of codes")
+            reader.error(where, _("'tags' must be a list of codes"))
             tags = []
         attributes = item.get("attributes") or {}
         if not isinstance(attributes, dict):
-            reader.error(where, "'attributes' must be a mapping")
+            reader.error(where, _("'attributes' must be a mapping"))
             attributes = {}
         for key, collected in (("tags", tags), ("attributes", attributes)):
             size = len(json.dumps(collected, ensure_ascii=False, default=str))
             if size > settings.LIBRARY_MAX_ATTRIBUTES_CHARS:
                 reader.error(
                     where,
-                    f"'{key}' is {size} characters long as JSON; the limit is "
-                    f"{settings.LIBRARY_MAX_ATTRIBUTES_CHARS}",
+                    _("'%(key)s' is %(size)s characters long as JSON; the limit is %(limit)s")
+                    % {"key": key, "size": size, "limit": settings.LIBRARY_MAX_ATTRIBUTES_CHARS},
                 )
         assessable = item.get("assessable", False)
         if not isinstance(assessable, bool):
-            reader.error(where, "'assessable' must be true or false")
+            reader.error(where, _("'assessable' must be true or false"))
         explicit_urn = item.get("urn")
         requirement = ParsedRequirement(
             urn=str(explicit_urn) if explicit_urn else requirement_urn(prefix, ref_id),
@@ -334,8 +360,9 @@ def _parse_framework(
     for requirement in requirements:
         if requirement.urn in urns and requirement.ref_id != urns[requirement.urn]:
             reader.error(
-                f"item '{requirement.ref_id}'",
-                f"URN {requirement.urn} is also the URN of '{urns[requirement.urn]}'",
+                _("item '%(ref_id)s'") % {"ref_id": requirement.ref_id},
+                _("URN %(urn)s is also the URN of '%(other)s'")
+                % {"urn": requirement.urn, "other": urns[requirement.urn]},
             )
         urns[requirement.urn] = requirement.ref_id
     framework = ParsedFramework(
@@ -363,27 +390,29 @@ def _parse_framework(
 def _parse_mappings(reader: _Reader, doc: dict[str, Any], sha: str) -> ParsedMappingSet | None:
     meta = doc.get("mapping_set")
     if not isinstance(meta, dict):
-        reader.error("mapping_set", "missing")
+        reader.error("mapping_set", _("missing"))
         return None
     items = doc.get("mappings")
     if not isinstance(items, list) or not items:
-        reader.error("mappings", "must be a non-empty list")
+        reader.error("mappings", _("must be a non-empty list"))
         items = []
     _check_count(reader, "mappings", items)
     mappings: list[ParsedMapping] = []
     pairs: dict[tuple[str, str], int] = {}
     for index, item in enumerate(items, start=1):
-        where = f"mapping {index}"
+        where = _("mapping %(index)s") % {"index": index}
         if not isinstance(item, dict):
-            reader.error(where, "must be a mapping")
+            reader.error(where, _("must be a mapping"))
             continue
         source = reader.text(item, "source", where)
         target = reader.text(item, "target", where)
         relationship = reader.text(item, "relationship", where)
         if relationship and relationship not in MappingRelationship.values:
-            reader.error(where, f"unknown relationship '{relationship}'")
+            reader.error(where, _("unknown relationship '%(code)s'") % {"code": relationship})
         if (source, target) in pairs:
-            reader.error(where, f"duplicate of mapping {pairs[(source, target)]}")
+            reader.error(
+                where, _("duplicate of mapping %(index)s") % {"index": pairs[(source, target)]}
+            )
         pairs[(source, target)] = index
         rationale = reader.bilingual(item, "rationale", where, required=False)
         mapping = ParsedMapping(source, target, relationship, *rationale)
@@ -414,9 +443,10 @@ def parse_file(label: str, content: bytes, *, allow_official_text: bool = False)
     try:
         doc = load_yaml(content.decode("utf-8"))
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise LibraryError([f"{label}: not a readable YAML file ({exc})"]) from None
+        message = _("not a readable YAML file (%(reason)s)") % {"reason": exc}
+        raise LibraryError([f"{label}: {message}"]) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise LibraryError([f"{label}: 'format' must be '{FORMAT}'"])
+        raise LibraryError([f"{label}: " + _("'format' must be '%(format)s'") % {"format": FORMAT}])
     sha = hashlib.sha256(content).hexdigest()
     parsed: Parsed | None
     if doc.get("kind") == "framework":
@@ -424,7 +454,7 @@ def parse_file(label: str, content: bytes, *, allow_official_text: bool = False)
     elif doc.get("kind") == "mappings":
         parsed = _parse_mappings(reader, doc, sha)
     else:
-        raise LibraryError([f"{label}: 'kind' must be 'framework' or 'mappings'"])
+        raise LibraryError([f"{label}: " + _("'kind' must be 'framework' or 'mappings'")])
     if reader.errors or parsed is None:
         raise LibraryError(reader.errors)
     return parsed
@@ -444,20 +474,37 @@ def parse_library(
     seen: dict[str, str] = {}
     for item in parsed:
         if item.urn in seen:
-            errors.append(f"{item.label}: URN {item.urn} is also used by {seen[item.urn]}")
+            errors.append(
+                f"{item.label}: "
+                + _("URN %(urn)s is also used by %(other)s")
+                % {"urn": item.urn, "other": seen[item.urn]}
+            )
         seen[item.urn] = item.label
         if isinstance(item, ParsedFramework):
             for requirement in item.requirements:
                 other = seen.get(requirement.urn)
                 if other is not None and other != item.label:
                     errors.append(
-                        f"{item.label}: requirement URN {requirement.urn} is also used by {other}"
+                        f"{item.label}: "
+                        + _("requirement URN %(urn)s is also used by %(other)s")
+                        % {"urn": requirement.urn, "other": other}
                     )
                 seen[requirement.urn] = item.label
     errors.extend(_unresolved_mappings(parsed))
     if errors:
         raise LibraryError(errors)
     return sorted(parsed, key=lambda p: isinstance(p, ParsedMappingSet))
+
+
+def unresolved_mapping(label: str, index: int, side: str, urn: str, framework: str) -> str:
+    """The error of a mapping whose source or target is not a requirement of its framework."""
+    sides = {
+        "source": pgettext("mapping side", "source"),
+        "target": pgettext("mapping side", "target"),
+    }
+    return f"{label}: " + _(
+        "mapping %(index)s: %(side)s %(urn)s does not resolve to a requirement of %(framework)s"
+    ) % {"index": index, "side": sides[side], "urn": urn, "framework": framework}
 
 
 def _unresolved_mappings(parsed: list[Parsed]) -> list[str]:
@@ -478,8 +525,5 @@ def _unresolved_mappings(parsed: list[Parsed]) -> list[str]:
                 ("target", mapping.target, item.target_framework),
             ):
                 if framework in urns and urn not in urns[framework]:
-                    errors.append(
-                        f"{item.label}: mapping {index}: {side} {urn} does not resolve to a "
-                        f"requirement of {framework}"
-                    )
+                    errors.append(unresolved_mapping(item.label, index, side, urn, framework))
     return errors

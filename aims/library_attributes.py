@@ -54,6 +54,30 @@ VALUE_LABELS = {
         "with_society": gettext_lazy("What businesses do together with society"),
     },
 }
+#: The tags the shipped library uses, as readers see them; an imported file's own tags are
+#: shown as written.
+TAG_LABELS = {
+    "clause": gettext_lazy("clause"),
+    "annex-a": gettext_lazy("Annex A"),
+    "annex-c": gettext_lazy("Annex C"),
+    "control": gettext_lazy("control"),
+    "control-objective": gettext_lazy("control objective"),
+    "objective": gettext_lazy("objective"),
+    "risk-source": gettext_lazy("risk source"),
+    "principle": gettext_lazy("principle"),
+    "actor-item": gettext_lazy("item for an actor"),
+    "action-goal": gettext_lazy("action goal"),
+    "advanced-ai": gettext_lazy("advanced AI"),
+    "function": gettext_lazy("function"),
+    "category": gettext_lazy("category"),
+    "subcategory": gettext_lazy("subcategory"),
+}
+
+
+def tag_labels(tags: list[str]) -> list[str]:
+    return [str(TAG_LABELS.get(tag, tag)) for tag in tags]
+
+
 #: Attributes whose values are ref ids of other items: key → framework URN (None: the same).
 REFERENCES: dict[str, str | None] = {
     "principles": urns.METI_GUIDELINES,

@@ -76,9 +76,13 @@ def allows(user: Any, access: str) -> bool:
     raise ValueError(f"Unknown access rule {access!r}")
 
 
-def log_denial(request: HttpRequest, reason: str) -> None:
+def log_denial(request: HttpRequest, reason: str, *, level: int = logging.INFO) -> None:
+    """One line per denial. An ordinary refusal (a role without the right, an anonymous visitor
+    sent to sign in) is routine and logs at INFO; callers pass WARNING for what an operator
+    should notice (failed sign-ins, a view without a policy)."""
     user = getattr(request, "user", None)
-    security_log.warning(
+    security_log.log(
+        level,
         "denied %s %s user=%s reason=%s request_id=%s",
         request.method,
         request.path,

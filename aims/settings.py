@@ -515,10 +515,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"routine_refusals": {"()": "aims.log_filters.RoutineRefusals"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "aims.security": {"level": "INFO"},
+        "django.request": {"filters": ["routine_refusals"]},  # a 403 is routine, not a warning
         "axes": {"level": "WARNING"},  # failures and lockouts; not every successful sign-in
         "django.db.backends": {"level": "WARNING"},
         "pgserver": {"level": "WARNING"},

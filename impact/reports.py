@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -139,7 +140,7 @@ def render_one(job: ReportJob, out: IO[bytes]) -> None:
         title=_("AI system impact assessment"),
         subtitle=f"{assessment} — {assessment.get_status_display()}",
         approver=(
-            f"{_person(assessment.approved_by)} ({assessment.approved_at:%Y-%m-%d})"
+            f"{_person(assessment.approved_by)} ({localtime(assessment.approved_at):%Y-%m-%d})"
             if assessment.approved_by
             else ""
         ),

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
@@ -287,6 +288,26 @@ def impact_entry_delete(*, actor: Actor, entry: ImpactEntry) -> None:
     entry.delete()
 
 
+def _risk_description(entry: ImpactEntry) -> str:
+    """The description of a risk made from a consequence. It is stored, so it is written in
+    the organisation's language, not in the language of whoever clicked."""
+    assessment = entry.assessment
+    with translation.override(settings.LANGUAGE_CODE):
+        party = entry.party_type.name
+        if entry.party_description:
+            party = f"{party} — {entry.party_description}"
+        lines = [
+            entry.description,
+            _("Affected party: %(party)s") % {"party": party},
+            _("Impact area: %(area)s") % {"area": entry.impact_area.name},
+            _("Existing mitigations: %(mitigations)s") % {"mitigations": entry.existing_mitigations}
+            if entry.existing_mitigations
+            else "",
+            _("From impact assessment: %(assessment)s") % {"assessment": assessment},
+        ]
+    return "\n".join(line for line in lines if line)
+
+
 @transaction.atomic
 def impact_entry_create_risk(*, actor: Actor, entry: ImpactEntry) -> Risk:
     """Reflect one consequence into the 6.1.2 risk assessment in one step: a risk of the AI
@@ -305,23 +326,8 @@ def impact_entry_create_risk(*, actor: Actor, entry: ImpactEntry) -> Risk:
         framework__urn=urns.AI_RISK_CATEGORIES,
         ref_id=AREA_TO_CATEGORY.get(area.ref_id, ""),
     ).first()
-    party = entry.party_type.name
     title = f"{assessment.ai_system.name}: {entry.description}"[:300]
-    description = "\n".join(
-        filter(
-            None,
-            [
-                entry.description,
-                f"{_('Affected party')}: {party}"
-                + (f" — {entry.party_description}" if entry.party_description else ""),
-                f"{_('Impact area')}: {area.name}",
-                f"{_('Existing mitigations')}: {entry.existing_mitigations}"
-                if entry.existing_mitigations
-                else "",
-                f"{_('From impact assessment')}: {assessment}",
-            ],
-        )
-    )
+    description = _risk_description(entry)
     risk = risk_create(
         actor=actor,
         title=title,
@@ -364,10 +370,11 @@ def flag_reassessment(
     for assessment in ImpactAssessment.objects.select_for_update().filter(
         ai_system=system, status=ApprovalStatus.APPROVED
     ):
-        reason = _("Changed: %(what)s (%(date)s).") % {
-            "what": what,
-            "date": timezone.localdate().isoformat(),
-        }
+        with translation.override(settings.LANGUAGE_CODE):  # stored: the organisation's language
+            reason = _("Changed: %(what)s (%(date)s).") % {
+                "what": what,
+                "date": timezone.localdate().isoformat(),
+            }
         if assessment.reassessment_due:
             reasons = f"{assessment.reassessment_reason}\n{reason}".strip()
             logged_update(assessment, actor=actor, reassessment_reason=reasons)

@@ -3,6 +3,7 @@ session the CSRF check (after the policy, see ``SessionAuthentication``)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +22,7 @@ class PolicyPermission(permissions.BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         policy = getattr(view, "policy", None) or policy_of(view)
         if policy is None:  # fail closed: a view without a policy serves nobody
-            log_denial(request, "no policy declared")
+            log_denial(request, "no policy declared", level=logging.WARNING)
             return False
         access = policy.access_for(method=request.method, action=getattr(view, "action", None))
         if not allows(request.user, access):

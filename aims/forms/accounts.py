@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django import forms
@@ -34,9 +35,9 @@ class ThrottledLoginMixin:
             if self.request is None:
                 raise
             if getattr(self.request, "axes_locked_out", False):
-                log_denial(self.request, "login locked out")
+                log_denial(self.request, "login locked out", level=logging.WARNING)
                 raise ValidationError(self.locked_out_message, code="locked_out") from None
-            log_denial(self.request, "login failed")
+            log_denial(self.request, "login failed", level=logging.WARNING)
             raise
 
 

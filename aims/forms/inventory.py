@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aims.choices import OrganizationRole
+from aims.choices import OrganizationRole, group_label
 from aims.models import AISystem
 from aims.services.inventory import AI_SYSTEM_FIELDS, affected_party_choices
 
@@ -45,13 +45,20 @@ class AISystemForm(forms.ModelForm):
         stage.choices = [c for c in stage.choices if c[0] != "retired"]  # type: ignore[attr-defined]
 
 
+class GroupChoiceField(forms.ModelChoiceField):
+    """Groups by their label: a role's group reads as the role, not as its code."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return group_label(obj.name)
+
+
 class GrantForm(forms.Form):
     user = forms.ModelChoiceField(
         label=gettext_lazy("User"),
         required=False,
         queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
     )
-    group = forms.ModelChoiceField(
+    group = GroupChoiceField(
         label=gettext_lazy("Group"), required=False, queryset=Group.objects.order_by("name")
     )
 

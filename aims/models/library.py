@@ -7,6 +7,8 @@ updates them in place and records that point at requirements keep pointing at th
 
 from __future__ import annotations
 
+import re
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
@@ -15,6 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from aims.choices import FrameworkCategory, MappingRelationship
 from aims.models.base import BoundedTextField
 from aims.scope import Reference
+
+#: A ref id that is a code (lowercase words joined by hyphens or underscores), not a clause
+#: or item number.
+_CODE = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
 
 
 class Bilingual:
@@ -141,6 +147,10 @@ class Requirement(Bilingual, models.Model):
         indexes = [models.Index(fields=["framework", "order"], name="aims_req_framework_order")]
 
     def __str__(self) -> str:
+        # A taxonomy item's ref id is a code ("end-users"), not a number people cite: its name
+        # alone is what a reader sees (in choices, lists and reports).
+        if _CODE.match(self.ref_id):
+            return self.name
         return f"{self.ref_id} {self.name}"
 
     @property

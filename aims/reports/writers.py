@@ -13,12 +13,16 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import IO, Any
 
+from django.utils import timezone
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _csv_cell(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        return timezone.localtime(value).isoformat()  # the organisation's wall time and offset
     if isinstance(value, datetime | date):
         return value.isoformat()
     text = str(value)
@@ -59,6 +63,9 @@ def write_xlsx(
 
     def cell(target: Any, value: Any, font: Font | None = None) -> WriteOnlyCell:
         if isinstance(value, datetime):
+            # Excel has no zones: write the organisation's wall time, not UTC's.
+            if timezone.is_aware(value):
+                value = timezone.localtime(value)
             value = value.replace(tzinfo=None)
         item = WriteOnlyCell(target, value=value)
         if isinstance(value, str):

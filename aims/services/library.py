@@ -10,9 +10,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
+from django.utils.translation import gettext as _
 
 from aims.changelog import change_record
 from aims.choices import Action
+from aims.library import unresolved_mapping
 from aims.services.accounts import Actor
 
 
@@ -68,8 +70,9 @@ def _load_framework(parsed: Any, *, actor: Actor, shipped: bool) -> str:
     if framework is not None:
         if parsed.version < framework.version:
             raise ValidationError(
-                f"{parsed.label}: version {parsed.version} is older than the loaded "
-                f"version {framework.version} of {parsed.urn}"
+                f"{parsed.label}: "
+                + _("version %(version)s is older than the loaded version %(loaded)s of %(urn)s")
+                % {"version": parsed.version, "loaded": framework.version, "urn": parsed.urn}
             )
         if parsed.version == framework.version:
             if parsed.has_official_text:
@@ -77,8 +80,12 @@ def _load_framework(parsed: Any, *, actor: Actor, shipped: bool) -> str:
             if parsed.sha256 == framework.file_sha256:
                 return "unchanged"
             raise ValidationError(
-                f"{parsed.label}: the content of {parsed.urn} changed but its version did not "
-                f"(still {parsed.version}); raise the version to update it"
+                f"{parsed.label}: "
+                + _(
+                    "the content of %(urn)s changed but its version did not (still "
+                    "%(version)s); raise the version to update it"
+                )
+                % {"urn": parsed.urn, "version": parsed.version}
             )
     before = (
         None if framework is None else _library_summary(framework, framework.requirements.count())
@@ -125,7 +132,10 @@ def _import_official_text(parsed: Any, framework: Any, *, actor: Actor) -> str:
     rows = {r.urn: r for r in Requirement.objects.filter(framework=framework)}
     unknown = [item.urn for item in parsed.requirements if item.urn not in rows]
     if unknown:
-        raise ValidationError(f"{parsed.label}: unknown requirements {', '.join(unknown[:5])}")
+        raise ValidationError(
+            f"{parsed.label}: "
+            + _("unknown requirements %(urns)s") % {"urns": ", ".join(unknown[:5])}
+        )
     count = 0
     for item in parsed.requirements:
         if item.official_text_en or item.official_text_ja:
@@ -155,8 +165,12 @@ def _load_mapping_set(parsed: Any, *, actor: Actor) -> str:
             parsed.version == mapping_set.version and parsed.sha256 != mapping_set.file_sha256
         ):
             raise ValidationError(
-                f"{parsed.label}: {parsed.urn} is loaded at version {mapping_set.version}; "
-                f"raise the version above it to change the mappings"
+                f"{parsed.label}: "
+                + _(
+                    "%(urn)s is loaded at version %(version)s; raise the version above it to "
+                    "change the mappings"
+                )
+                % {"urn": parsed.urn, "version": mapping_set.version}
             )
         if parsed.sha256 == mapping_set.file_sha256:
             return "unchanged"
@@ -167,7 +181,7 @@ def _load_mapping_set(parsed: Any, *, actor: Actor) -> str:
         )
     }
     errors = [
-        f"{parsed.label}: framework {urn} is not in the library"
+        f"{parsed.label}: " + _("framework %(urn)s is not in the library") % {"urn": urn}
         for urn in (parsed.source_framework, parsed.target_framework)
         if urn not in frameworks
     ]
@@ -188,10 +202,7 @@ def _load_mapping_set(parsed: Any, *, actor: Actor) -> str:
         ):
             row = requirements.get(urn)
             if row is None or row.framework_id != framework.pk:
-                errors.append(
-                    f"{parsed.label}: mapping {index}: {side} {urn} does not resolve to a "
-                    f"requirement of {framework.urn}"
-                )
+                errors.append(unresolved_mapping(parsed.label, index, side, urn, framework.urn))
     if errors:
         raise ValidationError(errors)
     before = None

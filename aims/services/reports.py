@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -167,7 +168,12 @@ def report_job_render(*, job_id: int) -> ReportJob | None:
         if report is None:
             raise LookupError(f"unknown report kind {job.kind!r}")
         with tempfile.TemporaryFile() as scratch:
-            with translation.override(job.language), _no_cyclic_gc():
+            # Rendered outside a request (Celery): dates are the organisation's, explicitly.
+            with (
+                translation.override(job.language),
+                timezone.override(settings.TIME_ZONE),
+                _no_cyclic_gc(),
+            ):
                 report.render(job, scratch)
             scratch.seek(0)
             digest = hashlib.sha256()
@@ -175,7 +181,9 @@ def report_job_render(*, job_id: int) -> ReportJob | None:
                 digest.update(chunk)
             size = scratch.tell()
             scratch.seek(0)
-            stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+            stamp = timezone.localtime(timezone=ZoneInfo(settings.TIME_ZONE)).strftime(
+                "%Y%m%d-%H%M"
+            )
             job.file_name = f"{job.kind}-{stamp}.{job.format}"
             job.file.save(job.file_name, File(scratch), save=False)
         job.file_sha256, job.file_size = digest.hexdigest(), size

@@ -7,11 +7,18 @@ from django.db.models import Model
 
 from aims import selectors
 from aims.choices import Language
+from aims.choices import group_label as _group_label
 from aims.registry import registry
 from aims.roles import Capability, has_capability
 from aims.scope import other_systems, request_sight
 
 register = template.Library()
+
+
+@register.filter
+def group_label(name: str) -> str:
+    """``{{ group.name|group_label }}``: a role's group by the role's translated label."""
+    return _group_label(name)
 
 
 @register.inclusion_tag("partials/history.html", takes_context=True)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from aims import selectors
 from aims.forms.library import LibraryImportForm
-from aims.library_attributes import describe_attributes
+from aims.library_attributes import describe_attributes, tag_labels
 from aims.models import Framework, Requirement
 from aims.permissions import AUTHENTICATED, Policy
 from aims.roles import Capability, has_capability
@@ -99,6 +99,7 @@ class RequirementDetailView(PageView):
             "outgoing": outgoing,
             "incoming": incoming,
             "attributes": describe_attributes(requirement),
+            "tags": tag_labels(requirement.tags),
         }
         return render(request, "aims/library/requirement.html", context)
 

@@ -76,15 +76,37 @@ def test_bad_import_is_rejected_whole_with_the_reasons(officer, api_client_for, 
         reverse("api:framework-import"),
         {"file": SimpleUploadedFile("bad.yaml", bad)},
         format="multipart",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 400
     assert "parent '0' does not exist" in " ".join(response.json()["error"]["fields"]["file"])
     page = client_for(officer).post(
-        reverse("library_import"), {"file": SimpleUploadedFile("bad.yaml", bad)}
+        reverse("library_import"),
+        {"file": SimpleUploadedFile("bad.yaml", bad)},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert page.status_code == 400
     assert "parent &#x27;0&#x27; does not exist" in page.content.decode()
     assert not Framework.objects.exists()
+
+
+def test_import_errors_read_in_japanese(officer, api_client_for, client_for):
+    bad = framework_file(items='- {ref_id: "1.1", parent: "0", name: {en: a, ja: あ}}')
+    response = api_client_for(officer).post(
+        reverse("api:framework-import"),
+        {"file": SimpleUploadedFile("bad.yaml", bad)},
+        format="multipart",
+        HTTP_ACCEPT_LANGUAGE="ja",
+    )
+    assert response.status_code == 400
+    reasons = " ".join(response.json()["error"]["fields"]["file"])
+    assert "bad.yaml: 項目 1（「1.1」）: 親「0」がこの項目より前にありません" in reasons
+    page = client_for(officer).post(
+        reverse("library_import"), {"file": SimpleUploadedFile("bad.yaml", bad)}
+    )
+    assert page.status_code == 400
+    assert "親「0」がこの項目より前にありません" in page.content.decode()
+    assert "does not exist" not in page.content.decode()
 
 
 def test_ui_import_rejects_other_file_types(officer, client_for):

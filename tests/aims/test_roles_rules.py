@@ -172,28 +172,34 @@ def test_the_view_lets_through_who_may_pass(make_user):
 
 
 def test_the_view_sends_anonymous_users_to_sign_in(caplog):
-    with caplog.at_level(logging.WARNING, logger="aims.security"):
+    with caplog.at_level(logging.INFO, logger="aims.security"):
         response = Page.as_view()(request_as(AnonymousUser()))
     assert response.status_code == 302
     assert "/page/%3Fx%3D1" in response["Location"] or "next=/page/" in response["Location"]
     assert "user=- reason=policy see_records" in caplog.text
+    assert [r.levelname for r in caplog.records] == ["INFO"]  # routine, not a warning
 
 
 def test_the_view_refuses_and_logs_a_signed_in_user_without_the_right(make_user, caplog):
     viewer = make_user(Role.VIEWER, username="vera")
     assert Page.as_view()(request_as(viewer)).content == b"page"
-    with caplog.at_level(logging.WARNING, logger="aims.security"), pytest.raises(PermissionDenied):
+    with caplog.at_level(logging.INFO, logger="aims.security"), pytest.raises(PermissionDenied):
         Page.as_view()(request_as(viewer, "post"))
     assert caplog.records[-1].getMessage() == (
         "denied POST /page/ user=vera reason=policy manage_users request_id=req-1"
     )
+    assert caplog.records[-1].levelno == logging.INFO
 
 
 def test_a_denial_without_a_user_or_request_id(caplog):
     request = RequestFactory().get("/x/")
-    with caplog.at_level(logging.WARNING, logger="aims.security"):
+    with caplog.at_level(logging.INFO, logger="aims.security"):
         log_denial(request, "why")
-    assert caplog.records[-1].getMessage() == "denied GET /x/ user=- reason=why request_id=-"
+        log_denial(request, "worth a look", level=logging.WARNING)
+    assert [(r.getMessage(), r.levelno) for r in caplog.records] == [
+        ("denied GET /x/ user=- reason=why request_id=-", logging.INFO),
+        ("denied GET /x/ user=- reason=worth a look request_id=-", logging.WARNING),
+    ]
 
 
 def test_the_policy_of_each_kind_of_view():
