@@ -139,10 +139,15 @@ def _conformance_panel(request: HttpRequest) -> dict[str, Any] | None:
     return {"groups": groups, "status_labels": statuses}
 
 
-def _inventory_panel(request: HttpRequest) -> dict[str, Any] | None:
+def _inventory_counts(request: HttpRequest) -> dict[str, int]:
     from aims import selectors
 
-    counts = selectors.ai_system_counts(user=request.user)
+    user = request.user
+    return shared(("ai_system_counts", user.pk), lambda: selectors.ai_system_counts(user=user))
+
+
+def _inventory_panel(request: HttpRequest) -> dict[str, Any] | None:
+    counts = _inventory_counts(request)
     figures = [
         Figure(_("In use"), counts["total"], link("ai_systems", retired="false")),
         Figure(
@@ -166,12 +171,12 @@ def _overdue(model: Any, request: HttpRequest) -> int:
 
 
 def _core_review_figures(request: HttpRequest) -> list[Figure]:
-    from aims.models import AISystem, Document
+    from aims.models import Document
 
     return [
         Figure(
             _("AI systems"),
-            _overdue(AISystem, request),
+            _inventory_counts(request)["review_overdue"],
             link("ai_systems", retired="false", review_overdue="true"),
             tone="warn",
         ),

@@ -227,11 +227,13 @@ def conformance_summary(*, user: Any) -> list[dict[str, Any]]:
 
 def ai_system_counts(*, user: Any) -> dict[str, int]:
     """Inventory figures for the dashboard, in one query."""
-    soon = timezone.localdate() + timedelta(days=30)
+    today = timezone.localdate()
+    soon = today + timedelta(days=30)
     return restrict(AISystem.objects.all(), user).aggregate(
         total=Count("pk", filter=Q(retired_at__isnull=True)),
         high_risk=Count("pk", filter=Q(retired_at__isnull=True, eu_ai_act_tier="high")),
         review_due=Count("pk", filter=Q(retired_at__isnull=True, next_review_on__lte=soon)),
+        review_overdue=Count("pk", filter=Q(retired_at__isnull=True, next_review_on__lt=today)),
         retired=Count("pk", filter=Q(retired_at__isnull=False)),
     )
 

@@ -91,15 +91,11 @@ def _approval_figures(request: HttpRequest) -> list[Figure]:
 
 
 def _review_figures(request: HttpRequest) -> list[Figure]:
-    from impact.models import ImpactAssessment
-
-    overdue = restrict(ImpactAssessment.reminder_queryset(), request.user).filter(
-        next_review_on__lt=timezone.localdate()
-    )
+    # The assessments reviewed (``ImpactAssessment.reminder_queryset``: approved) past due.
     return [
         Figure(
             _("Impact assessments"),
-            overdue.count(),
+            impact_counts(request.user)["overdue"],
             link("impact_assessments", status=APPROVED, review_overdue="true"),
             tone="warn",
         )

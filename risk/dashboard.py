@@ -73,12 +73,14 @@ def _posture_panel(request: HttpRequest) -> dict[str, Any] | None:
     user = request.user
     counts = risk_counts(user)
     live = _risks(user).filter(status__in=LIVE)
-    by_level = dict(
-        live.order_by()
-        .values_list("residual_level")
-        .annotate(n=Count("pk"))
-        .values_list("residual_level", "n")
-    )
+    heatmaps = risk_heatmaps(live)
+    # The residual level of a risk is its matrix's level at its residual position, so the
+    # heat maps' cells already count the risks per level (no second scan of the register).
+    by_level: dict[str, int] = {}
+    for heatmap in heatmaps:
+        for row in heatmap["residual"]:
+            for cell in row["cells"]:
+                by_level[cell["level"]] = by_level.get(cell["level"], 0) + cell["count"]
     levels = [
         Figure(label, by_level.get(code, 0), link("risks", status=LIVE, residual_level=code))
         for code, label in reversed(level_choices())
@@ -113,20 +115,16 @@ def _posture_panel(request: HttpRequest) -> dict[str, Any] | None:
         "levels": levels,
         "statuses": statuses,
         "figures": attention,
-        "heatmaps": risk_heatmaps(live),
+        "heatmaps": heatmaps,
     }
 
 
 def _review_figures(request: HttpRequest) -> list[Figure]:
-    from risk.models import Risk
-
-    overdue = restrict(Risk.reminder_queryset(), request.user).filter(
-        next_review_on__lt=timezone.localdate()
-    )
+    # The risks still reviewed (``Risk.reminder_queryset``: not closed) past their date.
     return [
         Figure(
             _("Risks"),
-            overdue.count(),
+            risk_counts(request.user)["overdue"],
             link("risks", status=LIVE, review_overdue="true"),
             tone="warn",
         )
