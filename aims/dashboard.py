@@ -67,7 +67,7 @@ def shared(key: Any, compute: Callable[[], T]) -> T:
         return compute()
     if key not in memo:
         memo[key] = compute()
-    return memo[key]  # type: ignore[no-any-return]
+    return memo[key]
 
 
 def link(url_name: str, **params: Any) -> str:

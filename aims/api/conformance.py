@@ -22,7 +22,9 @@ from aims.services.conformance import clause_assessment_update
 
 
 class EvidenceFigureSerializer(serializers.Serializer):
-    label = serializers.CharField(help_text="What the figure counts, in the request's language.")
+    label = serializers.CharField(  # type: ignore[assignment]
+        help_text="What the figure counts, in the request's language."
+    )
     count = serializers.IntegerField()
     url = serializers.CharField(help_text="The page listing exactly the records counted.")
 
@@ -30,8 +32,10 @@ class EvidenceFigureSerializer(serializers.Serializer):
 class ClauseEvidenceSerializer(serializers.Serializer):
     """One source of live records that evidence the clause (``aims.registry``)."""
 
-    source = serializers.CharField(help_text="Code of the evidence source, e.g. risk_assessment.")
-    label = serializers.CharField()
+    source = serializers.CharField(  # type: ignore[assignment]
+        help_text="Code of the evidence source, e.g. risk_assessment."
+    )
+    label = serializers.CharField()  # type: ignore[assignment]
     summary = serializers.CharField()
     suggested_status = serializers.ChoiceField(
         choices=ConformanceStatus.choices, allow_null=True, help_text="What this source suggests."
@@ -132,7 +136,7 @@ class ClauseAssessmentViewSet(
     filterset_class = ClauseAssessmentFilter
 
     def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
+        context = dict(super().get_serializer_context())
         if getattr(self, "swagger_fake_view", False) or self.request is None:
             return context
         # Every source once per response, whatever the number of rows.

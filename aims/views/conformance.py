@@ -66,10 +66,11 @@ class ClauseAssessmentConfirmView(StepView):
             raise ValidationError(
                 _("The records changed since the page was shown: look at the suggestion again.")
             )
-        self.done_message = _("Conformance of %(ref)s confirmed as “%(status)s”.") % {
+        message = _("Conformance of %(ref)s confirmed as “%(status)s”.") % {
             "ref": ref,
             "status": ConformanceStatus(suggested).label,
         }
+        self.done_message = message  # type: ignore[misc]
         return clause_assessment_update(actor=self.request.user, assessment=obj, status=suggested)
 
     def redirect_url(self, obj: Any, result: Any) -> str:

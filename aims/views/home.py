@@ -10,8 +10,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.generic import TemplateView
 
 from aims import selectors
-from aims.dashboard import dashboard
 from aims.choices import Role
+from aims.dashboard import dashboard
 from aims.permissions import AUTHENTICATED, PUBLIC, Policy, PolicyViewMixin
 from aims.roles import MATRIX, Capability, user_roles
 from aims.scope import restrict
