@@ -19,8 +19,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     areas = [
         (entry.code, entry.label, reverse(entry.url_name))
         for entry in registry.navigation()
-        if entry.url_name
-        and (entry.capability is None or has_capability(user, entry.capability))
+        if entry.url_name and (entry.capability is None or has_capability(user, entry.capability))
     ]
     return {
         "nav_areas": areas,

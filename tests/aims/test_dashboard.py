@@ -56,9 +56,7 @@ def records(db, officer, operator):
     )
     low = RiskFactory(ai_systems=[other], actor=officer, inherent_likelihood=1, inherent_impact=1)
     RiskAcceptanceFactory(risk=low, expires_on=timezone.localdate() + timedelta(days=10))
-    Risk.objects.filter(pk=high.pk).update(
-        next_review_on=timezone.localdate() - timedelta(days=3)
-    )
+    Risk.objects.filter(pk=high.pk).update(next_review_on=timezone.localdate() - timedelta(days=3))
     ImpactAssessmentFactory(ai_system=granted, state="in_review", actor=officer)
     ImpactAssessmentFactory(ai_system=other, state="approved", actor=officer)
     DocumentFactory(kind=DocumentKind.AI_POLICY, state="in_review", actor=officer)
@@ -258,9 +256,7 @@ def test_who_may_not_change_the_assessment_cannot_confirm(
     assert row.status == "not_started"
 
 
-def test_api_exposes_evidence_and_suggestion_read_only(
-    clauses, records, officer, api_client_for
-):
+def test_api_exposes_evidence_and_suggestion_read_only(clauses, records, officer, api_client_for):
     client = api_client_for(officer)
     rows = client.get(
         reverse("api:clause-assessment-list"), {"clause": "6.1"}, HTTP_ACCEPT_LANGUAGE="en"
@@ -313,4 +309,3 @@ def test_evidence_source_registry_is_keyed_by_clause():
     assert clauses_of["impact_assessment"] == {"6.1.4", "8.4"}
     assert clauses_of["ai_policy"] == {"5.2"}
     assert clauses_of["objectives"] | clauses_of["objective_results"] == {"6.2", "9.1"}
-
