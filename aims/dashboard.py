@@ -149,7 +149,7 @@ def _inventory_counts(request: HttpRequest) -> dict[str, int]:
 def _inventory_panel(request: HttpRequest) -> dict[str, Any] | None:
     counts = _inventory_counts(request)
     figures = [
-        Figure(_("In use"), counts["total"], link("ai_systems", retired="false")),
+        Figure(_("AI systems in use"), counts["total"], link("ai_systems", retired="false")),
         Figure(
             _("High-risk (EU AI Act)"),
             counts["high_risk"],
