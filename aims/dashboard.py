@@ -125,6 +125,8 @@ def _conformance_panel(request: HttpRequest) -> dict[str, Any] | None:
     from aims import selectors
 
     groups = selectors.conformance_summary(user=request.user)
+    if not groups and not has_capability(request.user, Capability.SEE_ALL_RECORDS):
+        return None  # nothing of the organisation's conformance is in their scope
     statuses = [(code, label) for code, label in ConformanceStatus.choices]
     for group in groups:
         group["cells"] = [
@@ -255,12 +257,18 @@ def _policy_evidence(user: Any) -> ClauseEvidence:
         summary = _("The AI policy is approved (last approval %(date)s).") % {
             "date": day(approved_on)
         }
-        return ClauseEvidence(summary, figures, ConformanceStatus.CONFORMANT, summary)
+        return ClauseEvidence(
+            summary, figures, ConformanceStatus.CONFORMANT, _("An approved AI policy is in force.")
+        )
     if counts["total"]:
         summary = _("An AI policy is drafted but no version is approved yet.")
-        return ClauseEvidence(summary, figures, ConformanceStatus.PARTIAL, summary)
+        return ClauseEvidence(
+            summary, figures, ConformanceStatus.PARTIAL, _("The AI policy awaits approval.")
+        )
     summary = _("There is no AI policy document.")
-    return ClauseEvidence(summary, figures, ConformanceStatus.NOT_STARTED, summary)
+    return ClauseEvidence(
+        summary, figures, ConformanceStatus.NOT_STARTED, _("No AI policy is approved.")
+    )
 
 
 def _objectives_counts(user: Any) -> dict[str, Any]:
