@@ -11,15 +11,15 @@ from aims.roles import Capability, has_capability
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """The main navigation: the areas the apps registered, in their order. Areas not built yet
-    are shown, marked as coming, so the shape of the product is visible."""
+    """The main navigation: the areas the apps registered, in their order. An area not built
+    yet (no ``url_name``) stays out of the navigation until it is."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     areas = [
-        (entry.code, entry.label, reverse(entry.url_name) if entry.url_name else None)
+        (entry.code, entry.label, reverse(entry.url_name))
         for entry in registry.navigation()
-        if entry.capability is None or has_capability(user, entry.capability)
+        if entry.url_name and (entry.capability is None or has_capability(user, entry.capability))
     ]
     return {
         "nav_areas": areas,

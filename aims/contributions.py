@@ -54,6 +54,10 @@ def register() -> None:
     registry.add_reviewable(AISystem)
     registry.add_reviewable(Document)
     registry.add_demo_loader("aims", load_demo)
+    # The dashboard's core panels and the core's clause-conformance evidence (issue 11).
+    from aims import dashboard
+
+    dashboard.register()
 
 
 def load_demo(*, users: dict[str, Any]) -> None:

@@ -7,12 +7,20 @@ from typing import Any
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aims.choices import AIType, EUAIActTier, LifecycleStage, OrganizationRole
-from aims.models import AISystem
+from aims.choices import (
+    AIType,
+    ApprovalStatus,
+    ConformanceStatus,
+    DocumentKind,
+    EUAIActTier,
+    LifecycleStage,
+    OrganizationRole,
+)
+from aims.models import AISystem, ClauseAssessment, Document, DocumentVersion
 from aims.scope import VIEW, restrict
 from aims.widgets import FastSelect, FastSelectMultiple
 
@@ -43,6 +51,13 @@ class ScopedFilterSet(django_filters.FilterSet):
             queryset = model_filter.get_queryset(self.request)
             if queryset is not None and getattr(queryset.model, "SCOPE", None) is not None:
                 model_filter.queryset = restrict(queryset, user, VIEW)
+
+
+def filter_review_overdue(queryset: QuerySet[Any], name: str, value: bool) -> QuerySet[Any]:
+    """``review_overdue``: the next review date has passed (the dashboard's "overdue
+    reviews" link here, so the list shows exactly the rows the figure counts)."""
+    overdue = Q(next_review_on__lt=timezone.localdate())
+    return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
 
 class AISystemFilter(ScopedFilterSet):
@@ -78,6 +93,9 @@ class AISystemFilter(ScopedFilterSet):
     retired = django_filters.BooleanFilter(
         field_name="retired_at", lookup_expr="isnull", exclude=True, label=_("Retired")
     )
+    review_overdue = django_filters.BooleanFilter(
+        method=filter_review_overdue, label=_("Review overdue")
+    )
 
     class Meta:
         model = AISystem
@@ -89,6 +107,60 @@ class AISystemFilter(ScopedFilterSet):
     def filter_review_due(self, queryset: QuerySet[Any], name: str, value: bool) -> QuerySet[Any]:
         due = Q(next_review_on__lte=timezone.localdate() + timedelta(days=REVIEW_SOON_DAYS))
         return queryset.filter(due) if value else queryset.exclude(due)
+
+
+class DocumentFilter(ScopedFilterSet):
+    """Filters of the documents list (the dashboard and clause conformance link here)."""
+
+    kind = django_filters.MultipleChoiceFilter(
+        widget=FastSelectMultiple, distinct=False, choices=DocumentKind.choices, label=_("Kind")
+    )
+    approved = django_filters.BooleanFilter(
+        method="filter_approved", label=_("Has an approved version")
+    )
+    to_review = django_filters.BooleanFilter(
+        method="filter_to_review", label=_("Awaiting my review")
+    )
+    review_overdue = django_filters.BooleanFilter(
+        method=filter_review_overdue, label=_("Review overdue")
+    )
+
+    class Meta:
+        model = Document
+        fields: list[str] = []
+
+    def filter_approved(self, queryset: QuerySet[Any], name: str, value: bool) -> QuerySet[Any]:
+        approved = Exists(
+            DocumentVersion.objects.filter(document=OuterRef("pk"), status=ApprovalStatus.APPROVED)
+        )
+        return queryset.filter(approved) if value else queryset.exclude(approved)
+
+    def filter_to_review(self, queryset: QuerySet[Any], name: str, value: bool) -> QuerySet[Any]:
+        from aims.selectors import awaiting_review_by
+
+        user = getattr(self.request, "user", None)
+        versions = awaiting_review_by(DocumentVersion.objects.filter(document=OuterRef("pk")), user)
+        return queryset.filter(Exists(versions)) if value else queryset.exclude(Exists(versions))
+
+
+class ClauseAssessmentFilter(ScopedFilterSet):
+    """Filters of clause conformance (page and API): the dashboard's figures per clause and
+    status link to the page with these."""
+
+    status = django_filters.MultipleChoiceFilter(
+        choices=ConformanceStatus.choices, label=_("Status")
+    )
+    clause = django_filters.CharFilter(method="filter_clause", label=_("Clause (e.g. 6 or 6.1)"))
+    owner = django_filters.NumberFilter(field_name="owner_id", label=_("Owner"))
+
+    class Meta:
+        model = ClauseAssessment
+        fields: list[str] = []
+
+    def filter_clause(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(
+            Q(requirement__ref_id=value) | Q(requirement__ref_id__startswith=f"{value}.")
+        )
 
 
 class SortedFilterMixin:

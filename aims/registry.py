@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class NavEntry:
-    """An area of the product in the main navigation. ``url_name`` None shows the area as
-    coming in a later release, so the shape of the product is visible before it is built."""
+    """An area of the product in the main navigation. ``url_name`` None keeps the area out of
+    the navigation until it is built (an app registers its area before its pages exist)."""
 
     code: str
     label: Any  # lazy translated string
@@ -62,6 +62,71 @@ class ScopeProvider(Protocol):
     def organisation(self, user: Any, action: str) -> bool: ...
 
 
+# --- Dashboard and clause-conformance evidence ---------------------------------------------------
+@dataclass(frozen=True)
+class Figure:
+    """One number of the dashboard or of a clause's evidence, with the list that shows exactly
+    the rows it counts (``url``, filters included)."""
+
+    label: Any
+    count: int
+    url: str
+    #: "warn" for a figure that asks for action when it is not zero.
+    tone: str = ""
+
+
+@dataclass(frozen=True)
+class DashboardPanel:
+    """A panel of the dashboard (the home page). ``context(request)`` returns what
+    ``template`` shows, already restricted to what the user may see, in a number of queries
+    that does not grow with the data; None hides the panel. ``capability``: shown only to its
+    holders; ``lead_for``: roles for which the panel comes first."""
+
+    code: str
+    label: Any
+    context: Callable[[HttpRequest], dict[str, Any] | None]
+    template: str = "aims/dashboard/_figures.html"
+    order: int = 100
+    capability: str | None = None
+    lead_for: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class DashboardFigures:
+    """Figures an app adds to a panel of another app (the core's "pending approvals" and
+    "overdue reviews"): ``figures(request)`` lists them."""
+
+    panel: str
+    code: str
+    figures: Callable[[HttpRequest], list[Figure]]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class ClauseEvidence:
+    """What the live records say about one clause: a short summary, the figures with their
+    filtered lists, and the status the data suggests (a suggestion only: the clause owner
+    confirms it)."""
+
+    summary: str
+    figures: tuple[Figure, ...] = ()
+    suggested_status: str | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ConformanceEvidenceSource:
+    """Live records that evidence clauses of ISO/IEC 42001 (``clauses``: their ref ids, e.g.
+    ("6.1.2", "8.2")). ``evidence(user)`` is asked once per page or response, whatever the
+    number of rows, and reads only what ``user`` may see."""
+
+    code: str
+    label: Any
+    clauses: tuple[str, ...]
+    evidence: Callable[[Any], ClauseEvidence]
+    order: int = 100
+
+
 #: ``handler(system=…, changes={field: (before, after)}, actor=…)``
 AISystemChangeHandler = Callable[..., None]
 #: ``loader(users={username: user})``
@@ -77,6 +142,9 @@ class Registry:
     demo_loaders: list[tuple[str, DemoLoader]] = field(default_factory=list)
     ai_system_change_handlers: list[AISystemChangeHandler] = field(default_factory=list)
     scope_providers: list[ScopeProvider] = field(default_factory=list)
+    dashboard_panels: list[DashboardPanel] = field(default_factory=list)
+    dashboard_figures: list[DashboardFigures] = field(default_factory=list)
+    evidence_sources: list[ConformanceEvidenceSource] = field(default_factory=list)
 
     # --- registration (from AppConfig.ready) ------------------------------------------------
     def add_nav(self, entry: NavEntry) -> None:
@@ -109,6 +177,15 @@ class Registry:
     def add_scope_provider(self, provider: ScopeProvider) -> None:
         if all(type(p) is not type(provider) for p in self.scope_providers):
             self.scope_providers.append(provider)
+
+    def add_dashboard_panel(self, panel: DashboardPanel) -> None:
+        self._replace(self.dashboard_panels, panel, key=lambda p: p.code)
+
+    def add_dashboard_figures(self, figures: DashboardFigures) -> None:
+        self._replace(self.dashboard_figures, figures, key=lambda f: (f.panel, f.code))
+
+    def add_evidence_source(self, source: ConformanceEvidenceSource) -> None:
+        self._replace(self.evidence_sources, source, key=lambda s: s.code)
 
     # --- reading (by the core) ---------------------------------------------------------------
     def navigation(self) -> list[NavEntry]:

@@ -106,6 +106,11 @@ urlpatterns = [
     path("objectives/<int:pk>/", context.ObjectiveEditView.as_view(), name="objective_edit"),
     path("conformance/", conformance.ConformanceView.as_view(), name="conformance"),
     path(
+        "conformance/<int:pk>/confirm/",
+        conformance.ClauseAssessmentConfirmView.as_view(),
+        name="clause_assessment_confirm",
+    ),
+    path(
         "conformance/<int:pk>/",
         conformance.ClauseAssessmentEditView.as_view(),
         name="clause_assessment_edit",

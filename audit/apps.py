@@ -11,5 +11,5 @@ class AuditConfig(AppConfig):
     def ready(self) -> None:
         from aims.registry import NavEntry, registry
 
-        # Not built yet: the area shows where it will appear.
+        # Not built yet: the area stays out of the navigation until its pages exist.
         registry.add_nav(NavEntry(code="audits", label=_("Audits"), url_name=None, order=90))

@@ -11,7 +11,7 @@ class ControlsConfig(AppConfig):
     def ready(self) -> None:
         from aims.registry import NavEntry, SystemTab, registry
 
-        # Not built yet: the area and the tabs show where they will appear.
+        # Not built yet: the area stays out of the navigation until its pages exist.
         registry.add_nav(
             NavEntry(code="controls", label=_("Controls and SoA"), url_name=None, order=80)
         )

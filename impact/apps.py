@@ -39,6 +39,10 @@ class ImpactConfig(AppConfig):
         registry.on_ai_system_change(services.flag_reassessment)
         # After the risk demo: the seed-000 assessment is reflected in its risks.
         registry.add_demo_loader("impact", load_demo)
+        # Impact figures on the dashboard and the evidence of 6.1.4/8.4.
+        from impact import dashboard
+
+        dashboard.register()
 
 
 def system_tab(request: Any, system: Any) -> dict[str, Any]:

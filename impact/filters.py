@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aims.choices import ApprovalStatus
-from aims.filters import REVIEW_SOON_DAYS, ScopedFilterSet
+from aims.filters import REVIEW_SOON_DAYS, ScopedFilterSet, filter_review_overdue
 from aims.models import AISystem
 from aims.widgets import FastSelect, FastSelectMultiple
 from impact.models import ImpactAssessment
@@ -38,6 +38,13 @@ class ImpactAssessmentFilter(ScopedFilterSet):
         method="filter_review_due", label=_("Review due within 30 days or overdue")
     )
     q = django_filters.CharFilter(method="filter_text", label=_("Search"))
+    # The dashboard's figures link here with these (issue 11).
+    review_overdue = django_filters.BooleanFilter(
+        method=filter_review_overdue, label=_("Review overdue")
+    )
+    to_review = django_filters.BooleanFilter(
+        method="filter_to_review", label=_("Awaiting my review")
+    )
 
     class Meta:
         model = ImpactAssessment
@@ -46,6 +53,14 @@ class ImpactAssessmentFilter(ScopedFilterSet):
     def filter_review_due(self, queryset: QuerySet[Any], name: str, value: bool) -> QuerySet[Any]:
         due = Q(next_review_on__lte=timezone.localdate() + timedelta(days=REVIEW_SOON_DAYS))
         return queryset.filter(due) if value else queryset.exclude(due)
+
+    def filter_to_review(self, queryset: QuerySet[Any], name: str, value: bool) -> Any:
+        from aims.selectors import awaiting_review_by
+
+        mine = awaiting_review_by(
+            ImpactAssessment.objects.all(), getattr(self.request, "user", None)
+        )
+        return queryset.filter(pk__in=mine) if value else queryset.exclude(pk__in=mine)
 
     def filter_text(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         value = value.strip()

@@ -28,6 +28,10 @@ class RiskConfig(AppConfig):
         registry.add_report_kind(RISK_REGISTER)
         registry.add_reviewable(Risk)
         registry.add_demo_loader("risk", load_demo)
+        # The risk posture on the dashboard and the evidence of 6.1.2/8.2 and 6.1.3/8.3.
+        from risk import dashboard
+
+        dashboard.register()
 
 
 def system_tab(request: Any, system: Any) -> dict[str, Any]:

@@ -13,7 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aims import urns
-from aims.filters import REVIEW_SOON_DAYS, ScopedFilterSet, SortedFilterMixin
+from aims.filters import (
+    REVIEW_SOON_DAYS,
+    ScopedFilterSet,
+    SortedFilterMixin,
+    filter_review_overdue,
+)
 from aims.models import AISystem, Requirement
 from aims.widgets import FastSelect, FastSelectMultiple
 from risk.choices import RiskStatus, TreatmentOption
@@ -70,6 +75,16 @@ class RiskFilter(ScopedFilterSet):
     review_due = django_filters.BooleanFilter(
         method="filter_review_due", label=_("Review due within 30 days or overdue")
     )
+    # The dashboard's and clause conformance's figures link here with these (issue 11).
+    review_overdue = django_filters.BooleanFilter(
+        method=filter_review_overdue, label=_("Review overdue")
+    )
+    above_criteria = django_filters.BooleanFilter(
+        method="filter_above_criteria", label=_("Residual level above the risk criteria")
+    )
+    acceptance_expiring = django_filters.BooleanFilter(
+        method="filter_acceptance_expiring", label=_("Acceptance expires within 30 days")
+    )
 
     class Meta:
         model = Risk
@@ -86,6 +101,18 @@ class RiskFilter(ScopedFilterSet):
     def filter_review_due(self, queryset: QuerySet[Any], name: str, value: bool) -> QuerySet[Any]:
         due = Q(next_review_on__lte=timezone.localdate() + timedelta(days=REVIEW_SOON_DAYS))
         return queryset.filter(due) if value else queryset.exclude(due)
+
+    def filter_above_criteria(self, queryset: QuerySet[Any], name: str, value: bool) -> Any:
+        from risk.selectors import above_criteria
+
+        condition = above_criteria()
+        return queryset.filter(condition) if value else queryset.exclude(condition)
+
+    def filter_acceptance_expiring(self, queryset: QuerySet[Any], name: str, value: bool) -> Any:
+        from risk.selectors import acceptance_expiring
+
+        condition = acceptance_expiring()
+        return queryset.filter(condition) if value else queryset.exclude(condition)
 
 
 RISK_SORTS = {

@@ -4,9 +4,11 @@ the base views (``aims.scope.restrict``); see ``aims.selectors``."""
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from aims import urns
 from aims.models import AISystem, Requirement
@@ -161,3 +163,27 @@ def risk_template_initial(template: Requirement) -> dict[str, Any]:
         sources.append(template.ref_id)
     initial["risk_sources"] = items(urns.ISO_42001, sources, parent__ref_id="C.3")
     return initial
+
+
+# --- Conditions the dashboard and clause conformance count by (and the register filters by) --
+def above_criteria() -> Q:
+    """Risks whose residual level is above their matrix's acceptance criteria (a matrix
+    without criteria accepts nothing). One small query of the criteria."""
+    from risk.models import RiskCriteria
+
+    within = Q(pk__in=[])
+    for matrix_id, levels in RiskCriteria.objects.values_list("matrix_id", "acceptable_levels"):
+        if levels:
+            within |= Q(matrix_id=matrix_id, residual_level__in=list(levels))
+    return ~within
+
+
+def acceptance_expiring(days: int = 30) -> Exists:
+    """Risks whose acceptance in force expires within ``days`` (or has expired and waits for
+    the daily job to end it)."""
+    soon = timezone.localdate() + timedelta(days=days)
+    return Exists(
+        RiskAcceptance.objects.filter(
+            risk=OuterRef("pk"), ended_at__isnull=True, expires_on__lte=soon
+        )
+    )

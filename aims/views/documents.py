@@ -11,13 +11,14 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from aims import selectors
+from aims.filters import DocumentFilter
 from aims.forms.documents import DocumentForm
 from aims.models import Document, DocumentVersion
 from aims.permissions import Policy
 from aims.roles import Capability, has_capability
 from aims.services.documents import document_create, document_edit, latest_version
 from aims.views.approval import ApprovalCompareView, ApprovalStepView, approval_context
-from aims.views.base import EditPageView, PageView
+from aims.views.base import EditPageView, PageView, filtered
 
 
 class DocumentListView(PageView):
@@ -26,8 +27,11 @@ class DocumentListView(PageView):
     selector = staticmethod(selectors.documents)
 
     def get(self, request: HttpRequest) -> HttpResponse:
+        # Filters the dashboard and clause conformance link with (kind, approved, to_review).
+        filters, rows, _valid = filtered(DocumentFilter, request, self.rows())
         context = {
-            "documents": self.rows(),
+            "documents": rows,
+            "filtered": filters.is_bound,
             "can_edit": has_capability(request.user, Capability.CHANGE_ALL_RECORDS),
         }
         return render(request, "aims/documents/list.html", context)

@@ -1,4 +1,5 @@
-"""The dashboard and the health check."""
+"""The dashboard (panels fitted to the user's roles: ``aims.dashboard``) and the health
+check."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.views.generic import TemplateView
 
 from aims import selectors
 from aims.choices import Role
+from aims.dashboard import dashboard
 from aims.permissions import AUTHENTICATED, PUBLIC, Policy, PolicyViewMixin
 from aims.roles import MATRIX, Capability, user_roles
 from aims.scope import restrict
@@ -30,8 +32,7 @@ class HomeView(PolicyViewMixin, TemplateView):
             capabilities=[Capability(cap).label for cap, who in MATRIX.items() if roles & who],
             recent_changes=list(restrict(selectors.change_records(), user)[:10]),
             unread_count=selectors.notification_unread_count(user=user),
-            conformance=selectors.conformance_summary(user=user),
-            inventory=selectors.ai_system_counts(user=user),
+            panels=dashboard(self.request),
         )
         return context
 

@@ -80,7 +80,8 @@ def test_edit_page_and_dashboard(clauses, officer, client_for):
     )
     assert response.status_code == 302
     home = client.get(reverse("home"))
-    assert any(g["group"] == "5" and g["partial"] == 1 for g in home.context["conformance"])
+    (panel,) = [p for p in home.context["panels"] if p["code"] == "conformance"]
+    assert any(g["group"] == "5" and g["partial"] == 1 for g in panel["groups"])
 
 
 def test_conformance_page_runs_a_constant_number_of_queries(clauses, officer, client_for):
@@ -88,7 +89,10 @@ def test_conformance_page_runs_a_constant_number_of_queries(clauses, officer, cl
     client.get(reverse("conformance"))
     with CaptureQueriesContext(connection) as queries:
         client.get(reverse("conformance"))
-    assert len(queries) <= 10
+    # 10 for the page, and one aggregate per kind of live evidence (risks and their criteria,
+    # impact assessments and uncovered systems, AI policy, objectives): see
+    # tests/aims/test_dashboard.py for the same count with many records.
+    assert len(queries) <= 15
 
 
 def test_documents_are_linked_as_evidence_of_conformance(clauses, officer, api_client_for):

@@ -100,4 +100,8 @@ def test_list_queries_do_not_grow_with_rows(officer, name, is_api, make):
     make(50, officer)
     with_fifty = count_queries(client, url)
     assert with_fifty == with_one, f"{url}: {with_one} queries for 1 row, {with_fifty} for 50"
-    assert with_one <= 12, f"{url} runs {with_one} queries"
+    # The dashboard aggregates every register it summarises (one query or two each: AI
+    # systems, documents, risks and their heat map, impact assessments, conformance, pending
+    # approvals), so its ceiling is higher; still the same for 1 row and for 50.
+    ceiling = 20 if name == "home" else 12
+    assert with_one <= ceiling, f"{url} runs {with_one} queries"
