@@ -17,7 +17,7 @@ from aims.filters import REVIEW_SOON_DAYS, ScopedFilterSet, SortedFilterMixin
 from aims.models import AISystem, Requirement
 from aims.widgets import FastSelect, FastSelectMultiple
 from risk.choices import RiskStatus, TreatmentOption
-from risk.models import Risk
+from risk.models import Risk, RiskMatrix
 
 
 def level_choices() -> list[tuple[str, str]]:
@@ -67,6 +67,19 @@ class RiskFilter(ScopedFilterSet):
         label=_("Category"),
         method="filter_category",
     )
+    # One cell of a heat map: the matrix version and the positions on its scales (the heat
+    # maps link each cell to the register filtered by these).
+    matrix = django_filters.ModelChoiceFilter(
+        widget=FastSelect,
+        queryset=RiskMatrix.objects.only("id", "code", "version", "name_en", "name_ja").order_by(
+            "code", "-version"
+        ),
+        label=_("Risk matrix"),
+    )
+    inherent_likelihood = django_filters.NumberFilter(label=_("Inherent likelihood"))
+    inherent_impact = django_filters.NumberFilter(label=_("Inherent impact"))
+    residual_likelihood = django_filters.NumberFilter(label=_("Residual likelihood"))
+    residual_impact = django_filters.NumberFilter(label=_("Residual impact"))
     review_due = django_filters.BooleanFilter(
         method="filter_review_due", label=_("Review due within 30 days or overdue")
     )

@@ -78,6 +78,7 @@ class RiskMatrixSerializer(serializers.ModelSerializer):
             "description_ja",
             "is_current",
             "is_default",
+            "is_impact_default",
             "likelihood_levels",
             "impact_levels",
             "levels",
