@@ -65,6 +65,7 @@ def risk_matrix_make_default(*, actor: Actor, matrix: RiskMatrix, purpose: str) 
     flag = DEFAULT_FLAGS.get(purpose)
     if flag is None:
         raise ValidationError({"purpose": [_("Unknown purpose of a default matrix.")]})
+    matrix = RiskMatrix.objects.select_for_update().get(pk=matrix.pk)  # not a stale copy
     if not matrix.is_current:
         raise ValidationError(_("Only the current version of a matrix can be the default."))
     if getattr(matrix, flag):
@@ -130,6 +131,7 @@ def risk_matrix_update(*, actor: Actor, matrix: RiskMatrix, **data: Any) -> Risk
     if matrix_in_use(matrix) and not changed:
         # Only the default flags: the risks keep this version, no new one.
         _set_flags(actor, matrix, flags)
+        matrix.refresh_from_db()
         return matrix
     data.update(flags)
     if not matrix_in_use(matrix):
