@@ -7,8 +7,10 @@ from __future__ import annotations
 import html as htmllib
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -258,7 +260,5 @@ def test_ids_badges_and_dates_of_the_register_do_not_wrap(officer, client_for, s
     row = re.search(r"<tr>\s*<td class=\"nw\"><a[^>]*>R-\d+</a>.*?</tr>", page, re.S)
     assert row is not None
     assert len(re.findall(r'<td class="nw[ "]', row.group(0))) == 5  # no., 2 levels, status, date
-    from django.contrib.staticfiles import finders
-
-    css = open(finders.find("css/risk.css"), encoding="utf-8").read()
+    css = Path(finders.find("css/risk.css")).read_text(encoding="utf-8")
     assert ".risk-register .nw, .risk-register .badge { white-space: nowrap; }" in css
