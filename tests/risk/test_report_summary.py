@@ -174,7 +174,6 @@ def render_pdf(user, language, tmp_path):
     path = tmp_path / f"register-{language}.pdf"
     with job.file.open("rb") as handle:
         path.write_bytes(handle.read())
-    shutil.copy(path, f"/tmp/risk-summary-{language}.pdf")
     return subprocess.run(
         ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True
     ).stdout
