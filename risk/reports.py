@@ -254,7 +254,7 @@ def summary_context(
     by_status = {status: Bar(str(label)) for status, label in RiskStatus.choices}
     by_system: dict[Any, Bar] = {}
     by_level: Counter[str] = Counter()
-    hidden_label, wide_label = other_systems_label(), _("Organisation-wide")
+    hidden_label, wide_label = other_systems_label(), _("organisation-wide")
     for risk in risks:
         key = keys.get((risk.matrix_id, risk.residual_level), risk.residual_level)
         by_level[key] += 1

@@ -111,7 +111,7 @@ def heatmap_context(request: HttpRequest, heatmaps: list[dict[str, Any]]) -> dic
 
 def _step(matrix: RiskMatrix, axis: str, value: str) -> str:
     if not value.isdigit():
-        return _("any")
+        return _("every position")
     return f"{value} {matrix.step_label(axis, int(value))}"
 
 
