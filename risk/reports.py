@@ -279,13 +279,13 @@ def summary_context(
     today = timezone.localdate()
     overdue = sorted(
         (
-            risk
+            (risk.next_review_on, risk.pk, risk)
             for risk in risks
             if risk.next_review_on
             and risk.next_review_on < today
             and risk.status != RiskStatus.CLOSED
         ),
-        key=lambda risk: (risk.next_review_on, risk.pk),
+        key=lambda item: (item[0], item[1]),
     )
     axes = (_("Likelihood"), _("Impact"))
     summary_maps = {}
@@ -313,10 +313,10 @@ def summary_context(
                 "code": risk.code,
                 "title": risk.title,
                 "owner": _person(risk.owner),
-                "next_review_on": risk.next_review_on,
-                "days": (today - risk.next_review_on).days,
+                "next_review_on": due,
+                "days": (today - due).days,
             }
-            for risk in overdue[:MAX_OVERDUE]
+            for due, _pk, risk in overdue[:MAX_OVERDUE]
         ],
         "overdue_total": len(overdue),
     }

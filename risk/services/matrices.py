@@ -70,9 +70,11 @@ def risk_matrix_make_default(*, actor: Actor, matrix: RiskMatrix, purpose: str) 
         raise ValidationError(_("Only the current version of a matrix can be the default."))
     if getattr(matrix, flag):
         return matrix
-    for previous in RiskMatrix.objects.select_for_update().filter(**{flag: True}):
-        logged_update(previous, actor=actor, **{flag: False})
-    logged_update(matrix, actor=actor, **{flag: True})
+    off: dict[str, Any] = {flag: False}
+    on: dict[str, Any] = {flag: True}
+    for previous in RiskMatrix.objects.select_for_update().filter(**on):
+        logged_update(previous, actor=actor, **off)
+    logged_update(matrix, actor=actor, **on)
     return matrix
 
 
@@ -182,7 +184,8 @@ def _set_flags(actor: Actor, matrix: RiskMatrix, flags: dict[str, bool]) -> None
         if flags[flag]:
             risk_matrix_make_default(actor=actor, matrix=matrix, purpose=purpose)
         else:
-            logged_update(matrix, actor=actor, **{flag: False})
+            off: dict[str, Any] = {flag: False}
+            logged_update(matrix, actor=actor, **off)
 
 
 def _criteria_keep_levels(actor: Actor, matrix: RiskMatrix) -> None:
