@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -17,6 +18,7 @@ from aims.filters import REVIEW_SOON_DAYS, ScopedFilterSet, SortedFilterMixin
 from aims.models import AISystem, Requirement
 from aims.widgets import FastSelect, FastSelectMultiple
 from risk.choices import RiskStatus, TreatmentOption
+from risk.levels import MAX_STEPS
 from risk.models import Risk, RiskMatrix
 
 
@@ -29,6 +31,18 @@ def level_choices() -> list[tuple[str, str]]:
         for level in matrix.levels:
             seen.setdefault(level["code"], matrix.level_label(level["code"]))
     return list(seen.items())
+
+
+class PositionFilter(django_filters.NumberFilter):
+    """A 1-based position on a matrix scale: a whole number within the largest scale (a
+    value outside is refused, never sent to the database)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_STEPS)
+        super().__init__(*args, **kwargs)
 
 
 class RiskFilter(ScopedFilterSet):
@@ -76,10 +90,10 @@ class RiskFilter(ScopedFilterSet):
         ),
         label=_("Risk matrix"),
     )
-    inherent_likelihood = django_filters.NumberFilter(label=_("Inherent likelihood"))
-    inherent_impact = django_filters.NumberFilter(label=_("Inherent impact"))
-    residual_likelihood = django_filters.NumberFilter(label=_("Residual likelihood"))
-    residual_impact = django_filters.NumberFilter(label=_("Residual impact"))
+    inherent_likelihood = PositionFilter(label=_("Inherent likelihood"))
+    inherent_impact = PositionFilter(label=_("Inherent impact"))
+    residual_likelihood = PositionFilter(label=_("Residual likelihood"))
+    residual_impact = PositionFilter(label=_("Residual impact"))
     review_due = django_filters.BooleanFilter(
         method="filter_review_due", label=_("Review due within 30 days or overdue")
     )

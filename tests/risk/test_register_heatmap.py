@@ -112,6 +112,7 @@ def test_the_api_filters_by_matrix_and_cell(officer, api_client_for, risks, m5, 
     body = client.get(url, {"matrix": m3.pk})
     assert [r["title"] for r in body.json()["results"]] == ["3x3"]
     assert client.get(url, {"inherent_likelihood": "x"}).status_code == 400
+    assert client.get(url, {"residual_impact": 2**40}).status_code == 400  # not a 500
 
 
 def test_the_register_maps_the_default_matrix_only_and_switches(officer, client_for, risks, m5, m3):
