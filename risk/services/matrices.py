@@ -45,16 +45,15 @@ def matrix_in_use(matrix: RiskMatrix) -> bool:
     )
 
 
-def _make_default(matrix: RiskMatrix, flag: str = "is_default") -> None:
-    """Take the default (``flag``) from every other matrix (the one-default constraint holds
-    at the check that follows; a failed write rolls this back)."""
-    RiskMatrix.objects.filter(**{flag: True}).exclude(pk=matrix.pk).update(**{flag: False})
-
-
-def _make_defaults(matrix: RiskMatrix) -> None:
+def _make_defaults(actor: Actor, matrix: RiskMatrix) -> None:
+    """Take each default flag ``matrix`` carries from the matrix that had it, logged (the
+    one-default constraints hold at the save that follows; a failed write rolls this back)."""
     for flag in DEFAULT_FLAGS.values():
         if getattr(matrix, flag):
-            _make_default(matrix, flag)
+            off: dict[str, Any] = {flag: False}
+            others = RiskMatrix.objects.select_for_update().filter(**{flag: True})
+            for previous in others.exclude(pk=matrix.pk) if matrix.pk else others:
+                logged_update(previous, actor=actor, **off)
 
 
 @transaction.atomic
@@ -90,7 +89,7 @@ def risk_matrix_create(
     if RiskMatrix.objects.filter(code=data.get("code")).exists():
         raise ValidationError({"code": [_("A matrix with this code exists already.")]})
     matrix = RiskMatrix(version=1, is_current=True, **data)
-    _make_defaults(matrix)  # before the check of the one-default constraints
+    _make_defaults(actor, matrix)  # before the check of the one-default constraints
     matrix.full_clean()
     matrix.save()
     criteria = _criteria_for(matrix, acceptable_levels or [])
@@ -141,7 +140,7 @@ def risk_matrix_update(*, actor: Actor, matrix: RiskMatrix, **data: Any) -> Risk
         with logged(matrix, actor=actor, always=True):
             for name, value in data.items():
                 setattr(matrix, name, value)
-            _make_defaults(matrix)
+            _make_defaults(actor, matrix)
             matrix.full_clean()
             matrix.save()
             _criteria_keep_levels(actor, matrix)
@@ -160,7 +159,7 @@ def risk_matrix_update(*, actor: Actor, matrix: RiskMatrix, **data: Any) -> Risk
     successor = RiskMatrix(
         version=matrix.version + 1, is_current=True, owner=matrix.owner, **fields
     )
-    _make_defaults(successor)
+    _make_defaults(actor, successor)
     successor.full_clean()
     successor.save()
     codes = {level["code"] for level in successor.levels}

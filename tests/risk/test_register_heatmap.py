@@ -263,3 +263,27 @@ def test_ids_badges_and_dates_of_the_register_do_not_wrap(officer, client_for, s
     assert len(re.findall(r'<td class="nw[ "]', row.group(0))) == 5  # no., 2 levels, status, date
     css = Path(finders.find("css/risk.css")).read_text(encoding="utf-8")
     assert ".risk-register .nw, .risk-register .badge { white-space: nowrap; }" in css
+
+
+def test_a_new_matrix_made_default_takes_the_flag_with_a_change_record(officer, m3):
+    from django.contrib.contenttypes.models import ContentType
+
+    from risk.services.matrices import risk_matrix_create
+
+    created = risk_matrix_create(
+        actor=officer,
+        code="own",
+        name_en="Own",
+        name_ja="独自",
+        likelihood_levels=m3.likelihood_levels,
+        impact_levels=m3.impact_levels,
+        levels=m3.levels,
+        grid=m3.grid,
+        is_impact_default=True,
+    )
+    m3.refresh_from_db()
+    assert created.is_impact_default and not m3.is_impact_default
+    record = ChangeRecord.objects.filter(
+        content_type=ContentType.objects.get_for_model(RiskMatrix), object_id=str(m3.pk)
+    ).latest("id")
+    assert record.before["is_impact_default"] is True and record.after["is_impact_default"] is False
