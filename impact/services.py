@@ -158,8 +158,11 @@ def _check_risks(
 
 
 def _default_matrix() -> RiskMatrix | None:
+    """The matrix the officer chose for impact assessments (``is_impact_default``), else the
+    current 3×3 one, else the default of risks."""
     return (
-        RiskMatrix.objects.filter(code=DEFAULT_MATRIX_CODE, is_current=True).first()
+        RiskMatrix.objects.filter(is_impact_default=True).first()
+        or RiskMatrix.objects.filter(code=DEFAULT_MATRIX_CODE, is_current=True).first()
         or RiskMatrix.objects.filter(is_default=True).first()
     )
 

@@ -180,6 +180,8 @@ MATRIX_5X5: dict[str, Any] = {
 
 SHIPPED = (MATRIX_5X5, MATRIX_3X3)
 DEFAULT_CODE = "5x5"
+# Impact assessments rate severity × likelihood as low / medium / high (seed 000).
+IMPACT_DEFAULT_CODE = "3x3"
 
 
 def create_shipped_matrices(matrix_model: Any, criteria_model: Any) -> None:
@@ -197,3 +199,17 @@ def create_shipped_matrices(matrix_model: Any, criteria_model: Any) -> None:
             acceptable_levels=data["acceptable_levels"],
             above_criteria_role="top_management",
         )
+    mark_impact_default(matrix_model)
+
+
+def mark_impact_default(matrix_model: Any) -> None:
+    """Make the current 3×3 matrix the default of impact assessments when none is (the
+    matrix they used before the officer could choose). Skipped for historical models that
+    predate the flag."""
+    if not any(f.name == "is_impact_default" for f in matrix_model._meta.get_fields()):
+        return
+    if matrix_model.objects.filter(is_impact_default=True).exists():
+        return
+    matrix_model.objects.filter(code=IMPACT_DEFAULT_CODE, is_current=True).update(
+        is_impact_default=True
+    )

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -22,7 +23,8 @@ from aims.filters import (
 from aims.models import AISystem, Requirement
 from aims.widgets import FastSelect, FastSelectMultiple
 from risk.choices import RiskStatus, TreatmentOption
-from risk.models import Risk
+from risk.levels import MAX_STEPS
+from risk.models import Risk, RiskMatrix
 
 
 def level_choices() -> list[tuple[str, str]]:
@@ -34,6 +36,18 @@ def level_choices() -> list[tuple[str, str]]:
         for level in matrix.levels:
             seen.setdefault(level["code"], matrix.level_label(level["code"]))
     return list(seen.items())
+
+
+class PositionFilter(django_filters.NumberFilter):
+    """A 1-based position on a matrix scale: a whole number within the largest scale (a
+    value outside is refused, never sent to the database)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_STEPS)
+        super().__init__(*args, **kwargs)
 
 
 class RiskFilter(ScopedFilterSet):
@@ -72,6 +86,19 @@ class RiskFilter(ScopedFilterSet):
         label=_("Category"),
         method="filter_category",
     )
+    # One cell of a heat map: the matrix version and the positions on its scales (the heat
+    # maps link each cell to the register filtered by these).
+    matrix = django_filters.ModelChoiceFilter(
+        widget=FastSelect,
+        queryset=RiskMatrix.objects.only("id", "code", "version", "name_en", "name_ja").order_by(
+            "code", "-version"
+        ),
+        label=_("Risk matrix"),
+    )
+    inherent_likelihood = PositionFilter(label=_("Inherent likelihood"))
+    inherent_impact = PositionFilter(label=_("Inherent impact"))
+    residual_likelihood = PositionFilter(label=_("Residual likelihood"))
+    residual_impact = PositionFilter(label=_("Residual impact"))
     review_due = django_filters.BooleanFilter(
         method="filter_review_due", label=_("Review due within 30 days or overdue")
     )

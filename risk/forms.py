@@ -187,6 +187,9 @@ class MatrixForm(forms.Form):
         label=_("Description (Japanese)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     is_default = forms.BooleanField(label=_("Default matrix for new risks"), required=False)
+    is_impact_default = forms.BooleanField(
+        label=_("Default matrix for new impact assessments"), required=False
+    )
     acceptable_levels = forms.MultipleChoiceField(
         label=_("Levels within the risk criteria"),
         required=False,
@@ -213,6 +216,7 @@ class MatrixForm(forms.Form):
             "description_en": matrix.description_en,
             "description_ja": matrix.description_ja,
             "is_default": matrix.is_default if editing else False,
+            "is_impact_default": matrix.is_impact_default if editing else False,
             "acceptable_levels": list(matrix.criteria.acceptable_levels),
         }
         super().__init__(*args, initial=initial, **kwargs)
@@ -270,6 +274,7 @@ class MatrixForm(forms.Form):
             "description_en",
             "description_ja",
             "is_default",
+            "is_impact_default",
             "acceptable_levels",
         )
         return [self[name] for name in names if name in self.fields]
@@ -309,6 +314,7 @@ class MatrixForm(forms.Form):
                 "description_en",
                 "description_ja",
                 "is_default",
+                "is_impact_default",
             )
         }
         if not self.editing:

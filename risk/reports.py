@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -18,9 +19,11 @@ from aims.reports import ReportKind, clean_filters, describe_filters
 from aims.reports.pdf import render_pdf, report_context
 from aims.reports.writers import write_csv, write_xlsx
 from aims.scope import Sight, restrict, sight
-from risk import selectors
+from risk import charts, selectors
+from risk.charts import Bar, Level
+from risk.choices import RiskStatus
 from risk.filters import RiskPageFilter
-from risk.models import Risk, RiskAcceptance
+from risk.models import Risk, RiskAcceptance, RiskMatrix
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 COLUMNS = (
@@ -184,10 +187,6 @@ def pdf_context(job: ReportJob) -> dict[str, Any]:
         matrices[risk.matrix_id] = risk.matrix
         values["pk"] = risk.pk
         rows.append(values)
-    by_status = Counter(risk.get_status_display() for risk in risks)
-    by_level = Counter(
-        (risk.residual_rank, risk.matrix.level_label(risk.residual_level)) for risk in risks
-    )
     accepted = [row for row in rows if row["accepted_by"]]
     toc = [
         ("summary", _("Summary")),
@@ -195,7 +194,10 @@ def pdf_context(job: ReportJob) -> dict[str, Any]:
         ("register", _("Risk register")),
         ("acceptances", _("Accepted risks")),
     ]
-    heatmaps = selectors.risk_heatmaps(register_rows(job))
+    # As on the register page: a report filtered to one matrix maps that one, else the
+    # default matrix (even when no risk of the report uses it).
+    default = None if job.parameters.get("matrix") else selectors.risk_matrix_default()
+    heatmaps = selectors.risk_heatmaps(register_rows(job), always=default)
     return report_context(
         job,
         title=_("AI risk register"),
@@ -204,16 +206,127 @@ def pdf_context(job: ReportJob) -> dict[str, Any]:
         toc=toc,
         rows=rows,
         total=len(rows),
-        by_status=sorted(by_status.items()),
-        by_level=[
-            (label, count) for (_rank, label), count in sorted(by_level.items(), reverse=True)
-        ],
         heatmaps=heatmaps,
         accepted=accepted,
         level_styles=level_styles(
             {**matrices, **{m["matrix"].pk: m["matrix"] for m in heatmaps}}.values()
         ),
+        **summary_context(risks, requester, heatmaps, default),
     )
+
+
+def merged_levels(matrices: Iterable[RiskMatrix]) -> tuple[list[Level], dict[tuple[int, str], str]]:
+    """The levels of ``matrices`` labelled once each (two matrices both have 「中」: one
+    entry), lowest first by their place on the matrix that names them first; and the key of
+    each (matrix, level code)."""
+    places: dict[str, tuple[float, Level]] = {}
+    keys: dict[tuple[int, str], str] = {}
+    for matrix in matrices:
+        count = len(matrix.levels)
+        for rank, level in enumerate(matrix.levels):
+            label = matrix.level_label(level["code"])
+            keys[(matrix.pk, level["code"])] = label
+            if label not in places:
+                place = rank / (count - 1) if count > 1 else 0.0
+                places[label] = (place, Level(label, label, str(level.get("colour") or "")))
+    ordered = sorted(places.values(), key=lambda item: item[0])
+    return [level for _place, level in ordered], keys
+
+
+MAX_SYSTEM_BARS = 15
+
+
+def summary_context(
+    risks: list[Risk], requester: Sight, heatmaps: list[dict[str, Any]], default: Any
+) -> dict[str, Any]:
+    """The summary page: the heat maps of one matrix (the default one), residual levels by
+    status and by AI system as bar charts, levels labelled once, and the overdue reviews."""
+    shown = next((m for m in heatmaps if default and m["matrix"].pk == default.pk), None) or (
+        heatmaps[0] if heatmaps else None
+    )
+    used = {risk.matrix_id: risk.matrix for risk in risks}
+    if shown is not None:
+        used.pop(shown["matrix"].pk, None)
+        order = [shown["matrix"], *sorted(used.values(), key=lambda m: m.pk)]
+    else:
+        order = sorted(used.values(), key=lambda m: m.pk)
+    levels, keys = merged_levels(order)
+    by_status = {status: Bar(str(label)) for status, label in RiskStatus.choices}
+    by_system: dict[Any, Bar] = {}
+    by_level: Counter[str] = Counter()
+    hidden_label, wide_label = other_systems_label(), _("organisation-wide")
+    for risk in risks:
+        key = keys.get((risk.matrix_id, risk.residual_level), risk.residual_level)
+        by_level[key] += 1
+        bar = by_status[risk.status]
+        bar.counts[key] = bar.counts.get(key, 0) + 1
+        systems, hidden = requester.split(risk.ai_systems.all())
+        targets: list[tuple[Any, str]] = [(s.pk, str(s)) for s in systems]
+        if hidden:
+            targets.append(("hidden", hidden_label))
+        if not systems and not hidden:
+            targets.append(("wide", wide_label))
+        for target, label in targets:
+            bar = by_system.setdefault(target, Bar(label))
+            bar.counts[key] = bar.counts.get(key, 0) + 1
+    system_bars = sorted(by_system.values(), key=lambda b: (-b.total, b.label))
+    if len(system_bars) > MAX_SYSTEM_BARS:
+        rest = Bar(_("Other AI systems"))
+        for bar in system_bars[MAX_SYSTEM_BARS - 1 :]:
+            for key, count in bar.counts.items():
+                rest.counts[key] = rest.counts.get(key, 0) + count
+        system_bars = [*system_bars[: MAX_SYSTEM_BARS - 1], rest]
+    today = timezone.localdate()
+    overdue = sorted(
+        (
+            (risk.next_review_on, risk.pk, risk)
+            for risk in risks
+            if risk.next_review_on
+            and risk.next_review_on < today
+            and risk.status != RiskStatus.CLOSED
+        ),
+        key=lambda item: (item[0], item[1]),
+    )
+    axes = (_("Likelihood"), _("Impact"))
+    summary_maps = {}
+    if shown is not None:
+        matrix = shown["matrix"]
+        colours = {level["code"]: str(level.get("colour") or "") for level in matrix.levels}
+        labels = {level["code"]: matrix.level_label(level["code"]) for level in matrix.levels}
+        for which, caption in (("inherent", _("Inherent risk")), ("residual", _("Residual risk"))):
+            summary_maps[which] = charts.heatmap(
+                shown[which], shown["impacts"], colours, labels, title=caption, axes=axes
+            )
+    return {
+        "summary_matrix": shown["matrix"] if shown else None,
+        "summary_matrix_total": shown["total"] if shown else 0,
+        "summary_maps": summary_maps,
+        "summary_levels": [(level, by_level.get(level.key, 0)) for level in levels],
+        "status_chart": charts.bar_chart(
+            list(by_status.values()), levels, title=_("Residual level by status")
+        ),
+        "system_chart": charts.bar_chart(
+            system_bars, levels, title=_("Residual level by AI system")
+        ),
+        "overdue": [
+            {
+                "code": risk.code,
+                "title": risk.title,
+                "owner": _person(risk.owner),
+                "next_review_on": due,
+                "days": (today - due).days,
+            }
+            for due, _pk, risk in overdue[:MAX_OVERDUE]
+        ],
+        "overdue_total": len(overdue),
+    }
+
+
+MAX_OVERDUE = 50
+
+
+def other_systems_label() -> str:
+    return _("AI systems you may not see")
 
 
 def level_styles(matrices: Any) -> list[tuple[str, str, str]]:

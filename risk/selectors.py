@@ -69,11 +69,19 @@ def risk_matrices_current() -> QuerySet[RiskMatrix]:
     return RiskMatrix.objects.filter(is_current=True).order_by("-is_default", "code")
 
 
-def risk_heatmaps(risks: QuerySet[Risk]) -> list[dict[str, Any]]:
+def risk_matrix_default() -> RiskMatrix | None:
+    """The matrix of new risks and of the register's heat maps (the officer's choice)."""
+    return RiskMatrix.objects.filter(is_default=True).first()
+
+
+def risk_heatmaps(
+    risks: QuerySet[Risk], *, always: RiskMatrix | None = None
+) -> list[dict[str, Any]]:
     """Counts per cell of the inherent and the residual positions of ``risks``, one map per
-    matrix version in use, most used first. One aggregate query (grouped by both positions,
-    so one scan serves both maps) whatever the row count; the maps' totals add up to the
-    number of rows, which the register uses instead of counting again."""
+    matrix version in use, most used first (``always``: a map of that matrix too, empty when
+    no row uses it). One aggregate query (grouped by both positions, so one scan serves both
+    maps) whatever the row count; the maps' totals add up to the number of rows, which the
+    register uses instead of counting again."""
     cells: dict[int, dict[str, dict[tuple[int, int], int]]] = defaultdict(
         lambda: {"inherent": defaultdict(int), "residual": defaultdict(int)}
     )
@@ -94,6 +102,8 @@ def risk_heatmaps(risks: QuerySet[Risk]) -> list[dict[str, Any]]:
         matrix_cells["inherent"][(row["inherent_likelihood"], row["inherent_impact"])] += row["n"]
         matrix_cells["residual"][(row["residual_likelihood"], row["residual_impact"])] += row["n"]
         totals[row["matrix_id"]] += row["n"]
+    if always is not None and always.pk not in cells:
+        cells[always.pk] = {"inherent": defaultdict(int), "residual": defaultdict(int)}
     matrices = RiskMatrix.objects.in_bulk(list(cells))
     maps = []
     for matrix_id in sorted(cells, key=lambda m: -totals[m]):

@@ -22,6 +22,11 @@ urlpatterns = [
     path("matrices/<int:pk>/", views.RiskMatrixDetailView.as_view(), name="risk_matrix"),
     path("matrices/<int:pk>/edit/", views.RiskMatrixEditView.as_view(), name="risk_matrix_edit"),
     path(
+        "matrices/<int:pk>/default/",
+        views.RiskMatrixDefaultView.as_view(),
+        name="risk_matrix_default",
+    ),
+    path(
         "matrices/<int:pk>/criteria/",
         views.RiskCriteriaEditView.as_view(),
         name="risk_criteria_edit",

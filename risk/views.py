@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -12,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aims.forms.base import form_errors
@@ -27,9 +29,11 @@ from risk.forms import AcceptForm, CriteriaForm, MatrixForm, RiskForm, Treatment
 from risk.models import Risk, RiskMatrix, TreatmentAction
 from risk.services.acceptance import acceptance_bar, acceptance_rule, can_accept, risk_accept
 from risk.services.matrices import (
+    DEFAULT_FLAGS,
     matrix_in_use,
     risk_criteria_update,
     risk_matrix_create,
+    risk_matrix_make_default,
     risk_matrix_update,
 )
 from risk.services.register import risk_create, risk_update
@@ -41,27 +45,99 @@ def register_filters(request: HttpRequest) -> tuple[RiskPageFilter, Any, list[tu
     and the query parameters (for exports: the report holds the same rows)."""
     visible = restrict(selectors.risks(), request.user)
     filters, rows, valid = filtered(RiskPageFilter, request, visible)
-    return filters, rows, query_parameters(request, valid)
+    parameters = [(k, v) for k, v in query_parameters(request, valid) if k != HEATMAP]
+    return filters, rows, parameters
+
+
+HEATMAP = "map"  # which matrix's heat maps the register shows; not a filter of the rows
+CELL_FIELDS = {
+    "inherent": ("inherent_likelihood", "inherent_impact"),
+    "residual": ("residual_likelihood", "residual_impact"),
+}
+
+
+def register_query(request: HttpRequest, drop: set[str], **add: Any) -> str:
+    """The register's query string without the page number and ``drop``, plus ``add``."""
+    items = [
+        (k, v) for k, values in request.GET.lists() if k not in drop and k != "page" for v in values
+    ]
+    items += [(k, str(v)) for k, v in add.items()]
+    return "?" + urlencode(items)
+
+
+def heatmap_context(request: HttpRequest, heatmaps: list[dict[str, Any]]) -> dict[str, Any]:
+    """The one matrix whose heat maps the register shows (``?map=``, else the default
+    matrix, else the most used), each of its cells linked to the register filtered to that
+    cell (the other filters kept, so the cell's count is the number of rows it lists), and
+    links that switch to the other matrices in use."""
+    wanted = request.GET.get(HEATMAP, "")
+    shown = (
+        next((m for m in heatmaps if str(m["matrix"].pk) == wanted), None)
+        or next((m for m in heatmaps if m["matrix"].is_default), None)
+        or (heatmaps[0] if heatmaps else None)
+    )
+    if shown is None:
+        return {"heatmap": None, "other_heatmaps": [], "cell_filters": []}
+    matrix = shown["matrix"]
+    for which, (l_name, i_name) in CELL_FIELDS.items():
+        for row in shown[which]:
+            for cell in row["cells"]:
+                add = {"matrix": matrix.pk, l_name: row["likelihood"], i_name: cell["impact"]}
+                cell["href"] = register_query(request, {HEATMAP, "matrix", l_name, i_name}, **add)
+    others = [
+        {
+            "matrix": m["matrix"],
+            "total": m["total"],
+            "href": register_query(request, {HEATMAP}, **{HEATMAP: m["matrix"].pk}),
+        }
+        for m in heatmaps
+        if m is not shown
+    ]
+    captions = {"inherent": _("Inherent risk"), "residual": _("Residual risk")}
+    cell_filters = []
+    for which, (l_name, i_name) in CELL_FIELDS.items():
+        likelihood, impact = request.GET.get(l_name, ""), request.GET.get(i_name, "")
+        if likelihood.isdigit() or impact.isdigit():
+            cell_filters.append(
+                {
+                    "caption": captions[which],
+                    "likelihood": _step(matrix, "likelihood", likelihood),
+                    "impact": _step(matrix, "impact", impact),
+                    "clear": register_query(request, {l_name, i_name}),
+                }
+            )
+    return {"heatmap": shown, "other_heatmaps": others, "cell_filters": cell_filters}
+
+
+def _step(matrix: RiskMatrix, axis: str, value: str) -> str:
+    if not value.isdigit():
+        return _("every position")
+    return f"{value} {matrix.step_label(axis, int(value))}"
 
 
 class RiskRegisterView(PageView):
-    """The register: filters, the table (50 a page), and heat maps of the inherent and the
-    residual positions of the same filtered rows."""
+    """The register: filters, the table (50 a page), and the heat maps of the inherent and
+    the residual positions of the same filtered rows on one matrix (the default one unless
+    the page is switched to another); risks of every matrix are listed."""
 
     policy = Policy(read=Capability.SEE_RECORDS)
     model = Risk
 
     def get(self, request: HttpRequest) -> HttpResponse:
         filters, rows, parameters = register_filters(request)
-        heatmaps = selectors.risk_heatmaps(rows)
+        # A register filtered to one matrix maps that one; else the default, even when empty.
+        always = None if request.GET.get("matrix") else selectors.risk_matrix_default()
+        heatmaps = selectors.risk_heatmaps(rows, always=always)
         paginator = Paginator(rows, 50)
         paginator.count = sum(m["total"] for m in heatmaps)  # type: ignore[misc]  # no 2nd count
         context = {
             "filters": filters,
             "page": paginator.get_page(request.GET.get("page")),
-            "heatmaps": heatmaps,
             "can_create": has_capability(request.user, Capability.CHANGE_RECORDS),
             "export_parameters": parameters,
+            "today": timezone.localdate(),
+            "hidden_filters": " ".join(name for pair in CELL_FIELDS.values() for name in pair),
+            **heatmap_context(request, heatmaps),
         }
         return render(request, "risk/register.html", context)
 
@@ -399,6 +475,25 @@ class RiskCriteriaEditView(PageView):
                 messages.success(request, _("The risk criteria were saved."))
         else:
             messages.error(request, _("The risk criteria could not be saved."))
+        return redirect("risk_matrix", pk=matrix.pk)
+
+
+class RiskMatrixDefaultView(PageView):
+    """Make a matrix the default for new risks and the register's heat maps
+    (``purpose=risk``) or for new impact assessments (``purpose=impact``)."""
+
+    policy = Policy(read=Capability.CHANGE_ALL_RECORDS, write=Capability.CHANGE_ALL_RECORDS)
+    model = RiskMatrix
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        matrix = get_object_or_404(self.rows().filter(is_current=True), pk=pk)
+        purpose = request.POST.get("purpose", "")
+        if purpose not in DEFAULT_FLAGS:
+            messages.error(request, _("Unknown purpose of a default matrix."))
+        else:
+            risk_matrix_make_default(actor=request.user, matrix=matrix, purpose=purpose)
+            messages.success(request, _("The default matrix was changed."))
         return redirect("risk_matrix", pk=matrix.pk)
 
 

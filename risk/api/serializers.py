@@ -58,6 +58,14 @@ class RiskMatrixSerializer(serializers.ModelSerializer):
         help_text="grid[likelihood - 1][impact - 1] is the level code of that cell.",
     )
     criteria = CriteriaSerializer(read_only=True, allow_null=True)
+    # Declared: setting a default takes it from the matrix that had it (the service moves the
+    # flag), so the one-default constraints are no uniqueness error for the client.
+    is_default = serializers.BooleanField(
+        required=False, help_text="Default matrix of new risks and of the register's heat maps."
+    )
+    is_impact_default = serializers.BooleanField(
+        required=False, help_text="Default matrix of new impact assessments."
+    )
     acceptable_levels = serializers.ListField(
         child=serializers.CharField(max_length=30),
         max_length=MAX_STEPS,
@@ -78,6 +86,7 @@ class RiskMatrixSerializer(serializers.ModelSerializer):
             "description_ja",
             "is_current",
             "is_default",
+            "is_impact_default",
             "likelihood_levels",
             "impact_levels",
             "levels",

@@ -33,13 +33,16 @@ from risk.services.treatment import treatment_action_create, treatment_action_up
 
 class RiskMatrixViewSet(ListCreateUpdateViewSet):
     """Risk matrices with their scales, levels, level grid and criteria. Changing a matrix
-    that risks use makes a new version (the response is the new version)."""
+    that risks use makes a new version (the response is the new version). ``is_default``
+    (new risks, the register's heat maps) and ``is_impact_default`` (new impact assessments)
+    choose the defaults: setting one takes it from the matrix that had it, and changing only
+    them makes no new version."""
 
     policy = Policy(read=Capability.SEE_RECORDS, write=Capability.CHANGE_ALL_RECORDS)
     selector = staticmethod(selectors.risk_matrices)
     model = RiskMatrix
     serializer_class = RiskMatrixSerializer
-    filterset_fields = ["code", "is_current", "is_default"]
+    filterset_fields = ["code", "is_current", "is_default", "is_impact_default"]
     ordering = ["-is_current", "code", "-version"]
 
     def perform_create(self, serializer: Any) -> None:

@@ -59,7 +59,14 @@ class RiskMatrix(GovernedModel):
         _("current version"), default=True, help_text=_("The version offered for new risks.")
     )
     is_default = models.BooleanField(
-        _("default matrix"), default=False, help_text=_("Preselected for new risks.")
+        _("default matrix for risks"),
+        default=False,
+        help_text=_("Preselected for new risks; the register's heat maps show this matrix."),
+    )
+    is_impact_default = models.BooleanField(
+        _("default matrix for impact assessments"),
+        default=False,
+        help_text=_("Preselected for new impact assessments."),
     )
 
     # The organisation's own risk criteria (6.1.2), not library data: an external auditor
@@ -87,6 +94,16 @@ class RiskMatrix(GovernedModel):
             models.CheckConstraint(
                 condition=~Q(is_default=True) | Q(is_current=True),
                 name="%(app_label)s_%(class)s_default_is_current",
+            ),
+            # One default per purpose: risks (``is_default``) and impact assessments.
+            models.UniqueConstraint(
+                fields=["is_impact_default"],
+                condition=Q(is_impact_default=True),
+                name="%(app_label)s_%(class)s_one_impact_default",
+            ),
+            models.CheckConstraint(
+                condition=~Q(is_impact_default=True) | Q(is_current=True),
+                name="%(app_label)s_%(class)s_impact_default_is_current",
             ),
         ]
 

@@ -24,7 +24,11 @@ MATRIX_FIELDS = (
     "description_ja",
     *MATRIX_DATA,
     "is_default",
+    "is_impact_default",
 )
+# The default flags, one per purpose: what new records preselect. Choosing a default is not
+# a change of the matrix, so it never makes a new version.
+DEFAULT_FLAGS = {"risk": "is_default", "impact": "is_impact_default"}
 
 
 def matrix_in_use(matrix: RiskMatrix) -> bool:
@@ -41,10 +45,36 @@ def matrix_in_use(matrix: RiskMatrix) -> bool:
     )
 
 
-def _make_default(matrix: RiskMatrix) -> None:
-    """Take the default from every other matrix (the one-default constraint holds at the
-    check that follows; a failed write rolls this back)."""
-    RiskMatrix.objects.filter(is_default=True).exclude(pk=matrix.pk).update(is_default=False)
+def _make_defaults(actor: Actor, matrix: RiskMatrix) -> None:
+    """Take each default flag ``matrix`` carries from the matrix that had it, logged (the
+    one-default constraints hold at the save that follows; a failed write rolls this back)."""
+    for flag in DEFAULT_FLAGS.values():
+        if getattr(matrix, flag):
+            off: dict[str, Any] = {flag: False}
+            others = RiskMatrix.objects.select_for_update().filter(**{flag: True})
+            for previous in others.exclude(pk=matrix.pk) if matrix.pk else others:
+                logged_update(previous, actor=actor, **off)
+
+
+@transaction.atomic
+def risk_matrix_make_default(*, actor: Actor, matrix: RiskMatrix, purpose: str) -> RiskMatrix:
+    """Make ``matrix`` the default for ``purpose`` (``risk``: new risks and the register's
+    heat maps; ``impact``: new impact assessments). The matrix that was the default loses
+    the flag; both steps are logged. Only a current version can be the default."""
+    flag = DEFAULT_FLAGS.get(purpose)
+    if flag is None:
+        raise ValidationError({"purpose": [_("Unknown purpose of a default matrix.")]})
+    matrix = RiskMatrix.objects.select_for_update().get(pk=matrix.pk)  # not a stale copy
+    if not matrix.is_current:
+        raise ValidationError(_("Only the current version of a matrix can be the default."))
+    if getattr(matrix, flag):
+        return matrix
+    off: dict[str, Any] = {flag: False}
+    on: dict[str, Any] = {flag: True}
+    for previous in RiskMatrix.objects.select_for_update().filter(**on):
+        logged_update(previous, actor=actor, **off)
+    logged_update(matrix, actor=actor, **on)
+    return matrix
 
 
 @transaction.atomic
@@ -59,8 +89,7 @@ def risk_matrix_create(
     if RiskMatrix.objects.filter(code=data.get("code")).exists():
         raise ValidationError({"code": [_("A matrix with this code exists already.")]})
     matrix = RiskMatrix(version=1, is_current=True, **data)
-    if matrix.is_default:  # before the check of the one-default constraint
-        _make_default(matrix)
+    _make_defaults(actor, matrix)  # before the check of the one-default constraints
     matrix.full_clean()
     matrix.save()
     criteria = _criteria_for(matrix, acceptable_levels or [])
@@ -98,13 +127,20 @@ def risk_matrix_update(*, actor: Actor, matrix: RiskMatrix, **data: Any) -> Risk
         raise ValidationError(_("Only the current version of a matrix can be changed."))
     merged = {name: data.get(name, getattr(matrix, name)) for name in MATRIX_DATA}
     validate_matrix_data(**merged)
+    flags = {name: data.pop(name) for name in DEFAULT_FLAGS.values() if name in data}
+    changed = any(getattr(matrix, name) != value for name, value in data.items())
+    if matrix_in_use(matrix) and not changed:
+        # Only the default flags: the risks keep this version, no new one.
+        _set_flags(actor, matrix, flags)
+        matrix.refresh_from_db()
+        return matrix
+    data.update(flags)
     if not matrix_in_use(matrix):
         # Inside the block, so that the criteria's record stays before the matrix's.
         with logged(matrix, actor=actor, always=True):
             for name, value in data.items():
                 setattr(matrix, name, value)
-            if matrix.is_default:
-                _make_default(matrix)
+            _make_defaults(actor, matrix)
             matrix.full_clean()
             matrix.save()
             _criteria_keep_levels(actor, matrix)
@@ -112,16 +148,18 @@ def risk_matrix_update(*, actor: Actor, matrix: RiskMatrix, **data: Any) -> Risk
     old_criteria = matrix.criteria
     with logged(matrix, actor=actor, always=True):
         matrix.is_current = False
-        was_default, matrix.is_default = matrix.is_default, False
-        matrix.save(update_fields=["is_current", "is_default", "updated_at"])
+        was = {flag: getattr(matrix, flag) for flag in DEFAULT_FLAGS.values()}
+        for flag in DEFAULT_FLAGS.values():
+            setattr(matrix, flag, False)
+        matrix.save(update_fields=["is_current", *DEFAULT_FLAGS.values(), "updated_at"])
     fields = {name: getattr(matrix, name) for name in MATRIX_FIELDS}
     fields.update(data)
-    fields["is_default"] = data.get("is_default", was_default)
+    for flag, value in was.items():
+        fields[flag] = data.get(flag, value)
     successor = RiskMatrix(
         version=matrix.version + 1, is_current=True, owner=matrix.owner, **fields
     )
-    if successor.is_default:
-        _make_default(successor)
+    _make_defaults(actor, successor)
     successor.full_clean()
     successor.save()
     codes = {level["code"] for level in successor.levels}
@@ -135,6 +173,18 @@ def risk_matrix_update(*, actor: Actor, matrix: RiskMatrix, **data: Any) -> Risk
     change_record(actor=actor, action=Action.CREATE, obj=successor)
     change_record(actor=actor, action=Action.CREATE, obj=criteria)
     return successor
+
+
+def _set_flags(actor: Actor, matrix: RiskMatrix, flags: dict[str, bool]) -> None:
+    """Apply default flags sent with a change that changes nothing else."""
+    for purpose, flag in DEFAULT_FLAGS.items():
+        if flag not in flags or flags[flag] == getattr(matrix, flag):
+            continue
+        if flags[flag]:
+            risk_matrix_make_default(actor=actor, matrix=matrix, purpose=purpose)
+        else:
+            off: dict[str, Any] = {flag: False}
+            logged_update(matrix, actor=actor, **off)
 
 
 def _criteria_keep_levels(actor: Actor, matrix: RiskMatrix) -> None:
