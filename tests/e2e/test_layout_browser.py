@@ -154,8 +154,27 @@ def test_japanese_is_drawn_with_the_web_font_subset(phone: Page, live_server):
     assert phone.evaluate("document.fonts.check('16px \"AIMS Japanese UI\"', 'ログイン')")
     assert [url.rsplit("/", 1)[-1].split(".")[-1] for url in fonts] == ["woff2"], fonts
     assert "NotoSansJP-UI-Regular" in fonts[0]
-    # Drawn as glyphs, not boxes: in the page's font stack two different kana give different
-    # pixels (a missing glyph is the same empty box for both).
+    # Drawn as glyphs, not boxes: the heading and the language button take the width their
+    # text has in the web font alone (Chromium once drew them as narrower boxes when the stack
+    # began with system-ui, although the font had loaded).
+    widths = phone.evaluate(
+        """(selectors) => selectors.map((selector) => {
+          const width = (element) => {
+            const range = document.createRange();
+            range.selectNodeContents(element);
+            return range.getBoundingClientRect().width;
+          };
+          const original = document.querySelector(selector);
+          const copy = original.cloneNode(true);
+          copy.style.fontFamily = '"AIMS Japanese UI"';
+          original.after(copy);
+          return [selector, width(original), width(copy)];
+        })""",
+        ["main h1", ".langswitch button[lang=ja]", "label[for=id_username]"],
+    )
+    for selector, drawn, in_web_font in widths:
+        assert drawn == pytest.approx(in_web_font, abs=0.5), selector
+    # And two different kana give different pixels (a missing glyph is the same box for both).
     ro, n = (
         phone.evaluate(
             """(text) => {
