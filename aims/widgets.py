@@ -37,6 +37,9 @@ class FastSelect(forms.Select):
 
 
 class FastSelectMultiple(FastSelect):
+    """A list box for the API's filters; the page filters show every multiple choice as a
+    ``CheckboxGroup`` instead (``aims.filters.ScopedFilterSet`` swaps it)."""
+
     allow_multiple_selected = True
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:

@@ -62,7 +62,7 @@ class RiskForm(forms.Form):
     ai_systems = forms.ModelMultipleChoiceField(
         label=_("AI systems"),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=CheckboxGroup,  # searchable once the inventory is long
         queryset=AISystem.objects.none(),
     )
     matrix = forms.ModelChoiceField(
