@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.conf import settings as filter_settings
 
 from aims.choices import (
     AIType,
@@ -22,11 +23,12 @@ from aims.choices import (
 )
 from aims.models import AISystem, ClauseAssessment, Document, DocumentVersion
 from aims.scope import VIEW, restrict
-from aims.widgets import FastSelect, FastSelectMultiple
+from aims.widgets import AnyYesNoSelect, CheckboxGroup, FastSelect, FastSelectMultiple
 
 REVIEW_SOON_DAYS = 30
 MODEL_CHOICE_FILTERS = (django_filters.ModelChoiceFilter, django_filters.ModelMultipleChoiceFilter)
 _NO_USER = object()
+DEFAULT_EMPTY_LABEL = filter_settings.EMPTY_CHOICE_LABEL  # "---------"
 
 
 class ScopedFilterSet(django_filters.FilterSet):
@@ -41,6 +43,7 @@ class ScopedFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args: Any, user: Any = _NO_USER, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        _page_widgets(self.filters.values())
         if user is _NO_USER:
             if self.request is None:
                 return
@@ -58,6 +61,29 @@ def filter_review_overdue(queryset: QuerySet[Any], name: str, value: bool) -> Qu
     reviews" link here, so the list shows exactly the rows the figure counts)."""
     overdue = Q(next_review_on__lt=timezone.localdate())
     return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+
+def _page_widgets(filters: Any) -> None:
+    """The widgets every filter bar shares: a multiple choice is a group of checkboxes (no
+    Ctrl-click list box), a choice's empty option and a yes/no filter's null option read "Any".
+    Filters that name another widget or empty label (the sort, the API's yes/no) keep it."""
+    for model_filter in filters:
+        extra = model_filter.extra
+        if type(model_filter) is django_filters.MultipleChoiceFilter and (
+            isinstance(extra.get("widget"), type)
+            and issubclass(extra["widget"], FastSelectMultiple)
+            or "widget" not in extra
+        ):
+            extra["widget"] = CheckboxGroup(collapsible=True)
+        elif isinstance(model_filter, django_filters.BooleanFilter) and "widget" not in extra:
+            extra["widget"] = AnyYesNoSelect
+        elif isinstance(
+            model_filter, django_filters.ChoiceFilter | django_filters.ModelChoiceFilter
+        ):
+            if extra.get("empty_label", DEFAULT_EMPTY_LABEL) == DEFAULT_EMPTY_LABEL:
+                extra["empty_label"] = _("Any")
+            if extra.get("widget") is FastSelect:  # a long list (systems, people): searchable
+                extra["widget"] = FastSelect(attrs={"data-search-label": _("Search the choices")})
 
 
 class AISystemFilter(ScopedFilterSet):

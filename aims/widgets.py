@@ -8,6 +8,8 @@ from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 
 class FastSelect(forms.Select):
@@ -35,6 +37,9 @@ class FastSelect(forms.Select):
 
 
 class FastSelectMultiple(FastSelect):
+    """A list box for the API's filters; the page filters show every multiple choice as a
+    ``CheckboxGroup`` instead (``aims.filters.ScopedFilterSet`` swaps it)."""
+
     allow_multiple_selected = True
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
@@ -42,3 +47,71 @@ class FastSelectMultiple(FastSelect):
 
     def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
         return False
+
+
+class CheckboxGroup(forms.CheckboxSelectMultiple):
+    """A multiple choice as a group of checkboxes, rendered with one string join (as
+    ``FastSelect``), the shared widget of every page filter and of the forms that pick several
+    library items. Works without JavaScript; ``static/js/aims.js`` adds a search box to a
+    group of more than ``SEARCH_FROM`` choices.
+
+    ``collapsible`` (filters): the group folds into a ``<details>`` whose summary names the
+    chosen values, or "Any" when none is chosen, so a filter bar stays one line high."""
+
+    SEARCH_FROM = 8
+    is_group = True
+
+    def __init__(
+        self, attrs: dict[str, Any] | None = None, choices: Any = (), *, collapsible: bool = False
+    ) -> None:
+        super().__init__(attrs, choices)
+        self.collapsible = collapsible
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        final_attrs = self.build_attrs(self.attrs, attrs or {})
+        base_id = final_attrs.pop("id", None) or f"id_{name}"
+        values = value if isinstance(value, list | tuple) else [value]
+        selected = {str(v) for v in values if v not in (None, "")}
+        choices = [(str(code), label) for code, label in self.choices if code not in (None, "")]
+        boxes = format_html_join(
+            "",
+            '<label><input type="checkbox" name="{}" value="{}" id="{}_{}"{}> {}</label>',
+            (
+                (name, code, base_id, index, " checked" if code in selected else "", label)
+                for index, (code, label) in enumerate(choices)
+            ),
+        )
+        search = (
+            format_html(' data-searchable data-search-label="{}"', _("Search the choices"))
+            if len(choices) > self.SEARCH_FROM
+            else ""
+        )
+        group = format_html(
+            '<div class="checks" role="group" id="{}"{}{}>{}</div>',
+            base_id,
+            flatatt({k: v for k, v in final_attrs.items() if k.startswith("aria-")}),
+            search,
+            boxes,
+        )
+        if not self.collapsible:
+            return group
+        chosen = [str(label) for code, label in choices if code in selected]
+        summary = ", ".join(chosen[:2]) + (f" +{len(chosen) - 2}" if len(chosen) > 2 else "")
+        return format_html(
+            '<details class="checks-menu"><summary>{}</summary>{}</details>',
+            summary or _("Any"),
+            group,
+        )
+
+    def id_for_label(self, id_: str, index: str | None = None) -> str:
+        return id_ if index is None else f"{id_}_{index}"
+
+
+class AnyYesNoSelect(forms.NullBooleanSelect):
+    """A yes/no filter whose empty choice reads "Any" (Django's reads "Unknown")."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.choices = [("unknown", _lazy("Any")), ("true", _lazy("Yes")), ("false", _lazy("No"))]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aims.models import AISystem, Requirement
 from aims.scope import CHANGE, restrict
+from aims.widgets import CheckboxGroup
 from risk.choices import RiskStatus, TreatmentOption
 from risk.models import RiskMatrix, TreatmentAction
 from risk.services.register import (
@@ -43,7 +44,7 @@ def _library(filters: dict[str, Any], label: Any) -> LibraryChoiceField:
     return LibraryChoiceField(
         label=label,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=CheckboxGroup,
         queryset=Requirement.objects.filter(withdrawn=False, **filters).order_by("order"),
     )
 
@@ -61,7 +62,7 @@ class RiskForm(forms.Form):
     ai_systems = forms.ModelMultipleChoiceField(
         label=_("AI systems"),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=CheckboxGroup,  # searchable once the inventory is long
         queryset=AISystem.objects.none(),
     )
     matrix = forms.ModelChoiceField(
@@ -152,6 +153,7 @@ class TreatmentActionForm(forms.ModelForm):
     controls = LibraryChoiceField(
         label=_("Annex A controls"),
         required=False,
+        widget=CheckboxGroup,  # 38 controls: checkboxes with a search box, no list box
         queryset=Requirement.objects.filter(**ANNEX_A_CONTROLS).order_by("order"),
     )
 
@@ -167,7 +169,6 @@ class TreatmentActionForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = get_user_model().objects.filter(is_active=True)  # type: ignore[attr-defined]
-        self.fields["controls"].widget.attrs["size"] = 10
 
 
 class MatrixForm(forms.Form):

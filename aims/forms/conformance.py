@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from aims.models import ClauseAssessment
+from aims.widgets import CheckboxGroup
 
 
 class ClauseAssessmentForm(forms.ModelForm):
@@ -14,5 +15,5 @@ class ClauseAssessmentForm(forms.ModelForm):
         widgets = {
             "notes": forms.Textarea(attrs={"rows": 5}),
             "not_applicable_reason": forms.Textarea(attrs={"rows": 2}),
-            "documents": forms.CheckboxSelectMultiple,
+            "documents": CheckboxGroup,  # searchable once there are many documents
         }

@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from aims.choices import Language, ReportStatus
+from aims.choices import Language, ReportFormat, ReportStatus
 from aims.models import ReportJob
 from aims.registry import registry
 from aims.reports import CONTENT_TYPES
@@ -76,8 +76,14 @@ def report_job_create(
     if errors:
         raise ValidationError(errors)
     if format not in report.formats:
+        labels = dict(ReportFormat.choices)
         errors["format"] = [
-            _("Choose one of: %(formats)s.") % {"formats": ", ".join(report.formats)}
+            _("“%(kind)s” is not offered as %(format)s. Choose one of: %(formats)s.")
+            % {
+                "kind": report.label,
+                "format": labels.get(format, format[:20] or "—"),
+                "formats": ", ".join(labels.get(code, code) for code in report.formats),
+            }
         ]
     if language not in Language.values:
         errors["language"] = [_("Choose ja or en.")]

@@ -47,7 +47,7 @@ class AISystemListView(ListPageView):
     def prepare_filters(self, filters: Any) -> None:
         units = restrict(BusinessUnit.objects.select_related("owner"), self.request.user)
         filters.form.fields["business_unit"] = forms.ModelChoiceField(
-            label=_("Business unit"), required=False, queryset=units
+            label=_("Business unit"), required=False, queryset=units, empty_label=_("Any")
         )
 
     def get_context_data(self, **context: Any) -> dict[str, Any]:

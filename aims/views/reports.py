@@ -19,7 +19,7 @@ from aims.roles import Capability, has_capability
 from aims.services.reports import report_job_create, report_job_retry
 from aims.views.base import PageView, paginate, safe_next
 
-_REQUEST_FIELDS = {"csrfmiddlewaretoken", "kind", "format", "language", "next"}
+_REQUEST_FIELDS = {"csrfmiddlewaretoken", "kind", "format", "language", "next", "report"}
 
 
 class ReportListView(PageView):
@@ -38,20 +38,26 @@ class ReportListView(PageView):
         labels = {kind.code: kind.label for kind in registry.all_report_kinds()}
         for job in page:
             job.kind_label = labels.get(job.kind, job.kind)
+        format_labels = dict(ReportFormat.choices)
         context = {
             "page": page,
-            "kinds": kinds,
-            "formats": ReportFormat.choices,
+            # Each kind with only the formats it has, as (code, label).
+            "kinds": [(k, [(f, format_labels.get(f, f)) for f in k.formats]) for k in kinds],
             "languages": Language.choices,
         }
         return render(request, "aims/reports/list.html", context)
 
     def post(self, request: HttpRequest) -> HttpResponse:
+        # The reports page offers one button per format a kind has: ``report=<kind>:<format>``;
+        # the list pages' export forms post ``kind`` and ``format``.
+        kind, format = request.POST.get("kind", ""), request.POST.get("format", "")
+        if "report" in request.POST:
+            kind, _sep, format = request.POST["report"].partition(":")
         try:
             job = report_job_create(
                 actor=request.user,
-                kind=request.POST.get("kind", ""),
-                format=request.POST.get("format", ""),
+                kind=kind,
+                format=format,
                 language=request.POST.get("language") or (get_language() or "ja")[:2],
                 parameters=request_parameters(request.POST, _REQUEST_FIELDS),
             )
