@@ -66,8 +66,11 @@ def filter_review_overdue(queryset: QuerySet[Any], name: str, value: bool) -> Qu
 def _page_widgets(filters: Any) -> None:
     """The widgets every filter bar shares: a multiple choice is a group of checkboxes (no
     Ctrl-click list box), a choice's empty option and a yes/no filter's null option read "Any".
-    Filters that name another widget or empty label (the sort, the API's yes/no) keep it."""
+    Filters that name another widget or empty label (the sort, the API's yes/no) keep it.
+    A form field built before (the OpenAPI generator builds the class's fields, and each
+    instance copies them) is dropped, so it is built again with these widgets."""
     for model_filter in filters:
+        model_filter.__dict__.pop("_field", None)
         extra = model_filter.extra
         if type(model_filter) is django_filters.MultipleChoiceFilter and (
             isinstance(extra.get("widget"), type)
