@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,7 +13,7 @@ from aims.choices import InboxKind
 from aims.inbox import InboxItem
 from aims.registry import InboxSource
 from aims.scope import VIEW, restrict
-from risk.choices import ActionStatus
+from risk.choices import ActionStatus, RiskStatus
 from risk.models import AcceptanceRequest, Risk, TreatmentAction
 from risk.services.acceptance import acceptable_by
 
@@ -53,7 +53,11 @@ def acceptances_waiting(user: Any) -> QuerySet[Risk] | None:
     if person is None:
         return None
     requests = AcceptanceRequest.objects.filter(risk=OuterRef("pk"), closed_at__isnull=True)
-    rows = Risk.objects.select_related("matrix").filter(acceptance_requests__closed_at__isnull=True)
+    rows = (
+        Risk.objects.select_related("matrix")
+        .filter(Exists(requests))
+        .exclude(status=RiskStatus.ACCEPTED)
+    )
     return (
         acceptable_by(rows, person)
         .annotate(requested_at=Subquery(requests.values("requested_at")[:1]))

@@ -204,7 +204,7 @@ def open_acceptance_request(risk: Risk) -> AcceptanceRequest | None:
 def close_acceptance_request(actor: Actor, risk: Risk, outcome: str) -> AcceptanceRequest | None:
     """Close the risk's open request for acceptance, if any (in the caller's transaction)."""
     request = (
-        AcceptanceRequest.objects.select_for_update()
+        AcceptanceRequest.objects.select_for_update(of=("self",))
         .filter(risk=risk, closed_at__isnull=True)
         .select_related("requested_by")
         .first()

@@ -97,9 +97,7 @@ def test_a_submitted_assessment_reaches_the_executive_and_the_result_its_author(
     assert not [m for m in mail.outbox if m.to == ["o@example.com"]]
     assert "approval" not in kinds(officer)
 
-    mails(
-        lambda: executive_client.post(reverse("impact_assessment_approve", args=[assessment.pk]))
-    )
+    mails(lambda: executive_client.post(reverse("impact_assessment_approve", args=[assessment.pk])))
     assert kinds(officer)["result"] == [str(assessment)]
     officer_page = officer_client.get(reverse("inbox")).content.decode()
     assert 'data-testid="inbox-result"' in officer_page and str(assessment) in officer_page
@@ -113,7 +111,9 @@ def test_english_readers_get_english(make_user, client_for, mails):
     officer = make_user(Role.GOVERNANCE_OFFICER, username="officer_en")
     executive = make_user(Role.TOP_MANAGEMENT, username="exec_en", profile="en")
     assessment = draft_assessment(officer)
-    mails(lambda: client_for(officer).post(reverse("impact_assessment_submit", args=[assessment.pk])))
+    mails(
+        lambda: client_for(officer).post(reverse("impact_assessment_submit", args=[assessment.pk]))
+    )
     note = Notification.objects.get(recipient=executive)
     assert note.subject == f"Approval requested: {assessment}"
     assert "impact assessment" in mail.outbox[-1].body
@@ -159,9 +159,11 @@ def test_nobody_sees_their_own_work_or_what_they_changed_as_waiting(make_user, m
         untouched.pk,
     }
     # Who is told: those who may approve, never the author nor the editor of the content.
-    told = set(Notification.objects.filter(subject__contains=str(edited)).values_list(
-        "recipient__username", flat=True
-    ))
+    told = set(
+        Notification.objects.filter(subject__contains=str(edited)).values_list(
+            "recipient__username", flat=True
+        )
+    )
     assert told == {"exec_a"}
 
 
@@ -196,10 +198,10 @@ def test_reviews_and_actions_i_own_and_may_see(make_user, operator):
     due = RiskFactory(
         ai_systems=[mine], owner=operator, title="Due soon", next_review_on=today + timedelta(3)
     )
-    RiskFactory(ai_systems=[mine], owner=operator, title="Later", next_review_on=today + timedelta(90))
     RiskFactory(
-        ai_systems=[hidden], owner=operator, title="Not mine to see", next_review_on=today
+        ai_systems=[mine], owner=operator, title="Later", next_review_on=today + timedelta(90)
     )
+    RiskFactory(ai_systems=[hidden], owner=operator, title="Not mine to see", next_review_on=today)
     late = TreatmentActionFactory(
         risk=due, owner=operator, title="Mask the faces", due_on=today - timedelta(1)
     )
@@ -234,9 +236,7 @@ def _fill(officer, operator, n: int) -> None:
         DocumentFactory(actor=officer, state="in_review")
         draft = draft_assessment(officer, ai_system=system)
         _submit(officer, draft)
-        risk = RiskFactory(
-            ai_systems=[system], owner=operator, next_review_on=timezone.localdate()
-        )
+        risk = RiskFactory(ai_systems=[system], owner=operator, next_review_on=timezone.localdate())
         TreatmentActionFactory(risk=risk, owner=operator)
         returned = DocumentFactory(actor=officer, state="in_review")
         document_return(actor=executive_for_fill(), document=returned, comment="Again")
