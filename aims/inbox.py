@@ -90,7 +90,8 @@ def approval_sources(
         person = _person(user)
         if person is None:
             return None
-        rows = reviewable_by(model._default_manager.select_related(*related), person)
+        versions: QuerySet[Any] = model._default_manager.select_related(*related)
+        rows = reviewable_by(versions, person)
         return rows.order_by("submitted_at", "pk")
 
     def returned(user: Any) -> QuerySet[Any] | None:

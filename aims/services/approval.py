@@ -180,7 +180,7 @@ def _notify(
             kind=NotificationKind.WORKFLOW,
             subject=in_recipient_language(subject, **values),
             body=in_recipient_language(body, **values),
-            url=version.get_absolute_url(),
+            url=version.get_absolute_url(),  # type: ignore[attr-defined]  # every version has one
             dedupe_key=key,
         )
 

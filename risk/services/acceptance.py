@@ -264,7 +264,7 @@ def risk_acceptance_request(*, actor: Actor, risk: Risk, note: str = "") -> Acce
         raise ValidationError({"risk": [problem]})
     request = AcceptanceRequest(
         risk=risk,
-        requested_by=actor if actor is not None and actor.is_authenticated else None,
+        requested_by=actor if actor is not None and actor.is_authenticated else None,  # type: ignore[misc]
         note=(note or "").strip(),
         residual_level=risk.residual_level,
     )
@@ -298,7 +298,7 @@ def _notify_acceptance(
     **values: Any,
 ) -> None:
     """Tell ``people`` (once each, never the actor) about a step of the risk's acceptance."""
-    doer = actor if actor is not None and actor.is_authenticated else None
+    doer: Any = actor if actor is not None and actor.is_authenticated else None
     values = {
         "risk": str(risk),
         "actor": (doer.get_full_name() or doer.get_username()) if doer is not None else "",
