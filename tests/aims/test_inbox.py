@@ -138,6 +138,22 @@ def test_a_returned_version_waits_for_its_author_with_the_comment(make_user, mai
     assert "returned" not in kinds(officer)
 
 
+def test_approval_tells_the_author_and_the_owner_but_not_the_approver(make_user, mails):
+    author = make_user(Role.GOVERNANCE_OFFICER, username="author_o", email="a@example.com")
+    owner = make_user(Role.OPERATIONAL_MEMBER, username="owner_o", email="w@example.com")
+    executive = make_user(Role.TOP_MANAGEMENT, username="exec_o", email="x@example.com")
+    document = DocumentFactory(actor=author, state="in_review", owner=owner)
+    mail.outbox.clear()
+    mails(lambda: document_approve(actor=executive, document=document))
+    assert sorted(m.to[0] for m in mail.outbox) == ["a@example.com", "w@example.com"]
+    assert set(
+        Notification.objects.filter(subject__contains=str(document)).values_list(
+            "recipient__username", flat=True
+        )
+    ) == {"author_o", "owner_o", "exec_o"}  # the executive only of the submission
+    assert Notification.objects.filter(recipient=executive).count() == 1
+
+
 # --- Who may approve -------------------------------------------------------------------------
 def test_nobody_sees_their_own_work_or_what_they_changed_as_waiting(make_user, mails):
     author = make_user(Role.GOVERNANCE_OFFICER, username="author_a")

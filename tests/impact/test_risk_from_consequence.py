@@ -59,9 +59,11 @@ def test_the_risk_form_is_prefilled_and_saving_links_the_risk(
     owner = make_user(Role.OPERATIONAL_MEMBER, username="assessment_owner")
     entry = consequence(officer, system, owner=owner)
     client = client_for(officer)
-    reflect = client.get(reverse("impact_entry_risks", args=[entry.pk])).content.decode()
     url = reverse("impact_entry_risk_create", args=[entry.pk])
-    assert url in reflect  # "Create a risk" leads to the form, it registers nothing yet
+    for page in ("impact_assessment", "impact_entry_risks"):
+        pk = entry.assessment_id if page == "impact_assessment" else entry.pk
+        # "Create a risk" leads to the form, it registers nothing yet.
+        assert url in client.get(reverse(page, args=[pk])).content.decode()
     assert not Risk.objects.exists()
     page = client.get(url)
     assert page.status_code == 200
