@@ -5,7 +5,10 @@ Every step locks the version, checks where it stands and who acts, and writes it
 record in the same transaction. The approver holds the model's approval capability, is not the
 version's author and changed none of its content (``review_bar``); approving supersedes the
 version in force; an approved version is never changed: the next version carries its content
-forward.
+forward. Each step tells the people it concerns, in their language (in the app and by
+e-mail), never the one who took it: a submission everyone who may approve it, an approval or a
+return the author and the owner. ``reviewable_by`` is the review rule for many versions at
+once (the personal inbox, ``aims.inbox``).
 """
 
 from __future__ import annotations

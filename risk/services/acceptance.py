@@ -1,5 +1,6 @@
 """Writes of risk acceptance: who may accept a residual level, accepting it until a date,
-and ending acceptances (replaced, reassessed, closed, expired)."""
+requesting acceptance of a risk above the criteria from those who may give it (it reaches
+their inbox), and ending acceptances (replaced, reassessed, closed, expired)."""
 
 from __future__ import annotations
 
