@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from aims.forms.base import form_errors
 from aims.models import AISystem
@@ -253,7 +253,7 @@ class RiskRequestAcceptanceView(StepView):
 
     policy = Policy(read=Capability.CHANGE_RECORDS, write=Capability.CHANGE_RECORDS)
     model = Risk
-    done_message = _lazy("Acceptance was requested; top management sees it in their inbox.")
+    done_message = gettext_lazy("Acceptance was requested; top management sees it in their inbox.")
 
     def run(self, obj: Risk) -> Any:
         note = self.request.POST.get("note", "")[:1000]
