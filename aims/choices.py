@@ -73,6 +73,17 @@ class NotificationKind(models.TextChoices):
     SECURITY = "security", _("Security")
 
 
+class InboxKind(models.TextChoices):
+    """The groups of the personal inbox ("My work"), in the order the page shows them."""
+
+    APPROVAL = "approval", _("Waiting for my approval")
+    ACCEPTANCE = "acceptance", _("Risk acceptances waiting for me")
+    RETURNED = "returned", _("Returned to me")
+    REVIEW = "review", _("Reviews due")
+    ACTION = "action", _("Actions assigned to me")
+    RESULT = "result", _("Decisions on my work")
+
+
 class FrameworkCategory(models.TextChoices):
     STANDARD = "standard", _("Standard")
     GUIDELINE = "guideline", _("Guideline")

@@ -14,10 +14,12 @@ from aims.roles import Capability
 
 def register() -> None:
     from aims.api import schema  # noqa: F401  (registers the OpenAPI auth extension)
-    from aims.models import AISystem, Document
+    from aims.inbox import approval_sources
+    from aims.models import AISystem, Document, DocumentVersion
     from aims.reports.inventory import AI_SYSTEM_INVENTORY
     from aims.selectors import GrantedSystems
 
+    registry.add_nav(NavEntry(code="inbox", label=_("My work"), url_name="inbox", order=5))
     for order, code, label, url_name in (
         (10, "context", _("Context and scope"), "context"),
         (20, "documents", _("Documents"), "documents"),
@@ -53,6 +55,8 @@ def register() -> None:
     registry.add_scope_provider(GrantedSystems())
     registry.add_reviewable(AISystem)
     registry.add_reviewable(Document)
+    for source in approval_sources(DocumentVersion, select=("document",), order=10):
+        registry.add_inbox_source(source)  # the personal inbox: approvals of documents
     registry.add_demo_loader("aims", load_demo)
     # The dashboard's core panels and the core's clause-conformance evidence (issue 11).
     from aims import dashboard

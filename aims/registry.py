@@ -1,9 +1,9 @@
 """The one way the domain apps plug into the core.
 
 Each app's ``AppConfig.ready()`` registers what it adds: navigation entries, tabs on the AI
-system page, report kinds, reviewable models, demo loaders, handlers of AI-system changes and
-scope providers. The core reads the registry and never imports a domain app, so a new app
-(controls, audit) plugs in by registering, not by editing the core.
+system page, report kinds, reviewable models, inbox sources, demo loaders, handlers of
+AI-system changes and scope providers. The core reads the registry and never imports a domain
+app, so a new app (controls, audit) plugs in by registering, not by editing the core.
 
 Registration is idempotent (``ready()`` may run more than once in tests) and ordered: entries
 with the same ``order`` keep the order in which apps registered them (INSTALLED_APPS order).
@@ -127,6 +127,25 @@ class ConformanceEvidenceSource:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class InboxSource:
+    """One kind of work that reaches a person's inbox ("My work", ``aims.inbox``).
+
+    ``rows(user)`` is a queryset of exactly the rows of this source for ``user``, already
+    restricted to what they may see (``aims.scope.restrict``), or None when the user has no
+    part in it; the inbox counts it in one SQL statement with the other sources.
+    ``item(row)`` describes one row as an ``aims.inbox.InboxItem``. ``kind`` groups the
+    sources on the page (``aims.choices.InboxKind``); ``actionable`` sources are counted in
+    the navigation, the others (results of my work) are only listed."""
+
+    code: str
+    kind: str
+    rows: Callable[[Any], Any]
+    item: Callable[[Any], Any]
+    order: int = 100
+    actionable: bool = True
+
+
 #: ``handler(system=…, changes={field: (before, after)}, actor=…)``
 AISystemChangeHandler = Callable[..., None]
 #: ``loader(users={username: user})``
@@ -145,6 +164,7 @@ class Registry:
     dashboard_panels: list[DashboardPanel] = field(default_factory=list)
     dashboard_figures: list[DashboardFigures] = field(default_factory=list)
     evidence_sources: list[ConformanceEvidenceSource] = field(default_factory=list)
+    inbox_sources: list[InboxSource] = field(default_factory=list)
 
     # --- registration (from AppConfig.ready) ------------------------------------------------
     def add_nav(self, entry: NavEntry) -> None:
@@ -187,12 +207,18 @@ class Registry:
     def add_evidence_source(self, source: ConformanceEvidenceSource) -> None:
         self._replace(self.evidence_sources, source, key=lambda s: s.code)
 
+    def add_inbox_source(self, source: InboxSource) -> None:
+        self._replace(self.inbox_sources, source, key=lambda s: s.code)
+
     # --- reading (by the core) ---------------------------------------------------------------
     def navigation(self) -> list[NavEntry]:
         return sorted(self.nav, key=lambda e: e.order)
 
     def tabs(self) -> list[SystemTab]:
         return sorted(self.system_tabs, key=lambda t: t.order)
+
+    def inbox(self) -> list[InboxSource]:
+        return sorted(self.inbox_sources, key=lambda s: s.order)
 
     def report_kind(self, code: str) -> ReportKind | None:
         return self.report_kinds.get(code)

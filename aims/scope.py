@@ -15,7 +15,8 @@ too. Nothing else decides rows by role.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -46,11 +47,34 @@ def _active(user: Any) -> bool:
 
 
 def provided_systems(user: Any, action: str) -> list[int]:
-    """Ids of the AI systems the registered scope providers give ``user`` for ``action``."""
+    """Ids of the AI systems the registered scope providers give ``user`` for ``action``.
+    Within ``reach_memo(user)`` they are asked once per action."""
+    memo = getattr(user, _MEMO, None)
+    if memo is not None and action in memo:
+        return list(memo[action])
     ids: set[int] = set()
     for provider in registry.scope_providers:
         ids.update(provider.systems(user, action))
+    if memo is not None:
+        memo[action] = sorted(ids)
     return sorted(ids)
+
+
+_MEMO = "_aims_reach_memo"
+
+
+@contextmanager
+def reach_memo(user: Any) -> Iterator[None]:
+    """Ask the scope providers once per action while many reads restrict rows for ``user``
+    (the inbox reads every app's sources at once); forgotten on leaving."""
+    if user is None or hasattr(user, _MEMO):
+        yield
+        return
+    setattr(user, _MEMO, {})
+    try:
+        yield
+    finally:
+        delattr(user, _MEMO)
 
 
 def _provides_organisation(user: Any, action: str) -> bool:

@@ -11,6 +11,7 @@ class ImpactConfig(AppConfig):
     verbose_name = _("Impact assessments")
 
     def ready(self) -> None:
+        from aims.inbox import approval_sources
         from aims.registry import NavEntry, SystemTab, registry
         from impact import services
         from impact.models import ImpactAssessment
@@ -36,6 +37,8 @@ class ImpactConfig(AppConfig):
         registry.add_report_kind(IMPACT_ASSESSMENT)
         registry.add_report_kind(IMPACT_ASSESSMENT_LIST)
         registry.add_reviewable(ImpactAssessment)
+        for source in approval_sources(ImpactAssessment, select=("ai_system",), order=20):
+            registry.add_inbox_source(source)
         registry.on_ai_system_change(services.flag_reassessment)
         # After the risk demo: the seed-000 assessment is reflected in its risks.
         registry.add_demo_loader("impact", load_demo)

@@ -311,11 +311,40 @@ def _risk_description(entry: ImpactEntry) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def impact_entry_risk_initial(entry: ImpactEntry) -> dict[str, Any]:
+    """A risk prefilled from one consequence (on the assessment's matrix): its title,
+    description, AI system, positions, category, owner (the assessment's) and treatment plan
+    (the planned mitigations). The risk form starts from it; the one-step API uses it as is."""
+    assessment = entry.assessment
+    area = entry.impact_area
+    category = Requirement.objects.filter(
+        framework__urn=urns.AI_RISK_CATEGORIES,
+        ref_id=AREA_TO_CATEGORY.get(area.ref_id, ""),
+    ).first()
+    title = f"{assessment.ai_system.name}: {entry.description}"[:300]
+    description = _risk_description(entry)
+    return {
+        "title": title,
+        "description": description,
+        "ai_systems": [assessment.ai_system],
+        "matrix": assessment.matrix,
+        "inherent_likelihood": entry.likelihood,
+        "inherent_impact": entry.severity,
+        "residual_likelihood": entry.likelihood,
+        "residual_impact": entry.severity,
+        "categories": [category] if category else [],
+        "treatment_plan": entry.planned_mitigations,
+        "owner": assessment.owner,
+    }
+
+
 @transaction.atomic
-def impact_entry_create_risk(*, actor: Actor, entry: ImpactEntry) -> Risk:
-    """Reflect one consequence into the 6.1.2 risk assessment in one step: a risk of the AI
-    system, prefilled from the entry (on the assessment's matrix) and linked to it. Allowed
-    while the assessment is a draft or in review (reflection is part of doing it)."""
+def impact_entry_create_risk(*, actor: Actor, entry: ImpactEntry, **data: Any) -> Risk:
+    """Reflect one consequence into the 6.1.2 risk assessment: register a risk of the AI
+    system and link it to the consequence. ``data`` is the risk as the person completed the
+    prefilled form (``impact_entry_risk_initial``); without it, the prefill is registered
+    as is. Allowed while the assessment is a draft or in review (reflection is part of doing
+    it); the risk concerns the assessment's AI system."""
     assessment = entry.assessment
     if assessment.status in (ApprovalStatus.APPROVED, ApprovalStatus.SUPERSEDED):
         raise ValidationError(
@@ -324,24 +353,20 @@ def impact_entry_create_risk(*, actor: Actor, entry: ImpactEntry) -> Risk:
                 "approved; start a new version to add more."
             )
         )
-    area = entry.impact_area
-    category = Requirement.objects.filter(
-        framework__urn=urns.AI_RISK_CATEGORIES,
-        ref_id=AREA_TO_CATEGORY.get(area.ref_id, ""),
-    ).first()
-    title = f"{assessment.ai_system.name}: {entry.description}"[:300]
-    description = _risk_description(entry)
-    risk = risk_create(
-        actor=actor,
-        title=title,
-        description=description,
-        ai_systems=[assessment.ai_system],
-        matrix=assessment.matrix,
-        inherent_likelihood=entry.likelihood,
-        inherent_impact=entry.severity,
-        categories=[category] if category else [],
-        treatment_plan=entry.planned_mitigations,
-    )
+    if not data:  # one step (the API): the prefill, owned by whoever registers it
+        data = impact_entry_risk_initial(entry)
+        data.pop("owner")
+    systems = data.get("ai_systems") or []
+    if assessment.ai_system_id not in {system.pk for system in systems}:
+        raise ValidationError(
+            {
+                "ai_systems": [
+                    _("A risk made from a consequence concerns the assessed AI system “%(name)s”.")
+                    % {"name": assessment.ai_system.name}
+                ]
+            }
+        )
+    risk = risk_create(actor=actor, **data)
     with logged(entry, actor=actor, always=True):
         entry.risks.add(risk)
     return risk

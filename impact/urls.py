@@ -24,4 +24,9 @@ urlpatterns = [
     ),
     path("entries/<int:pk>/", views.ImpactEntryEditView.as_view(), name="impact_entry_edit"),
     path("entries/<int:pk>/risks/", views.ImpactEntryRiskView.as_view(), name="impact_entry_risks"),
+    path(
+        "entries/<int:pk>/risks/new/",
+        views.ImpactEntryRiskCreateView.as_view(),
+        name="impact_entry_risk_create",
+    ),
 ]

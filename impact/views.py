@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from aims.choices import ApprovalStatus, Language
 from aims.forms.approval import ReturnForm
+from aims.forms.base import form_errors
 from aims.models import AISystem
 from aims.permissions import Policy
 from aims.roles import Capability, has_capability
@@ -29,6 +30,7 @@ from impact.filters import ImpactAssessmentFilter
 from impact.forms import ImpactAssessmentForm, ImpactEntryForm, LinkRisksForm
 from impact.models import ImpactAssessment, ImpactEntry
 from impact.models.assessment import ASSESSMENT_FIELDS
+from risk.forms import RiskForm
 from risk.models import Risk, RiskMatrix
 from risk.selectors import risk_matrices_current
 
@@ -284,8 +286,8 @@ class ImpactEntryEditView(EditPageView):
 
 
 class ImpactEntryRiskView(PageView):
-    """Reflect an entry into risks: ``create`` a risk prefilled from it, or ``link`` existing
-    risks of the same AI system."""
+    """Reflect an entry into risks: link existing risks of the same AI system, or go to the
+    risk form prefilled from it (``ImpactEntryRiskCreateView``)."""
 
     policy = Policy(read=Capability.CHANGE_RECORDS, write=Capability.CHANGE_RECORDS)
     model = ImpactEntry
@@ -311,13 +313,6 @@ class ImpactEntryRiskView(PageView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         entry = self.get_object(pk)
         try:
-            if request.POST.get("create"):
-                risk = services.impact_entry_create_risk(actor=request.user, entry=entry)
-                messages.success(
-                    request,
-                    _("Risk %(code)s was created from the consequence.") % {"code": risk.code},
-                )
-                return redirect("impact_assessment", pk=entry.assessment_id)
             form = self.form(entry, request.POST)
             if not form.is_valid():
                 return self.render_page(entry, form, status=400)
@@ -329,6 +324,62 @@ class ImpactEntryRiskView(PageView):
         else:
             messages.success(request, _("The linked risks were saved."))
         return redirect("impact_assessment", pk=entry.assessment_id)
+
+
+class ImpactEntryRiskCreateView(PageView):
+    """ "Create a risk" from a consequence: the risk form, prefilled from it (title, owner,
+    treatment plan, AI system, positions on the assessment's matrix), which the person
+    completes; saving registers the risk and links it to the consequence."""
+
+    policy = Policy(read=Capability.CHANGE_RECORDS, write=Capability.CHANGE_RECORDS)
+    model = ImpactEntry
+    selector = staticmethod(selectors.impact_entries)
+    template_name = "risk/form.html"
+
+    def form(self, entry: ImpactEntry, data: Any = None) -> RiskForm:
+        matrices = RiskMatrix.objects.filter(
+            pk__in=[
+                *risk_matrices_current().values_list("pk", flat=True),
+                entry.assessment.matrix_id,
+            ]
+        )
+        initial = services.impact_entry_risk_initial(entry)
+        chosen = None
+        if data is not None and str(data.get("matrix", "")).isdigit():
+            chosen = matrices.filter(pk=int(data["matrix"])).first()
+        return RiskForm(
+            data,
+            initial=initial,
+            user=self.request.user,
+            matrix=chosen or entry.assessment.matrix,
+            matrices=matrices,
+        )
+
+    def render_page(self, entry: ImpactEntry, form: RiskForm, status: int = 200) -> HttpResponse:
+        context = {"form": form, "from_entry": entry, "assessment": entry.assessment}
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        entry = self.get_object(pk)
+        return self.render_page(entry, self.form(entry))
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        entry = self.get_object(pk)
+        form = self.form(entry, request.POST)
+        if form.is_valid():
+            try:
+                risk = services.impact_entry_create_risk(
+                    actor=request.user, entry=entry, **form.data_for_service()
+                )
+            except ValidationError as error:
+                form_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Risk %(code)s was created from the consequence.") % {"code": risk.code},
+                )
+                return redirect("impact_assessment", pk=entry.assessment_id)
+        return self.render_page(entry, form, status=400)
 
 
 class ImpactCompareView(ApprovalCompareView):

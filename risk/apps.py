@@ -27,6 +27,10 @@ class RiskConfig(AppConfig):
         )
         registry.add_report_kind(RISK_REGISTER)
         registry.add_reviewable(Risk)
+        from risk.inbox import SOURCES
+
+        for source in SOURCES:  # the personal inbox: acceptances and actions
+            registry.add_inbox_source(source)
         registry.add_demo_loader("risk", load_demo)
         # The risk posture on the dashboard and the evidence of 6.1.2/8.2 and 6.1.3/8.3.
         from risk import dashboard

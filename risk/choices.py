@@ -54,6 +54,14 @@ class AcceptanceEnd(models.TextChoices):
     OWNER_IS_ACCEPTOR = "owner_is_acceptor", _("Ownership passed to the person who accepted it")
 
 
+class RequestOutcome(models.TextChoices):
+    """How a request for acceptance closed."""
+
+    ACCEPTED = "accepted", _("Accepted")
+    REASSESSED = "reassessed", _("Residual risk reassessed")
+    CLOSED = "closed", _("Risk closed")
+
+
 class MatrixAxis(models.TextChoices):
     LIKELIHOOD = "likelihood", _("Likelihood")
     IMPACT = "impact", _("Impact")

@@ -12,6 +12,11 @@ urlpatterns = [
     path("<int:pk>/edit/", views.RiskEditView.as_view(), name="risk_edit"),
     path("<int:pk>/accept/", views.RiskAcceptView.as_view(), name="risk_accept"),
     path(
+        "<int:pk>/request-acceptance/",
+        views.RiskRequestAcceptanceView.as_view(),
+        name="risk_request_acceptance",
+    ),
+    path(
         "<int:risk_pk>/actions/new/",
         views.TreatmentActionEditView.as_view(),
         name="risk_action_create",

@@ -15,19 +15,27 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from aims.forms.base import form_errors
 from aims.models import AISystem
 from aims.permissions import AUTHENTICATED, Policy
 from aims.roles import Capability, has_capability
 from aims.scope import CHANGE, permitted, restrict
-from aims.views.base import EditPageView, PageView, filtered, query_parameters
+from aims.views.base import EditPageView, PageView, StepView, filtered, query_parameters
 from risk import selectors
 from risk.choices import RiskStatus
 from risk.filters import RiskPageFilter
 from risk.forms import AcceptForm, CriteriaForm, MatrixForm, RiskForm, TreatmentActionForm
 from risk.models import Risk, RiskMatrix, TreatmentAction
-from risk.services.acceptance import acceptance_bar, acceptance_rule, can_accept, risk_accept
+from risk.services.acceptance import (
+    acceptance_bar,
+    acceptance_rule,
+    can_accept,
+    open_acceptance_request,
+    risk_accept,
+    risk_acceptance_request,
+)
 from risk.services.matrices import (
     DEFAULT_FLAGS,
     matrix_in_use,
@@ -254,7 +262,13 @@ class RiskPositionsView(PageView):
 def detail_context(request: HttpRequest, risk: Risk, **extra: Any) -> dict[str, Any]:
     acceptances = list(risk.acceptances.all())
     within, _role = acceptance_rule(risk)
+    request_open = open_acceptance_request(risk)
     context = {
+        "acceptance_request": request_open,
+        "can_request_acceptance": not within
+        and request_open is None
+        and risk.status not in (RiskStatus.CLOSED, RiskStatus.ACCEPTED)
+        and permitted(request.user, CHANGE, risk),
         "risk": risk,
         "matrix": risk.matrix,
         "can_edit": permitted(request.user, CHANGE, risk),
@@ -308,6 +322,21 @@ class RiskAcceptView(PageView):
                 return redirect("risk", pk=risk.pk)
         context = detail_context(request, risk, accept_form=form)
         return render(request, "risk/detail.html", context, status=400)
+
+
+class RiskRequestAcceptanceView(StepView):
+    """Ask top management to accept a risk above the criteria (``risk_acceptance_request``)."""
+
+    policy = Policy(read=Capability.CHANGE_RECORDS, write=Capability.CHANGE_RECORDS)
+    model = Risk
+    done_message = gettext_lazy("Acceptance was requested; top management sees it in their inbox.")
+
+    def run(self, obj: Risk) -> Any:
+        note = self.request.POST.get("note", "")[:1000]
+        return risk_acceptance_request(actor=self.request.user, risk=obj, note=note)
+
+    def redirect_url(self, obj: Risk, result: Any) -> str:
+        return obj.get_absolute_url()
 
 
 class TreatmentActionEditView(EditPageView):

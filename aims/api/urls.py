@@ -7,6 +7,7 @@ from django.urls import path
 
 from aims.api.conformance import ClauseAssessmentViewSet
 from aims.api.documents import DocumentViewSet
+from aims.api.inbox import InboxView
 from aims.api.inventory import AISystemViewSet
 from aims.api.library import FrameworkViewSet, MappingViewSet, RequirementViewSet
 from aims.api.records import (
@@ -55,6 +56,7 @@ def api_urls(app_routes: list[tuple[str, Any, str]]) -> list[Any]:
         router.register(prefix, viewset, basename=basename)
     return [
         path("me/", MeView.as_view(), name="me"),
+        path("inbox/", InboxView.as_view(), name="inbox"),
         path("schema/", SchemaView.as_view(), name="schema"),
         path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
         *router.urls,

@@ -107,6 +107,17 @@ class Approvable(models.Model):
     def carry_forward_relations(self, new: Self) -> None:
         """Copy what lives outside the row (many-to-many links, child rows) to ``new``."""
 
+    def approval_people(self) -> list[Any]:
+        """Who hears of a decision on this version: its author and the record's owner."""
+        return [self.author, getattr(self, "owner", None)]
+
+    @classmethod
+    def approval_child_edits(cls, changes: models.QuerySet[Any]) -> Q | None:
+        """A filter of versions whose child rows were changed by ``changes`` (change records
+        of one person): the set form of ``approval_child_changes``, for lists of what a
+        person may approve; None when the record keeps all its content on the row."""
+        return None
+
     def approval_child_changes(self) -> Q | None:
         """The change records (a filter of ``ChangeRecord``) of this version's child rows,
         whose authors changed its content as much as whoever edited the row itself; None when

@@ -75,6 +75,10 @@ class DocumentVersion(Approvable):
     def get_absolute_url(self) -> str:
         return self.document.get_absolute_url()
 
+    def approval_people(self) -> list[object]:
+        """The author, and the document's owner."""
+        return [self.author, self.document.owner]
+
     def approval_check_submit(self) -> None:
         if not self.content.strip() and not self.file:
             raise ValidationError(_("The draft is empty: add content or a file before submitting."))

@@ -5,7 +5,10 @@ Every step locks the version, checks where it stands and who acts, and writes it
 record in the same transaction. The approver holds the model's approval capability, is not the
 version's author and changed none of its content (``review_bar``); approving supersedes the
 version in force; an approved version is never changed: the next version carries its content
-forward.
+forward. Each step tells the people it concerns, in their language (in the app and by
+e-mail), never the one who took it: a submission everyone who may approve it, an approval or a
+return the author and the owner. ``reviewable_by`` is the review rule for many versions at
+once (the personal inbox, ``aims.inbox``).
 """
 
 from __future__ import annotations
@@ -13,19 +16,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple, TypeVar
 
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from aims.changelog import change_record, logged_update
-from aims.choices import Action, ApprovalStatus
+from aims.choices import Action, ApprovalStatus, NotificationKind
 from aims.models.approval import Approvable
 from aims.models.changelog import ChangeRecord
-from aims.roles import has_capability
-from aims.services.accounts import Actor
+from aims.roles import has_capability, roles_with
+from aims.scope import VIEW, permitted, restrict
+from aims.services.accounts import Actor, in_recipient_language, notification_create
 
 V = TypeVar("V", bound=Approvable)
 
@@ -111,6 +118,83 @@ def can_review(user: Any, version: Approvable) -> bool:
     )
 
 
+def reviewable_by(queryset: QuerySet[V], user: Any) -> QuerySet[V]:
+    """The versions of ``queryset`` that ``user`` may approve or return now, as one query:
+    ``can_review`` for many versions (in review, the user holds the approval right, sees the
+    record, is not its author and changed none of its content, its child rows included)."""
+    model = queryset.model
+    person = _person(user)
+    if person is None or not has_capability(person, model.APPROVAL_CAPABILITY):
+        return queryset.none()
+    kind = ContentType.objects.get_for_model(model, for_concrete_model=False)
+    changes = ChangeRecord.objects.filter(actor_id=person.pk, action__in=CONTENT_ACTIONS)
+    own_edits = changes.filter(content_type=kind, object_id=Cast(OuterRef("pk"), CharField()))
+    rows = (
+        restrict(queryset, person, VIEW)
+        .filter(status=ApprovalStatus.IN_REVIEW)
+        .exclude(author_id=person.pk)
+        .exclude(Exists(own_edits))
+    )
+    children = model.approval_child_edits(changes)
+    return rows.exclude(children) if children is not None else rows
+
+
+def approval_approvers(version: Approvable) -> list[Any]:
+    """Everyone who may approve ``version`` once it is in review: active holders of its
+    approval right who may see it and are not barred by ``review_bar``."""
+    User = get_user_model()
+    candidates = User.objects.filter(
+        is_active=True, groups__name__in=roles_with(version.APPROVAL_CAPABILITY)
+    ).distinct()
+    return [
+        user
+        for user in candidates.order_by("pk")
+        if permitted(user, VIEW, version) and review_bar(user, version) is None
+    ]
+
+
+def _notify(
+    people: Any,
+    *,
+    actor: Actor,
+    version: Approvable,
+    subject: str,
+    body: str,
+    key: str,
+    **values: Any,
+) -> None:
+    """Tell each of ``people`` (once each, never the actor) about a step on ``version``, in
+    their language, in the app and by e-mail."""
+    doer = _person(actor)
+    me = getattr(doer, "pk", None)
+    values = {
+        "record": version._meta.verbose_name,
+        "name": str(version),
+        "actor": (doer.get_full_name() or doer.get_username()) if doer is not None else "",
+        **values,
+    }
+    seen: set[int] = set()
+    for person in people:
+        if person is None or person.pk == me or person.pk in seen or not person.is_active:
+            continue
+        seen.add(person.pk)
+        notification_create(
+            recipient=person,
+            kind=NotificationKind.WORKFLOW,
+            subject=in_recipient_language(subject, **values),
+            body=in_recipient_language(body, **values),
+            url=version.get_absolute_url(),  # type: ignore[attr-defined]  # every version has one
+            dedupe_key=key,
+        )
+
+
+def _step_key(step: str, version: Approvable) -> str:
+    """One notification per step of a version: a version submitted again after a return is a
+    new step (its submission time differs)."""
+    stamp = version.submitted_at.isoformat() if version.submitted_at else ""
+    return f"approval-{step}:{version._meta.label_lower}:{version.pk}:{stamp}"[:200]
+
+
 def _check_reviewer(actor: Actor, version: Approvable, *, approving: bool) -> None:
     if not has_capability(actor, version.APPROVAL_CAPABILITY):
         raise ValidationError(
@@ -138,6 +222,17 @@ def approval_submit(*, actor: Actor, version: V) -> V:
         submitted_at=timezone.now(),
         review_comment="",
     )
+    _notify(
+        approval_approvers(version),
+        actor=actor,
+        version=version,
+        subject=gettext_noop("Approval requested: %(name)s"),
+        body=gettext_noop(
+            "%(actor)s submitted the %(record)s “%(name)s” for approval. You may approve it "
+            "or return it with a comment."
+        ),
+        key=_step_key("submit", version),
+    )
     return version
 
 
@@ -161,6 +256,14 @@ def approval_approve(*, actor: Actor, version: V) -> V:
         approved_at=timezone.now(),
         **version.approval_changes_on_approve(),
     )
+    _notify(
+        version.approval_people(),
+        actor=actor,
+        version=version,
+        subject=gettext_noop("Approved: %(name)s"),
+        body=gettext_noop("%(actor)s approved the %(record)s “%(name)s”. It is now in force."),
+        key=_step_key("approve", version),
+    )
     return version
 
 
@@ -179,6 +282,15 @@ def approval_return(*, actor: Actor, version: V, comment: str) -> V:
         action=Action.RETURN,
         status=ApprovalStatus.DRAFT,
         review_comment=comment.strip(),
+    )
+    _notify(
+        version.approval_people(),
+        actor=actor,
+        version=version,
+        subject=gettext_noop("Returned: %(name)s"),
+        body=gettext_noop("%(actor)s returned the %(record)s “%(name)s” for changes:\n%(comment)s"),
+        key=_step_key("return", version),
+        comment=comment.strip(),
     )
     return version
 

@@ -13,7 +13,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import CharField, Exists, OuterRef, Q
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -266,6 +268,20 @@ class ImpactAssessment(Approvable, ReviewableModel):
         held = [str(pk) for pk in self.entries.values_list("pk", flat=True)]
         deleted = Q(action=Action.DELETE, before__assessment_id=self.pk)
         return Q(content_type=kind) & (Q(object_id__in=held) | deleted)
+
+    @classmethod
+    def approval_child_edits(cls, changes: models.QuerySet[Any]) -> Q:
+        """``approval_child_changes`` for many versions at once: an entry it holds was changed
+        by ``changes``, or one was deleted from it."""
+        kind = ContentType.objects.get_for_model(ImpactEntry)
+        edits = changes.filter(content_type=kind)
+        held = ImpactEntry.objects.filter(assessment=OuterRef("pk")).filter(
+            Exists(edits.filter(object_id=Cast(OuterRef("pk"), CharField())))
+        )
+        deleted = edits.annotate(held_by=KeyTextTransform("assessment_id", "before")).filter(
+            action=Action.DELETE, held_by=Cast(OuterRef("pk"), CharField())
+        )
+        return Q(Exists(held)) | Q(Exists(deleted))
 
     @classmethod
     def reminder_queryset(cls) -> models.QuerySet[ImpactAssessment]:

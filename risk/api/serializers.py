@@ -158,6 +158,15 @@ class AcceptRequestSerializer(serializers.Serializer):
     expires_on = serializers.DateField(help_text="The acceptance holds until this date.")
 
 
+class AcceptanceRequestSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        help_text="What the acceptor should know (optional).",
+    )
+
+
 def _library_field(label: str) -> serializers.PrimaryKeyRelatedField:
     return ScopedPrimaryKeyRelatedField(
         many=True, required=False, queryset=Requirement.objects.all(), help_text=label

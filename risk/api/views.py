@@ -1,4 +1,5 @@
-"""``risk-matrices/``, ``risks/`` (+ ``{id}/accept/``) and ``risk-actions/``."""
+"""``risk-matrices/``, ``risks/`` (+ ``{id}/accept/``, ``{id}/request-acceptance/``) and
+``risk-actions/``."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from aims.roles import Capability
 from aims.scope import CHANGE, permitted
 from risk import selectors
 from risk.api.serializers import (
+    AcceptanceRequestSerializer,
     AcceptRequestSerializer,
     CriteriaUpdateSerializer,
     RiskMatrixSerializer,
@@ -25,7 +27,7 @@ from risk.api.serializers import (
 )
 from risk.filters import RiskFilter
 from risk.models import Risk, RiskMatrix, TreatmentAction
-from risk.services.acceptance import risk_accept
+from risk.services.acceptance import risk_accept, risk_acceptance_request
 from risk.services.matrices import risk_criteria_update, risk_matrix_create, risk_matrix_update
 from risk.services.register import risk_create, risk_update
 from risk.services.treatment import treatment_action_create, treatment_action_update
@@ -106,6 +108,19 @@ class RiskViewSet(ListCreateUpdateViewSet):
         risk_accept(actor=request.user, risk=risk, **data.validated_data)
         accepted = self.base_queryset().get(pk=risk.pk)
         return Response(RiskSerializer(accepted, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=AcceptanceRequestSerializer, responses={200: RiskSerializer})
+    @action(detail=True, methods=["post"], url_path="request-acceptance")
+    def request_acceptance(self, request: Request, pk: str | None = None) -> Response:
+        """Ask top management to accept a risk whose residual level is above the risk
+        criteria: it enters the inbox of everyone who may accept it. Refused (400) for a risk
+        within the criteria, closed, accepted, or already waiting."""
+        risk = self.get_object()
+        data = AcceptanceRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        risk_acceptance_request(actor=request.user, risk=risk, **data.validated_data)
+        fresh = self.base_queryset().get(pk=risk.pk)
+        return Response(RiskSerializer(fresh, context=self.get_serializer_context()).data)
 
 
 class TreatmentActionViewSet(ListCreateUpdateViewSet):

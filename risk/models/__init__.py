@@ -1,4 +1,11 @@
 from risk.models.matrix import RiskCriteria, RiskMatrix
-from risk.models.register import Risk, RiskAcceptance, TreatmentAction
+from risk.models.register import AcceptanceRequest, Risk, RiskAcceptance, TreatmentAction
 
-__all__ = ["Risk", "RiskAcceptance", "RiskCriteria", "RiskMatrix", "TreatmentAction"]
+__all__ = [
+    "AcceptanceRequest",
+    "Risk",
+    "RiskAcceptance",
+    "RiskCriteria",
+    "RiskMatrix",
+    "TreatmentAction",
+]

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aims.models.base import BoundedTextField, GovernedModel, ReviewableModel
 from aims.scope import ThroughSystems
-from risk.choices import AcceptanceEnd, ActionStatus, RiskStatus, TreatmentOption
+from risk.choices import AcceptanceEnd, ActionStatus, RequestOutcome, RiskStatus, TreatmentOption
 
 
 class Risk(ReviewableModel):
@@ -247,3 +247,55 @@ class RiskAcceptance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.risk.code} {self.residual_level} → {self.expires_on}"
+
+
+class AcceptanceRequest(models.Model):
+    """A request that top management accept a risk whose residual level is above the risk
+    criteria: it puts the risk into the inbox of everyone who may accept it. It closes when
+    the risk is accepted, reassessed or closed; closed requests stay as the record."""
+
+    risk = models.ForeignKey(
+        Risk,
+        verbose_name=_("risk"),
+        on_delete=models.CASCADE,
+        related_name="acceptance_requests",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    note = BoundedTextField(_("note to the acceptor"), blank=True)
+    residual_level = models.CharField(_("residual level"), max_length=30)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=RequestOutcome.choices, blank=True
+    )
+
+    CHANGE_LOG_EXCLUDE = ("requested_at",)
+
+    SCOPE = ThroughSystems("risk__ai_systems")
+
+    class Meta:
+        verbose_name = _("acceptance request")
+        verbose_name_plural = _("acceptance requests")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["risk"],
+                condition=Q(closed_at__isnull=True),
+                name="%(app_label)s_%(class)s_one_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True, outcome="")
+                | Q(closed_at__isnull=False) & ~Q(outcome=""),
+                name="%(app_label)s_%(class)s_closed_has_outcome",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.risk.code} {self.residual_level}"

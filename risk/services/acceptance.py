@@ -1,13 +1,19 @@
 """Writes of risk acceptance: who may accept a residual level, accepting it until a date,
-and ending acceptances (replaced, reassessed, closed, expired)."""
+requesting acceptance of a risk above the criteria from those who may give it (it reaches
+their inbox), and ending acceptances (replaced, reassessed, closed, expired)."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import CharField, Exists, F, Func, JSONField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -16,9 +22,10 @@ from aims.changelog import change_record, logged, snapshot
 from aims.choices import Action, NotificationKind, Role
 from aims.models import ChangeRecord
 from aims.roles import Capability, has_capability, user_roles
+from aims.scope import CHANGE, VIEW, permitted, restrict
 from aims.services.accounts import Actor, in_recipient_language, notification_create
-from risk.choices import AcceptanceEnd, RiskStatus
-from risk.models import Risk, RiskAcceptance
+from risk.choices import AcceptanceEnd, RequestOutcome, RiskStatus
+from risk.models import AcceptanceRequest, Risk, RiskAcceptance
 
 
 def _end_acceptance(actor: Actor, risk: Risk, reason: str) -> RiskAcceptance | None:
@@ -174,7 +181,216 @@ def risk_accept(*, actor: Actor, risk: Risk, rationale: str, expires_on: date) -
         before=before,
         after={**snapshot(risk), "acceptance": snapshot(acceptance)},
     )
+    request = close_acceptance_request(actor, risk, RequestOutcome.ACCEPTED)
+    _notify_acceptance(
+        actor,
+        risk,
+        [risk.owner, request.requested_by if request else None],
+        subject=gettext_noop("Risk accepted: %(risk)s"),
+        body=gettext_noop(
+            "%(actor)s accepted the residual risk of %(risk)s until %(date)s:\n%(rationale)s"
+        ),
+        key=f"risk-accepted:{acceptance.pk}",
+        date=expires_on.isoformat(),
+        rationale=acceptance.rationale,
+    )
     return acceptance
+
+
+# --- Requests for acceptance above the criteria --------------------------------------------
+def open_acceptance_request(risk: Risk) -> AcceptanceRequest | None:
+    return risk.acceptance_requests.filter(closed_at__isnull=True).first()
+
+
+def close_acceptance_request(actor: Actor, risk: Risk, outcome: str) -> AcceptanceRequest | None:
+    """Close the risk's open request for acceptance, if any (in the caller's transaction)."""
+    request = (
+        AcceptanceRequest.objects.select_for_update(of=("self",))
+        .filter(risk=risk, closed_at__isnull=True)
+        .select_related("requested_by")
+        .first()
+    )
+    if request is None:
+        return None
+    with logged(request, actor=actor, always=True):
+        request.closed_at, request.outcome = timezone.now(), outcome
+        request.save(update_fields=["closed_at", "outcome"])
+    return request
+
+
+def acceptors(risk: Risk) -> list[Any]:
+    """Everyone who may accept ``risk`` now: active holders of the role its criteria name
+    for a level above them, who may see it and are not barred by ``acceptance_bar``."""
+    _within, role = acceptance_rule(risk)
+    if role is None:
+        return []
+    candidates = get_user_model().objects.filter(is_active=True, groups__name=role)
+    return [
+        user
+        for user in candidates.distinct().order_by("pk")
+        if can_accept(user, risk) and permitted(user, VIEW, risk)
+    ]
+
+
+@transaction.atomic
+def risk_acceptance_request(*, actor: Actor, risk: Risk, note: str = "") -> AcceptanceRequest:
+    """Ask top management to accept a risk whose residual level is above the risk criteria:
+    the risk enters the inbox of everyone who may accept it, and they are notified. Only
+    someone who may change the risk asks; a risk within the criteria, closed, accepted or
+    already waiting is refused with the reason, and nothing changes."""
+    risk = (
+        Risk.objects.select_for_update(of=("self",))
+        .select_related("matrix__criteria", "owner")
+        .get(pk=risk.pk)
+    )
+    within, _role = acceptance_rule(risk)
+    waiting = open_acceptance_request(risk)
+    problem = None
+    if actor is not None and not permitted(actor, CHANGE, risk):
+        problem = _("You may not change this risk.")
+    elif risk.status == RiskStatus.CLOSED:
+        problem = _("A closed risk cannot be accepted.")
+    elif risk.status == RiskStatus.ACCEPTED:
+        problem = _("This risk is accepted already.")
+    elif within:
+        problem = _(
+            "The residual level is within the risk criteria: a governance officer or top "
+            "management accepts it directly, without a request."
+        )
+    elif waiting is not None:
+        problem = _("Acceptance of this risk was requested already, on %(date)s.") % {
+            "date": timezone.localtime(waiting.requested_at).date().isoformat()
+        }
+    if problem is not None:
+        raise ValidationError({"risk": [problem]})
+    request = AcceptanceRequest(
+        risk=risk,
+        requested_by=actor if actor is not None and actor.is_authenticated else None,  # type: ignore[misc]
+        note=(note or "").strip(),
+        residual_level=risk.residual_level,
+    )
+    request.full_clean()
+    request.save()
+    change_record(actor=actor, action=Action.CREATE, obj=request)
+    _notify_acceptance(
+        actor,
+        risk,
+        acceptors(risk),
+        subject=gettext_noop("Risk acceptance requested: %(risk)s"),
+        body=gettext_noop(
+            "%(actor)s asks you to accept the residual risk of %(risk)s (level “%(level)s”, "
+            "above the risk criteria).\n%(note)s"
+        ),
+        key=f"risk-acceptance-request:{request.pk}",
+        level=risk.matrix.level_label(risk.residual_level),
+        note=request.note,
+    )
+    return request
+
+
+def _notify_acceptance(
+    actor: Actor,
+    risk: Risk,
+    people: list[Any],
+    *,
+    subject: str,
+    body: str,
+    key: str,
+    **values: Any,
+) -> None:
+    """Tell ``people`` (once each, never the actor) about a step of the risk's acceptance."""
+    doer: Any = actor if actor is not None and actor.is_authenticated else None
+    values = {
+        "risk": str(risk),
+        "actor": (doer.get_full_name() or doer.get_username()) if doer is not None else "",
+        **values,
+    }
+    seen: set[int] = set()
+    for person in people:
+        if person is None or not person.is_active or person.pk in seen:
+            continue
+        if doer is not None and person.pk == doer.pk:
+            continue
+        seen.add(person.pk)
+        notification_create(
+            recipient=person,
+            kind=NotificationKind.WORKFLOW,
+            subject=in_recipient_language(subject, **values),
+            body=in_recipient_language(body, **values),
+            url=risk.get_absolute_url(),
+            dedupe_key=key,
+        )
+
+
+def _text(side: str, name: str) -> KeyTextTransform:
+    return KeyTextTransform(name, side)
+
+
+def _differs(name: str) -> Q:
+    """``before[name] != after[name]`` as the change log holds them (a missing key and a JSON
+    null are both None, as ``dict.get`` reads them)."""
+    before, after = f"b_{name}", f"a_{name}"
+    return (
+        Q(**{f"{before}__isnull": True, f"{after}__isnull": False})
+        | Q(**{f"{before}__isnull": False, f"{after}__isnull": True})
+        | Q(**{f"{before}__isnull": False, f"{after}__isnull": False}) & ~Q(**{before: F(after)})
+    )
+
+
+def _risk_records(risk_pk: Any) -> QuerySet[ChangeRecord]:
+    names = ("owner_id", *ASSESSMENT_FIELDS)
+    return (
+        ChangeRecord.objects.filter(
+            content_type=ContentType.objects.get_for_model(Risk),
+            object_id=Cast(risk_pk, CharField()),
+        )
+        .annotate(**{f"b_{name}": _text("before", name) for name in names})
+        .annotate(**{f"a_{name}": _text("after", name) for name in names})
+    )
+
+
+def acceptable_by(queryset: QuerySet[Risk], user: Any) -> QuerySet[Risk]:
+    """The risks of ``queryset`` above the criteria that ``user`` may accept, as one query:
+    ``can_accept`` for many risks, ``owners_since_assessment`` read in SQL from the same
+    change records (the latest assessment record and everything after it)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if not has_capability(user, Capability.ACCEPT_RISK_ABOVE_CRITERIA):
+        return queryset.none()
+    uid = str(user.pk)
+    assessed = Q(action=Action.CREATE) | Q(before__isnull=False) & _any_assessment_change()
+    last_assessment = (
+        _risk_records(OuterRef(OuterRef("pk"))).filter(assessed).order_by("-id").values("id")[:1]
+    )
+    involved = (
+        _risk_records(OuterRef("pk"))
+        .filter(id__gte=Coalesce(Subquery(last_assessment), 0))
+        .filter(
+            Q(a_owner_id=uid)
+            | Q(before__isnull=False)
+            & ~Q(before={})
+            & _differs("owner_id")
+            & (Q(b_owner_id=uid) | Q(actor_id=user.pk))
+        )
+    )
+    return (
+        restrict(queryset, user, VIEW)
+        .exclude(status=RiskStatus.CLOSED)
+        .filter(matrix__criteria__above_criteria_role__in=user_roles(user))
+        .annotate(
+            level_json=Func(F("residual_level"), function="to_jsonb", output_field=JSONField())
+        )
+        .exclude(matrix__criteria__acceptable_levels__contains=F("level_json"))
+        .exclude(owner_id=user.pk)
+        .exclude(Exists(involved))
+    )
+
+
+def _any_assessment_change() -> Q:
+    condition = Q()
+    for name in ASSESSMENT_FIELDS:
+        condition |= _differs(name)
+    return condition
 
 
 @transaction.atomic

@@ -16,10 +16,10 @@ from aims.models import AISystem, Requirement
 from aims.roles import Capability, has_capability
 from aims.scope import CHANGE, permitted_ids
 from aims.services.accounts import Actor
-from risk.choices import AcceptanceEnd, RiskStatus
+from risk.choices import AcceptanceEnd, RequestOutcome, RiskStatus
 from risk.levels import check_position, level_of
 from risk.models import Risk, RiskMatrix
-from risk.services.acceptance import _end_acceptance
+from risk.services.acceptance import _end_acceptance, close_acceptance_request
 
 # Which library items each link of a risk may point at.
 ANNEX_C_RISK_SOURCES = {
@@ -232,6 +232,11 @@ def risk_update(*, actor: Actor, risk: Risk, **data: Any) -> Risk:
             risk.status = RiskStatus.OPEN
         elif was_accepted and risk.status == RiskStatus.CLOSED:
             _end_acceptance(actor, risk, AcceptanceEnd.CLOSED)
+        # A request for acceptance was about the old residual level, or an open risk.
+        if risk.status == RiskStatus.CLOSED:
+            close_acceptance_request(actor, risk, RequestOutcome.CLOSED)
+        elif risk.residual_level != old_level:
+            close_acceptance_request(actor, risk, RequestOutcome.REASSESSED)
         risk.save()
         for name, value in later.items():
             getattr(risk, name).set(value)

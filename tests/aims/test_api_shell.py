@@ -30,6 +30,8 @@ BUILT_PATHS = [
     "/api/v1/risk-matrices/",
     "/api/v1/risks/",
     "/api/v1/risks/{id}/accept/",
+    "/api/v1/risks/{id}/request-acceptance/",
+    "/api/v1/inbox/",
     "/api/v1/impact-assessments/",
     "/api/v1/impact-assessments/{id}/submit/",
     "/api/v1/impact-assessments/{id}/approve/",

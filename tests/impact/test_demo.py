@@ -43,6 +43,8 @@ def test_a_new_version_of_the_demo_system_flags_it_and_tells_the_owner_once(demo
     ai_system_update(actor=demo["officer"], system=system, version="2.4")
     assessment.refresh_from_db()
     assert assessment.reassessment_due
-    notes = Notification.objects.filter(url=assessment.get_absolute_url())
+    notes = Notification.objects.filter(
+        url=assessment.get_absolute_url(), dedupe_key__startswith="impact-reassessment:"
+    )
     assert notes.count() == 1 and notes.get().recipient == assessment.owner
     assert "再評価" in notes.get().subject  # the officer reads Japanese

@@ -20,6 +20,7 @@ from impact.services import (
 from risk.models import Risk
 from tests.conftest import logged_in_api_client, logged_in_client
 from tests.impact.conftest import area, party
+from tests.impact.test_risk_from_consequence import posted
 
 
 def make(actor, system, **data):
@@ -76,7 +77,8 @@ def test_entries_reflection_and_submission_on_the_pages(operator, granted, clien
     )
     assert response.status_code == 302
     entry = assessment.entries.get()
-    response = client.post(reverse("impact_entry_risks", args=[entry.pk]), {"create": "1"})
+    url = reverse("impact_entry_risk_create", args=[entry.pk])
+    response = client.post(url, posted(client.get(url).context["form"]))
     assert response.status_code == 302
     risk = Risk.objects.get()
     assert list(entry.risks.all()) == [risk]
