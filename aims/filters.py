@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aims.choices import AIType, EUAIActTier, LifecycleStage, OrganizationRole
 from aims.models import AISystem
+from aims.people import PersonChoiceField
 from aims.scope import VIEW, restrict
 from aims.widgets import FastSelect, FastSelectMultiple
 
@@ -45,13 +46,19 @@ class ScopedFilterSet(django_filters.FilterSet):
                 model_filter.queryset = restrict(queryset, user, VIEW)
 
 
+class PersonChoiceFilter(django_filters.ModelChoiceFilter):
+    """A filter by a user (an owner), its choices labelled by name."""
+
+    field_class = PersonChoiceField
+
+
 class AISystemFilter(ScopedFilterSet):
     """Filters of the inventory (the API list takes these; ``search``/``ordering`` are DRF's)."""
 
     business_unit = django_filters.NumberFilter(
         field_name="business_unit_id", label=_("Business unit")
     )
-    owner = django_filters.ModelChoiceFilter(
+    owner = PersonChoiceFilter(
         widget=FastSelect,
         queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
         label=_("Owner"),

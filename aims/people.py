@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -64,3 +65,10 @@ def limit_owner_fields(form: Any, *names: str) -> None:
             current = getattr(instance, f"{name}_id", None)
         field.queryset = owner_candidates(keep=current)
         field.label_from_instance = person_name
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    """A choice of a user, labelled by name (filters of lists by owner)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return person_name(obj)

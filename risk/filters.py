@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aims import urns
-from aims.filters import REVIEW_SOON_DAYS, ScopedFilterSet, SortedFilterMixin
+from aims.filters import REVIEW_SOON_DAYS, PersonChoiceFilter, ScopedFilterSet, SortedFilterMixin
 from aims.models import AISystem, Requirement
 from aims.widgets import FastSelect, FastSelectMultiple
 from risk.choices import RiskStatus, TreatmentOption
@@ -39,7 +39,7 @@ class RiskFilter(ScopedFilterSet):
         label=_("AI system"),
         method="filter_ai_system",
     )
-    owner = django_filters.ModelChoiceFilter(
+    owner = PersonChoiceFilter(
         widget=FastSelect,
         queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
         label=_("Owner"),

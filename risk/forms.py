@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from aims.models import AISystem, Requirement
+from aims.people import limit_owner_fields
 from aims.scope import CHANGE, restrict
 from risk.choices import RiskStatus, TreatmentOption
 from risk.models import RiskMatrix, TreatmentAction
@@ -115,6 +116,7 @@ class RiskForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        limit_owner_fields(self)
         linked = [s.pk for s in self.initial.get("ai_systems", [])]
         systems = restrict(AISystem.objects.all(), user, CHANGE).filter(
             Q(retired_at__isnull=True) | Q(pk__in=linked)
@@ -166,7 +168,7 @@ class TreatmentActionForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = get_user_model().objects.filter(is_active=True)  # type: ignore[attr-defined]
+        limit_owner_fields(self)
         self.fields["controls"].widget.attrs["size"] = 10
 
 

@@ -11,7 +11,7 @@ from rest_framework import mixins, serializers, viewsets
 
 from aims import selectors
 from aims.api.base import PolicyViewSetMixin
-from aims.api.fields import ScopedPrimaryKeyRelatedField
+from aims.api.fields import OwnerField, ScopedPrimaryKeyRelatedField
 from aims.choices import ConformanceStatus
 from aims.filters import ScopedFilterSet
 from aims.models import ClauseAssessment, Document
@@ -31,6 +31,7 @@ class ClauseAssessmentSerializer(serializers.ModelSerializer):
         queryset=Document.objects.all(),
         help_text=ClauseAssessment._meta.get_field("documents").help_text,
     )
+    owner = OwnerField()
 
     class Meta:
         model = ClauseAssessment

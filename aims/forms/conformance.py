@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from aims.models import ClauseAssessment
+from aims.people import limit_owner_fields
 
 
 class ClauseAssessmentForm(forms.ModelForm):
@@ -16,3 +19,7 @@ class ClauseAssessmentForm(forms.ModelForm):
             "not_applicable_reason": forms.Textarea(attrs={"rows": 2}),
             "documents": forms.CheckboxSelectMultiple,
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_owner_fields(self)

@@ -13,6 +13,7 @@ from aims import selectors
 from aims.choices import OrganizationRole, ReportFormat
 from aims.filters import AISystemPageFilter
 from aims.models import AISystem, BusinessUnit, ReportJob
+from aims.people import person_name
 from aims.reports import ReportKind, clean_filters, describe_filters
 from aims.reports.writers import write_csv, write_xlsx
 from aims.scope import restrict
@@ -54,7 +55,7 @@ def _rows(job: ReportJob) -> Iterator[list[Any]]:
             "eu_ai_act_tier": system.get_eu_ai_act_tier_display(),
             "data_sources": system.data_sources,
             "third_parties": system.third_parties,
-            "owner": system.owner.get_username() if system.owner else "",
+            "owner": person_name(system.owner),
             "review_interval_days": system.review_interval_days,
             "next_review_on": system.next_review_on,
             "affected_parties": ", ".join(p.name for p in system.affected_parties.all()),

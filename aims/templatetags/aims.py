@@ -37,6 +37,12 @@ def person(user: Any) -> str:
     )
 
 
+@register.filter(name="person_name")
+def person_name_filter(user: Any) -> str:
+    """A user's name as plain text (a page title, a PDF): ``person`` without the markup."""
+    return person_name(user) if hasattr(user, "get_username") else ""
+
+
 @register.inclusion_tag("partials/ai_systems.html", takes_context=True)
 def ai_systems(context: dict[str, Any], systems: Any, links: bool = False) -> dict[str, Any]:
     """The AI systems of a record as its reader may see them: the names of those they see

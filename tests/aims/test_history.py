@@ -311,3 +311,19 @@ def test_the_export_is_for_those_who_may_export_and_shows_only_their_part(
     mine = change_record(actor=named_operator, action="update", obj=logged_changes[0].content_type)
     lines = _body(client_for(named_operator).get(url, {"file_format": "jsonl"})).splitlines()
     assert [json.loads(line)["id"] for line in lines[1:]] == [mine.pk]
+
+
+def test_the_api_exports_the_change_log_with_its_chain(
+    named_officer, viewer, api_client_for, logged_changes
+):
+    url = reverse("api:change-export")
+    response = api_client_for(named_officer).get(url, {"file_format": "jsonl"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/x-ndjson"
+    rows = [json.loads(line) for line in _body(response).splitlines()[1:]]
+    assert [row["id"] for row in rows] == [r.pk for r in logged_changes]
+    assert ChainCheck().run(_as_records(rows)).break_count == 0
+    assert api_client_for(named_officer).get(url, {"file_format": "xml"}).status_code == 400
+    assert api_client_for(viewer).get(url).status_code == 403
+    schema = api_client_for(named_officer).get(reverse("api:schema"), {"format": "json"}).json()
+    assert "/api/v1/changes/export/" in schema["paths"]
