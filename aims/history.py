@@ -24,12 +24,25 @@ from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from aims.choices import Role
 from aims.models import ChangeRecord, Requirement
 from aims.people import person_name
 from aims.scope import VIEW, restrict
 
 EMPTY = "—"
+
+#: Keys some services write into a snapshot beside the model's fields: their labels, and how
+#: their values read ("username": a user by username; "roles": role codes).
+EXTRA_KEYS: dict[str, tuple[Any, str]] = {
+    "user": (gettext_lazy("User"), "username"),
+    "group": (pgettext_lazy("user group", "Group"), "plain"),
+    "roles": (gettext_lazy("Roles"), "roles"),
+    "items": (gettext_lazy("Number of items"), "plain"),
+    "sha256": (gettext_lazy("SHA-256 of the file"), "plain"),
+    "official_text_imported": (gettext_lazy("Official texts imported"), "plain"),
+}
 
 
 @dataclass
@@ -87,6 +100,7 @@ class _Names:
         self.user = user
         self.wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
         self.names: dict[type[models.Model], dict[str, str]] = {}
+        self.objects: dict[type[models.Model], dict[str, models.Model]] = defaultdict(dict)
 
     def want(self, model: type[models.Model], value: Any) -> None:
         values = value if isinstance(value, list) else [value]
@@ -121,7 +135,11 @@ class _Names:
         hidden = _("a record you cannot see")
         for obj in rows.select_related(*forward):
             key = str(obj.pk)
-            names[key] = _label_of(obj) if seen is None or obj.pk in seen else hidden
+            if seen is None or obj.pk in seen:
+                names[key] = _label_of(obj)
+                self.objects[model][key] = obj
+            else:
+                names[key] = hidden
         return names
 
     def name(self, model: type[models.Model], value: Any) -> str:
@@ -155,26 +173,99 @@ def _date_text(field: Any, value: Any) -> str | None:
     return None
 
 
+def _nested_models(model: type[models.Model]) -> dict[str, type[models.Model]]:
+    """The records a model's snapshots carry inside them (``CHANGE_LOG_NESTED``: a snapshot
+    key and the relation it is a record of, e.g. a risk's acceptance)."""
+    nested = getattr(model, "CHANGE_LOG_NESTED", {})
+    return {key: model._meta.get_field(name).related_model for key, name in nested.items()}  # type: ignore[misc]
+
+
 class _Reader:
     """Reads the values of one page of changes."""
 
     def __init__(self, user: Any) -> None:
         self.names = _Names(user)
+        self.usernames: set[str] = set()
+        self.people: dict[str, str] = {}
 
     def collect(self, model: type[models.Model] | None, data: dict[str, Any]) -> None:
         if model is None:
             return
         fields = _fields_by_key(model)
+        nested = _nested_models(model)
         for key, value in data.items():
             found = fields.get(key)
             if found is not None and found.is_relation and found.related_model is not None:
-                self.names.want(found.related_model, value)  # type: ignore[arg-type]
+                self.names.want(found.related_model, value)
+            elif key in nested and isinstance(value, dict):
+                self.collect(nested[key], value)
+            elif found is None and EXTRA_KEYS.get(key, ("", ""))[1] == "username" and value:
+                self.usernames.add(str(value))
+
+    def resolve(self) -> None:
+        self.names.resolve()
+        if self.usernames:
+            users = get_user_model().objects.filter(username__in=self.usernames)
+            self.people = {user.get_username(): person_name(user) for user in users}
+
+    def text_of(
+        self, model: type[models.Model] | None, key: str, value: Any, data: dict[str, Any]
+    ) -> str:
+        """The value of ``key`` in ``data``, a snapshot of ``model``, as text."""
+        if model is not None:
+            found = _fields_by_key(model).get(key)
+            level = self.level_text(model, key, value, data)
+            if level is not None:
+                return level
+            if found is not None:
+                return self.text(found, value)
+            nested = _nested_models(model).get(key)
+            if nested is not None and isinstance(value, dict):
+                return self.record_text(nested, value)
+        kind = EXTRA_KEYS.get(key, ("", "plain"))[1]
+        if value in (None, "", []):
+            return EMPTY
+        if kind == "username":
+            return self.people.get(str(value), str(value))
+        if kind == "roles" and isinstance(value, list):
+            labels = dict(Role.choices)
+            return ", ".join(str(labels.get(code, code)) for code in value) or EMPTY
+        return _plain(value)
+
+    def level_text(
+        self, model: type[models.Model], key: str, value: Any, data: dict[str, Any]
+    ) -> str | None:
+        """A level code by the label its matrix gives it (``CHANGE_LOG_LEVELS``: the field
+        and the field of the same snapshot that links the matrix), when the reader sees it."""
+        link = getattr(model, "CHANGE_LOG_LEVELS", {}).get(key)
+        if link is None or not value:
+            return None
+        field: Any = model._meta.get_field(link)
+        matrix = self.names.objects[field.related_model].get(str(data.get(field.attname)))
+        return matrix.level_label(value) if matrix is not None else None  # type: ignore[attr-defined]
+
+    def record_text(self, model: type[models.Model], data: dict[str, Any]) -> str:
+        """A record inside a snapshot, as "Label: value" lines of its filled fields."""
+        lines = []
+        fields = _fields_by_key(model)
+        for key in sorted(data, key=lambda k: _order(fields, k)):
+            found = fields.get(key)
+            if (
+                found is None
+                or found.primary_key
+                or found.is_relation
+                and found.many_to_one
+                and (found.related_model is not get_user_model())
+            ):
+                continue  # the id and the record it belongs to say nothing new
+            text = self.text(found, data[key])
+            if text != EMPTY:
+                lines.append(f"{_label(found, key)}: {text}")
+        return "\n".join(lines) or EMPTY
 
     def text(self, found: Any, value: Any) -> str:
         if value is None or value == "" or value == []:
             return EMPTY
-        if found is None:
-            return _plain(value)
         if found.is_relation and found.related_model is not None:
             values = value if isinstance(value, list) else [value]
             return ", ".join(self.names.name(found.related_model, item) for item in values)
@@ -199,8 +290,18 @@ class _Reader:
 def _label(found: Any, key: str) -> str:
     if found is not None:
         return capfirst(str(found.verbose_name))
+    if key in EXTRA_KEYS:
+        return capfirst(str(EXTRA_KEYS[key][0]))
     # A field the model no longer has: its name in words rather than a code.
     return capfirst(key.removesuffix("_id").replace("_", " "))
+
+
+def _extra_label(model: type[models.Model] | None, key: str) -> str:
+    if model is not None:
+        nested = getattr(model, "CHANGE_LOG_NESTED", {})
+        if key in nested:
+            return capfirst(str(_nested_models(model)[key]._meta.verbose_name))
+    return _label(None, key)
 
 
 def readable(records: Iterable[ChangeRecord], *, user: Any) -> list[Entry]:
@@ -213,7 +314,7 @@ def readable(records: Iterable[ChangeRecord], *, user: Any) -> list[Entry]:
         model = models_of.setdefault(record.content_type_id, record.content_type.model_class())
         reader.collect(model, record.before or {})
         reader.collect(model, record.after or {})
-    reader.names.resolve()
+    reader.resolve()
     entries = []
     for record in records:
         model = models_of[record.content_type_id]
@@ -225,10 +326,12 @@ def readable(records: Iterable[ChangeRecord], *, user: Any) -> list[Entry]:
             if old == new:
                 continue
             found = fields.get(key)
-            old_text, new_text = reader.text(found, old), reader.text(found, new)
-            if old_text == new_text == EMPTY:
+            old_text = reader.text_of(model, key, old, before)
+            new_text = reader.text_of(model, key, new, after)
+            if old_text == new_text:
                 continue
-            changes.append(FieldChange(key, _label(found, key), old_text, new_text))
+            label = _label(found, key) if found is not None else _extra_label(model, key)
+            changes.append(FieldChange(key, label, old_text, new_text))
         entries.append(
             Entry(
                 record=record,
