@@ -13,7 +13,6 @@ from aims import selectors
 from aims.choices import OrganizationRole, ReportFormat
 from aims.filters import AISystemPageFilter
 from aims.models import AISystem, BusinessUnit, ReportJob
-from aims.people import person_name
 from aims.reports import ReportKind, clean_filters, describe_filters
 from aims.reports.writers import write_csv, write_xlsx
 from aims.scope import restrict
@@ -55,7 +54,8 @@ def _rows(job: ReportJob) -> Iterator[list[Any]]:
             "eu_ai_act_tier": system.get_eu_ai_act_tier_display(),
             "data_sources": system.data_sources,
             "third_parties": system.third_parties,
-            "owner": person_name(system.owner),
+            # The username, not the name: the inventory import reads an export back by it.
+            "owner": system.owner.get_username() if system.owner else "",
             "review_interval_days": system.review_interval_days,
             "next_review_on": system.next_review_on,
             "affected_parties": ", ".join(p.name for p in system.affected_parties.all()),
