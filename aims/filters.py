@@ -22,6 +22,7 @@ from aims.choices import (
     OrganizationRole,
 )
 from aims.models import AISystem, ClauseAssessment, Document, DocumentVersion
+from aims.people import PersonChoiceField
 from aims.scope import VIEW, restrict
 from aims.widgets import AnyYesNoSelect, CheckboxGroup, FastSelect, FastSelectMultiple
 
@@ -89,13 +90,19 @@ def _page_widgets(filters: Any) -> None:
                 extra["widget"] = FastSelect(attrs={"data-search-label": _("Search the choices")})
 
 
+class PersonChoiceFilter(django_filters.ModelChoiceFilter):
+    """A filter by a user (an owner), its choices labelled by name."""
+
+    field_class = PersonChoiceField
+
+
 class AISystemFilter(ScopedFilterSet):
     """Filters of the inventory (the API list takes these; ``search``/``ordering`` are DRF's)."""
 
     business_unit = django_filters.NumberFilter(
         field_name="business_unit_id", label=_("Business unit")
     )
-    owner = django_filters.ModelChoiceFilter(
+    owner = PersonChoiceFilter(
         widget=FastSelect,
         queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
         label=_("Owner"),

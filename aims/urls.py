@@ -41,6 +41,7 @@ urlpatterns = [
     path("notifications/", activity.NotificationListView.as_view(), name="notifications"),
     path("inbox/", inbox.InboxView.as_view(), name="inbox"),
     path("changes/", activity.ChangeLogView.as_view(), name="changes"),
+    path("changes/export/", activity.ChangeLogExportView.as_view(), name="changes_export"),
     path("users/", accounts.UserListView.as_view(), name="users"),
     path("users/new/", accounts.UserEditView.as_view(), name="user_create"),
     path("users/<int:pk>/", accounts.UserEditView.as_view(), name="user_edit"),

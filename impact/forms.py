@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aims import urns
 from aims.models import AISystem, Requirement
+from aims.people import limit_owner_fields
 from aims.scope import CHANGE, restrict
 from impact.choices import (
     HUMAN_JUDGMENT_CRITERIA,
@@ -30,6 +31,7 @@ TEXT = {"rows": 3}
 
 
 def _users() -> Any:
+    """Who may be picked (narrowed per form to ``owner_candidates``: ``limit_owner_fields``)."""
     return get_user_model().objects.filter(is_active=True).order_by("username")
 
 
@@ -211,6 +213,7 @@ class ImpactAssessmentForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        limit_owner_fields(self)
         for code, label in HUMAN_JUDGMENT_CRITERIA.items():
             self.fields[f"hj_{code}"] = forms.CharField(
                 label=label, required=False, widget=forms.Textarea(attrs={"rows": 2})

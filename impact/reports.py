@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from aims.choices import ReportFormat
 from aims.models import ReportJob
+from aims.people import person_name
 from aims.reports import ReportKind, clean_filters, describe_filters
 from aims.reports.pdf import render_pdf, report_context
 from aims.reports.writers import write_csv, write_xlsx
@@ -22,10 +23,6 @@ from impact.choices import HUMAN_JUDGMENT_CRITERIA, AssessmentScope, PartyKind
 from impact.filters import ImpactAssessmentFilter
 from impact.models import ImpactAssessment
 from impact.services import reflected_risk_ids
-
-
-def _person(user: Any) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
 
 
 def _labels(codes: list[str], choices: Any) -> str:
@@ -65,7 +62,7 @@ def render_one(job: ReportJob, out: IO[bytes]) -> None:
         (
             _("Person responsible"),
             " / ".join(
-                filter(None, [assessment.responsible_role, _person(assessment.responsible)])
+                filter(None, [assessment.responsible_role, person_name(assessment.responsible)])
             ),
         ),
         (
@@ -140,7 +137,7 @@ def render_one(job: ReportJob, out: IO[bytes]) -> None:
         title=_("AI system impact assessment"),
         subtitle=f"{assessment} — {assessment.get_status_display()}",
         approver=(
-            f"{_person(assessment.approved_by)} ({localtime(assessment.approved_at):%Y-%m-%d})"
+            f"{person_name(assessment.approved_by)} ({localtime(assessment.approved_at):%Y-%m-%d})"
             if assessment.approved_by
             else ""
         ),
@@ -206,7 +203,7 @@ def _rows(job: ReportJob) -> Iterator[list[Any]]:
             "number": a.number,
             "status": a.get_status_display(),
             "assessed_on": a.assessed_on,
-            "responsible": _person(a.responsible),
+            "responsible": person_name(a.responsible),
             "scope": _labels(a.scope, AssessmentScope.choices),
             "intended_use": a.intended_use,
             "affected_parties": _labels(a.affected_parties, PartyKind.choices),
@@ -216,7 +213,7 @@ def _rows(job: ReportJob) -> Iterator[list[Any]]:
             "entries": len(a.entries.all()),
             "reflected_risks": ", ".join(f"R-{pk:05d}" for pk in reflected_risk_ids(a)),
             "reassessment_due": _("Yes") if a.reassessment_due else _("No"),
-            "approved_by": _person(a.approved_by),
+            "approved_by": person_name(a.approved_by),
             "approved_at": a.approved_at,
             "next_review_on": a.next_review_on,
         }

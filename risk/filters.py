@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from aims import urns
 from aims.filters import (
     REVIEW_SOON_DAYS,
+    PersonChoiceFilter,
     ScopedFilterSet,
     SortedFilterMixin,
     filter_review_overdue,
@@ -58,7 +59,7 @@ class RiskFilter(ScopedFilterSet):
         label=_("AI system"),
         method="filter_ai_system",
     )
-    owner = django_filters.ModelChoiceFilter(
+    owner = PersonChoiceFilter(
         widget=FastSelect,
         queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
         label=_("Owner"),

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from aims.models import AISystem, Requirement
+from aims.people import limit_owner_fields
 from aims.scope import CHANGE, restrict
 from aims.widgets import CheckboxGroup
 from risk.choices import RiskStatus, TreatmentOption
@@ -116,6 +117,7 @@ class RiskForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        limit_owner_fields(self)
         linked = [s.pk for s in self.initial.get("ai_systems", [])]
         systems = restrict(AISystem.objects.all(), user, CHANGE).filter(
             Q(retired_at__isnull=True) | Q(pk__in=linked)
@@ -168,7 +170,7 @@ class TreatmentActionForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = get_user_model().objects.filter(is_active=True)  # type: ignore[attr-defined]
+        limit_owner_fields(self)
 
 
 class MatrixForm(forms.Form):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from aims.choices import ReportFormat
 from aims.models import ReportJob
+from aims.people import person_name
 from aims.reports import ReportKind, clean_filters, describe_filters
 from aims.reports.pdf import render_pdf, report_context
 from aims.reports.writers import write_csv, write_xlsx
@@ -84,10 +85,6 @@ def register_rows(job: ReportJob) -> QuerySet[Risk]:
     )
 
 
-def _person(user: Any) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
-
-
 def _values(risk: Risk, sight: Sight) -> dict[str, Any]:
     """One row of the register as the requester sees it (``sight``: the AI systems they may
     see are named, the others counted)."""
@@ -114,8 +111,8 @@ def _values(risk: Risk, sight: Sight) -> dict[str, Any]:
         "actions_open": sum(1 for a in actions if a.status in ("planned", "in_progress")),
         "actions_total": len(actions),
         "status": risk.get_status_display(),
-        "owner": _person(risk.owner),
-        "accepted_by": _person(acceptance.accepted_by) if acceptance else "",
+        "owner": person_name(risk.owner),
+        "accepted_by": person_name(acceptance.accepted_by) if acceptance else "",
         "accepted_until": acceptance.expires_on if acceptance else None,
         "next_review_on": risk.next_review_on,
         "updated_at": risk.updated_at,
@@ -312,7 +309,7 @@ def summary_context(
             {
                 "code": risk.code,
                 "title": risk.title,
-                "owner": _person(risk.owner),
+                "owner": person_name(risk.owner),
                 "next_review_on": due,
                 "days": (today - due).days,
             }

@@ -59,6 +59,9 @@ def match_operation(
 ) -> tuple[str, dict[str, Any]] | None:
     """The templated path and operation that serve ``method url`` (query string ignored)."""
     url = url.split("?", 1)[0]
+    item = openapi["paths"].get(url)  # a literal path before a template that also matches it
+    if item is not None and method.lower() in item:
+        return url, item[method.lower()]
     for path, item in openapi["paths"].items():
         pattern = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "$"
         if re.match(pattern, url) and method.lower() in item:

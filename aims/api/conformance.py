@@ -10,7 +10,7 @@ from rest_framework import mixins, serializers, viewsets
 
 from aims import selectors
 from aims.api.base import PolicyViewSetMixin
-from aims.api.fields import ScopedPrimaryKeyRelatedField
+from aims.api.fields import OwnerField, ScopedPrimaryKeyRelatedField
 from aims.choices import ConformanceStatus
 from aims.dashboard import clause_evidence
 from aims.filters import ClauseAssessmentFilter
@@ -82,6 +82,7 @@ class ClauseAssessmentSerializer(serializers.ModelSerializer):
         help_text="The status the live records suggest (the weakest of the sources'), or null. "
         "A suggestion only: it changes nothing until someone sets `status`."
     )
+    owner = OwnerField()
 
     class Meta:
         model = ClauseAssessment

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from aims import selectors
 from aims.api.approval import approval_actions, approval_policy
 from aims.api.base import ListCreateUpdateViewSet
+from aims.api.fields import OwnerField
 from aims.api.serializers import username_of
 from aims.models import Document, DocumentVersion
 from aims.roles import Capability
@@ -63,6 +64,7 @@ class DocumentSerializer(serializers.ModelSerializer):
     change_summary = serializers.CharField(
         write_only=True, required=False, allow_blank=True, max_length=300
     )
+    owner = OwnerField()
 
     class Meta:
         model = Document

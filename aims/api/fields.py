@@ -15,10 +15,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.db import models
 from django.db.models import QuerySet
 from rest_framework import serializers
 from rest_framework.relations import MANY_RELATION_KWARGS
 
+from aims.people import owner_candidates
 from aims.scope import VIEW, request_sight, restrict
 
 
@@ -68,3 +71,24 @@ class OtherAISystemsField(serializers.IntegerField):
     def to_representation(self, systems: Any) -> int:
         _shown, hidden = request_sight(_request(self)).split(systems.all())
         return hidden
+
+
+class OwnerField(serializers.PrimaryKeyRelatedField):
+    """The id of the user who owns (or is responsible for) a record: one of those whose role
+    may own records (``aims.people.owner_candidates``); the record's current one stays valid.
+    Optional and nullable unless told otherwise."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        kwargs.setdefault(
+            "help_text", "Id of a user whose role may own records (an officer or a member)."
+        )
+        super().__init__(queryset=get_user_model().objects.all(), **kwargs)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        instance = getattr(self.parent, "instance", None)
+        keep = None
+        if isinstance(instance, models.Model):
+            keep = getattr(instance, f"{self.source}_id", None)
+        return owner_candidates(keep=keep)

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from aims import selectors, urns
 from aims.api.base import ListCreateUpdateViewSet
 from aims.api.exceptions import error_body
-from aims.api.fields import ScopedPrimaryKeyRelatedField
+from aims.api.fields import OwnerField, ScopedPrimaryKeyRelatedField
 from aims.choices import OrganizationRole
 from aims.filters import AISystemFilter
 from aims.models import AISystem, BusinessUnit, Requirement
@@ -53,9 +53,7 @@ class AISystemSerializer(serializers.ModelSerializer):
         queryset=Requirement.objects.filter(framework__urn=urns.AFFECTED_PARTIES),
         help_text="Ids of affected-party types of the library taxonomy.",
     )
-    owner = serializers.PrimaryKeyRelatedField(
-        queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True
-    )
+    owner = OwnerField()
 
     class Meta:
         model = AISystem

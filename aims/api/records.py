@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from aims.api.base import ListCreateUpdateViewSet
-from aims.api.fields import AISystemsField, OtherAISystemsField
+from aims.api.fields import AISystemsField, OtherAISystemsField, OwnerField
 from aims.api.serializers import username_of
 from aims.models import (
     AISystem,
@@ -64,7 +64,10 @@ def _serializer(model_class: type, field_names: list[str]) -> type[serializers.M
             "read_only_fields": TIMESTAMPS,
         },
     )
-    return type(f"{model_class.__name__}Serializer", (serializers.ModelSerializer,), {"Meta": meta})
+    attrs: dict[str, Any] = {"Meta": meta}
+    if "owner" in field_names:
+        attrs["owner"] = OwnerField()
+    return type(f"{model_class.__name__}Serializer", (serializers.ModelSerializer,), attrs)
 
 
 BusinessUnitSerializer = _serializer(BusinessUnit, ["name", "code", "description", "owner"])
@@ -134,6 +137,7 @@ class ObjectiveSerializer(serializers.ModelSerializer):
         help_text="Ids of the AI systems the objective concerns that you may see.",
     )
     other_ai_systems = OtherAISystemsField(source="ai_systems")
+    owner = OwnerField()
 
     class Meta:
         model = Objective

@@ -2,15 +2,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import routers, serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from aims import selectors
+from aims import changelog_export, selectors
 from aims.api.base import ListCreateRetrieveViewSet, ReadOnlyViewSet
 from aims.api.filters import ChangeRecordFilter
 from aims.api.serializers import (
@@ -30,7 +40,7 @@ from aims.services.accounts import notifications_mark_read, token_create, token_
 class ChangeRecordViewSet(ReadOnlyViewSet):
     """The change log (append-only; no write endpoints exist)."""
 
-    policy = Policy(read=Capability.SEE_RECORDS)
+    policy = Policy(read=Capability.SEE_RECORDS, actions={"export": Capability.EXPORT})
     selector = staticmethod(selectors.change_records)
     model = ChangeRecord
     serializer_class = ChangeRecordSerializer
@@ -38,6 +48,50 @@ class ChangeRecordViewSet(ReadOnlyViewSet):
     search_fields = ["object_repr", "actor_username"]
     ordering_fields = ["id", "timestamp"]
     ordering = ["-id"]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "file_format",
+                str,
+                enum=list(changelog_export.FORMATS),
+                description="csv (the default) or jsonl.",
+            )
+        ],
+        responses={
+            (200, content_type.split(";")[0]): OpenApiResponse(
+                response=OpenApiTypes.BINARY,
+                description=(
+                    "The filtered change records in id order with their hash chain: every "
+                    "hashed field, previous_hash, record_hash and record_hmac; first the "
+                    "anchor (id and hash of the record before the first one). CSV: a kind "
+                    "column (anchor, record); JSON Lines: a first line with the anchor."
+                ),
+            )
+            for content_type in changelog_export.CONTENT_TYPES.values()
+        },
+    )
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def export(self, request: Request) -> StreamingHttpResponse:
+        """The change records the filters select (a period: ``since``, ``until``), streamed
+        as CSV or JSON Lines with the hash chain, for an auditor to verify."""
+        fmt = request.query_params.get("file_format", "csv")
+        if fmt not in changelog_export.FORMATS:
+            raise ValidationError({"file_format": [_("Choose csv or jsonl.")]})
+        rows = self.filter_queryset(self.get_queryset())
+        header = {
+            "export": "aims-change-log",
+            "exported_at": timezone.now().isoformat(),
+            "filters": {
+                key: value for key, value in request.query_params.items() if key != "file_format"
+            },
+        }
+        response = StreamingHttpResponse(
+            changelog_export.export_lines(rows, fmt, header=header),
+            content_type=changelog_export.CONTENT_TYPES[fmt],
+        )
+        response["Content-Disposition"] = f'attachment; filename="change-log.{fmt}"'
+        return response
 
 
 class ApiTokenViewSet(ListCreateRetrieveViewSet):

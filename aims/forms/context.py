@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.db import models
 
 from aims.models import ObjectiveResult
+from aims.people import limit_owner_fields
 from aims.services.records import EDITABLE
+
+
+class RecordForm(forms.ModelForm):
+    """The base of the simple records' forms: an owner is picked among those who may own."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_owner_fields(self)
 
 
 def record_form(model: type[models.Model]) -> type[forms.ModelForm]:
@@ -16,7 +27,7 @@ def record_form(model: type[models.Model]) -> type[forms.ModelForm]:
         for name in EDITABLE[model]
         if isinstance(model._meta.get_field(name), models.TextField)
     }
-    return forms.modelform_factory(model, fields=EDITABLE[model], widgets=widgets)
+    return forms.modelform_factory(model, form=RecordForm, fields=EDITABLE[model], widgets=widgets)
 
 
 class ObjectiveResultForm(forms.ModelForm):

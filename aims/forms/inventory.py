@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from aims.choices import OrganizationRole, group_label
 from aims.models import AISystem
+from aims.people import limit_owner_fields
 from aims.services.inventory import AI_SYSTEM_FIELDS, affected_party_choices
 
 
@@ -40,7 +41,7 @@ class AISystemForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["affected_parties"].queryset = affected_party_choices()  # type: ignore[attr-defined]
-        self.fields["owner"].queryset = get_user_model().objects.filter(is_active=True)  # type: ignore[attr-defined]
+        limit_owner_fields(self)
         stage = self.fields["lifecycle_stage"]
         stage.choices = [c for c in stage.choices if c[0] != "retired"]  # type: ignore[attr-defined]
 

@@ -26,6 +26,27 @@ class BoundedTextField(models.TextField):
         self.validators.append(MaxLengthValidator(self.max_length))
         self.validators.append(ProhibitNullCharactersValidator())
 
+    def to_python(self, value: Any) -> Any:
+        return normalize_newlines(super().to_python(value))
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        # Browsers send a textarea's line breaks as CR LF, the platform writes LF: stored as
+        # sent, a text edited in the browser would differ from the one it came from by its line
+        # breaks alone, and the change log would record a change nobody made. One form, LF, for
+        # every path that saves (forms, API, imports, services), also on the instance, so the
+        # snapshot taken after the save is what the database holds.
+        value = normalize_newlines(getattr(model_instance, self.attname))
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+def normalize_newlines(value: Any) -> Any:
+    """``value`` with its line breaks as LF (CR LF and a lone CR become LF); a non-string as
+    it is."""
+    if isinstance(value, str) and "\r" in value:
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
 
 class TimeStampedModel(models.Model):
     """Creation and last-change timestamps."""

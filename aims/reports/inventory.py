@@ -54,6 +54,7 @@ def _rows(job: ReportJob) -> Iterator[list[Any]]:
             "eu_ai_act_tier": system.get_eu_ai_act_tier_display(),
             "data_sources": system.data_sources,
             "third_parties": system.third_parties,
+            # The username, not the name: the inventory import reads an export back by it.
             "owner": system.owner.get_username() if system.owner else "",
             "review_interval_days": system.review_interval_days,
             "next_review_on": system.next_review_on,

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from aims.choices import NotificationKind
 from aims.models import Notification, ReviewableModel, ReviewReminder, UserProfile
+from aims.people import person_name
 from aims.registry import registry
 from aims.services.accounts import profile_for
 from aims.unavailable import send_task_on_commit
@@ -347,7 +348,7 @@ def review_digest_send(*, user_id: int, reminder_ids: Iterable[int]) -> bool:
         body = render_to_string(
             "aims/email/review_digest.txt",
             {
-                "name": user.get_full_name() or user.get_username(),
+                "name": person_name(user),
                 "overdue": overdue,
                 "due_soon": due_soon,
                 "preferences_url": f"{settings.SITE_URL}{reverse('preferences')}",

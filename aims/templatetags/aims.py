@@ -4,10 +4,13 @@ from typing import Any
 
 from django import template
 from django.db.models import Model
+from django.utils.html import format_html
 
 from aims import selectors
 from aims.choices import Language
 from aims.choices import group_label as _group_label
+from aims.history import readable
+from aims.people import person_name
 from aims.registry import registry
 from aims.roles import Capability, has_capability
 from aims.scope import other_systems, request_sight
@@ -27,16 +30,24 @@ def object_history(context: dict[str, Any], obj: Model, limit: int = 50) -> dict
     ``{% load aims %}{% object_history risk %}`` on any detail page."""
     user = context["request"].user
     records = selectors.change_record_history(user=user, obj=obj, limit=limit)
-    rows = []
-    for record in records:
-        before, after = record.before or {}, record.after or {}
-        changed = [
-            (key, before.get(key), after.get(key))
-            for key in sorted(set(before) | set(after))
-            if before.get(key) != after.get(key)
-        ]
-        rows.append((record, changed))
-    return {"rows": rows}
+    return {"entries": readable(records, user=user)}
+
+
+@register.filter
+def person(user: Any) -> str:
+    """A user as pages show people: their full name (else their username), with the username
+    on hover; "" for nobody (``{{ risk.owner|person|default:"—" }}``)."""
+    if user is None or not hasattr(user, "get_username"):
+        return ""
+    return format_html(
+        '<span class="person" title="{}">{}</span>', user.get_username(), person_name(user)
+    )
+
+
+@register.filter(name="person_name")
+def person_name_filter(user: Any) -> str:
+    """A user's name as plain text (a page title, a PDF): ``person`` without the markup."""
+    return person_name(user) if hasattr(user, "get_username") else ""
 
 
 @register.inclusion_tag("partials/ai_systems.html", takes_context=True)

@@ -10,6 +10,7 @@ and puts the service's errors on the form, and a workflow step.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -176,7 +177,10 @@ class EditPageView(PageView):
 
     def post(self, request: HttpRequest, pk: Any = None, **kwargs: Any) -> HttpResponse:
         obj = self.get_object_or_none(pk)
-        form = self.get_form(obj, request.POST, request.FILES)
+        # A model form writes what it cleans into its instance. Given the record itself, the
+        # service would take its "before" snapshot from the edited state: the change log would
+        # miss the change. The form validates on a copy; the service changes the record.
+        form = self.get_form(copy.copy(obj), request.POST, request.FILES)
         if form.is_valid():
             try:
                 saved = self.save(form, obj)

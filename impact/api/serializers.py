@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from aims.api.fields import ScopedPrimaryKeyRelatedField
+from aims.api.fields import OwnerField, ScopedPrimaryKeyRelatedField
 from aims.models import AISystem, Requirement
 from impact.choices import AssessmentScope, PartyKind
 from impact.models import ImpactAssessment, ImpactEntry
@@ -70,16 +69,8 @@ class ImpactEntrySerializer(_RefusesLevels, serializers.ModelSerializer):
 
 class ImpactAssessmentSerializer(_RefusesLevels, serializers.ModelSerializer):
     ai_system = ScopedPrimaryKeyRelatedField(queryset=AISystem.objects.all())
-    responsible = serializers.PrimaryKeyRelatedField(
-        queryset=get_user_model().objects.filter(is_active=True),
-        required=False,
-        allow_null=True,
-    )
-    owner = serializers.PrimaryKeyRelatedField(
-        queryset=get_user_model().objects.filter(is_active=True),
-        required=False,
-        allow_null=True,
-    )
+    responsible = OwnerField(help_text="Id of the person responsible (an officer or a member).")
+    owner = OwnerField()
     scope = serializers.ListField(
         child=serializers.ChoiceField(choices=AssessmentScope.choices), required=False
     )

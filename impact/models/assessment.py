@@ -207,6 +207,8 @@ class ImpactAssessment(Approvable, ReviewableModel):
     reassessment_reason = BoundedTextField(_("why reassessment is due"), blank=True)
 
     SCOPE = ThroughSystems("ai_system")
+    # Its level code read by the label of its matrix (aims.history).
+    CHANGE_LOG_LEVELS = {"level": "matrix"}
 
     class Meta:
         verbose_name = _("impact assessment")

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from aims.api.fields import AISystemsField, OtherAISystemsField, ScopedPrimaryKeyRelatedField
+from aims.api.fields import (
+    AISystemsField,
+    OtherAISystemsField,
+    OwnerField,
+    ScopedPrimaryKeyRelatedField,
+)
 from aims.models import AISystem, Requirement
 from risk.choices import AcceptanceEnd
 from risk.levels import MAX_STEPS
@@ -187,9 +191,7 @@ class RiskSerializer(serializers.ModelSerializer):
     categories = _library_field("Ids of AI risk categories (library taxonomy).")
     principles = _library_field("Ids of AI Guidelines for Business principles (C-1 … C-10).")
     aisi_perspectives = _library_field("Ids of AISI evaluation perspectives.")
-    owner = serializers.PrimaryKeyRelatedField(
-        queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True
-    )
+    owner = OwnerField()
     matrix = ScopedPrimaryKeyRelatedField(
         queryset=RiskMatrix.objects.all(),
         required=False,
@@ -264,9 +266,7 @@ class RiskSerializer(serializers.ModelSerializer):
 class TreatmentActionSerializer(serializers.ModelSerializer):
     risk = ScopedPrimaryKeyRelatedField(queryset=Risk.objects.all())
     controls = _library_field("Ids of ISO/IEC 42001 Annex A controls.")
-    owner = serializers.PrimaryKeyRelatedField(
-        queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True
-    )
+    owner = OwnerField()
 
     class Meta:
         model = TreatmentAction

@@ -102,6 +102,10 @@ class Risk(ReviewableModel):
     closed_reason = BoundedTextField(_("reason for closing"), blank=True)
 
     SCOPE = ThroughSystems("ai_systems")
+    # The acceptance step logs the acceptance inside the risk's snapshot (aims.history).
+    CHANGE_LOG_NESTED = {"acceptance": "acceptances"}
+    # Level codes read by the labels of the matrix the snapshot links (aims.history).
+    CHANGE_LOG_LEVELS = {"inherent_level": "matrix", "residual_level": "matrix"}
 
     class Meta:
         verbose_name = _("risk")

@@ -48,7 +48,10 @@ def collection_of(path: str) -> str:
 
 def ids_by_collection(openapi: dict[str, Any], client: Any) -> dict[str, list[Any]]:
     ids = {}
-    for path, method, _operation in operations(openapi):
+    for path, method, operation in operations(openapi):
+        content = operation["responses"].get("200", {}).get("content", {})
+        if "application/json" not in content:  # a file (the change log export), not a list
+            continue
         if method == "get" and "{" not in path and path not in ("/api/v1/me/", "/api/v1/inbox/"):
             body = client.get(path, {"page_size": 500}).json()
             ids[path] = [row["id"] for row in body["results"]]
