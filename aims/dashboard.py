@@ -193,11 +193,9 @@ def _core_review_figures(request: HttpRequest) -> list[Figure]:
 
 def _core_approval_figures(request: HttpRequest) -> list[Figure]:
     from aims.models import Document, DocumentVersion
-    from aims.selectors import awaiting_review_by
+    from aims.services.approval import reviewable_by
 
-    versions = awaiting_review_by(
-        DocumentVersion.objects.filter(document=OuterRef("pk")), request.user
-    )
+    versions = reviewable_by(DocumentVersion.objects.filter(document=OuterRef("pk")), request.user)
     count = restrict(Document.objects.all(), request.user).filter(Exists(versions)).count()
     return [Figure(_("Documents"), count, link("documents", to_review="true"), tone="warn")]
 

@@ -172,10 +172,10 @@ class DocumentFilter(ScopedFilterSet):
         return queryset.filter(approved) if value else queryset.exclude(approved)
 
     def filter_to_review(self, queryset: QuerySet[Any], name: str, value: bool) -> QuerySet[Any]:
-        from aims.selectors import awaiting_review_by
+        from aims.services.approval import reviewable_by
 
         user = getattr(self.request, "user", None)
-        versions = awaiting_review_by(DocumentVersion.objects.filter(document=OuterRef("pk")), user)
+        versions = reviewable_by(DocumentVersion.objects.filter(document=OuterRef("pk")), user)
         return queryset.filter(Exists(versions)) if value else queryset.exclude(Exists(versions))
 
 

@@ -253,34 +253,3 @@ def documents() -> QuerySet[Document]:
 # --- Report jobs ----------------------------------------------------------------------------
 def report_jobs() -> QuerySet[ReportJob]:
     return ReportJob.objects.select_related("requested_by")
-
-
-# --- Approvals awaiting a reviewer (dashboard; the inbox may take this over) ------------------
-def awaiting_review_by(versions: QuerySet[Any], user: Any) -> QuerySet[Any]:
-    """The versions of ``versions`` (an ``Approvable`` model's rows) in review that ``user``
-    may approve or return: a holder of the model's approval capability who is not the author
-    and wrote no change of the row's content, as ``aims.services.approval.can_review`` asks
-    one version at a time, here as one condition for counts and list filters. (Changes of a
-    version's child rows, ``approval_child_changes``, are checked by ``can_review`` when the
-    reviewer acts.)"""
-    from django.db.models import CharField, Exists, OuterRef
-    from django.db.models.functions import Cast
-
-    from aims.choices import ApprovalStatus
-    from aims.services.approval import CONTENT_ACTIONS
-
-    model = versions.model
-    if not has_capability(user, model.APPROVAL_CAPABILITY):
-        return versions.none()
-    kind = ContentType.objects.get_for_model(model, for_concrete_model=False)
-    own_edits = ChangeRecord.objects.filter(
-        content_type=kind,
-        object_id=Cast(OuterRef("pk"), output_field=CharField()),
-        actor_id=user.pk,
-        action__in=CONTENT_ACTIONS,
-    )
-    return (
-        versions.filter(status=ApprovalStatus.IN_REVIEW)
-        .exclude(author_id=user.pk)
-        .exclude(Exists(own_edits))
-    )

@@ -77,9 +77,9 @@ def _panel(request: HttpRequest) -> dict[str, Any] | None:
 
 
 def _approval_figures(request: HttpRequest) -> list[Figure]:
-    from aims.selectors import awaiting_review_by
+    from aims.services.approval import reviewable_by
 
-    count = awaiting_review_by(_assessments(request.user), request.user).count()
+    count = reviewable_by(_assessments(request.user), request.user).count()
     return [
         Figure(
             _("Impact assessments"),

@@ -55,11 +55,9 @@ class ImpactAssessmentFilter(ScopedFilterSet):
         return queryset.filter(due) if value else queryset.exclude(due)
 
     def filter_to_review(self, queryset: QuerySet[Any], name: str, value: bool) -> Any:
-        from aims.selectors import awaiting_review_by
+        from aims.services.approval import reviewable_by
 
-        mine = awaiting_review_by(
-            ImpactAssessment.objects.all(), getattr(self.request, "user", None)
-        )
+        mine = reviewable_by(ImpactAssessment.objects.all(), getattr(self.request, "user", None))
         return queryset.filter(pk__in=mine) if value else queryset.exclude(pk__in=mine)
 
     def filter_text(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:

@@ -109,13 +109,31 @@ def _posture_panel(request: HttpRequest) -> dict[str, Any] | None:
             tone="warn",
         ),
     ]
+    # One residual map, as on the register: the default matrix's (else the most used), each
+    # cell linked to the register filtered to exactly its live risks.
+    shown = next((m for m in heatmaps if m["matrix"].is_default), None) or (
+        heatmaps[0] if heatmaps else None
+    )
+    if shown is not None:
+        matrix = shown["matrix"].pk
+        for row in shown["residual"]:
+            for cell in row["cells"]:
+                cell["href"] = link(
+                    "risks",
+                    status=LIVE,
+                    map=matrix,
+                    matrix=matrix,
+                    residual_likelihood=row["likelihood"],
+                    residual_impact=cell["impact"],
+                )
     return {
         "total": counts["live"],
         "total_url": link("risks", status=LIVE),
         "levels": levels,
         "statuses": statuses,
         "figures": attention,
-        "heatmaps": heatmaps,
+        "heatmap": shown,
+        "other_matrices": len(heatmaps) - (shown is not None),
     }
 
 

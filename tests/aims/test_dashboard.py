@@ -77,6 +77,10 @@ def by_label(panel: dict[str, Any]) -> dict[str, int]:
     return {str(f.label): f.count for f in figures(panel)}
 
 
+def posture_total(client: Any) -> int:
+    return int(panels(client)["risk_posture"]["total"])
+
+
 def listed(client: Any, url: str) -> int:
     """How many rows the list at ``url`` shows (its filters must be valid)."""
     response = client.get(url)
@@ -141,6 +145,11 @@ def test_every_figure_links_to_exactly_what_it_counts(clauses, records, executiv
             for cell in group["cells"]:
                 assert listed(client, cell["url"]) == cell["count"], cell
                 checked += 1
+    heatmap = panels(client)["risk_posture"]["heatmap"]
+    cells = [cell for row in heatmap["residual"] for cell in row["cells"]]
+    for cell in cells:
+        assert listed(client, cell["href"]) == cell["count"], cell
+    assert sum(cell["count"] for cell in cells) == posture_total(client)
     assert checked > 30 and nonzero >= 8
     posture = by_label(panels(client)["risk_posture"])
     assert posture["Acceptances expiring within 30 days"] == 1

@@ -44,6 +44,8 @@ PHONE_PAGES = [
     "/changes/",
     "/reports/",
     "/notifications/",
+    "/inbox/",
+    "/library/glossary/",
 ]
 
 # Elements that stick out of the viewport and are not inside a box that scrolls: what makes
