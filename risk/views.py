@@ -133,6 +133,7 @@ class RiskRegisterView(PageView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         filters, rows, parameters = register_filters(request)
+        cell_names = [name for pair in CELL_FIELDS.values() for name in pair]
         # A register filtered to one matrix maps that one; else the default, even when empty.
         always = None if request.GET.get("matrix") else selectors.risk_matrix_default()
         heatmaps = selectors.risk_heatmaps(rows, always=always)
@@ -144,7 +145,14 @@ class RiskRegisterView(PageView):
             "can_create": has_capability(request.user, Capability.CHANGE_RECORDS),
             "export_parameters": parameters,
             "today": timezone.localdate(),
-            "hidden_filters": " ".join(name for pair in CELL_FIELDS.values() for name in pair),
+            # The heat-map cell and the matrix whose maps are shown are set by clicking a map,
+            # not in the filter bar; filtering again keeps them.
+            "hidden_filters": cell_names,
+            "kept_parameters": [
+                (name, value)
+                for name in [*cell_names, HEATMAP]
+                for value in request.GET.getlist(name)
+            ],
             **heatmap_context(request, heatmaps),
         }
         return render(request, "risk/register.html", context)

@@ -99,6 +99,19 @@ def test_a_cell_link_keeps_the_other_filters_so_its_count_is_what_it_lists(
     assert 'data-testid="cell-filter"' in page  # the page says it shows one cell
 
 
+def test_filtering_again_keeps_the_heat_map_cell(officer, client_for, risks, m5):
+    client = client_for(officer)
+    target = cell(client.get(reverse("risks")), "inherent", 4, 3)
+    page = client.get(reverse("risks") + target["href"]).content.decode()
+    form = page[page.index('<form method="get" class="filters') :]
+    form = form[: form.index("</form>")]
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form))
+    assert hidden == {"inherent_likelihood": "4", "inherent_impact": "3"}
+    # Submitting the bar with a search keeps the cell: one of its two risks matches.
+    again = client.get(reverse("risks"), {**hidden, "q": "四-三 a", "matrix": m5.pk})
+    assert titles(again.content.decode()) == {"四-三 a"}
+
+
 def test_the_api_filters_by_matrix_and_cell(officer, api_client_for, risks, m5, m3):
     risk_create(
         actor=None, title="3x3", matrix=m3, inherent_likelihood=3, inherent_impact=3
