@@ -6,10 +6,13 @@ from typing import Any
 
 from django import forms
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from aims.choices import Action, ChangeSource
+from aims.people import person_name
+from aims.widgets import FastSelect
 
 
 def record_type_choices() -> list[tuple[str, str]]:
@@ -21,18 +24,24 @@ def record_type_choices() -> list[tuple[str, str]]:
         if getattr(model, "SCOPE", None) is not None
         and model._meta.label_lower != "aims.changerecord"
     ]
-    return [("", "—"), *sorted(choices, key=lambda choice: choice[1])]
+    return [("", str(_("Any"))), *sorted(choices, key=lambda choice: choice[1])]
 
 
 class ChangeLogFilterForm(forms.Form):
     model = forms.ChoiceField(label=_("Record type"), required=False)
     object_id = forms.CharField(label=_("Record id"), required=False)
-    actor_username = forms.CharField(label=_("Actor (username)"), required=False)
+    #: The parameter stays the username the log stores (also of people deleted since); the
+    #: choice shows people by name, searchable.
+    actor_username = forms.CharField(
+        label=_("Actor"),
+        required=False,
+        widget=FastSelect(attrs={"data-search-label": _("Search the choices")}),
+    )
     action = forms.ChoiceField(
-        label=_("Action"), choices=[("", "—"), *Action.choices], required=False
+        label=_("Action"), choices=[("", _("Any")), *Action.choices], required=False
     )
     source = forms.ChoiceField(
-        label=_("Source"), choices=[("", "—"), *ChangeSource.choices], required=False
+        label=_("Source"), choices=[("", _("Any")), *ChangeSource.choices], required=False
     )
     since = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -44,6 +53,14 @@ class ChangeLogFilterForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["model"].choices = record_type_choices()  # type: ignore[attr-defined]
+        people = [
+            (user.get_username(), person_name(user))
+            for user in get_user_model().objects.order_by("last_name", "first_name", "username")
+        ]
+        chosen = self.data.get("actor_username") if self.is_bound else None
+        if chosen and chosen not in {username for username, _name in people}:
+            people.append((chosen, chosen))  # someone no longer in the user list
+        self.fields["actor_username"].widget.choices = [("", _("Any")), *people]
 
     def clean_model(self) -> str:
         return str(self.cleaned_data.get("model") or "").lower()

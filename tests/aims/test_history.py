@@ -85,6 +85,22 @@ def test_the_change_log_page_names_record_types_and_people(
     assert "Oto Operator" in table and "Hana Officer" in table
 
 
+def test_the_change_log_is_filtered_by_a_person_chosen_by_name(
+    named_officer, named_operator, client_for
+):
+    _risk_with_changes(named_officer, named_operator)
+    client = client_for(named_officer)
+    html = client.get(reverse("changes"), **EN).content.decode()
+    assert '<option value="h_operator">Oto Operator</option>' in html
+    assert '<option value="">Any</option>' in html
+    mine = client.get(reverse("changes"), {"actor_username": "h_officer"}, **EN)
+    assert {e.record.actor_username for e in mine.context["entries"]} == {"h_officer"}
+    # A username no longer among the users (deleted since) still filters and stays chosen.
+    gone = client.get(reverse("changes"), {"actor_username": "someone_gone"}, **EN)
+    assert gone.status_code == 200 and list(gone.context["entries"]) == []
+    assert '<option value="someone_gone" selected>someone_gone</option>' in gone.content.decode()
+
+
 def test_a_linked_record_that_is_gone_reads_as_deleted(named_officer, client_for):
     system = AISystemFactory(actor=named_officer)
     change_record(
