@@ -240,9 +240,14 @@ class _Reader:
         link = getattr(model, "CHANGE_LOG_LEVELS", {}).get(key)
         if link is None or not value:
             return None
-        field: Any = model._meta.get_field(link)
-        matrix = self.names.objects[field.related_model].get(str(data.get(field.attname)))
-        return matrix.level_label(value) if matrix is not None else None  # type: ignore[attr-defined]
+        # "matrix", or a path through the record the snapshot links ("assessment.matrix": the
+        # linked record was read with its own links, so the path costs no query).
+        first, *rest = link.split(".")
+        field: Any = model._meta.get_field(first)
+        target: Any = self.names.objects[field.related_model].get(str(data.get(field.attname)))
+        for name in rest:
+            target = getattr(target, name, None) if target is not None else None
+        return target.level_label(value) if target is not None else None
 
     def record_text(self, model: type[models.Model], data: dict[str, Any]) -> str:
         """A record inside a snapshot, as "Label: value" lines of its filled fields."""
@@ -258,7 +263,8 @@ class _Reader:
                 and (found.related_model is not get_user_model())
             ):
                 continue  # the id and the record it belongs to say nothing new
-            text = self.text(found, data[key])
+            level = self.level_text(model, key, data[key], data)
+            text = level if level is not None else self.text(found, data[key])
             if text != EMPTY:
                 lines.append(f"{_label(found, key)}: {text}")
         return "\n".join(lines) or EMPTY

@@ -342,6 +342,8 @@ class ImpactEntry(GovernedModel):
     )
 
     SCOPE = ThroughSystems("assessment__ai_system")
+    # Its level code read by the label of its assessment's matrix (aims.history).
+    CHANGE_LOG_LEVELS = {"level": "assessment.matrix"}
 
     class Meta:
         verbose_name = _("impact entry")

@@ -225,6 +225,8 @@ class RiskAcceptance(models.Model):
         _("why it ended"), max_length=20, choices=AcceptanceEnd.choices, blank=True
     )
 
+    # The level accepted, read by the label of its risk's matrix (aims.history).
+    CHANGE_LOG_LEVELS = {"residual_level": "risk.matrix"}
     CHANGE_LOG_EXCLUDE = ("accepted_at",)
 
     SCOPE = ThroughSystems("risk__ai_systems")

@@ -20,6 +20,7 @@ from django.utils.dateparse import parse_datetime
 from aims.changelog import ChainCheck, change_record
 from aims.changelog_export import parse_csv_row
 from aims.choices import Role
+from aims.history import readable
 from aims.models import ChangeRecord
 from aims.services.inventory import ai_system_grant
 from risk.services.register import risk_update
@@ -343,3 +344,40 @@ def test_the_api_exports_the_change_log_with_its_chain(
     assert api_client_for(viewer).get(url).status_code == 403
     schema = api_client_for(named_officer).get(reverse("api:schema"), {"format": "json"}).json()
     assert "/api/v1/changes/export/" in schema["paths"]
+
+
+def test_levels_of_impact_entries_and_accepted_levels_read_as_their_matrix_labels(
+    named_officer, named_operator
+):
+    from datetime import date
+
+    from impact.models import ImpactEntry
+    from risk.services.acceptance import risk_accept
+    from tests.factories.impact import ImpactEntryFactory
+
+    entry = ImpactEntryFactory(actor=named_officer, severity=3, likelihood=3)
+    label = entry.assessment.matrix.level_label(entry.level)
+    assert label != entry.level
+    created = ChangeRecord.objects.get(
+        content_type__model="impactentry", object_id=str(entry.pk), action="create"
+    )
+    (read,) = readable([created], user=named_officer)
+    assert {c.code: c.new for c in read.changes}["level"] == label
+
+    risk = RiskFactory(
+        actor=named_officer,
+        owner=named_operator,
+        inherent_likelihood=1,
+        inherent_impact=1,
+        residual_likelihood=1,
+        residual_impact=1,
+    )
+    risk_accept(actor=named_officer, risk=risk, rationale="Low", expires_on=date(2099, 1, 1))
+    accepted = ChangeRecord.objects.filter(
+        content_type__model="risk", object_id=str(risk.pk)
+    ).latest("id")
+    (read,) = readable([accepted], user=named_officer)
+    acceptance = {c.code: c.new for c in read.changes}["acceptance"]
+    level = risk.matrix.level_label(risk.residual_level)
+    assert f": {level}" in acceptance and f": {risk.residual_level}\n" not in acceptance
+    assert ImpactEntry.objects.count() == 1
