@@ -28,12 +28,14 @@ ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
 #: Tokens that are the same in every language: names of standards, formats, products and
 #: identifiers; and the English data of the demo (people's and the organisation's names).
 ALLOWED = re.compile(
-    r"\b(?:ISO/IEC|ISO|IEC|JIS|NIST|RMF|METI|AISI|OECD|GDPR|EU|AI|AIMS|PDF|CSV|XLSX|YAML|JSON|"
+    # Bounded by what is not an ASCII letter or digit: a name runs on into Japanese
+    # ("Tanakaさん"), where \b sees no boundary.
+    r"(?<![A-Za-z0-9])(?:ISO/IEC|ISO|IEC|JIS|NIST|RMF|METI|AISI|OECD|GDPR|EU|AI|AIMS|PDF|CSV|XLSX|YAML|JSON|"
     r"JSONL|API|REST|OpenAPI|Swagger|URL|URN|UUID|SHA-256|SHA|HMAC|ZIP|HTML|htmx|Bearer|"
     r"Aiko|Sato|Kenji|Tanaka|Yuki|Suzuki|Haruto|Ito|Emma|Clark|Mei|Kobayashi|"
     r"Example|Robotics|K\.K\.|GOVERN|MAP|MEASURE|MANAGE|AISI-\d+|CI/CD|GPU|LLM|"
     r"urn:[\w:.\-~]+|https?://\S+|[\w.+-]+@[\w.-]+|[\w-]+\.(?:yaml|pdf|csv|xlsx|json)|"
-    r"English|(?:officer|executive|operator|auditor|external_auditor|viewer))\b"
+    r"English|(?:officer|executive|operator|auditor|external_auditor|viewer))(?![A-Za-z0-9])"
 )
 
 
@@ -173,6 +175,7 @@ def test_the_detector_tells_ui_english_from_identifiers_and_data():
     assert not reads_as_english("ISO/IEC 42001 6.1.2 リスクアセスメント")
     assert not reads_as_english("R-00012 · PDF · CSV")
     assert not reads_as_english("Aiko Sato")
+    assert not reads_as_english("Kenji Tanakaさんが承認しました。")
     assert shows_a_code("end-users エンドユーザー") and shows_a_code("not_started")
     assert not shows_a_code("R-00012 urn:aims:framework:taxonomy-impact-areas x.yaml")
     assert not shows_a_code("2026-11-30 ISO/IEC 42001")
