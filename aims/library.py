@@ -135,6 +135,9 @@ class ParsedFramework:
     # Which edition of the source this file carries (e.g. a guideline's draft or final v1.0).
     edition_en: str = ""
     edition_ja: str = ""
+    # The publisher and the source note in Japanese (the file may give them in English only).
+    publisher_ja: str = ""
+    source_ja: str = ""
 
     @property
     def has_official_text(self) -> bool:
@@ -188,6 +191,13 @@ class _Reader:
             self.error(where, _("'%(key)s' must be text") % {"key": key})
             return ""
         return str(value).strip()
+
+    def optional_bilingual(self, data: Any, key: str, where: str) -> tuple[str, str]:
+        """An optional text given as a plain string (English only) or in both languages."""
+        value = data.get(key) if isinstance(data, dict) else None
+        if isinstance(value, dict):
+            return self.bilingual(data, key, where, required=False)
+        return self.text(data, key, where, required=False), ""
 
     def bilingual(
         self, data: Any, key: str, where: str, *, required: bool = True
@@ -268,6 +278,8 @@ def _parse_framework(
     name_en, name_ja = reader.bilingual(meta, "name", "framework")
     description = reader.bilingual(meta, "description", "framework", required=False)
     edition = reader.bilingual(meta, "edition", "framework", required=False)
+    publisher = reader.optional_bilingual(meta, "publisher", "framework")
+    source = reader.optional_bilingual(meta, "source", "framework")
     items = doc.get("requirements")
     if not isinstance(items, list) or not items:
         reader.error("requirements", _("must be a non-empty list"))
@@ -373,8 +385,10 @@ def _parse_framework(
         ref_id=reader.text(meta, "ref_id", "framework"),
         version=reader.version(meta, "framework"),
         category=category,
-        publisher=reader.text(meta, "publisher", "framework", required=False),
-        source=reader.text(meta, "source", "framework", required=False),
+        publisher=publisher[0],
+        publisher_ja=publisher[1],
+        source=source[0],
+        source_ja=source[1],
         name_en=name_en,
         name_ja=name_ja,
         description_en=description[0],

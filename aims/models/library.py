@@ -46,7 +46,9 @@ class Framework(Bilingual, models.Model):
     version = models.PositiveIntegerField(_("library version"))
     category = models.CharField(_("category"), max_length=20, choices=FrameworkCategory.choices)
     publisher = models.CharField(_("publisher"), max_length=200, blank=True)
+    publisher_ja = models.CharField(_("publisher (Japanese)"), max_length=200, blank=True)
     source = BoundedTextField(_("source"), blank=True)
+    source_ja = BoundedTextField(_("source (Japanese)"), blank=True)
     name_en = models.CharField(_("name (English)"), max_length=300)
     name_ja = models.CharField(_("name (Japanese)"), max_length=300)
     description_en = BoundedTextField(_("description (English)"), blank=True)
@@ -79,6 +81,22 @@ class Framework(Bilingual, models.Model):
 
     def __str__(self) -> str:
         return self.ref_id
+
+    @property
+    def publisher_text(self) -> str:
+        """The publisher in the active language (English when the file gives no Japanese)."""
+        return self._pick_plain("publisher")
+
+    @property
+    def source_text(self) -> str:
+        """Where the file's content comes from, in the active language (as publisher_text)."""
+        return self._pick_plain("source")
+
+    def _pick_plain(self, field: str) -> str:
+        value_ja = getattr(self, f"{field}_ja")
+        if (get_language() or "").startswith("ja") and value_ja:
+            return str(value_ja)
+        return str(getattr(self, field) or value_ja)
 
     @property
     def description(self) -> str:

@@ -14,6 +14,7 @@ from aims.library import (
     parse_library,
     requirement_urn,
 )
+from aims.models import Framework
 
 FRAMEWORK = {
     "urn": "urn:aims:framework:rules",
@@ -129,6 +130,57 @@ def test_a_good_framework_reads_every_field():
     assert not parsed.has_official_text
 
 
+def test_publisher_and_source_in_english_only_or_in_both_languages():
+    plain = parse_file("f.yaml", framework())
+    assert (plain.publisher, plain.publisher_ja, plain.source, plain.source_ja) == (
+        "Publisher",
+        "",
+        "https://example.org/rules",
+        "",
+    )
+    both = parse_file(
+        "f.yaml",
+        framework(
+            {
+                "publisher": {"en": "Ministry", "ja": "省"},
+                "source": {"en": "Built from X", "ja": "Xから作成"},
+            }
+        ),
+    )
+    assert (both.publisher, both.publisher_ja, both.source, both.source_ja) == (
+        "Ministry",
+        "省",
+        "Built from X",
+        "Xから作成",
+    )
+    assert errors_of(framework({"source": {"en": "Only English"}})) == [
+        "f.yaml: framework: 'source' has no ja text"
+    ]
+    assert errors_of(framework({"publisher": ["a", "list"]})) == [
+        "f.yaml: framework: 'publisher' must be text"
+    ]
+    absent = parse_file("f.yaml", framework({"publisher": DROP, "source": DROP}))
+    assert (absent.publisher, absent.publisher_ja, absent.source, absent.source_ja) == ("",) * 4
+
+
+def test_the_framework_page_shows_publisher_and_source_in_the_readers_language(officer, client_for):
+    from django.urls import reverse
+
+    from aims.services.library import library_load
+
+    content = framework(
+        {"publisher": {"en": "Ministry", "ja": "省"}, "source": {"en": "From X", "ja": "Xから"}}
+    )
+    library_load(files=[("f.yaml", content)], actor=None)
+    framework_row = Framework.objects.get(urn="urn:aims:framework:rules")
+    client = client_for(officer)
+    url = reverse("library_framework", args=[framework_row.pk])
+    ja = client.get(url, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    en = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "省 ·" in ja and ": Xから</p>" in ja and "From X" not in ja
+    assert "Ministry ·" in en and ": From X</p>" in en and "Xから" not in en
+
+
 def test_an_explicit_requirement_urn_is_kept():
     items = [{"ref_id": "1", "urn": "urn:aims:other:x", "name": {"en": "A", "ja": "ア"}}]
     assert parse_file("f.yaml", framework(items=items)).requirements[0].urn == "urn:aims:other:x"
@@ -156,8 +208,8 @@ def test_framework_optional_keys(key):
 
 def test_blank_text_is_missing_and_a_mapping_is_not_text():
     assert errors_of(framework({"ref_id": "  "})) == ["f.yaml: framework: 'ref_id' is missing"]
-    assert errors_of(framework({"publisher": {"a": 1}})) == [
-        "f.yaml: framework: 'publisher' must be text"
+    assert errors_of(framework({"ref_id": {"a": 1}})) == [
+        "f.yaml: framework: 'ref_id' must be text"
     ]
 
 
