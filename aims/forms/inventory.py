@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from aims.choices import OrganizationRole, group_label
 from aims.models import AISystem
-from aims.people import limit_owner_fields
+from aims.people import PersonChoiceField, limit_owner_fields
 from aims.services.inventory import AI_SYSTEM_FIELDS, affected_party_choices
 
 
@@ -54,10 +54,12 @@ class GroupChoiceField(forms.ModelChoiceField):
 
 
 class GrantForm(forms.Form):
-    user = forms.ModelChoiceField(
+    user = PersonChoiceField(  # people by name, the username on hover elsewhere
         label=gettext_lazy("User"),
         required=False,
-        queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
+        queryset=get_user_model()
+        .objects.filter(is_active=True)
+        .order_by("last_name", "first_name", "username"),
     )
     group = GroupChoiceField(
         label=gettext_lazy("Group"), required=False, queryset=Group.objects.order_by("name")

@@ -62,6 +62,12 @@ def test_operator_assesses_and_the_officer_approves(page, live_server, shipped):
     add_consequence(page, "Bystanders", "Privacy", "Faces captured without notice", "2", "3")
     page.get_by_test_id("reflect-1").click()
     page.click("text=Create a risk from this consequence")
+    # The risk form opens prefilled from the consequence; the operator saves it as it is.
+    expect(page.locator("textarea[name=description]")).to_contain_text(
+        "Members of a group wrongly treated as suspects"
+    )
+    page.click("form button[type=submit]:has-text('Save')")
+    expect(page).to_have_url(re.compile(r"/impact-assessments/\d+/$"))
     risk = Risk.objects.get()
     expect(page.get_by_test_id("reflected-risks")).to_contain_text(risk.code)
     page.click("text=Submit for review")

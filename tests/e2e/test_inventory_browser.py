@@ -18,7 +18,13 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 def test_officer_grants_a_system_the_operator_then_sees_alone(page, live_server):
     UserFactory(username="officer", roles=[Role.GOVERNANCE_OFFICER], profile="en")
-    UserFactory(username="operator", roles=[Role.OPERATIONAL_MEMBER], profile="en")
+    operator = UserFactory(
+        username="operator",
+        first_name="Yuki",
+        last_name="Suzuki",
+        roles=[Role.OPERATIONAL_MEMBER],
+        profile="en",
+    )
     ai_system_create(actor=None, name="Someone else's system", purpose="Not for the operator")
     base = live_server.url
 
@@ -34,9 +40,10 @@ def test_officer_grants_a_system_the_operator_then_sees_alone(page, live_server)
     expect(page.locator("h1")).to_contain_text("Defect detection")
 
     page.click("text=Access")
-    page.select_option("select[name=user]", label="operator")
+    page.select_option("select[name=user]", label="Yuki Suzuki")  # people by name
     page.click("form button[type=submit]:has-text('Grant')")
-    expect(page.locator(".card").first).to_contain_text("operator")
+    expect(page.locator(".card").first).to_contain_text("Yuki Suzuki")
+    expect(page.locator(f".card .person[title='{operator.username}']").first).to_be_visible()
     page.click("details.usermenu summary")
     page.click("details.usermenu button:has-text('Log out')")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))

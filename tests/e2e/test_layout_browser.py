@@ -70,7 +70,19 @@ WIDE_ELEMENTS = """() => {
 
 @pytest.fixture
 def demo(settings):
+    from django.contrib.auth.models import Group
+
+    from aims.choices import Role
+    from risk.defaults import create_shipped_matrices
+    from risk.models import RiskCriteria, RiskMatrix
+
     settings.DEMO_PASSWORD = DEMO_PASSWORD
+    # The role groups and the shipped matrices come from migrations, which an earlier browser
+    # test's flush emptied.
+    for role in Role.values:
+        Group.objects.get_or_create(name=role)
+    if not RiskMatrix.objects.exists():
+        create_shipped_matrices(RiskMatrix, RiskCriteria)
     call_command("load_library", verbosity=0)
     call_command("load_demo", verbosity=0)
     return {

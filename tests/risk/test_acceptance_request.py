@@ -187,7 +187,10 @@ def test_request_in_the_page_and_the_api(
     assert 'data-testid="request-acceptance"' not in page
     assert waiting(executive) == [str(risk)]
     again = api_client_for(operator).post(
-        reverse("api:risk-request-acceptance", args=[risk.pk]), {}, format="json"
+        reverse("api:risk-request-acceptance", args=[risk.pk]),
+        {},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert again.status_code == 400
     assert "requested already" in str(again.json()["error"])
