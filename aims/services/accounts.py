@@ -485,6 +485,41 @@ def notification_create(
     return notification
 
 
+def notify_people(
+    people: Any,
+    *,
+    actor: Actor,
+    subject: str,
+    body: str,
+    url: str,
+    key: str,
+    **values: Any,
+) -> None:
+    """Tell each of ``people`` about a workflow step, once each and never the person who took
+    it, in their own language (in the app, and by e-mail when they want it). ``subject`` and
+    ``body`` are ``gettext_noop`` messages; ``values`` fill them, with ``actor`` as the doer's
+    name."""
+    from aims.people import person_name
+
+    doer = actor if actor is not None and actor.is_authenticated else None
+    values = {"actor": person_name(doer), **values}
+    seen: set[int] = set()
+    for person in people:
+        if person is None or not person.is_active or person.pk in seen:
+            continue
+        if doer is not None and person.pk == doer.pk:
+            continue
+        seen.add(person.pk)
+        notification_create(
+            recipient=person,
+            kind=NotificationKind.WORKFLOW,
+            subject=in_recipient_language(subject, **values),
+            body=in_recipient_language(body, **values),
+            url=url,
+            dedupe_key=key,
+        )
+
+
 @transaction.atomic
 def notification_send_email(*, notification_id: int) -> bool:
     """Send one notification by e-mail, once. Returns True when a mail went out now."""

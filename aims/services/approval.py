@@ -27,12 +27,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from aims.changelog import change_record, logged_update
-from aims.choices import Action, ApprovalStatus, NotificationKind
+from aims.choices import Action, ApprovalStatus
 from aims.models.approval import Approvable
 from aims.models.changelog import ChangeRecord
 from aims.roles import has_capability, roles_with
 from aims.scope import VIEW, permitted, restrict
-from aims.services.accounts import Actor, in_recipient_language, notification_create
+from aims.services.accounts import Actor, notify_people
 
 V = TypeVar("V", bound=Approvable)
 
@@ -165,27 +165,17 @@ def _notify(
 ) -> None:
     """Tell each of ``people`` (once each, never the actor) about a step on ``version``, in
     their language, in the app and by e-mail."""
-    doer = _person(actor)
-    me = getattr(doer, "pk", None)
-    values = {
-        "record": version._meta.verbose_name,
-        "name": str(version),
-        "actor": (doer.get_full_name() or doer.get_username()) if doer is not None else "",
+    notify_people(
+        people,
+        actor=actor,
+        subject=subject,
+        body=body,
+        url=version.get_absolute_url(),  # type: ignore[attr-defined]  # every version has one
+        key=key,
+        record=version._meta.verbose_name,
+        name=str(version),
         **values,
-    }
-    seen: set[int] = set()
-    for person in people:
-        if person is None or person.pk == me or person.pk in seen or not person.is_active:
-            continue
-        seen.add(person.pk)
-        notification_create(
-            recipient=person,
-            kind=NotificationKind.WORKFLOW,
-            subject=in_recipient_language(subject, **values),
-            body=in_recipient_language(body, **values),
-            url=version.get_absolute_url(),  # type: ignore[attr-defined]  # every version has one
-            dedupe_key=key,
-        )
+    )
 
 
 def _step_key(step: str, version: Approvable) -> str:

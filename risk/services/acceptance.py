@@ -23,7 +23,7 @@ from aims.choices import Action, NotificationKind, Role
 from aims.models import ChangeRecord
 from aims.roles import Capability, has_capability, user_roles
 from aims.scope import CHANGE, VIEW, permitted, restrict
-from aims.services.accounts import Actor, in_recipient_language, notification_create
+from aims.services.accounts import Actor, in_recipient_language, notification_create, notify_people
 from risk.choices import AcceptanceEnd, RequestOutcome, RiskStatus
 from risk.models import AcceptanceRequest, Risk, RiskAcceptance
 
@@ -299,27 +299,16 @@ def _notify_acceptance(
     **values: Any,
 ) -> None:
     """Tell ``people`` (once each, never the actor) about a step of the risk's acceptance."""
-    doer: Any = actor if actor is not None and actor.is_authenticated else None
-    values = {
-        "risk": str(risk),
-        "actor": (doer.get_full_name() or doer.get_username()) if doer is not None else "",
+    notify_people(
+        people,
+        actor=actor,
+        subject=subject,
+        body=body,
+        url=risk.get_absolute_url(),
+        key=key,
+        risk=str(risk),
         **values,
-    }
-    seen: set[int] = set()
-    for person in people:
-        if person is None or not person.is_active or person.pk in seen:
-            continue
-        if doer is not None and person.pk == doer.pk:
-            continue
-        seen.add(person.pk)
-        notification_create(
-            recipient=person,
-            kind=NotificationKind.WORKFLOW,
-            subject=in_recipient_language(subject, **values),
-            body=in_recipient_language(body, **values),
-            url=risk.get_absolute_url(),
-            dedupe_key=key,
-        )
+    )
 
 
 def _text(side: str, name: str) -> KeyTextTransform:
