@@ -63,6 +63,9 @@ class Entry:
     record_type: str
     actor: Any
     changes: list[FieldChange] = field(default_factory=list)
+    #: The record's name in the reader's language when it still exists and they see it, else
+    #: the name stored when the change was written (``record.object_repr``).
+    record_name: str = ""
 
 
 def record_type_label(record: ChangeRecord) -> str:
@@ -320,6 +323,8 @@ def readable(records: Iterable[ChangeRecord], *, user: Any) -> list[Entry]:
         model = models_of.setdefault(record.content_type_id, record.content_type.model_class())
         reader.collect(model, record.before or {})
         reader.collect(model, record.after or {})
+        if model is not None and record.object_id:
+            reader.names.want(model, record.object_id)
     reader.resolve()
     entries = []
     for record in records:
@@ -338,12 +343,18 @@ def readable(records: Iterable[ChangeRecord], *, user: Any) -> list[Entry]:
                 continue
             label = _label(found, key) if found is not None else _extra_label(model, key)
             changes.append(FieldChange(key, label, old_text, new_text))
+        live = model is not None and str(record.object_id) in reader.names.objects[model]
         entries.append(
             Entry(
                 record=record,
                 record_type=record_type_label(record),
                 actor=record.actor,
                 changes=changes,
+                record_name=(
+                    reader.names.names[model][str(record.object_id)]  # type: ignore[index]
+                    if live
+                    else record.object_repr
+                ),
             )
         )
     return entries

@@ -15,6 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 from django.utils.dateparse import parse_datetime
 
 from aims.changelog import ChainCheck, change_record
@@ -381,3 +382,32 @@ def test_levels_of_impact_entries_and_accepted_levels_read_as_their_matrix_label
     level = risk.matrix.level_label(risk.residual_level)
     assert f": {level}" in acceptance and f": {risk.residual_level}\n" not in acceptance
     assert ImpactEntry.objects.count() == 1
+
+
+def test_the_change_log_names_a_record_in_the_readers_language_and_keeps_the_stored_name(
+    named_officer, client_for
+):
+    item = taxonomy_item("ai-risk-categories", "privacy")
+    with translation.override("en"):  # the log keeps the name as it read when written
+        change_record(
+            actor=None,
+            action="update",
+            obj=item,
+            before={"name_en": "Old"},
+            after={"name_en": item.name_en},
+        )
+        written = str(item)
+    gone = AISystemFactory(actor=named_officer)
+    gone_id = gone.pk
+    change_record(
+        actor=named_officer, action="delete", obj=gone, before={}, after=None, object_id=gone_id
+    )
+    gone.delete()
+    client = client_for(named_officer)
+    ja = client.get(reverse("changes"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert f">{item.name_ja}</td>" in ja
+    assert f'title="{written}"' in ja and item.name_ja not in written
+    en = client.get(reverse("changes"), **EN).content.decode()
+    assert f">{item.name_en}</td>" in en
+    # A record that no longer exists keeps the name the log wrote.
+    assert f"<td>{gone}</td>" in en
