@@ -157,7 +157,9 @@ def test_a_page_of_history_runs_a_constant_number_of_queries(named_officer, clie
     one = count()
     changes(20)  # each a risk, an AI system, an owner: more than a page of 50 records
     assert ChangeRecord.objects.count() > 50
-    assert count() == one
+    # Names are looked up once per type of record on the page: the first page also holds the
+    # library load's framework records, which the full page of risks no longer shows.
+    assert count() <= one
 
 
 def test_submitting_a_risk_form_unchanged_logs_nothing(named_officer, client_for):
