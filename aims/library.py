@@ -195,8 +195,8 @@ class _Reader:
     def optional_bilingual(self, data: Any, key: str, where: str) -> tuple[str, str]:
         """An optional text given as a plain string (English only) or in both languages."""
         value = data.get(key) if isinstance(data, dict) else None
-        if isinstance(value, dict):
-            return self.bilingual(data, key, where, required=False)
+        if isinstance(value, dict):  # given, so never missing
+            return self.bilingual(data, key, where)
         return self.text(data, key, where, required=False), ""
 
     def bilingual(
