@@ -20,7 +20,9 @@ from risk.choices import RequestOutcome, RiskStatus
 from risk.models import AcceptanceRequest, Risk
 from risk.services.acceptance import (
     acceptable_by,
+    acceptors,
     can_accept,
+    close_acceptance_request,
     risk_accept,
     risk_acceptance_request,
 )
@@ -208,3 +210,62 @@ def test_request_in_the_page_and_the_api(
     )
     assert refused.status_code == 400
     assert not AcceptanceRequest.objects.filter(risk=within).exists()
+
+
+def test_an_inactive_acceptor_has_nothing_to_accept(executive, operator, granted):
+    risk = make(operator, [granted])
+    assert list(acceptable_by(Risk.objects.filter(pk=risk.pk), executive)) == [risk]
+    executive.is_active = False
+    executive.save(update_fields=["is_active"])
+    assert list(acceptable_by(Risk.objects.filter(pk=risk.pk), executive)) == []
+
+
+def test_who_is_asked_to_accept(make_user, officer, operator, granted):
+    owner, other = (make_user(Role.TOP_MANAGEMENT, username=f"acc{n}") for n in range(2))
+    within = make(operator, [granted], likelihood=2)
+    assert acceptors(within) == []  # within the criteria nobody is asked
+    above = make(officer, [granted], owner=owner)
+    assert acceptors(above) == [other]  # never the owner, who may see it
+
+
+def test_closing_a_request_returns_it(operator, granted):
+    risk = make(operator, [granted])
+    request = risk_acceptance_request(actor=operator, risk=risk)
+    closed = close_acceptance_request(operator, risk, RequestOutcome.CLOSED)
+    assert closed is not None and closed.pk == request.pk and closed.closed_at is not None
+    assert close_acceptance_request(operator, risk, RequestOutcome.CLOSED) is None
+
+
+def test_a_risk_accepted_already_takes_no_request(executive, operator, granted):
+    risk = make(operator, [granted])
+    risk_accept(
+        actor=executive,
+        risk=risk,
+        rationale="Masking ships in 2027",
+        expires_on=timezone.localdate() + timedelta(days=90),
+    )
+    before = (AcceptanceRequest.objects.count(), ChangeRecord.objects.count())
+    with pytest.raises(ValidationError) as caught:
+        risk_acceptance_request(actor=operator, risk=Risk.objects.get(pk=risk.pk))
+    assert "accepted already" in " ".join(caught.value.messages)
+    assert (AcceptanceRequest.objects.count(), ChangeRecord.objects.count()) == before
+
+
+def test_a_note_longer_than_its_column_is_refused(operator, granted):
+    risk = make(operator, [granted])
+    with pytest.raises(ValidationError):
+        risk_acceptance_request(actor=operator, risk=risk, note="x" * 20_001)
+    assert not AcceptanceRequest.objects.exists() and not Notification.objects.exists()
+
+
+def test_an_edit_of_other_fields_is_no_new_assessment(make_user, officer, operator, granted):
+    """Only a change of the assessment opens a new window: an owner who handed the risk on
+    stays barred after an edit of its description."""
+    first, other = (make_user(Role.TOP_MANAGEMENT, username=f"own{n}") for n in range(2))
+    risk = make(officer, [granted], owner=first)
+    risk_update(actor=officer, risk=risk, owner=operator)
+    risk_update(actor=officer, risk=Risk.objects.get(pk=risk.pk), description="Reworded")
+    fresh = Risk.objects.get(pk=risk.pk)
+    assert not can_accept(first, fresh) and can_accept(other, fresh)
+    rows = Risk.objects.filter(pk=risk.pk)
+    assert not acceptable_by(rows, first).exists() and acceptable_by(rows, other).exists()
