@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -300,3 +301,32 @@ def test_a_new_matrix_made_default_takes_the_flag_with_a_change_record(officer, 
         content_type=ContentType.objects.get_for_model(RiskMatrix), object_id=str(m3.pk)
     ).latest("id")
     assert record.before["is_impact_default"] is True and record.after["is_impact_default"] is False
+
+
+def test_a_new_version_made_the_default_takes_the_flag_from_the_other(officer, m5, m3):
+    risk_create(actor=None, title="使用中", matrix=m3, inherent_likelihood=1, inherent_impact=1)
+    successor = risk_matrix_update(
+        actor=officer, matrix=m3, name_en="Three by three (revised)", is_default=True
+    )
+    assert successor.pk != m3.pk and successor.version == 2 and successor.is_default
+    m5.refresh_from_db()
+    assert not m5.is_default
+    assert RiskMatrix.objects.filter(is_default=True).get() == successor
+
+
+def test_only_the_current_version_becomes_the_default_and_a_default_stays_as_it_is(officer, m5, m3):
+    risk_create(actor=None, title="使用中", matrix=m3, inherent_likelihood=1, inherent_impact=1)
+    risk_matrix_update(actor=officer, matrix=m3, name_en="Three by three (revised)")
+    old = RiskMatrix.objects.get(pk=m3.pk)
+    assert not old.is_current
+    before = ChangeRecord.objects.count()
+    with pytest.raises(ValidationError, match="current version"):
+        risk_matrix_make_default(actor=officer, matrix=old, purpose="risk")
+    assert ChangeRecord.objects.count() == before
+    # The default already: returned as it is, nothing written.
+    same = risk_matrix_make_default(actor=officer, matrix=m5, purpose="risk")
+    assert same == m5 and same.is_default and ChangeRecord.objects.count() == before
+    moved = risk_matrix_make_default(
+        actor=officer, matrix=RiskMatrix.objects.get(code="3x3", is_current=True), purpose="risk"
+    )
+    assert moved.is_default and moved.code == "3x3"
