@@ -269,3 +269,14 @@ def test_an_edit_of_other_fields_is_no_new_assessment(make_user, officer, operat
     assert not can_accept(first, fresh) and can_accept(other, fresh)
     rows = Risk.objects.filter(pk=risk.pk)
     assert not acceptable_by(rows, first).exists() and acceptable_by(rows, other).exists()
+
+
+def test_a_change_that_leaves_the_owner_unset_involves_nobody(executive, granted):
+    """A risk without an owner stays without one through an edit: the editor did not change
+    its owner, so they may still accept it (an unset owner before and after is no change)."""
+    risk = make(None, [granted])  # registered by the system: nobody owns it yet
+    assert risk.owner is None
+    risk_update(actor=executive, risk=risk, description="Clarified")
+    fresh = Risk.objects.get(pk=risk.pk)
+    assert can_accept(executive, fresh)
+    assert acceptable_by(Risk.objects.filter(pk=risk.pk), executive).exists()
