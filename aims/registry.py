@@ -146,10 +146,36 @@ class InboxSource:
     actionable: bool = True
 
 
+@dataclass(frozen=True)
+class Reliance:
+    """A record that relies on a requirement of the library (a risk whose treatment
+    implements an Annex A control, an impact assessment whose mitigations rely on one)."""
+
+    kind: str  # e.g. "risk", "impact_assessment"
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class RequirementReliance:
+    """Records of an app that rely on requirements of the library, for the Statement of
+    Applicability's checks (an excluded control that something relies on; a justification by
+    risk treatment with no risk). ``relied_on(requirement_ids, user)`` maps each requirement id
+    to the records (``Reliance``) relying on it, as far as ``user`` may see them (None: all),
+    in a number of queries that does not grow with the ids."""
+
+    code: str
+    label: Any
+    relied_on: Callable[[list[int], Any], dict[int, list[Reliance]]]
+    order: int = 100
+
+
 #: ``handler(system=…, changes={field: (before, after)}, actor=…)``
 AISystemChangeHandler = Callable[..., None]
 #: ``loader(users={username: user})``
 DemoLoader = Callable[..., None]
+#: ``handler(actor=…)``, after ``load_library`` created or updated a framework or mapping set.
+LibraryLoadHandler = Callable[..., None]
 
 
 @dataclass
@@ -159,6 +185,9 @@ class Registry:
     report_kinds: dict[str, ReportKind] = field(default_factory=dict)
     reviewable: list[type[Model]] = field(default_factory=list)
     demo_loaders: list[tuple[str, DemoLoader]] = field(default_factory=list)
+    demo_order: dict[str, int] = field(default_factory=dict)
+    library_load_handlers: list[LibraryLoadHandler] = field(default_factory=list)
+    requirement_reliances: list[RequirementReliance] = field(default_factory=list)
     ai_system_change_handlers: list[AISystemChangeHandler] = field(default_factory=list)
     scope_providers: list[ScopeProvider] = field(default_factory=list)
     dashboard_panels: list[DashboardPanel] = field(default_factory=list)
@@ -184,10 +213,23 @@ class Registry:
         if model not in self.reviewable:
             self.reviewable.append(model)
 
-    def add_demo_loader(self, name: str, loader: DemoLoader) -> None:
-        """Demo loaders run in registration order (INSTALLED_APPS order), so an app's demo
-        may use the records of the apps before it."""
+    def add_demo_loader(self, name: str, loader: DemoLoader, *, order: int = 100) -> None:
+        """Demo loaders run by ``order``, then in registration order (INSTALLED_APPS order),
+        so an app's demo may use the records of the apps before it; a later ``order`` lets a
+        loader use the demo of an app installed after its own."""
         self._replace(self.demo_loaders, (name, loader), key=lambda item: item[0])
+        self.demo_order[name] = order
+        self.demo_loaders.sort(key=lambda item: self.demo_order.get(item[0], 100))
+
+    def on_library_load(self, handler: LibraryLoadHandler) -> LibraryLoadHandler:
+        """``handler(actor=…)`` runs in the loading transaction after a load that created or
+        updated something (the SoA gets a row for each new Annex A control)."""
+        if handler not in self.library_load_handlers:
+            self.library_load_handlers.append(handler)
+        return handler
+
+    def add_requirement_reliance(self, reliance: RequirementReliance) -> None:
+        self._replace(self.requirement_reliances, reliance, key=lambda r: r.code)
 
     def on_ai_system_change(self, handler: AISystemChangeHandler) -> AISystemChangeHandler:
         if handler not in self.ai_system_change_handlers:

@@ -178,19 +178,22 @@ class ThroughSystems(Scope):
             return queryset.none()
         return queryset.filter(self.condition(queryset.model, ids))
 
-    def condition(self, model: type[models.Model], ids: list[int]) -> Q | Exists:
-        """Rows linked to any of the systems ``ids``, as one condition. The ids are literal:
-        PostgreSQL estimates a short literal list well, where a nested permission subquery
-        made it walk a whole register (measured by the benchmark). A many-to-many hop is an
-        ``EXISTS`` on its link table, so a row linked to two granted systems appears once."""
+    def condition(self, model: type[models.Model], ids: list[int] | None) -> Q | Exists:
+        """Rows linked to any of the systems ``ids`` (to any system at all when None), as one
+        condition. The ids are literal: PostgreSQL estimates a short literal list well, where
+        a nested permission subquery made it walk a whole register (measured by the
+        benchmark). A many-to-many hop is an ``EXISTS`` on its link table, so a row linked to
+        two granted systems appears once."""
         if not self.path:
-            return Q(pk__in=ids)
+            return Q(pk__in=ids) if ids is not None else Q(pk__isnull=False)
         *hops, last = self.path.split("__")
         owner = model
         for hop in hops:
             owner = owner._meta.get_field(hop).related_model  # type: ignore[assignment]
         field = owner._meta.get_field(last)
         if not field.many_to_many:
+            if ids is None:
+                return Q(**{f"{self.path}__isnull": False})
             return Q(**{f"{self.path}__in": ids})
         through = getattr(owner, last).through
         source = next(
@@ -202,7 +205,8 @@ class ThroughSystems(Scope):
             if f.related_model is not owner and f.many_to_one
         )
         outer = OuterRef("__".join(hops)) if hops else OuterRef("pk")
-        return Exists(through.objects.filter(**{source: outer, f"{target}__in": ids}))
+        links = through.objects.filter(**{source: outer})
+        return Exists(links.filter(**{f"{target}__in": ids}) if ids is not None else links)
 
 
 @dataclass(frozen=True)
@@ -215,18 +219,48 @@ class OrganisationWide(Scope):
     opens them for change)."""
 
     def rows(self, queryset: QuerySet[M], user: Any, action: str) -> QuerySet[M]:
-        if action == VIEW:
-            if has_capability(user, Capability.SEE_ALL_RECORDS) or has_capability(
-                user, Capability.CHANGE_RECORDS
-            ):
-                return queryset
-        elif has_capability(user, Capability.CHANGE_ALL_RECORDS):
-            return queryset
-        elif not has_capability(user, Capability.CHANGE_RECORDS):
-            return queryset.none()  # a provider never gives a right to change on its own
-        if _provides_organisation(user, action):
-            return queryset
-        return queryset.none()
+        return queryset if organisation_open(user, action) else queryset.none()
+
+
+def organisation_open(user: Any, action: str) -> bool:
+    """Whether ``user`` may ``action`` the organisation's own records (``OrganisationWide``)."""
+    if action == VIEW:
+        if has_capability(user, Capability.SEE_ALL_RECORDS) or has_capability(
+            user, Capability.CHANGE_RECORDS
+        ):
+            return True
+    elif has_capability(user, Capability.CHANGE_ALL_RECORDS):
+        return True
+    elif not has_capability(user, Capability.CHANGE_RECORDS):
+        return False  # a provider never gives a right to change on its own
+    return _provides_organisation(user, action)
+
+
+@dataclass(frozen=True)
+class SystemsOrOrganisation(Scope):
+    """Rows that may name AI systems (``path`` as for ``ThroughSystems``): a row linked to
+    systems is scoped through them (``ThroughSystems``); a row linked to none is the
+    organisation's (``OrganisationWide``). An organisation-wide control or piece of evidence
+    is read by whoever reads the organisation's records and changed by the officer; one of an
+    AI system also by the members granted that system."""
+
+    path: str
+
+    def rows(self, queryset: QuerySet[M], user: Any, action: str) -> QuerySet[M]:
+        through = ThroughSystems(self.path)
+        ids = systems_in_reach(user, action)
+        organisation = organisation_open(user, action)
+        linked = through.condition(queryset.model, None)
+        if ids is None:
+            return queryset if organisation else queryset.filter(linked)
+        systems = through.condition(queryset.model, ids) if ids else None
+        if organisation:
+            return (
+                queryset.filter(~linked | systems)
+                if systems is not None
+                else queryset.exclude(linked)
+            )
+        return queryset.filter(systems) if systems is not None else queryset.none()
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ settings) that names the domain apps. Every route resolves to a view with a decl
 from django.contrib import admin
 from django.urls import include, path
 
+import controls.api.urls
 import impact.api.urls
 import risk.api.urls
 from aims.api.urls import api_urls
@@ -179,11 +180,19 @@ urlpatterns = [
         reports.ReportDownloadView.as_view(),
         name="report_download",
     ),
+    path("", include("controls.urls")),
     path("risks/", include("risk.urls")),
     path("impact-assessments/", include("impact.urls")),
     path(
         "api/v1/",
-        include((api_urls([*risk.api.urls.ROUTES, *impact.api.urls.ROUTES]), "api")),
+        include(
+            (
+                api_urls(
+                    [*controls.api.urls.ROUTES, *risk.api.urls.ROUTES, *impact.api.urls.ROUTES]
+                ),
+                "api",
+            )
+        ),
     ),
     path("admin/", admin.site.urls),
 ]

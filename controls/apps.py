@@ -9,28 +9,10 @@ class ControlsConfig(AppConfig):
     verbose_name = _("Controls and SoA")
 
     def ready(self) -> None:
-        from aims.registry import NavEntry, SystemTab, registry
+        from controls.plug import controls, coverage, evidence, soa
 
-        # Not built yet: the area stays out of the navigation until its pages exist.
-        registry.add_nav(
-            NavEntry(code="controls", label=_("Controls and SoA"), url_name=None, order=80)
-        )
-        registry.add_system_tab(
-            SystemTab(
-                code="controls",
-                label=_("Controls"),
-                order=40,
-                placeholder=_(
-                    "Controls that apply to this system appear here once the SoA and controls "
-                    "are built."
-                ),
-            )
-        )
-        registry.add_system_tab(
-            SystemTab(
-                code="evidence",
-                label=_("Evidence"),
-                order=50,
-                placeholder=_("Evidence for this system appears here once evidence is built."),
-            )
-        )
+        # Each part of the app registers what it adds (``controls/plug/<part>.py``).
+        controls.register()
+        soa.register()
+        evidence.register()
+        coverage.register()

@@ -265,6 +265,10 @@ def library_load(
         from aims.services.conformance import clause_assessments_ensure
 
         clause_assessments_ensure(actor=actor)  # every new clause gets its conformance row
+        from aims.registry import registry
+
+        for handler in registry.library_load_handlers:  # e.g. the SoA's rows
+            handler(actor=actor)
     return outcomes
 
 

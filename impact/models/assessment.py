@@ -162,6 +162,16 @@ class ImpactAssessment(Approvable, ReviewableModel):
         help_text=_("Risks of the 6.1.2 assessment that reflect this one as a whole."),
     )
     reflection_notes = BoundedTextField(_("reflection in the risk assessment (notes)"), blank=True)
+    annex_controls = models.ManyToManyField(
+        "aims.Requirement",
+        verbose_name=_("Annex A controls relied on"),
+        related_name="+",
+        blank=True,
+        help_text=_(
+            "ISO/IEC 42001 Annex A controls the mitigations rely on: the Statement of "
+            "Applicability warns when one of them is marked not applicable."
+        ),
+    )
     # --- AI Guidelines for Business (optional sections) ---
     human_judgment = models.JSONField(
         _("human-judgment criteria"),

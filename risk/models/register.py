@@ -180,6 +180,13 @@ class TreatmentAction(GovernedModel):
         blank=True,
         help_text=_("ISO/IEC 42001 Annex A controls the action implements."),
     )
+    implementing_controls = models.ManyToManyField(
+        "controls.Control",
+        verbose_name=_("the organisation's controls"),
+        related_name="treatment_actions",
+        blank=True,
+        help_text=_("The organisation's own controls the action puts in place or relies on."),
+    )
 
     SCOPE = ThroughSystems("risk__ai_systems")
 

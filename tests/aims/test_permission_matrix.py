@@ -56,6 +56,7 @@ from aims.scope import (
     Personal,
     Reference,
     ReportJobs,
+    SystemsOrOrganisation,
     ThroughSystems,
 )
 from aims.services.library import library_load
@@ -339,7 +340,9 @@ def expected_visible(model: type, role: str | None, action: str, *, own: bool) -
     def can(capability: str) -> bool:
         return role is not None and role in DESIGN_MATRIX[capability]
 
-    if isinstance(scope, ThroughSystems):  # granted AI systems for operational members
+    # The samples of a model that may name AI systems name one (the persona's own or
+    # another); the rows that name none are the organisation's (their own tests).
+    if isinstance(scope, ThroughSystems | SystemsOrOrganisation):
         if action == VIEW:
             return can("see_all_records") or (own and can("change_records"))
         return can("change_all_records") or (own and can("change_records"))

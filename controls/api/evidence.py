@@ -1,0 +1,5 @@
+"""API of the evidence part of the controls app: serializers, viewsets and routes."""
+
+from typing import Any
+
+ROUTES: list[tuple[str, Any, str]] = []

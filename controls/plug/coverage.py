@@ -1,0 +1,6 @@
+"""What the coverage part of the controls app adds to the core (called from
+``ControlsConfig.ready``)."""
+
+
+def register() -> None:
+    """Navigation, tabs, report kinds, reviewable models, inbox sources, demo loaders, hooks."""
