@@ -22,6 +22,7 @@ from aims import urns
 from aims.choices import AIType, EUAIActTier, LifecycleStage, OrganizationRole, Role
 from aims.models import AISystem, BusinessUnit, ChangeRecord, Requirement
 from aims.models.changelog import GENESIS_HASH, keyed_hash
+from controls.models import Control, Evidence, EvidenceVersion
 from impact.models import ImpactAssessment, ImpactEntry
 from risk.choices import ActionStatus, RiskStatus, TreatmentOption
 from risk.defaults import create_shipped_matrices
@@ -41,6 +42,8 @@ class Scale:
     actions: int = 20_000
     assessments: int = 10_000
     changes: int = 500_000
+    controls: int = 2_000
+    evidence_versions: int = 200_000
     seed: int = 42
 
 
@@ -75,6 +78,11 @@ def generate(scale: Scale) -> dict[str, int]:
     _risks(scale, rng, owners, pdf_owner)
     _actions(scale, rng, owners)
     _assessments(scale, rng, owners)
+    from bench import generate_controls
+
+    generate_controls.controls(scale.controls, rng, owners)
+    generate_controls.evidence(scale.evidence_versions, rng, owners)
+    generate_controls.soa(rng, officer)
     _changes(scale, rng, officer)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -88,6 +96,9 @@ def counts() -> dict[str, int]:
         "treatment actions": TreatmentAction.objects.count(),
         "impact assessments": ImpactAssessment.objects.count(),
         "change records": ChangeRecord.objects.count(),
+        "controls": Control.objects.count(),
+        "evidence": Evidence.objects.count(),
+        "evidence versions": EvidenceVersion.objects.count(),
     }
 
 

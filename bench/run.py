@@ -104,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--actions", type=int, default=20_000)
     parser.add_argument("--assessments", type=int, default=10_000)
     parser.add_argument("--changes", type=int, default=500_000)
+    parser.add_argument("--controls", type=int, default=2_000)
+    parser.add_argument("--evidence-versions", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=50, help="measured requests per row")
     parser.add_argument("--pdf-repeat", type=int, default=3)
     parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "latest.md"))
@@ -136,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
             actions=args.actions,
             assessments=args.assessments,
             changes=args.changes,
+            controls=args.controls,
+            evidence_versions=args.evidence_versions,
         )
     )
     rows = measure(args.repeat, args.pdf_repeat)
@@ -325,6 +329,9 @@ def measure(repeat: int, pdf_repeat: int) -> list[Row]:
             100,
         ),
     ]
+    from bench.cases_controls import control_cases
+
+    cases += control_cases(get, raw, rng)
     rows = []
     for name, call, raw_call, budget in cases:
         print(f"  measuring {name}", flush=True)
