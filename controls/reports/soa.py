@@ -203,35 +203,59 @@ def _is_annex_a(row: dict[str, Any]) -> bool:
 
 
 def grouped(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The Annex A rows by group (A.2 … A.10, in the library's order), then the rows the
-    organisation added from other sources."""
+    """The Annex A rows by group (A.2 … A.10, in the library's order; a group with control
+    objectives of its own, like A.6, lists them as subgroups), then the rows the organisation
+    added from other sources."""
     groups: dict[str, dict[str, Any]] = {}
     added: list[dict[str, Any]] = []
     for row in rows:
         if not _is_annex_a(row):
             added.append(row)
             continue
+        top = ".".join(str(row["group_ref"]).split(".")[:2])
         group = groups.setdefault(
-            row["group_ref"],
-            {
-                "id": "group-" + row["group_ref"].replace(".", "-"),
-                "ref": row["group_ref"],
-                "name": row["group_name"],
-                "rows": [],
-            },
+            top,
+            {"id": "group-" + top.replace(".", "-"), "ref": top, "name": "", "subgroups": {}},
         )
-        group["rows"].append(row)
-    ordered = sorted(groups.values(), key=lambda g: _group_key(g["ref"]))
+        if row["group_ref"] == top:
+            group["name"] = row["group_name"]
+        sub = group["subgroups"].setdefault(
+            row["group_ref"], {"ref": row["group_ref"], "name": row["group_name"], "rows": []}
+        )
+        sub["rows"].append(row)
+    names = _group_names([ref for ref, g in groups.items() if not g["name"]])
+    ordered = []
+    for group in sorted(groups.values(), key=lambda g: _group_key(g["ref"])):
+        group["name"] = group["name"] or names.get(group["ref"], "")
+        subgroups = sorted(group["subgroups"].values(), key=lambda g: _group_key(g["ref"]))
+        group["subgroups"] = subgroups
+        group["rows"] = [row for sub in subgroups for row in sub["rows"]]
+        group["titled_subgroups"] = len(subgroups) > 1 or subgroups[0]["ref"] != group["ref"]
+        ordered.append(group)
     if added:
+        name = _("Controls added from other sources")
         ordered.append(
             {
                 "id": "added",
                 "ref": "",
-                "name": _("Controls added from other sources"),
+                "name": name,
                 "rows": added,
+                "subgroups": [{"ref": "", "name": name, "rows": added}],
+                "titled_subgroups": False,
             }
         )
     return ordered
+
+
+def _group_names(refs: list[str]) -> dict[str, str]:
+    """The names of Annex A groups no row names as its own parent (A.6, whose controls sit
+    under its objectives A.6.1 and A.6.2), from the library, in one query."""
+    if not refs:
+        return {}
+    from aims.models import Requirement
+
+    found = Requirement.objects.filter(framework__urn=ISO_42001, ref_id__in=refs)
+    return {r.ref_id: _pick({"name_en": r.name_en, "name_ja": r.name_ja}, "name") for r in found}
 
 
 def _group_key(ref: str) -> tuple[int, ...]:
