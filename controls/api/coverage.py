@@ -40,10 +40,14 @@ class CoverageControlSerializer(serializers.Serializer):
 
 
 class CoverageReachSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["soa_row", "control"])
+    kind = serializers.CharField(help_text="soa_row or control.")
     id = serializers.IntegerField()
     label = serializers.CharField()
-    state = serializers.ChoiceField(choices=list(selectors.STATUSES))
+    coverage = serializers.ChoiceField(
+        source="state",
+        choices=list(selectors.STATUSES),
+        help_text="How far this row or control carries the item.",
+    )
     reason = serializers.CharField()
     relationship = serializers.CharField(help_text="The crosswalk's relationship; empty: direct.")
     controls = CoverageControlSerializer(many=True)
@@ -56,7 +60,7 @@ class CoverageItemSerializer(serializers.Serializer):
     ref_id = serializers.CharField(source="requirement.ref_id")
     name_en = serializers.CharField(source="requirement.name_en")
     name_ja = serializers.CharField(source="requirement.name_ja")
-    status = serializers.ChoiceField(choices=list(selectors.STATUSES))
+    coverage = serializers.ChoiceField(source="status", choices=list(selectors.STATUSES))
     reaches = CoverageReachSerializer(many=True)
 
 
@@ -89,7 +93,7 @@ SOA_PARAMETER = OpenApiParameter(
     description="The id of the SoA version to compute against (default: the working version).",
 )
 STATUS_PARAMETER = OpenApiParameter(
-    "status",
+    "coverage",
     OpenApiTypes.STR,
     enum=list(selectors.STATUSES),
     description="Only the items with this coverage.",
@@ -135,11 +139,11 @@ class CoverageViewSet(ReadOnlyViewSet):
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         framework = self.get_object()
         version = self._version()
-        wanted = request.query_params.get("status") or ""
+        wanted = request.query_params.get("coverage") or ""
         if wanted and wanted not in selectors.STATUSES:
             raise serializers.ValidationError(
                 {
-                    "status": [
+                    "coverage": [
                         _("Unknown coverage %(value)s: use one of %(choices)s.")
                         % {"value": wanted, "choices": ", ".join(selectors.STATUSES)}
                     ]

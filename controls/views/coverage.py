@@ -23,7 +23,7 @@ from controls.selectors import coverage as selectors
 class CoverageForm(forms.Form):
     """The page's filters: which items (by status) and against which SoA version."""
 
-    status = forms.ChoiceField(
+    coverage = forms.ChoiceField(
         label=_("Coverage"),
         required=False,
         choices=[
@@ -59,7 +59,7 @@ class CoverageView(PageView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         form = CoverageForm(request.GET)
-        form.fields.pop("status")
+        form.fields.pop("coverage")
         version = _version(request, form) if form.is_valid() else None
         if form.errors:
             context = {"form": form, "filters": {"form": form}, "results": []}
@@ -91,7 +91,7 @@ class CoverageFrameworkView(PageView):
             context = {"form": form, "filters": {"form": form}, "framework": framework}
             return render(request, "controls/coverage_framework.html", context, status=400)
         [result] = selectors.framework_coverage([framework], user=request.user, version=version)
-        wanted = form.cleaned_data.get("status")
+        wanted = form.cleaned_data.get("coverage")
         items = [item for item in result.items if not wanted or item.status == wanted]
         context = {
             "form": form,

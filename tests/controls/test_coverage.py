@@ -351,7 +351,7 @@ def test_the_page_and_the_api_give_the_same_percentages(
     detail = api_client_for(officer).get(reverse("api:coverage-detail", args=[crosswalked.pk]))
     body = detail.json()
     assert body["covered_percent"] == listed["covered_percent"]
-    assert {i["ref_id"]: i["status"] for i in body["item_coverage"]} == {
+    assert {i["ref_id"]: i["coverage"] for i in body["item_coverage"]} == {
         "G1": COVERED,
         "G2": NONE,
         "G3": PARTLY,
@@ -369,15 +369,15 @@ def test_the_drill_down_filters_by_coverage(
     officer, client_for, api_client_for, crosswalked, mixed
 ):
     url = reverse("coverage_framework", args=[crosswalked.pk])
-    html = client_for(officer).get(url, {"status": "partly"}).content.decode()
+    html = client_for(officer).get(url, {"coverage": "partly"}).content.decode()
     assert 'data-item="G3"' in html and 'data-item="G4"' in html
     assert 'data-item="G1"' not in html and 'data-item="G2"' not in html
     api = api_client_for(officer).get(
-        reverse("api:coverage-detail", args=[crosswalked.pk]), {"status": "covered"}
+        reverse("api:coverage-detail", args=[crosswalked.pk]), {"coverage": "covered"}
     )
     assert [i["ref_id"] for i in api.json()["item_coverage"]] == ["G1"]
     [reach] = api.json()["item_coverage"][0]["reaches"]
-    assert reach["kind"] == "soa_row" and reach["state"] == COVERED
+    assert reach["kind"] == "soa_row" and reach["coverage"] == COVERED
     assert reach["evidence"][0]["title"] == "方針" and reach["evidence"][0]["valid"] is True
 
 
@@ -411,12 +411,12 @@ def test_an_unknown_coverage_filter_is_a_clear_error(
     officer, client_for, api_client_for, crosswalked, mixed
 ):
     url = reverse("coverage_framework", args=[crosswalked.pk])
-    page = client_for(officer).get(url, {"status": "complete"}, HTTP_ACCEPT_LANGUAGE="en")
+    page = client_for(officer).get(url, {"coverage": "complete"}, HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 400 and "Select a valid choice" in page.content.decode()
     api = api_client_for(officer).get(
-        reverse("api:coverage-detail", args=[crosswalked.pk]), {"status": "complete"}
+        reverse("api:coverage-detail", args=[crosswalked.pk]), {"coverage": "complete"}
     )
-    assert api.status_code == 400 and "status" in api.json()["error"]["fields"]
+    assert api.status_code == 400 and "coverage" in api.json()["error"]["fields"]
 
 
 def test_the_navigation_names_the_page(officer, client_for, crosswalked):
