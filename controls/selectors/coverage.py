@@ -8,7 +8,10 @@ What reaches an item:
   relationship;
 - an organisation's control that satisfies the item directly (``ControlRequirement``).
 
-An item is *covered* when at least one of them is complete: an applicable, implemented row
+Evidence is valid today when its current version is not rejected, the period it describes
+has begun and its valid-until date, if any, has not passed (``Evidence.valid_until``; the
+rule of ``controls.selectors.evidence.evidence_valid_on``, read here in the same query as the
+rest). An item is *covered* when at least one of them is complete: an applicable, implemented row
 with evidence valid today (on the row or on one of its implementing controls), or an
 operating control with evidence valid today. It is *partly* covered when it is reached only
 by rows that are applicable but partially implemented or implemented without valid evidence,
@@ -189,9 +192,11 @@ def _evidence_fact(
     sha256: str,
     valid_until: date | None,
     review_status: str,
+    effective_from: date | None,
     today: date,
 ) -> dict[str, Any]:
     expired = valid_until is not None and valid_until < today
+    started = effective_from is None or effective_from <= today
     return {
         "id": pk,
         "title": title,
@@ -200,9 +205,12 @@ def _evidence_fact(
         "valid_until": valid_until,
         "review_status": review_status,
         "expired": expired,
-        # "Valid today" (the rule the SoA check shares): a current version, not rejected,
-        # not past its valid-until date.
-        "valid": version is not None and review_status != EvidenceReview.REJECTED and not expired,
+        # "Valid today" (the rule the SoA check shares, ``evidence_valid_on``): a current
+        # version, not rejected, describing a period begun by today, not past valid-until.
+        "valid": version is not None
+        and review_status != EvidenceReview.REJECTED
+        and started
+        and not expired,
         "url": _link("evidence", pk),
     }
 
@@ -216,12 +224,13 @@ def _live_evidence(evidence: Evidence, today: date) -> dict[str, Any]:
         sha256=current.file_sha256 if current is not None else "",
         valid_until=evidence.valid_until,
         review_status=current.review_status if current is not None else "",
+        effective_from=current.effective_from if current is not None else None,
         today=today,
     )
 
 
 def _frozen_evidence(item: dict[str, Any], today: date) -> dict[str, Any]:
-    valid_until = item.get("valid_until")
+    valid_until, effective_from = item.get("valid_until"), item.get("effective_from")
     return _evidence_fact(
         pk=item["id"],
         title=item.get("title", ""),
@@ -229,6 +238,7 @@ def _frozen_evidence(item: dict[str, Any], today: date) -> dict[str, Any]:
         sha256=item.get("sha256", ""),
         valid_until=date.fromisoformat(valid_until) if valid_until else None,
         review_status=item.get("review_status", ""),
+        effective_from=date.fromisoformat(effective_from) if effective_from else None,
         today=today,
     )
 

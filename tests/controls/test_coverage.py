@@ -265,6 +265,16 @@ def test_rejected_or_missing_evidence_is_not_valid(officer, crosswalked):
     assert statuses(compute(officer, crosswalked, draft))["G1"] == PARTLY
 
 
+def test_evidence_of_a_period_not_begun_is_not_valid(officer, crosswalked):
+    draft = soa_version()
+    future = evidence("来月の監査報告書")
+    EvidenceVersion.objects.filter(evidence=future).update(
+        effective_from=TODAY() + timedelta(days=1)
+    )
+    soa_row(draft, "A.2.2", implementation_status="implemented").evidence.add(future)
+    assert statuses(compute(officer, crosswalked, draft))["G1"] == PARTLY
+
+
 @pytest.mark.parametrize(
     ("status", "expected"),
     [("operating", PARTLY), ("implementing", PARTLY), ("planned", PARTLY), ("retired", NONE)],
@@ -484,3 +494,29 @@ def test_query_counts_do_not_grow_with_the_rows(
     if route == "api-detail":
         body = client.get(urls[route]).json()
         assert body["items"] == 40 and body["covered"] == 36
+
+
+# --- The shipped library -----------------------------------------------------------------------
+def test_the_shipped_crosswalks_give_the_guidelines_and_nist(officer, client_for):
+    from pathlib import Path
+
+    library = Path(__file__).resolve().parents[2] / "library"
+    files = [
+        library / "frameworks" / "iso-iec-42001.yaml",
+        library / "frameworks" / "meti-ai-guidelines.yaml",
+        library / "frameworks" / "nist-ai-rmf.yaml",
+        library / "mappings" / "iso42001-meti-ai-guidelines.yaml",
+        library / "mappings" / "iso42001-nist-ai-rmf.yaml",
+    ]
+    library_load(files=[(f.name, f.read_bytes()) for f in files], actor=None)
+    listed = {f.urn for f in coverage_frameworks()}
+    assert listed == {"urn:aims:framework:meti-ai-guidelines", "urn:aims:framework:nist-ai-rmf"}
+    draft = soa_version()
+    policy = evidence("AI方針")
+    soa_row(draft, "A.2.2", implementation_status="implemented").evidence.add(policy)
+    results = framework_coverage(coverage_frameworks(), user=officer, version=draft)
+    totals = {r.framework.urn: r.total for r in results}
+    assert totals["urn:aims:framework:nist-ai-rmf"] == 72
+    assert all(r.covered >= 1 for r in results)  # A.2.2 (AI policy) maps into both
+    html = client_for(officer).get(reverse("coverage")).content.decode()
+    assert "AI事業者ガイドライン" in html and "NIST" in html
