@@ -70,6 +70,10 @@ class FrameworkCoverageSerializer(serializers.Serializer):
     ref_id = serializers.CharField(source="framework.ref_id")
     name_en = serializers.CharField(source="framework.name_en")
     name_ja = serializers.CharField(source="framework.name_ja")
+    crosswalked = serializers.BooleanField(
+        source="framework.crosswalked",
+        help_text="A crosswalk of the library links the framework to ISO/IEC 42001 Annex A.",
+    )
     soa_version = serializers.SerializerMethodField()
     items = serializers.IntegerField(source="total", help_text="Assessable items.")
     covered = serializers.IntegerField()
@@ -100,13 +104,21 @@ STATUS_PARAMETER = OpenApiParameter(
 )
 
 
+CROSSWALKED_PARAMETER = OpenApiParameter(
+    "crosswalked",
+    OpenApiTypes.BOOL,
+    description="Only the frameworks with (true) or without (false) a crosswalk to Annex A.",
+)
+
+
 @extend_schema_view(
-    list=extend_schema(parameters=[SOA_PARAMETER]),
+    list=extend_schema(parameters=[SOA_PARAMETER, CROSSWALKED_PARAMETER]),
     retrieve=extend_schema(parameters=[SOA_PARAMETER, STATUS_PARAMETER]),
 )
 class CoverageViewSet(ReadOnlyViewSet):
-    """Coverage of other frameworks by the SoA: the list holds the frameworks crosswalked to
-    ISO/IEC 42001 Annex A; any framework's id gives its items."""
+    """Coverage of the library's frameworks by the SoA: the list holds every framework with
+    its figures, those crosswalked to ISO/IEC 42001 Annex A first (``crosswalked``; the
+    coverage page lists these); a framework's id gives its items."""
 
     policy = Policy(read=Capability.SEE_RECORDS)
     model = Framework
@@ -114,11 +126,17 @@ class CoverageViewSet(ReadOnlyViewSet):
     filter_backends: list[Any] = []
 
     def base_queryset(self) -> Any:
-        # The list: the frameworks crosswalked to Annex A; one framework: any of the library
-        # (its items may be satisfied directly by controls).
-        if getattr(self, "action", None) == "list":
-            return selectors.coverage_frameworks()
-        return Framework.objects.all()
+        # Every framework (its items may be satisfied directly by controls), the ones
+        # crosswalked to Annex A first and flagged; the page lists those.
+        return selectors.frameworks_for_coverage()
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        value = self.request.query_params.get("crosswalked")
+        if value in (None, "") or self.action != "list":
+            return queryset
+        if value not in ("true", "false"):
+            raise serializers.ValidationError({"crosswalked": [_("Give true or false.")]})
+        return queryset.filter(crosswalked=value == "true")
 
     def _version(self) -> Any:
         try:
@@ -130,7 +148,7 @@ class CoverageViewSet(ReadOnlyViewSet):
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         version = self._version()
-        frameworks = self.paginate_queryset(self.get_queryset())
+        frameworks = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         results = selectors.framework_coverage(frameworks or [], user=request.user, version=version)
         data = FrameworkCoverageSerializer(results, many=True, context={"version": version}).data
         return self.get_paginated_response(data)

@@ -133,16 +133,32 @@ def annex_a_requirements() -> QuerySet[Requirement]:
     return Requirement.objects.filter(framework__urn=ISO_42001, tags__contains=[ANNEX_A_TAG])
 
 
+def _crosswalked() -> Exists:
+    """Whether a mapping of the library links an item of the outer framework to an ISO/IEC
+    42001 Annex A control (either way)."""
+    annex = annex_a_requirements()
+    return Exists(
+        Mapping.objects.filter(
+            Q(source__framework=OuterRef("pk"), target__in=annex)
+            | Q(target__framework=OuterRef("pk"), source__in=annex)
+        )
+    )
+
+
+def frameworks_for_coverage() -> QuerySet[Framework]:
+    """Every framework of the library, each annotated ``crosswalked`` (``_crosswalked``), the
+    crosswalked ones first."""
+    return Framework.objects.annotate(crosswalked=_crosswalked()).order_by(
+        "-crosswalked", "category", "ref_id"
+    )
+
+
 def coverage_frameworks() -> QuerySet[Framework]:
     """The frameworks of the library with a crosswalk to ISO/IEC 42001 Annex A (in either
-    direction), ISO/IEC 42001 itself excluded."""
-    annex = annex_a_requirements()
-    crosswalked = Mapping.objects.filter(
-        Q(source__framework=OuterRef("pk"), target__in=annex)
-        | Q(target__framework=OuterRef("pk"), source__in=annex)
-    )
+    direction), ISO/IEC 42001 itself excluded: what the coverage page lists."""
     return (
-        Framework.objects.filter(Exists(crosswalked))
+        Framework.objects.annotate(crosswalked=_crosswalked())
+        .filter(_crosswalked())
         .exclude(urn=ISO_42001)
         .order_by("category", "ref_id")
     )

@@ -82,6 +82,7 @@ class CoverageFrameworkView(PageView):
 
     policy = Policy(read=Capability.SEE_RECORDS)
     model = Framework
+    selector = staticmethod(selectors.frameworks_for_coverage)
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         framework = self.get_object(pk)

@@ -353,7 +353,14 @@ def test_the_page_and_the_api_give_the_same_percentages(
     assert page.status_code == 200
     html = page.content.decode()
     api = api_client_for(officer).get(reverse("api:coverage-list")).json()
-    [listed] = api["results"]
+    # Every framework, the crosswalked first; the page lists those.
+    assert [(r["ref_id"], r["crosswalked"]) for r in api["results"]][0] == ("test-guidelines", True)
+    assert {r["crosswalked"] for r in api["results"][1:]} == {False}
+    crosswalked_only = api_client_for(officer).get(
+        reverse("api:coverage-list"), {"crosswalked": "true"}
+    )
+    [listed] = crosswalked_only.json()["results"]
+    assert listed == api["results"][0]
     assert listed["id"] == crosswalked.pk and listed["soa_version"] == mixed.pk
     assert (listed["items"], listed["covered"], listed["partly"], listed["none"]) == (5, 1, 2, 2)
     assert listed["covered_percent"] == 20.0 and listed["partly_percent"] == 40.0
@@ -415,6 +422,11 @@ def test_an_unknown_soa_version_is_a_clear_error(
         api = api_client_for(officer).get(url, {"soa": value})
         assert api.status_code == 400
         assert "soa" in str(api.json())
+
+
+def test_an_unknown_crosswalked_filter_is_a_clear_error(officer, api_client_for, crosswalked):
+    api = api_client_for(officer).get(reverse("api:coverage-list"), {"crosswalked": "maybe"})
+    assert api.status_code == 400 and "crosswalked" in api.json()["error"]["fields"]
 
 
 def test_an_unknown_coverage_filter_is_a_clear_error(
