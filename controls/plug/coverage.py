@@ -9,7 +9,8 @@ def register() -> None:
     """Navigation, tabs, report kinds, reviewable models, inbox sources, demo loaders, hooks."""
     from aims.registry import NavEntry, registry
     from aims.roles import Capability
-    from controls.reports.soa import COVERAGE, SOA
+    from controls.reports.coverage import COVERAGE
+    from controls.reports.soa import SOA
 
     registry.add_nav(
         NavEntry(

@@ -1,7 +1,7 @@
 """Reports of the Statement of Applicability: one version as PDF (cover with its version,
 approver and approval date; the rows grouped by Annex A group, then the rows the organisation
 added; the result of the consistency checks) and as XLSX or CSV (one line per row); and the
-coverage of other frameworks (``controls.selectors.coverage``) as XLSX or CSV.
+coverage of other frameworks as XLSX or CSV is in ``controls.reports.coverage``.
 
 Rows are read in the one shape of ``controls.snapshot``: an approved or superseded version
 from its frozen copy, a draft live. The version is the one asked for, else the approved one
@@ -20,7 +20,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from aims.choices import ApprovalStatus, ReportFormat
-from aims.models import Framework, ReportJob
+from aims.models import ReportJob
 from aims.people import person_name
 from aims.reports import ReportKind
 from aims.reports.pdf import render_pdf, report_context
@@ -35,21 +35,20 @@ from controls.choices import (
     SoaCheck,
 )
 from controls.models import ApplicabilityStatement, Evidence, StatementOfApplicability
-from controls.selectors import coverage as coverage_selectors
 from controls.snapshot import row_snapshot
 
 SHA_SHORT = 12
 
 
 # --- Which version -----------------------------------------------------------------------------
-def _single(raw: dict[str, Any], name: str) -> str:
+def single_value(raw: dict[str, Any], name: str) -> str:
     value = raw.get(name)
     if isinstance(value, list):
         value = value[0] if len(value) == 1 else ",".join(str(v) for v in value)
     return "" if value is None else str(value)
 
 
-def _unknown(raw: dict[str, Any], known: set[str]) -> None:
+def unknown_refused(raw: dict[str, Any], known: set[str]) -> None:
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ValidationError({name: [_("Unknown parameter.")] for name in unknown})
@@ -74,8 +73,8 @@ def default_version(user: Any) -> StatementOfApplicability | None:
 def clean(user: Any, raw: dict[str, Any]) -> dict[str, Any]:
     """``soa``: the id of a version the requester may see; empty: the approved version in
     effect today, else the working version (fixed now, so the file says which)."""
-    _unknown(raw, {"soa"})
-    text = _single(raw, "soa")
+    unknown_refused(raw, {"soa"})
+    text = single_value(raw, "soa")
     if text:
         version = None
         if text.isdigit() and len(text) < 19:
@@ -94,10 +93,10 @@ def clean(user: Any, raw: dict[str, Any]) -> dict[str, Any]:
 def describe(parameters: dict[str, Any]) -> list[tuple[str, str]]:
     pk = parameters.get("soa")
     version = StatementOfApplicability.objects.filter(pk=pk).first() if pk else None
-    return [(_("Version"), _version_text(version) if version else "—")]
+    return [(_("Version"), version_text(version) if version else "—")]
 
 
-def _version_text(version: StatementOfApplicability) -> str:
+def version_text(version: StatementOfApplicability) -> str:
     return _("Version %(number)s (%(status)s)") % {
         "number": version.number,
         "status": version.get_status_display(),
@@ -318,7 +317,7 @@ def pdf_context(job: ReportJob) -> dict[str, Any]:
     return report_context(
         job,
         title=_("Statement of Applicability"),
-        subtitle=_("ISO/IEC 42001 6.1.3 d) · %(version)s") % {"version": _version_text(version)},
+        subtitle=_("ISO/IEC 42001 6.1.3 d) · %(version)s") % {"version": version_text(version)},
         approver=approval,
         approval_pending=not approval,
         filters=describe(job.parameters),
@@ -429,101 +428,4 @@ SOA = ReportKind(
     clean=clean,
     render=render,
     describe=describe,
-)
-
-
-# --- Coverage (XLSX, CSV) ------------------------------------------------------------------------
-def clean_coverage(user: Any, raw: dict[str, Any]) -> dict[str, Any]:
-    """``framework``: one framework's items (empty: every framework crosswalked to Annex A);
-    ``soa``: the version to compute against (empty: the working version when the job runs)."""
-    _unknown(raw, {"framework", "soa"})
-    cleaned: dict[str, Any] = {}
-    text = _single(raw, "framework")
-    if text:
-        if not (
-            text.isdigit()
-            and len(text) < 19
-            and restrict(Framework.objects.filter(pk=int(text)), user).exists()
-        ):
-            raise ValidationError({"framework": [_("Unknown framework.")]})
-        cleaned["framework"] = int(text)
-    soa = _single(raw, "soa")
-    if soa:
-        version = coverage_selectors.coverage_version(user, soa)
-        assert version is not None
-        cleaned["soa"] = version.pk
-    return cleaned
-
-
-def describe_coverage(parameters: dict[str, Any]) -> list[tuple[str, str]]:
-    described = []
-    if parameters.get("framework"):
-        framework = Framework.objects.filter(pk=parameters["framework"]).first()
-        described.append((_("Framework"), framework.name if framework else "—"))
-    if parameters.get("soa"):
-        version = StatementOfApplicability.objects.filter(pk=parameters["soa"]).first()
-        described.append((_("Version"), _version_text(version) if version else "—"))
-    return described
-
-
-def _coverage_columns() -> list[str]:
-    return [
-        _("Framework"),
-        _("Item no."),
-        _("Item"),
-        _("Coverage"),
-        _("Reached by"),
-        _("Evidence"),
-        _("SoA version"),
-    ]
-
-
-def _coverage_table(job: ReportJob) -> Iterator[list[Any]]:
-    user = job.requested_by
-    version = coverage_selectors.coverage_version(user, job.parameters.get("soa"))
-    frameworks: Any = (
-        restrict(Framework.objects.filter(pk=job.parameters["framework"]), user)
-        if job.parameters.get("framework")
-        else restrict(coverage_selectors.coverage_frameworks(), user)
-    )
-    results = coverage_selectors.framework_coverage(frameworks, user=user, version=version)
-    version_text = _version_text(version) if version is not None else "—"
-    for result in results:
-        for item in result.items:
-            yield [
-                result.framework.name,
-                item.requirement.ref_id,
-                item.requirement.name,
-                item.status_label,
-                "\n".join(
-                    f"[{coverage_selectors.status_label(r.state)}] {r.label}: {r.reason}"
-                    for r in item.reaches
-                ),
-                "\n".join(
-                    sorted(
-                        {
-                            e["title"] + (f" v{e['version']}" if e["version"] else "")
-                            for r in item.reaches
-                            for e in r.evidence
-                        }
-                    )
-                ),
-                version_text,
-            ]
-
-
-def render_coverage(job: ReportJob, out: IO[bytes]) -> None:
-    if job.format == ReportFormat.CSV:
-        write_csv(out, _coverage_columns(), _coverage_table(job))
-    else:
-        write_xlsx(out, _coverage_columns(), _coverage_table(job), title=_("Framework coverage"))
-
-
-COVERAGE = ReportKind(
-    code="coverage",
-    label=gettext_lazy("Framework coverage"),
-    formats=(ReportFormat.XLSX, ReportFormat.CSV),
-    clean=clean_coverage,
-    render=render_coverage,
-    describe=describe_coverage,
 )
