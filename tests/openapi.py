@@ -189,6 +189,21 @@ def varied_records(officer: Any, executive: Any) -> dict[str, Any]:
     ClauseAssessmentFactory()
     ClauseAssessmentFactory(owner=officer, status="partial", documents=[approved_document])
     MappingFactory()
+    # Coverage (controls.selectors.coverage) lists the frameworks crosswalked to Annex A.
+    from aims.models import Framework
+    from aims.urns import ISO_42001
+    from tests.factories import FrameworkFactory
+    from tests.factories.library import framework_add, requirement_item
+
+    annex_a = requirement_item("A.2.2", tags=["annex-a"])
+    iso = Framework.objects.filter(urn=ISO_42001).first()
+    if iso is None:
+        iso = FrameworkFactory(
+            urn=ISO_42001, urn_prefix="urn:aims:iso42001", requirements=[annex_a]
+        )
+    elif not iso.requirements.filter(tags__contains=["annex-a"]).exists():
+        framework_add(iso, [annex_a])
+    MappingFactory(source=iso.requirements.filter(tags__contains=["annex-a"]).first())
     NotificationFactory(recipient=officer)
     notifications_mark_read(user=officer, ids=[NotificationFactory(recipient=officer).pk])
     ApiTokenFactory(user=officer, scope="write")
