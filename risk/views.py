@@ -365,8 +365,10 @@ class TreatmentActionEditView(EditPageView):
     def get_form(self, obj: Any, data: Any = None, files: Any = None) -> TreatmentActionForm:
         if data is None:
             initial = {} if obj else {"owner": self.request.user}
-            return TreatmentActionForm(instance=obj, initial=initial)
-        return TreatmentActionForm(data, instance=obj or TreatmentAction(risk=self.risk(obj)))
+            return TreatmentActionForm(instance=obj, initial=initial, user=self.request.user)
+        return TreatmentActionForm(
+            data, instance=obj or TreatmentAction(risk=self.risk(obj)), user=self.request.user
+        )
 
     def save(self, form: TreatmentActionForm, obj: TreatmentAction | None) -> TreatmentAction:
         data = {name: form.cleaned_data[name] for name in form.Meta.fields}
