@@ -172,9 +172,10 @@ def control_create(
     control.save()
     if systems is not None:
         control.ai_systems.set(systems)
-    change_record(actor=actor, action=Action.CREATE, obj=control)
     if requirement_links is not None:
         control_requirements_set(actor=actor, control=control, links=requirement_links)
+    # Last, so the record holds the control as created, requirements included.
+    change_record(actor=actor, action=Action.CREATE, obj=control)
     return control
 
 
@@ -194,8 +195,8 @@ def control_update(
         control.save()
         if systems is not None:
             control.ai_systems.set(systems)
-    if requirement_links is not None:
-        control_requirements_set(actor=actor, control=control, links=requirement_links)
+        if requirement_links is not None:
+            control_requirements_set(actor=actor, control=control, links=requirement_links)
     return control
 
 
