@@ -166,7 +166,7 @@ class ControlViewSet(ListCreateUpdateViewSet):
         request=ControlTestInputSerializer,
         responses={201: ControlTestInputSerializer},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], filter_backends=[])
     def tests(self, request: Request, pk: str | None = None) -> Response:
         """The tests of the control's effectiveness, newest first (GET); record one (POST:
         not dated in the future, not on a retired control)."""

@@ -276,3 +276,13 @@ def test_a_retired_control_is_no_choice_for_a_new_treatment_action(officer):
     risk = RiskFactory()
     html = logged_in_client(officer).get(reverse("risk_action_create", args=[risk.pk]))
     assert "CTL-OLD" not in html.content.decode()
+
+
+def test_the_risk_page_names_no_control_hidden_from_the_reader(operator):
+    system = AISystemFactory(granted_to=[operator])
+    risk = RiskFactory(ai_systems=[system])
+    mine = ControlFactory(code="CTL-MINE", ai_systems=[system])
+    hidden = ControlFactory(code="CTL-HIDDEN")
+    TreatmentActionFactory(risk=risk, implementing_controls=[mine, hidden])
+    html = logged_in_client(operator).get(risk.get_absolute_url()).content.decode()
+    assert "CTL-MINE" in html and "CTL-HIDDEN" not in html
