@@ -140,8 +140,10 @@ class ControlRequirementsView(PageView):
     model = Control
     selector = staticmethod(selectors.control_details)
 
-    def _render(self, control: Control, formset: Any, status: int = 200) -> HttpResponse:
-        context = {"control": control, "formset": formset}
+    def _render(
+        self, control: Control, formset: Any, status: int = 200, errors: Any = ()
+    ) -> HttpResponse:
+        context = {"control": control, "formset": formset, "errors": list(errors)}
         return render(self.request, "controls/control_requirements.html", context, status=status)
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -158,17 +160,18 @@ class ControlRequirementsView(PageView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         control = self.get_object(pk)
         formset = RequirementLinkFormSet(request.POST)
+        errors: list[str] = []
         if formset.is_valid():
             try:
                 control_requirements_set(
                     actor=request.user, control=control, links=requirement_links(formset)
                 )
             except ValidationError as error:
-                formset._non_form_errors = formset.error_class(error.messages)
+                errors = error.messages
             else:
                 messages.success(request, _("The requirements the control satisfies were saved."))
                 return redirect("control", pk=control.pk)
-        return self._render(control, formset, status=400)
+        return self._render(control, formset, status=400, errors=errors)
 
 
 class ControlTestCreateView(EditPageView):

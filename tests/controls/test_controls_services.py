@@ -115,9 +115,7 @@ def test_retire_keeps_the_control_and_a_retired_control_changes_no_more(officer,
         ),
         lambda: control_requirement_update(actor=officer, link=link, note="new"),
         lambda: control_requirement_remove(actor=officer, link=link),
-        lambda: control_requirement_add(
-            actor=officer, control=control, requirement=other
-        ),
+        lambda: control_requirement_add(actor=officer, control=control, requirement=other),
     ):
         with pytest.raises(ValidationError, match="retired"):
             attempt()
@@ -230,9 +228,7 @@ def test_set_replaces_the_links_all_or_nothing(officer):
             actor=officer, control=control, links=[(second, ""), (second, "twice")]
         )
     with pytest.raises(ValidationError):  # the bad item comes after a removal
-        control_requirements_set(
-            actor=officer, control=control, links=[(first, "x" * 600)]
-        )
+        control_requirements_set(actor=officer, control=control, links=[(first, "x" * 600)])
     assert control.requirement_links.count() == 2
     _unchanged(mark)
 

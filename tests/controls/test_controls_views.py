@@ -129,7 +129,12 @@ def test_register_and_edit_a_control_through_the_form(officer):
     assert 'value="operating"' not in form  # planned → implementing only (or retire)
     response = client.post(
         reverse("control_edit", args=[control.pk]),
-        {"code": "CTL-050", "name": "ログの保存", "control_type": "technical", "status": "implementing"},
+        {
+            "code": "CTL-050",
+            "name": "ログの保存",
+            "control_type": "technical",
+            "status": "implementing",
+        },
     )
     assert response.status_code == 302
     control.refresh_from_db()
