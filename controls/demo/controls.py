@@ -93,7 +93,7 @@ CONTROLS: list[dict[str, Any]] = [
     },
     {
         "code": "CTL-004",
-        "name": "AIシステム影響評価の実施手順",
+        "name": "AIシステムの影響評価の実施手順",
         "description": "新規開発・大幅な変更の前に影響評価を実施し、AIガバナンス委員会が承認する。",
         "type": PR,
         "status": ControlStatus.OPERATING,
