@@ -291,3 +291,27 @@ def test_the_risk_page_names_no_control_hidden_from_the_reader(operator):
     TreatmentActionFactory(risk=risk, implementing_controls=[mine, hidden])
     html = logged_in_client(operator).get(risk.get_absolute_url()).content.decode()
     assert "CTL-MINE" in html and "CTL-HIDDEN" not in html
+
+
+def test_evidence_of_a_control_shows_on_its_page_and_the_requirement_tab(operator):
+    # Evidence is written by its own services (the evidence part of the app); rows are made
+    # directly here to check what the controls' pages read of them.
+    from controls.models import Evidence
+
+    requirement = RequirementFactory()
+    system = AISystemFactory(granted_to=[operator])
+    control = ControlFactory(ai_systems=[system], requirement_links=[(requirement, "")])
+    yesterday = timezone.localdate() - timedelta(days=1)
+    expired = Evidence.objects.create(title="Bias report 2025", valid_until=yesterday)
+    expired.controls.add(control)
+    expired.ai_systems.add(system)
+    hidden = Evidence.objects.create(title="Hidden evidence")
+    hidden.controls.add(control)
+    hidden.ai_systems.add(AISystemFactory())
+    client = logged_in_client(operator)
+    html = client.get(control.get_absolute_url(), **EN).content.decode()
+    assert "Bias report 2025" in html and 'data-testid="evidence-expired"' in html
+    assert "Hidden evidence" not in html
+    url = reverse("library_requirement", args=[requirement.pk]) + "?tab=evidence"
+    tab = client.get(url, **EN).content.decode()
+    assert "Bias report 2025" in tab and "Expired" in tab and "Hidden evidence" not in tab
