@@ -301,3 +301,28 @@ def test_requirement_links_reach_any_framework(officer):
     )
     control = ControlFactory(requirement_links=[(nist_like, "GOVERN 1.1")])
     assert control.requirement_links.get().requirement == nist_like
+
+
+def test_a_treatment_action_links_visible_controls_and_no_newly_retired_one(operator):
+    from risk.services.treatment import treatment_action_create, treatment_action_update
+    from tests.factories import RiskFactory
+
+    system = AISystemFactory(granted_to=[operator])
+    risk = RiskFactory(ai_systems=[system])
+    mine, hidden = ControlFactory(ai_systems=[system]), ControlFactory()
+    retired = ControlFactory(ai_systems=[system])
+    control_retire(actor=None, control=retired)
+    mark = last_record_id()
+    for controls, message in (([hidden], "may see"), ([retired], "retired")):
+        with pytest.raises(ValidationError, match=message):
+            treatment_action_create(
+                actor=operator, risk=risk, title="x", implementing_controls=controls
+            )
+    _unchanged(mark)
+    action = treatment_action_create(
+        actor=operator, risk=risk, title="監視", implementing_controls=[mine]
+    )
+    record = records_since(mark, action).get()
+    assert record.after["implementing_controls"] == [mine.pk]
+    treatment_action_update(actor=operator, action=action, implementing_controls=[])
+    assert not action.implementing_controls.exists()
