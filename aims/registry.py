@@ -1,9 +1,10 @@
 """The one way the domain apps plug into the core.
 
 Each app's ``AppConfig.ready()`` registers what it adds: navigation entries, tabs on the AI
-system page, report kinds, reviewable models, inbox sources, demo loaders, handlers of
-AI-system changes and scope providers. The core reads the registry and never imports a domain
-app, so a new app (controls, audit) plugs in by registering, not by editing the core.
+system page and on library requirement pages, report kinds, reviewable models, inbox sources,
+demo loaders, handlers of AI-system changes and scope providers. The core reads the registry
+and never imports a domain app, so a new app (controls, audit) plugs in by registering, not by
+editing the core.
 
 Registration is idempotent (``ready()`` may run more than once in tests) and ordered: entries
 with the same ``order`` keep the order in which apps registered them (INSTALLED_APPS order).
@@ -47,6 +48,20 @@ class SystemTab:
     template: str | None = None
     context: Callable[[HttpRequest, Any], dict[str, Any]] | None = None
     placeholder: Any = None
+
+
+@dataclass(frozen=True)
+class RequirementTab:
+    """A tab of a library requirement's page, for what an app relates to the requirement
+    (the controls that satisfy it, their evidence) without the core naming the app.
+    ``context(request, requirement)`` returns what ``template`` shows, already restricted to
+    what the user may see; it is asked only when the tab is open."""
+
+    code: str
+    label: Any
+    template: str
+    context: Callable[[HttpRequest, Any], dict[str, Any]]
+    order: int = 100
 
 
 class ScopeProvider(Protocol):
@@ -182,6 +197,7 @@ LibraryLoadHandler = Callable[..., None]
 class Registry:
     nav: list[NavEntry] = field(default_factory=list)
     system_tabs: list[SystemTab] = field(default_factory=list)
+    requirement_tabs: list[RequirementTab] = field(default_factory=list)
     report_kinds: dict[str, ReportKind] = field(default_factory=dict)
     reviewable: list[type[Model]] = field(default_factory=list)
     demo_loaders: list[tuple[str, DemoLoader]] = field(default_factory=list)
@@ -201,6 +217,9 @@ class Registry:
 
     def add_system_tab(self, tab: SystemTab) -> None:
         self._replace(self.system_tabs, tab, key=lambda t: t.code)
+
+    def add_requirement_tab(self, tab: RequirementTab) -> None:
+        self._replace(self.requirement_tabs, tab, key=lambda t: t.code)
 
     def add_report_kind(self, kind: ReportKind) -> ReportKind:
         known = self.report_kinds.get(kind.code)
@@ -258,6 +277,9 @@ class Registry:
 
     def tabs(self) -> list[SystemTab]:
         return sorted(self.system_tabs, key=lambda t: t.order)
+
+    def requirement_page_tabs(self) -> list[RequirementTab]:
+        return sorted(self.requirement_tabs, key=lambda t: t.order)
 
     def inbox(self) -> list[InboxSource]:
         return sorted(self.inbox_sources, key=lambda s: s.order)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from aims import urns
 from aims.models import AISystem, Requirement
+from controls.models import Control
 from risk import selectors
 from risk.models import Risk
 from risk.services.acceptance import risk_accept
@@ -202,6 +203,33 @@ RISKS: list[dict[str, Any]] = [
 ]
 
 
+# The demo's own controls (``controls.demo.controls``, loaded before the register) each action
+# relies on, by the Annex A control it implements; an action links those that cover its risk's
+# AI system or the whole organisation.
+CONTROLS_BY_ANNEX: dict[str, list[str]] = {
+    "A.5.4": ["CTL-004"],
+    "A.6.2.2": ["CTL-009"],
+    "A.6.2.5": ["CTL-007"],
+    "A.6.2.6": ["CTL-006", "CTL-008"],
+    "A.7.4": ["CTL-005"],
+    "A.7.5": ["CTL-005"],
+    "A.8.2": ["CTL-010"],
+    "A.9.2": ["CTL-009"],
+    "A.9.3": ["CTL-009"],
+}
+
+
+def _own_controls(refs: list[str], system: AISystem | None) -> list[Control]:
+    codes = {code for ref in refs for code in CONTROLS_BY_ANNEX.get(ref, [])}
+    rows = Control.objects.filter(code__in=codes).prefetch_related("ai_systems")
+    return [
+        control
+        for control in rows
+        if not control.ai_systems.all()
+        or (system is not None and system in control.ai_systems.all())
+    ]
+
+
 def load(*, users: dict[str, Any]) -> None:
     """Create the demo register once (nothing happens when the demo risks exist)."""
     if Risk.objects.filter(title=RISKS[0]["title"]).exists():
@@ -244,6 +272,7 @@ def load(*, users: dict[str, Any]) -> None:
                 due_on=today + timedelta(days=due_in),
                 status=status,
                 controls=[controls[r] for r in refs if r in controls],
+                implementing_controls=_own_controls(refs, system),
             )
         if "accept" in spec:
             risk_accept(

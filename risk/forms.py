@@ -12,8 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 from aims.models import AISystem, Requirement
 from aims.people import limit_owner_fields
-from aims.scope import CHANGE, restrict
+from aims.scope import CHANGE, VIEW, restrict
 from aims.widgets import CheckboxGroup
+from controls.choices import ControlStatus
+from controls.models import Control
 from risk.choices import RiskStatus, TreatmentOption
 from risk.models import RiskMatrix, TreatmentAction
 from risk.services.register import (
@@ -151,7 +153,19 @@ class AcceptForm(forms.Form):
     )
 
 
+class ControlChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.code} {obj.name}"
+
+
 class TreatmentActionForm(forms.ModelForm):
+    implementing_controls = ControlChoiceField(
+        label=_("The organisation's controls"),
+        required=False,
+        widget=CheckboxGroup,
+        queryset=Control.objects.none(),
+        help_text=_("The organisation's own controls the action puts in place or relies on."),
+    )
     controls = LibraryChoiceField(
         label=_("Annex A controls"),
         required=False,
@@ -161,16 +175,36 @@ class TreatmentActionForm(forms.ModelForm):
 
     class Meta:
         model = TreatmentAction
-        fields = ["title", "description", "owner", "due_on", "status", "completed_on", "controls"]
+        fields = [
+            "title",
+            "description",
+            "owner",
+            "due_on",
+            "status",
+            "completed_on",
+            "implementing_controls",
+            "controls",
+        ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "due_on": forms.DateInput(attrs={"type": "date"}),
             "completed_on": forms.DateInput(attrs={"type": "date"}),
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         limit_owner_fields(self)
+        # The controls the user may see (none without a user): those not retired, and those
+        # the action already relies on.
+        linked = (
+            list(self.instance.implementing_controls.values_list("pk", flat=True))
+            if self.instance.pk
+            else []
+        )
+        controls = restrict(Control.objects.all(), user, VIEW).filter(
+            ~Q(status=ControlStatus.RETIRED) | Q(pk__in=linked)
+        )
+        self.fields["implementing_controls"].queryset = controls.order_by("code")  # type: ignore[attr-defined]
 
 
 class MatrixForm(forms.Form):

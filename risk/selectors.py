@@ -48,7 +48,7 @@ def risk_details() -> QuerySet[Risk]:
             Prefetch(
                 "actions",
                 queryset=TreatmentAction.objects.select_related("owner").prefetch_related(
-                    "controls"
+                    "controls", "implementing_controls"
                 ),
             ),
             Prefetch("acceptances", queryset=RiskAcceptance.objects.select_related("accepted_by")),
@@ -57,7 +57,9 @@ def risk_details() -> QuerySet[Risk]:
 
 
 def treatment_actions() -> QuerySet[TreatmentAction]:
-    return TreatmentAction.objects.select_related("owner", "risk").prefetch_related("controls")
+    return TreatmentAction.objects.select_related("owner", "risk").prefetch_related(
+        "controls", "implementing_controls"
+    )
 
 
 def risk_matrices() -> QuerySet[RiskMatrix]:

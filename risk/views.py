@@ -21,7 +21,7 @@ from aims.forms.base import form_errors
 from aims.models import AISystem
 from aims.permissions import AUTHENTICATED, Policy
 from aims.roles import Capability, has_capability
-from aims.scope import CHANGE, permitted, restrict
+from aims.scope import CHANGE, VIEW, permitted, permitted_ids, restrict
 from aims.views.base import EditPageView, PageView, StepView, filtered, query_parameters
 from risk import selectors
 from risk.choices import RiskStatus
@@ -267,6 +267,15 @@ class RiskPositionsView(PageView):
         return render(request, "risk/_positions.html", {"form": form})
 
 
+def _visible_controls(request: HttpRequest, risk: Risk) -> set[int]:
+    """Ids of the organisation's controls the risk's actions rely on that the reader may see
+    (one query): the page names no control hidden from them."""
+    from controls.models import Control
+
+    ids = {c.pk for action in risk.actions.all() for c in action.implementing_controls.all()}
+    return permitted_ids(request.user, VIEW, Control, ids) if ids else set()
+
+
 def detail_context(request: HttpRequest, risk: Risk, **extra: Any) -> dict[str, Any]:
     acceptances = list(risk.acceptances.all())
     within, _role = acceptance_rule(risk)
@@ -278,6 +287,7 @@ def detail_context(request: HttpRequest, risk: Risk, **extra: Any) -> dict[str, 
         and risk.status not in (RiskStatus.CLOSED, RiskStatus.ACCEPTED)
         and permitted(request.user, CHANGE, risk),
         "risk": risk,
+        "visible_controls": _visible_controls(request, risk),
         "matrix": risk.matrix,
         "can_edit": permitted(request.user, CHANGE, risk),
         "can_accept": can_accept(request.user, risk),
@@ -365,8 +375,10 @@ class TreatmentActionEditView(EditPageView):
     def get_form(self, obj: Any, data: Any = None, files: Any = None) -> TreatmentActionForm:
         if data is None:
             initial = {} if obj else {"owner": self.request.user}
-            return TreatmentActionForm(instance=obj, initial=initial)
-        return TreatmentActionForm(data, instance=obj or TreatmentAction(risk=self.risk(obj)))
+            return TreatmentActionForm(instance=obj, initial=initial, user=self.request.user)
+        return TreatmentActionForm(
+            data, instance=obj or TreatmentAction(risk=self.risk(obj)), user=self.request.user
+        )
 
     def save(self, form: TreatmentActionForm, obj: TreatmentAction | None) -> TreatmentAction:
         data = {name: form.cleaned_data[name] for name in form.Meta.fields}

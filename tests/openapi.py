@@ -167,6 +167,21 @@ def varied_records(officer: Any, executive: Any) -> dict[str, Any]:
     RiskFactory(ai_systems=[])
     TreatmentActionFactory(risk=open_risk)
     TreatmentActionFactory(actor=officer, risk=accepted, owner=officer, due_on=date(2026, 3, 1))
+    # Controls: one organisation-wide and bare, one of a system, filled in, linked and tested.
+    from tests.factories import ControlFactory, ControlTestFactory, RequirementFactory
+
+    ControlFactory(ai_systems=[], owner=None)
+    tested = ControlFactory(
+        actor=officer,
+        ai_systems=[full],
+        owner=officer,
+        description="Monthly check",
+        test_interval_days=30,
+        next_review_on=date(2026, 9, 30),
+        requirement_links=[(RequirementFactory(), "Procedure 3.2")],
+    )
+    ControlTestFactory(actor=officer, control=tested, findings="")
+    TreatmentActionFactory(actor=officer, risk=accepted, implementing_controls=[tested])
     draft = DocumentFactory()
     DocumentFactory(actor=officer, state="in_review")
     approved_document = DocumentFactory(actor=officer, state="approved", approver=executive)

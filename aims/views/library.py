@@ -14,6 +14,7 @@ from aims.forms.library import LibraryImportForm
 from aims.library_attributes import describe_attributes, tag_labels
 from aims.models import Framework, Requirement
 from aims.permissions import AUTHENTICATED, Policy
+from aims.registry import registry
 from aims.roles import Capability, has_capability
 from aims.scope import restrict
 from aims.services.library import library_import
@@ -92,7 +93,12 @@ class RequirementDetailView(PageView):
         while node is not None:
             ancestors.insert(0, node)
             node = node.parent
+        # The apps' tabs (``registry.add_requirement_tab``): what relates to the requirement.
+        tabs = registry.requirement_page_tabs()
+        tab = next((t for t in tabs if t.code == request.GET.get("tab")), None)
         context = {
+            "tabs": tabs,
+            "tab": tab,
             "requirement": requirement,
             "ancestors": ancestors,
             "children": list(requirement.children.filter(withdrawn=False).order_by("order")),
@@ -101,6 +107,8 @@ class RequirementDetailView(PageView):
             "attributes": describe_attributes(requirement),
             "tags": tag_labels(requirement.tags),
         }
+        if tab is not None:
+            context.update(tab.context(request, requirement))
         return render(request, "aims/library/requirement.html", context)
 
 

@@ -93,6 +93,11 @@ class Control(ReviewableModel):
     def get_absolute_url(self) -> str:
         return reverse("control", args=[self.pk])
 
+    @classmethod
+    def reminder_queryset(cls) -> models.QuerySet[Control]:
+        """Retired controls are no longer reviewed."""
+        return cls._default_manager.exclude(status=ControlStatus.RETIRED)
+
 
 class ControlRequirement(models.Model):
     """A requirement of the library a control satisfies, with a note on how."""

@@ -16,6 +16,7 @@ from aims.api.fields import (
     ScopedPrimaryKeyRelatedField,
 )
 from aims.models import AISystem, Requirement
+from controls.models import Control
 from risk.choices import AcceptanceEnd
 from risk.levels import MAX_STEPS
 from risk.models import Risk, RiskAcceptance, RiskMatrix, TreatmentAction
@@ -266,6 +267,13 @@ class RiskSerializer(serializers.ModelSerializer):
 class TreatmentActionSerializer(serializers.ModelSerializer):
     risk = ScopedPrimaryKeyRelatedField(queryset=Risk.objects.all())
     controls = _library_field("Ids of ISO/IEC 42001 Annex A controls.")
+    implementing_controls = ScopedPrimaryKeyRelatedField(
+        many=True,
+        required=False,
+        queryset=Control.objects.all(),
+        help_text="Ids of the organisation's controls (that you may see) the action puts in "
+        "place or relies on.",
+    )
     owner = OwnerField()
 
     class Meta:
@@ -280,6 +288,7 @@ class TreatmentActionSerializer(serializers.ModelSerializer):
             "status",
             "completed_on",
             "controls",
+            "implementing_controls",
             "created_at",
             "updated_at",
         ]

@@ -1,5 +1,5 @@
-"""Writes of treatment actions: the steps of a risk's treatment plan and the Annex A controls
-they implement."""
+"""Writes of treatment actions: the steps of a risk's treatment plan, the Annex A controls
+they implement and the organisation's controls they rely on (``implementing_controls``)."""
 
 from __future__ import annotations
 
@@ -24,13 +24,51 @@ ANNEX_A_CONTROLS = {
     "ref_id__startswith": "A.",
     "assessable": True,
 }
-ACTION_FIELDS = ("title", "description", "owner", "due_on", "status", "completed_on", "controls")
+ACTION_FIELDS = (
+    "title",
+    "description",
+    "owner",
+    "due_on",
+    "status",
+    "completed_on",
+    "controls",
+    "implementing_controls",
+)
 
 
-def _apply_action(action: TreatmentAction, data: dict[str, Any]) -> list[Requirement] | None:
+def _check_implementing_controls(
+    actor: Actor, action: TreatmentAction, controls: list[Any] | None
+) -> None:
+    """The organisation's controls an action relies on: controls the actor may see (none for
+    a platform command's actor: nothing is restricted), not retired unless already linked."""
+    if controls is None:
+        return
+    from aims.scope import VIEW, permitted_ids
+    from controls.choices import ControlStatus
+    from controls.models import Control
+
+    ids = {control.pk for control in controls}
+    existing = (
+        set(action.implementing_controls.values_list("pk", flat=True)) if action.pk else set()
+    )
+    if actor is not None:
+        visible = permitted_ids(actor, VIEW, Control, ids)
+        if ids - visible - existing:
+            raise ValidationError(
+                {"implementing_controls": [_("Choose controls of the organisation you may see.")]}
+            )
+    retired = {c.pk for c in controls if c.status == ControlStatus.RETIRED} - existing
+    if retired:
+        raise ValidationError({"implementing_controls": [_("A retired control cannot be linked.")]})
+
+
+def _apply_action(
+    action: TreatmentAction, data: dict[str, Any], actor: Actor = None
+) -> list[Requirement] | None:
     unknown = set(data) - set(ACTION_FIELDS)
     if unknown:
         raise ValidationError({name: [_("This field cannot be set.")] for name in unknown})
+    _check_implementing_controls(actor, action, data.get("implementing_controls"))
     controls = data.get("controls")
     if controls is not None:
         ids = {c.pk for c in controls}
@@ -40,7 +78,7 @@ def _apply_action(action: TreatmentAction, data: dict[str, Any]) -> list[Require
         if ids - valid:
             raise ValidationError({"controls": [_("Choose ISO/IEC 42001 Annex A controls.")]})
     for name, value in data.items():
-        if name != "controls":
+        if name not in ("controls", "implementing_controls"):
             setattr(action, name, value)
     if action.status == ActionStatus.DONE and action.completed_on is None:
         action.completed_on = timezone.localdate()
@@ -64,10 +102,12 @@ def treatment_action_create(*, actor: Actor, risk: Risk, **data: Any) -> Treatme
         raise ValidationError(_("A closed risk takes no new treatment actions."))
     data.setdefault("owner", actor if actor is not None and actor.is_authenticated else None)
     action = TreatmentAction(risk=risk)
-    controls = _apply_action(action, data)
+    controls = _apply_action(action, data, actor)
     action.save()
     if controls is not None:
         action.controls.set(controls)
+    if data.get("implementing_controls") is not None:
+        action.implementing_controls.set(data["implementing_controls"])
     change_record(actor=actor, action=Action.CREATE, obj=action)
     _risk_moves_into_treatment(actor, risk)
     return action
@@ -78,8 +118,10 @@ def treatment_action_update(
     *, actor: Actor, action: TreatmentAction, **data: Any
 ) -> TreatmentAction:
     with logged(action, actor=actor):
-        controls = _apply_action(action, data)
+        controls = _apply_action(action, data, actor)
         action.save()
         if controls is not None:
             action.controls.set(controls)
+        if data.get("implementing_controls") is not None:
+            action.implementing_controls.set(data["implementing_controls"])
     return action

@@ -60,6 +60,7 @@ from aims.scope import (
     ThroughSystems,
 )
 from aims.services.library import library_load
+from controls.models import Control, ControlTest
 from impact.models import ImpactAssessment, ImpactEntry
 from risk.models import Risk, RiskCriteria, RiskMatrix, TreatmentAction
 from tests.conftest import PERSONAS, logged_in_client
@@ -68,6 +69,8 @@ from tests.factories import (
     BusinessUnitFactory,
     ClauseAssessmentFactory,
     ContextIssueFactory,
+    ControlFactory,
+    ControlTestFactory,
     DocumentFactory,
     ImpactAssessmentFactory,
     ImpactEntryFactory,
@@ -275,7 +278,15 @@ def _library_item(model):
     return make
 
 
+def _control(user, own, state):
+    # Of an AI system (granted to the persona, or not): organisation-wide controls have their
+    # own tests (tests/aims/test_scope_systems_or_organisation.py).
+    return ControlFactory(ai_systems=[_system(user, own)])
+
+
 SAMPLES: dict[type, Callable[[Any, bool, str | None], Any]] = {
+    Control: _control,
+    ControlTest: lambda user, own, state: ControlTestFactory(control=_control(user, own, state)),
     AISystem: lambda user, own, state: _system(user, own),
     Risk: _risk,
     TreatmentAction: lambda user, own, state: TreatmentActionFactory(risk=_risk(user, own, state)),

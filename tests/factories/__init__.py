@@ -11,6 +11,7 @@ the change (the platform itself when omitted).
 
 from tests.factories.accounts import PASSWORD, ApiTokenFactory, NotificationFactory, UserFactory
 from tests.factories.base import ServiceFactory
+from tests.factories.controls import ControlFactory, ControlTestFactory
 from tests.factories.documents import ClauseAssessmentFactory, DocumentFactory, iso_clause
 from tests.factories.impact import ImpactAssessmentFactory, ImpactEntryFactory
 from tests.factories.inventory import AISystemFactory
@@ -45,6 +46,8 @@ __all__ = [
     "BusinessUnitFactory",
     "ClauseAssessmentFactory",
     "ContextIssueFactory",
+    "ControlFactory",
+    "ControlTestFactory",
     "DocumentFactory",
     "FrameworkFactory",
     "ImpactAssessmentFactory",
