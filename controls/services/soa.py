@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import NoReverseMatch
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -340,6 +341,14 @@ def evidence_valid(evidence: Evidence, day: date) -> bool:
     return evidence.valid_until is None or evidence.valid_until >= day
 
 
+def record_url(obj: Any) -> str:
+    """The page of a record ("" while the part of the app that shows it is not installed)."""
+    try:
+        return str(obj.get_absolute_url())
+    except NoReverseMatch:
+        return ""
+
+
 def _evidence_record(evidence: Evidence, day: date) -> Reliance:
     if evidence.valid_until is not None and evidence.valid_until < day:
         state = _("expired %(date)s") % {"date": evidence.valid_until.isoformat()}
@@ -349,9 +358,7 @@ def _evidence_record(evidence: Evidence, day: date) -> Reliance:
         state = _("rejected")
     else:
         state = _("not yet in effect")
-    return Reliance(
-        kind="evidence", label=f"{evidence.title} ({state})", url=evidence.get_absolute_url()
-    )
+    return Reliance(kind="evidence", label=f"{evidence.title} ({state})", url=record_url(evidence))
 
 
 def _row_checks(
@@ -500,6 +507,7 @@ def soa_carry_forward(old: StatementOfApplicability, new: StatementOfApplicabili
         controls, evidence = list(row.controls.all()), list(row.evidence.all())
         row.pk, row.id, row.soa, row.frozen = None, None, new, {}
         row._state.adding = True
+        row._prefetched_objects_cache = {}  # the links read so far are the old row's
         row.save()
         row.controls.set(controls)
         row.evidence.set(evidence)

@@ -77,25 +77,31 @@ def display(shot: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _group_names() -> dict[str, str]:
+    """The names of Annex A's groups (A.2 … A.10) in the reader's language, one query."""
+    headings = Requirement.objects.filter(
+        framework__urn=selectors.ANNEX_A_CONTROLS["framework__urn"],
+        ref_id__regex=r"^A\.[0-9]+$",
+    )
+    return {h.ref_id: h.name for h in headings}
+
+
 def _groups(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Annex A rows by their group (A.2 … A.10, in the library's order), then the added rows."""
     groups: list[dict[str, Any]] = []
     added: list[dict[str, Any]] = []
     by_ref: dict[str, dict[str, Any]] = {}
+    names = _group_names() if items else {}
     for item in items:
         shot = item["shot"]
         if not _is_annex_a(shot):
             added.append(item)
             continue
-        requirement = shot["requirement"]
-        group = by_ref.get(requirement["group_ref"])
+        ref = ".".join(shot["requirement"]["ref_id"].split(".")[:2])  # A.6.2.4 → A.6
+        group = by_ref.get(ref)
         if group is None:
-            group = {
-                "ref": requirement["group_ref"],
-                "name": item["shown"]["group_name"],
-                "items": [],
-            }
-            by_ref[requirement["group_ref"]] = group
+            group = {"ref": ref, "name": names.get(ref, ""), "items": []}
+            by_ref[ref] = group
             groups.append(group)
         group["items"].append(item)
     if added:
