@@ -21,6 +21,7 @@ from aims.permissions import Policy
 from aims.registry import registry
 from aims.roles import Capability, has_capability
 from aims.scope import CHANGE, permitted
+from aims.services.approval import approval_editable
 from aims.views.approval import ApprovalStepView, approval_context
 from aims.views.base import EditPageView, PageView, query_parameters
 from controls.choices import ImplementationStatus, JustificationType
@@ -233,9 +234,14 @@ class SoaRowView(EditPageView):
         return reverse("soa_version", args=[obj.soa_id])
 
     def post(self, request: HttpRequest, pk: Any = None, **kwargs: Any) -> HttpResponse:
+        row = self.get_object(pk)
+        try:
+            approval_editable(row.soa)  # no form is offered: say why, change nothing
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("soa_row", pk=row.pk)
         if not request.POST.get("remove"):
             return super().post(request, pk, **kwargs)
-        row = self.get_object(pk)
         try:
             services.soa_row_remove(actor=request.user, row=row)
         except ValidationError as error:
