@@ -197,13 +197,18 @@ class SoaViewSet(approval_actions(SoaSerializer, new_version=True), ReadOnlyView
     )
     @action(detail=True, methods=["get"])
     def compare(self, request: Request, pk: str | None = None) -> Response:
-        """The rows added, removed and changed between this version and ``?with=`` (by the
-        control's URN; each changed row lists the fields that differ)."""
+        """The rows added, removed and changed between this version and ``?with=`` (by
+        default the version before it), matched by the control's URN; each changed row lists
+        the fields that differ."""
         version = self.get_object()
-        other_id = request.query_params.get("with", "")
-        if not other_id.isdigit():
-            raise serializers.ValidationError({"with": ["Give the id of another version."]})
-        other = get_object_or_404(self.get_queryset(), pk=int(other_id))
+        other_id = request.query_params.get("with")
+        if other_id is None:  # by default the version before (or the version itself)
+            earlier = self.get_queryset().filter(number__lt=version.number).order_by("-number")
+            other = earlier.first() or version
+        elif not other_id.isdigit():
+            raise serializers.ValidationError({"with": [_("Give the id of another version.")]})
+        else:
+            other = get_object_or_404(self.get_queryset(), pk=int(other_id))
         left, right = sorted([other, version], key=lambda v: v.number)
         changes = selectors.soa_compare(
             selectors.soa_row_snapshots(left, request.user),

@@ -105,8 +105,9 @@ def test_workflow_through_the_api(soa, officer, api_client_for):
     assert new.status_code == 201
     draft_id = new.json()["id"]
     assert draft_id != soa.pk
-    missing = client.get(reverse("api:soa-compare", args=[draft_id]))
-    assert missing.status_code == 400
+    assert client.get(reverse("api:soa-compare", args=[draft_id]), {"with": "x"}).status_code == 400
+    default = client.get(reverse("api:soa-compare", args=[draft_id])).json()
+    assert (default["left"], default["right"]) == (soa.pk, draft_id)
     same = client.get(reverse("api:soa-compare", args=[draft_id]), {"with": soa.pk}).json()
     assert same["changes"] == [] and (same["left"], same["right"]) == (soa.pk, draft_id)
 
