@@ -34,13 +34,13 @@ def relied_on(requirement_ids: list[int], user: Any) -> dict[int, list[Reliance]
     shown = {a.pk: a for a in rows if newest[a.series] == a.pk}
     found: dict[int, list[Reliance]] = {}
     for requirement_id, assessment_id in sorted(pairs):
-        assessment = shown.get(assessment_id)
-        if assessment is not None:
+        current = shown.get(assessment_id)
+        if current is not None:
             found.setdefault(requirement_id, []).append(
                 Reliance(
                     kind="impact_assessment",
-                    label=str(assessment),
-                    url=assessment.get_absolute_url(),
+                    label=str(current),
+                    url=current.get_absolute_url(),
                 )
             )
     return found

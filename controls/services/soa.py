@@ -507,7 +507,7 @@ def soa_carry_forward(old: StatementOfApplicability, new: StatementOfApplicabili
         controls, evidence = list(row.controls.all()), list(row.evidence.all())
         row.pk, row.id, row.soa, row.frozen = None, None, new, {}
         row._state.adding = True
-        row._prefetched_objects_cache = {}  # the links read so far are the old row's
+        row._prefetched_objects_cache = {}  # type: ignore[attr-defined]  # the old row's links
         row.save()
         row.controls.set(controls)
         row.evidence.set(evidence)
