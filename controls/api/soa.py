@@ -119,32 +119,43 @@ class UnwaiveSerializer(serializers.Serializer):
     check_code = serializers.ChoiceField(choices=SoaCheck.choices)
 
 
-CHECK_FIELDS = {
-    "code": serializers.CharField(),
-    "requirement_id": serializers.IntegerField(),
-    "ref_id": serializers.CharField(),
-    "message": serializers.CharField(),
-    "records": serializers.ListField(child=serializers.DictField()),
-    "waived": serializers.BooleanField(),
-    "reason": serializers.CharField(),
-}
-CHECKS = inline_serializer("SoaCheck", CHECK_FIELDS, many=True)
-ROW_SNAPSHOTS = inline_serializer(
-    "SoaRowSnapshot",
-    {
-        "id": serializers.IntegerField(),
-        "requirement": serializers.DictField(),
-        "applicable": serializers.BooleanField(allow_null=True),
-        "justification_type": serializers.CharField(),
-        "justification": serializers.CharField(),
-        "implementation_status": serializers.CharField(),
-        "owner": serializers.CharField(),
-        "controls": serializers.ListField(child=serializers.DictField()),
-        "evidence": serializers.ListField(child=serializers.DictField()),
-        "relied_on_by": serializers.ListField(child=serializers.DictField()),
-    },
-    many=True,
-)
+class ReliedOnSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    url = serializers.CharField()
+
+
+class SoaCheckSerializer(serializers.Serializer):
+    """A failing consistency check of one row (``controls.services.soa.CheckResult``)."""
+
+    code = serializers.CharField(
+        help_text="One of the checks (" + ", ".join(SoaCheck.values) + ")."
+    )
+    requirement_id = serializers.IntegerField()
+    ref_id = serializers.CharField()
+    message = serializers.CharField()
+    records = ReliedOnSerializer(many=True)
+    waived = serializers.BooleanField()
+    reason = serializers.CharField(allow_blank=True)
+
+
+class SoaRowSnapshotSerializer(serializers.Serializer):
+    """A row as the SoA shows it (``controls.snapshot``): frozen or live."""
+
+    id = serializers.IntegerField()
+    requirement = serializers.DictField()
+    applicable = serializers.BooleanField(allow_null=True)
+    justification_type = serializers.CharField(allow_blank=True)
+    justification = serializers.CharField(allow_blank=True)
+    implementation_status = serializers.CharField()
+    owner = serializers.CharField(allow_blank=True)
+    controls = serializers.ListField(child=serializers.DictField())
+    evidence = serializers.ListField(child=serializers.DictField())
+    relied_on_by = ReliedOnSerializer(many=True)
+
+
+CHECKS = SoaCheckSerializer(many=True)
+ROW_SNAPSHOTS = SoaRowSnapshotSerializer(many=True)
 COMPARISON = inline_serializer(
     "SoaComparison",
     {
@@ -172,8 +183,8 @@ class SoaViewSet(approval_actions(SoaSerializer, new_version=True), ReadOnlyView
     serializer_class = SoaSerializer
     ordering = ["-number"]
 
-    @extend_schema(responses={200: ROW_SNAPSHOTS})
-    @action(detail=True, methods=["get"])
+    @extend_schema(operation_id="soa_version_rows", responses={200: ROW_SNAPSHOTS})
+    @action(detail=True, methods=["get"], pagination_class=None)
     def rows(self, request: Request, pk: str | None = None) -> Response:
         """The rows as the SoA shows them: frozen for an approved version, live for a draft."""
         version = self.get_object()
@@ -182,7 +193,7 @@ class SoaViewSet(approval_actions(SoaSerializer, new_version=True), ReadOnlyView
         return Response([{"id": row.pk, **shot} for row, shot in zip(rows, shots, strict=True)])
 
     @extend_schema(responses={200: CHECKS})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def checks(self, request: Request, pk: str | None = None) -> Response:
         """The failing consistency checks (waived ones with their reason): live for a draft,
         as approved for an approved version."""

@@ -51,6 +51,17 @@ class SoaFilters:
         self.form = SoaFilterForm(data or None, owners=owners)
         self.valid = not self.form.is_bound or self.form.is_valid()
 
+    @property
+    def is_bound(self) -> bool:
+        return self.form.is_bound
+
+    @property
+    def errors(self) -> Any:
+        return self.form.errors
+
+    def is_valid(self) -> bool:
+        return self.valid
+
     def keep(self, item: dict[str, Any]) -> bool:
         """Whether a row (``{"row", "shot", "checks"}``) passes the filters."""
         if not self.form.is_bound or not self.valid:

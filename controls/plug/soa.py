@@ -34,12 +34,12 @@ def _soa_state(user: Any) -> dict[str, Any]:
 
     working = soa_working(user)
     in_effect = soa_in_effect(timezone.localdate(), user)
-    failing = [c for c in soa_checks(working)] if working is not None else []
+    checks = soa_checks(working, user) if working is not None else []
     return {
         "working": working,
         "in_effect": in_effect,
-        "failing": sum(1 for c in failing if not c.waived),
-        "waived": sum(1 for c in failing if c.waived),
+        # Rows, as the SoA page filtered by ``check=unwaived`` lists them.
+        "failing": len({c.requirement_id for c in checks if not c.waived}),
     }
 
 
@@ -48,7 +48,7 @@ def _evidence(user: Any) -> ClauseEvidence:
     working, in_effect = state["working"], state["in_effect"]
     figures = (
         Figure(
-            _("SoA consistency checks failing"),
+            _("SoA rows with a consistency check failing"),
             state["failing"],
             link("soa", check="unwaived"),
             tone="warn",
@@ -69,8 +69,8 @@ def _evidence(user: Any) -> ClauseEvidence:
             summary, figures, ConformanceStatus.PARTIAL, _("No version is approved.")
         )
     summary = _(
-        "Statement of Applicability v%(number)s approved on %(date)s; %(failing)s consistency "
-        "check(s) failing in the working version."
+        "Statement of Applicability v%(number)s approved on %(date)s; %(failing)s row(s) of "
+        "the working version with a consistency check failing."
     ) % {
         "number": in_effect.number,
         "date": day(timezone.localdate(in_effect.approved_at)),

@@ -146,6 +146,7 @@ def version_context(request: HttpRequest, version: StatementOfApplicability) -> 
     return {
         "soa": version,
         "groups": _groups(shown),
+        "rows": shown,
         "shown_count": len(shown),
         "row_count": len(rows),
         "applicable_count": sum(1 for s in shots if s["applicable"] is True),
@@ -172,7 +173,7 @@ class SoaView(PageView):
     def get(self, request: HttpRequest) -> HttpResponse:
         version = selectors.soa_working(request.user)
         if version is None:
-            return render(request, "controls/soa.html", {"soa": None})
+            return render(request, "controls/soa.html", {"soa": None, "rows": []})
         return render(request, "controls/soa.html", version_context(request, version))
 
 
