@@ -72,7 +72,7 @@ def soa_start(*, actor: Actor) -> StatementOfApplicability:
     """Start the SoA: version 1, a draft (once; later versions start from the approved one)."""
     if StatementOfApplicability.objects.select_for_update().exists():
         raise ValidationError(_("The Statement of Applicability exists already."))
-    version = StatementOfApplicability(author=_person(actor))
+    version = StatementOfApplicability(author=_person(actor), owner=_person(actor))
     version.full_clean()
     version.save()
     change_record(actor=actor, action=Action.CREATE, obj=version)
