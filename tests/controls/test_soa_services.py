@@ -227,6 +227,19 @@ def test_waive_needs_a_reason_and_is_recorded(db, officer):
     assert not SoaCheckWaiver.objects.exists()
 
 
+@pytest.mark.parametrize("state", ["draft", "in_review", "approved"])
+def test_the_factory_reaches_each_state_through_the_workflow(db, officer, state):
+    version = SoaFactory(state=state, actor=officer)
+    assert version.status == state and version.author == officer
+    actions = set(
+        ChangeRecord.objects.filter(
+            content_type__model="statementofapplicability", object_id=str(version.pk)
+        ).values_list("action", flat=True)
+    )
+    expected = {"draft": {"create"}, "in_review": {"create", "submit"}}
+    assert actions == expected.get(state, {"create", "submit", "approve"})
+
+
 def test_row_factory_adds_a_row_of_another_source(db):
     row = ApplicabilityStatementFactory()
     assert row.applicable is True and row.soa.rows.count() == 1

@@ -37,11 +37,13 @@ from tests.factories.risk import (
     TreatmentActionFactory,
     shipped_matrices,
 )
+from tests.factories.soa import ApplicabilityStatementFactory, SoaFactory
 
 __all__ = [
     "PASSWORD",
     "AISystemFactory",
     "ApiTokenFactory",
+    "ApplicabilityStatementFactory",
     "BusinessUnitFactory",
     "ClauseAssessmentFactory",
     "ContextIssueFactory",
@@ -61,6 +63,7 @@ __all__ = [
     "RiskFactory",
     "RiskMatrixFactory",
     "ServiceFactory",
+    "SoaFactory",
     "TreatmentActionFactory",
     "UserFactory",
     "iso_clause",
