@@ -8,6 +8,8 @@ import io
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
 
 from controls.models import StatementOfApplicability
 from controls.selectors.soa import soa_compare, soa_row_snapshots
@@ -34,5 +36,12 @@ def test_the_demo_soa_is_approved_then_changed_in_a_draft(demo):
     assert not [c for c in soa_checks(first) if not c.waived]
     changes = soa_compare(shots, soa_row_snapshots(second, demo["officer"]))
     assert {c.ref_id for c in changes} == {"A.3.3", "A.6.2.8", "A.8.3"}
+    client = Client()
+    client.force_login(demo["viewer"])
+    html = client.get(reverse("soa_version", args=[first.pk])).content.decode()
+    assert html.count('data-testid="row-A.') == 38
+    assert "当社はAIシステムを製品又はサービスとして顧客に提供しておらず" in html
+    draft = client.get(reverse("soa")).content.decode()
+    assert "取引先との新しい契約でAIインシデントの外部報告が求められた" in draft
     call_command("load_demo", stdout=io.StringIO())
     assert StatementOfApplicability.objects.count() == 2
