@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from aims.models import Requirement
@@ -64,7 +65,14 @@ class SoaRowForm(forms.Form):
         queryset=Control.objects.none(),
     )
     evidence = forms.ModelMultipleChoiceField(
-        label=_("Evidence"), required=False, widget=CheckboxGroup, queryset=Evidence.objects.none()
+        label=_("Evidence"),
+        required=False,
+        widget=CheckboxGroup,
+        queryset=Evidence.objects.none(),
+        help_text=_(
+            "The evidence of the controls that satisfy this control, and that already linked. "
+            "Other evidence is linked to the row from the evidence's own page."
+        ),
     )
     owner = forms.ModelChoiceField(label=_("Owner"), required=False, queryset=owner_candidates())
 
@@ -74,8 +82,16 @@ class SoaRowForm(forms.Form):
         super().__init__(*args, **kwargs)
         controls = self.fields["controls"]
         controls.queryset = restrict(Control.objects.all(), user, VIEW).order_by("code")  # type: ignore[attr-defined]
+        # Not every piece of evidence of the organisation (there may be hundreds of thousands):
+        # that of the controls satisfying the row's control, and what the row links already.
+        near = Q(controls__requirements=row.requirement_id) if row is not None else Q(pk__in=[])
+        if row is not None and row.pk is not None:
+            near |= Q(applicability_statements=row.pk)
+        visible = restrict(Evidence.objects.all(), user, VIEW)
         evidence = self.fields["evidence"]
-        evidence.queryset = restrict(Evidence.objects.all(), user, VIEW).order_by("title", "id")  # type: ignore[attr-defined]
+        evidence.queryset = visible.filter(  # type: ignore[attr-defined]
+            pk__in=Evidence.objects.filter(near).values("pk")
+        ).order_by("title", "id")
         owner = self.fields["owner"]
         owner.queryset = owner_candidates(keep=row.owner_id if row is not None else None)  # type: ignore[attr-defined]
 

@@ -256,3 +256,25 @@ def test_an_operator_reads_but_cannot_edit(soa, operator, client_for):
         {"applicable": "no", "justification": "x", "implementation_status": "not_implemented"},
     )
     assert response.status_code == 403
+
+
+def test_the_row_form_offers_the_evidence_of_its_controls_only(soa, officer, client_for):
+    row = soa.rows.get(requirement=annex("A.6.2.4"))
+    control = make_control("CTL-941", requirements=[annex("A.6.2.4")])
+    near = make_evidence("Evaluation of release 3", controls=[control])
+    far = make_evidence("Unrelated minutes")
+    page = client_for(officer).get(reverse("soa_row", args=[row.pk]), **EN)
+    choices = list(page.context["form"].fields["evidence"].queryset)
+    assert choices == [near] and far not in choices
+    response = client_for(officer).post(
+        reverse("soa_row", args=[row.pk]),
+        {
+            "applicable": "no",
+            "justification": "x",
+            "implementation_status": "not_implemented",
+            "evidence": [far.pk],
+        },
+        **EN,
+    )
+    assert response.status_code == 400
+    assert not row.evidence.exists()
