@@ -46,6 +46,10 @@ class ImpactConfig(AppConfig):
         from impact import dashboard
 
         dashboard.register()
+        # The assessments relying on Annex A controls, for the SoA's checks.
+        from impact import reliance
+
+        reliance.register()
 
 
 def system_tab(request: Any, system: Any) -> dict[str, Any]:

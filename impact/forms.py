@@ -14,6 +14,7 @@ from aims import urns
 from aims.models import AISystem, Requirement
 from aims.people import limit_owner_fields
 from aims.scope import CHANGE, restrict
+from aims.widgets import CheckboxGroup
 from impact.choices import (
     HUMAN_JUDGMENT_CRITERIA,
     AssessmentScope,
@@ -24,8 +25,9 @@ from impact.choices import (
     Reversibility,
     SocialAcceptance,
 )
-from risk.forms import LibraryItemField, position_choices
+from risk.forms import LibraryChoiceField, LibraryItemField, position_choices
 from risk.models import Risk, RiskMatrix
+from risk.services.treatment import ANNEX_A_CONTROLS
 
 TEXT = {"rows": 3}
 
@@ -104,6 +106,15 @@ class ImpactAssessmentForm(forms.Form):
         widget=forms.Textarea(attrs=TEXT),
         required=False,
     )
+    annex_controls = LibraryChoiceField(
+        label=_("Annex A controls the mitigations rely on"),
+        required=False,
+        widget=CheckboxGroup,  # 38 controls: checkboxes with a search box
+        queryset=Requirement.objects.filter(**ANNEX_A_CONTROLS).order_by("order"),
+        help_text=_(
+            "The Statement of Applicability warns when one of them is marked not applicable."
+        ),
+    )
     human_judgment_decision = forms.ChoiceField(
         label=_("Decision on human judgment"), choices=HumanJudgmentDecision.choices
     )
@@ -173,6 +184,7 @@ class ImpactAssessmentForm(forms.Form):
                 "stakeholder_communication",
                 "linked_risks",
                 "reflection_notes",
+                "annex_controls",
             ],
         ),
         (

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
+from aims.models import Requirement
 from impact.models import ImpactAssessment, ImpactEntry
 from risk.models import Risk
 
@@ -29,7 +30,7 @@ def _entries() -> Prefetch:
 
 def impact_assessment_details() -> QuerySet[ImpactAssessment]:
     """Assessments with everything an assessment's page reads."""
-    return impact_assessments().prefetch_related(_entries(), "linked_risks")
+    return impact_assessments().prefetch_related(_entries(), "linked_risks", "annex_controls")
 
 
 def impact_assessments_with_entries(queryset: QuerySet[ImpactAssessment]) -> Any:
@@ -40,7 +41,9 @@ def impact_assessments_with_entries(queryset: QuerySet[ImpactAssessment]) -> Any
         series=OuterRef("series"), number=OuterRef("number") - 1
     ).values("pk")[:1]
     return queryset.annotate(previous=Subquery(before)).prefetch_related(
-        _entries(), Prefetch("linked_risks", queryset=Risk.objects.only("id"))
+        _entries(),
+        Prefetch("linked_risks", queryset=Risk.objects.only("id")),
+        Prefetch("annex_controls", queryset=Requirement.objects.only("id")),
     )
 
 

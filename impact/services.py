@@ -36,6 +36,7 @@ from impact.models.assessment import ASSESSMENT_FIELDS
 from risk.levels import check_position, level_of
 from risk.models import Risk, RiskMatrix
 from risk.services.register import risk_create
+from risk.services.treatment import ANNEX_A_CONTROLS
 
 DEFAULT_MATRIX_CODE = "3x3"  # severity × likelihood, low / medium / high (seed 000)
 
@@ -126,11 +127,17 @@ def _apply_assessment(
     risks = data.get("linked_risks")
     if risks is not None and system is not None:
         _check_risks(actor, system, risks, "linked_risks", errors)
+    controls = data.get("annex_controls")
+    if controls is not None:
+        ids = {c.pk for c in controls}
+        annex = Requirement.objects.filter(pk__in=ids, **ANNEX_A_CONTROLS)
+        if ids - set(annex.values_list("pk", flat=True)):
+            errors["annex_controls"] = [_("Choose ISO/IEC 42001 Annex A controls.")]
     if errors:
         raise ValidationError(errors)
     later = {}
     for name, value in data.items():
-        if name == "linked_risks":
+        if name in ("linked_risks", "annex_controls"):
             later[name] = value
         else:
             setattr(assessment, name, value)

@@ -81,10 +81,10 @@ class ImpactAssessmentEditView(EditPageView):
         matrices = _matrices(obj)
         system: AISystem | None
         if obj is not None:
-            initial = {
-                name: getattr(obj, name) for name in ASSESSMENT_FIELDS if name != "linked_risks"
-            }
+            links = ("linked_risks", "annex_controls")
+            initial = {name: getattr(obj, name) for name in ASSESSMENT_FIELDS if name not in links}
             initial["linked_risks"] = list(obj.linked_risks.all())
+            initial["annex_controls"] = list(obj.annex_controls.all())
             initial["id"] = obj.pk
             system = obj.ai_system
         else:

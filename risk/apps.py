@@ -36,6 +36,10 @@ class RiskConfig(AppConfig):
         from risk import dashboard
 
         dashboard.register()
+        # The risks relying on Annex A controls, for the SoA's checks.
+        from risk import reliance
+
+        reliance.register()
 
 
 def system_tab(request: Any, system: Any) -> dict[str, Any]:

@@ -223,6 +223,22 @@ def varied_records(officer: Any, executive: Any) -> dict[str, Any]:
     notifications_mark_read(user=officer, ids=[NotificationFactory(recipient=officer).pk])
     ApiTokenFactory(user=officer, scope="write")
     token_revoke(token=ApiTokenFactory(user=officer), actor=officer)
+    # The SoA: an approved version (frozen rows) and the draft carrying it forward.
+    from controls.services.soa import soa_approve, soa_check_waive, soa_submit
+    from tests.factories.soa import ApplicabilityStatementFactory, SoaFactory
+
+    soa = SoaFactory(actor=officer)
+    row = ApplicabilityStatementFactory(soa=soa, actor=officer, owner=officer)
+    soa_check_waive(
+        actor=officer,
+        soa=soa,
+        requirement=row.requirement,
+        check_code="no_implementing_control",
+        reason="Planned.",
+    )
+    ApplicabilityStatementFactory(soa=soa, applicable=False, justification_type="")
+    soa_approve(actor=executive, soa=soa_submit(actor=officer, soa=soa))
+    approval_new_version(actor=officer, version=soa)
     return {
         "draft_document": draft,
         "open_risk": open_risk,

@@ -92,6 +92,14 @@ class Approvable(models.Model):
     def approval_check_submit(self) -> None:
         """Raise ``ValidationError`` when the draft is not ready for review."""
 
+    def approval_check_approve(self) -> None:
+        """Raise ``ValidationError`` when the version in review may not be approved yet (e.g.
+        the SoA's unwaived consistency checks); runs after the approver was checked."""
+
+    def approval_on_approve(self) -> None:
+        """Freeze what lives outside the row once the version is approved (e.g. the SoA's
+        rows snapshotted); runs in the approving transaction, after the status changed."""
+
     def approval_changes_on_approve(self) -> dict[str, Any]:
         """Fields the approval sets besides the workflow's own (e.g. a next review date)."""
         return {}

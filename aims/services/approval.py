@@ -234,6 +234,7 @@ def approval_approve(*, actor: Actor, version: V) -> V:
     if version.status != ApprovalStatus.IN_REVIEW:
         raise ValidationError(_("Only a version in review can be approved."))
     _check_reviewer(actor, version, approving=True)
+    version.approval_check_approve()
     in_force = version.versions().select_for_update().filter(status=ApprovalStatus.APPROVED)
     for older in in_force.exclude(pk=version.pk):
         logged_update(older, actor=actor, status=ApprovalStatus.SUPERSEDED)
@@ -246,6 +247,7 @@ def approval_approve(*, actor: Actor, version: V) -> V:
         approved_at=timezone.now(),
         **version.approval_changes_on_approve(),
     )
+    version.approval_on_approve()
     _notify(
         version.approval_people(),
         actor=actor,

@@ -10,12 +10,18 @@ there, never from the live links, so changing a control later leaves an approved
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Q
+from django.db.models import CharField, Exists, OuterRef, Q
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from aims.choices import Action, ApprovalStatus
 from aims.models.approval import Approvable, approval_constraints
 from aims.models.base import BoundedTextField, ReviewableModel, TimeStampedModel
 from aims.scope import OrganisationWide
@@ -49,6 +55,72 @@ class StatementOfApplicability(Approvable, ReviewableModel):
 
     def get_absolute_url(self) -> str:
         return reverse("soa_version", args=[self.pk])
+
+    # --- The approval workflow's hooks (the work is in ``controls.services.soa``) -----------
+    def approval_check_submit(self) -> None:
+        from controls.services.soa import soa_refuse_unresolved
+
+        soa_refuse_unresolved(self)
+
+    def approval_check_approve(self) -> None:
+        from controls.services.soa import soa_refuse_unresolved
+
+        soa_refuse_unresolved(self)
+
+    def approval_on_approve(self) -> None:
+        """Every row's content and the checks' result are frozen as they stand now."""
+        from controls.services.soa import soa_freeze
+
+        soa_freeze(self)
+
+    def carry_forward(self) -> StatementOfApplicability:
+        copy = super().carry_forward()
+        copy.frozen_checks = []
+        copy.change_summary = ""
+        copy.next_review_on = None
+        return copy
+
+    def carry_forward_relations(self, new: StatementOfApplicability) -> None:
+        """The rows (fields, owner, implementing controls, evidence) and the waivers."""
+        from controls.services.soa import soa_carry_forward
+
+        soa_carry_forward(self, new)
+
+    def approval_child_changes(self) -> Q:
+        """The change records of this version's rows and waivers: of those it holds, and of
+        those removed from it (found by the version named in the record's ``before``)."""
+        parts = []
+        for model, held in (
+            (ApplicabilityStatement, self.rows.values_list("pk", flat=True)),
+            (SoaCheckWaiver, self.waivers.values_list("pk", flat=True)),
+        ):
+            kind = ContentType.objects.get_for_model(model)
+            deleted = Q(action=Action.DELETE, before__soa_id=self.pk)
+            parts.append(
+                Q(content_type=kind) & (Q(object_id__in=[str(pk) for pk in held]) | deleted)
+            )
+        return parts[0] | parts[1]
+
+    @classmethod
+    def approval_child_edits(cls, changes: models.QuerySet[Any]) -> Q:
+        """``approval_child_changes`` for many versions at once."""
+        parts = []
+        for model in (ApplicabilityStatement, SoaCheckWaiver):
+            kind = ContentType.objects.get_for_model(model)
+            edits = changes.filter(content_type=kind)
+            held = model._default_manager.filter(soa=OuterRef("pk")).filter(
+                Exists(edits.filter(object_id=Cast(OuterRef("pk"), CharField())))
+            )
+            deleted = edits.annotate(held_by=KeyTextTransform("soa_id", "before")).filter(
+                action=Action.DELETE, held_by=Cast(OuterRef("pk"), CharField())
+            )
+            parts.append(Q(Exists(held)) | Q(Exists(deleted)))
+        return parts[0] | parts[1]
+
+    @classmethod
+    def reminder_queryset(cls) -> models.QuerySet[StatementOfApplicability]:
+        """Only the approved version in force is reviewed."""
+        return cls._default_manager.filter(status=ApprovalStatus.APPROVED)
 
 
 class ApplicabilityStatement(TimeStampedModel):

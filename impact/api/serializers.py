@@ -92,6 +92,12 @@ class ImpactAssessmentSerializer(_RefusesLevels, serializers.ModelSerializer):
         help_text="Reads every risk the assessment is reflected in (its own and its entries'); "
         "writes the assessment's own links.",
     )
+    annex_controls = ScopedPrimaryKeyRelatedField(
+        many=True,
+        required=False,
+        queryset=Requirement.objects.all(),
+        help_text="Ids of ISO/IEC 42001 Annex A controls the mitigations rely on (library).",
+    )
     entries = ImpactEntrySerializer(many=True, read_only=True)
     previous = serializers.IntegerField(
         read_only=True,
@@ -129,6 +135,7 @@ class ImpactAssessmentSerializer(_RefusesLevels, serializers.ModelSerializer):
             "stakeholder_communication",
             "reflected_risks",
             "reflection_notes",
+            "annex_controls",
             "human_judgment",
             "human_judgment_decision",
             "human_judgment_rationale",

@@ -57,6 +57,7 @@ ASSESSMENT_FIELDS = (
     "stakeholder_communication",
     "linked_risks",
     "reflection_notes",
+    "annex_controls",
     "human_judgment",
     "human_judgment_decision",
     "human_judgment_rationale",
@@ -86,7 +87,7 @@ class ImpactAssessment(Approvable, ReviewableModel):
     COMPARE_FIELDS = tuple(
         name
         for name in ASSESSMENT_FIELDS  # what a person writes, but links and structured notes
-        if name not in ("ai_system", "matrix", "linked_risks", "human_judgment")
+        if name not in ("ai_system", "matrix", "linked_risks", "annex_controls", "human_judgment")
     )
 
     ai_system = models.ForeignKey(
@@ -264,8 +265,9 @@ class ImpactAssessment(Approvable, ReviewableModel):
         return copy
 
     def carry_forward_relations(self, new: ImpactAssessment) -> None:
-        """The linked risks, and every entry with its risks."""
+        """The linked risks, the Annex A controls relied on, and every entry with its risks."""
         new.linked_risks.set(self.linked_risks.all())
+        new.annex_controls.set(self.annex_controls.all())
         for entry in self.entries.all():
             risks = list(entry.risks.all())
             entry.pk, entry.id, entry.assessment = None, None, new

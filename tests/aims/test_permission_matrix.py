@@ -60,7 +60,12 @@ from aims.scope import (
     ThroughSystems,
 )
 from aims.services.library import library_load
-from controls.models import Control, ControlTest
+from controls.models import (
+    ApplicabilityStatement,
+    Control,
+    ControlTest,
+    StatementOfApplicability,
+)
 from impact.models import ImpactAssessment, ImpactEntry
 from risk.models import Risk, RiskCriteria, RiskMatrix, TreatmentAction
 from tests.conftest import PERSONAS, logged_in_client
@@ -223,6 +228,19 @@ def _assessment(user, own, state):
     return ImpactAssessmentFactory(ai_system=_system(user, own), state=state or "draft")
 
 
+def _soa(user, own, state):
+    # Started by the platform (no rows: no library), so an approver persona is never its author.
+    from tests.factories.soa import SoaFactory
+
+    return SoaFactory(state=state or "draft")
+
+
+def _soa_row(user, own, state):
+    from tests.factories.soa import ApplicabilityStatementFactory
+
+    return ApplicabilityStatementFactory(soa=_soa(user, own, state))
+
+
 def _token(user, own, state):
     holder = user if own and user is not None else _other_user()
     now = timezone.now()
@@ -295,6 +313,8 @@ SAMPLES: dict[type, Callable[[Any, bool, str | None], Any]] = {
         _assessment(user, own, state).entries.first()
         or ImpactEntryFactory(assessment=_assessment(user, own, state))
     ),
+    StatementOfApplicability: _soa,
+    ApplicabilityStatement: _soa_row,
     RiskMatrix: lambda user, own, state: RiskMatrixFactory(code="5x5"),
     Document: lambda user, own, state: DocumentFactory(state=state or "draft"),
     DocumentVersion: lambda user, own, state: DocumentFactory(

@@ -38,11 +38,13 @@ from tests.factories.risk import (
     TreatmentActionFactory,
     shipped_matrices,
 )
+from tests.factories.soa import ApplicabilityStatementFactory, SoaFactory
 
 __all__ = [
     "PASSWORD",
     "AISystemFactory",
     "ApiTokenFactory",
+    "ApplicabilityStatementFactory",
     "BusinessUnitFactory",
     "ClauseAssessmentFactory",
     "ContextIssueFactory",
@@ -64,6 +66,7 @@ __all__ = [
     "RiskFactory",
     "RiskMatrixFactory",
     "ServiceFactory",
+    "SoaFactory",
     "TreatmentActionFactory",
     "UserFactory",
     "iso_clause",
