@@ -14,12 +14,11 @@ from datetime import date
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from aims.choices import ApprovalStatus, ReportFormat
+from aims.choices import ReportFormat
 from aims.models import ReportJob
 from aims.people import person_name
 from aims.reports import ReportKind
@@ -34,8 +33,7 @@ from controls.choices import (
     JustificationType,
     SoaCheck,
 )
-from controls.models import ApplicabilityStatement, Evidence, StatementOfApplicability
-from controls.snapshot import row_snapshot
+from controls.models import StatementOfApplicability
 
 SHA_SHORT = 12
 
@@ -56,18 +54,10 @@ def unknown_refused(raw: dict[str, Any], known: set[str]) -> None:
 
 def default_version(user: Any) -> StatementOfApplicability | None:
     """The approved version in effect today, else the working version (a draft or a version
-    in review), as ``user`` sees them. (A private stand-in for
-    ``controls.selectors.soa.soa_in_effect`` and ``soa_working``.)"""
-    versions = restrict(StatementOfApplicability.objects.all(), user)
-    now = timezone.now()
-    return (
-        versions.filter(status=ApprovalStatus.APPROVED, approved_at__lte=now)
-        .order_by("-approved_at", "-number")
-        .first()
-        or versions.filter(status__in=[ApprovalStatus.DRAFT, ApprovalStatus.IN_REVIEW])
-        .order_by("-number")
-        .first()
-    )
+    in review), as ``user`` sees them."""
+    from controls.selectors.soa import soa_in_effect, soa_working
+
+    return soa_in_effect(timezone.localdate(), user) or soa_working(user)
 
 
 def clean(user: Any, raw: dict[str, Any]) -> dict[str, Any]:
@@ -114,18 +104,13 @@ def _version(job: ReportJob) -> StatementOfApplicability:
 # --- The rows, in the snapshot's shape ---------------------------------------------------------
 def row_snapshots(version: StatementOfApplicability, user: Any) -> list[dict[str, Any]]:
     """Every row of ``version`` as ``controls.snapshot`` shapes it, in the library's order:
-    frozen for an approved or superseded version, live for a draft. (A private stand-in for
-    ``controls.selectors.soa.soa_row_snapshots``.)"""
-    rows = restrict(ApplicabilityStatement.objects.filter(soa=version), user)
-    if version.is_frozen:
-        return [dict(frozen, row_id=pk) for pk, frozen in rows.values_list("pk", "frozen")]
-    live = rows.select_related(
-        "requirement__parent", "requirement__framework", "owner"
-    ).prefetch_related(
-        "controls",
-        Prefetch("evidence", queryset=Evidence.objects.select_related("current_version")),
-    )
-    return [dict(row_snapshot(row), row_id=row.pk) for row in live]
+    frozen for an approved or superseded version, live for a draft
+    (``controls.selectors.soa``), with the row's id."""
+    from controls.selectors import soa as soa_selectors
+
+    rows = list(soa_selectors.soa_rows(version, user))
+    snapshots = soa_selectors.row_snapshots(version, rows, user)
+    return [dict(snapshot, row_id=row.pk) for row, snapshot in zip(rows, snapshots, strict=True)]
 
 
 def _pick(values: dict[str, Any], field: str) -> str:

@@ -42,7 +42,6 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from aims.choices import ApprovalStatus
 from aims.models import Framework, Mapping, Requirement
 from aims.models.approval import FROZEN
 from aims.scope import restrict
@@ -165,14 +164,10 @@ def coverage_frameworks() -> QuerySet[Framework]:
 
 
 def _working_version(user: Any) -> StatementOfApplicability | None:
-    """The working version: the newest draft or version in review, else the approved one.
-    (A private stand-in for ``controls.selectors.soa.soa_working``.)"""
-    versions = restrict(StatementOfApplicability.objects.all(), user)
-    open_ = versions.filter(status__in=[ApprovalStatus.DRAFT, ApprovalStatus.IN_REVIEW])
-    return (
-        open_.order_by("-number").first()
-        or versions.filter(status=ApprovalStatus.APPROVED).order_by("-number").first()
-    )
+    """The working version (``controls.selectors.soa.soa_working``)."""
+    from controls.selectors.soa import soa_working
+
+    return soa_working(user)
 
 
 def coverage_version(user: Any, soa: Any = None) -> StatementOfApplicability | None:

@@ -196,7 +196,7 @@ def test_the_pdf_in_english_names_its_parts(officer, approved, tmp_path):
         "Contents",
         "About this version",
         "Consistency checks",
-        "Version 1 (Approved)",
+        f"Version {approved.number} (Approved)",
         "expired",
         "1 check is open.",
     ):
