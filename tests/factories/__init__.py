@@ -12,6 +12,7 @@ the change (the platform itself when omitted).
 from tests.factories.accounts import PASSWORD, ApiTokenFactory, NotificationFactory, UserFactory
 from tests.factories.base import ServiceFactory
 from tests.factories.documents import ClauseAssessmentFactory, DocumentFactory, iso_clause
+from tests.factories.evidence import EvidenceFactory, EvidenceVersionFactory
 from tests.factories.impact import ImpactAssessmentFactory, ImpactEntryFactory
 from tests.factories.inventory import AISystemFactory
 from tests.factories.library import (
@@ -46,6 +47,8 @@ __all__ = [
     "ClauseAssessmentFactory",
     "ContextIssueFactory",
     "DocumentFactory",
+    "EvidenceFactory",
+    "EvidenceVersionFactory",
     "FrameworkFactory",
     "ImpactAssessmentFactory",
     "ImpactEntryFactory",
