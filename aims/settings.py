@@ -409,6 +409,7 @@ def _file_storage() -> dict[str, object]:
         "default_acl": None,  # private objects; the bucket policy decides, never public-read
         "file_overwrite": False,  # a new upload never replaces a stored file
         "querystring_auth": True,
+        "signature_version": "s3v4",  # what MinIO and every current S3 region accept
         "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", 60, minimum=1),
     }
     return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}

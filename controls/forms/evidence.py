@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from aims.models import AISystem
@@ -22,7 +23,14 @@ class DropZoneInput(forms.FileInput):
     """A file input inside a drop zone: a plain file input without JavaScript; with it
     (``static/js/dropzone.js``), files can be dropped onto the zone."""
 
-    template_name = "controls/evidence_dropzone.html"
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> Any:
+        field = super().render(name, value, attrs, renderer)
+        return format_html(
+            '<div class="dropzone" data-dropzone>{}<p class="help dropzone-hint" '
+            'aria-hidden="true">{}</p></div>',
+            field,
+            _("or drop a file here"),
+        )
 
 
 class VersionFields(forms.Form):

@@ -60,6 +60,7 @@ from aims.scope import (
     ThroughSystems,
 )
 from aims.services.library import library_load
+from controls.models import Evidence, EvidenceVersion
 from impact.models import ImpactAssessment, ImpactEntry
 from risk.models import Risk, RiskCriteria, RiskMatrix, TreatmentAction
 from tests.conftest import PERSONAS, logged_in_client
@@ -220,6 +221,13 @@ def _assessment(user, own, state):
     return ImpactAssessmentFactory(ai_system=_system(user, own), state=state or "draft")
 
 
+def _evidence(user, own, state):
+    # Uploaded by the platform and owned by someone else: an approver persona may review it.
+    from tests.factories.evidence import EvidenceFactory
+
+    return EvidenceFactory(ai_systems=[_system(user, own)], owner=_other_user())
+
+
 def _token(user, own, state):
     holder = user if own and user is not None else _other_user()
     now = timezone.now()
@@ -306,6 +314,8 @@ SAMPLES: dict[type, Callable[[Any, bool, str | None], Any]] = {
     RoleGrant: _role_grant,
     ChangeRecord: _change_record,
     get_user_model(): lambda user, own, state: _other_user(),
+    Evidence: _evidence,
+    EvidenceVersion: lambda user, own, state: _evidence(user, own, state).current_version,
 }
 # URL parameters other than ``pk`` name the record the route hangs from.
 PARAMETER_MODELS = {"risk_pk": Risk, "assessment_pk": ImpactAssessment}
