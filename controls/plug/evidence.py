@@ -14,7 +14,7 @@ def register() -> None:
     """Navigation, tabs, report kinds, reviewable models, inbox sources, demo loaders, hooks."""
     from aims.choices import InboxKind
     from aims.models import ClauseAssessment, Document
-    from aims.registry import InboxSource, NavEntry, SystemTab, registry
+    from aims.registry import InboxSource, NavEntry, RecordPanel, SystemTab, registry
     from controls import linking
     from controls.models import Evidence
 
@@ -39,6 +39,7 @@ def register() -> None:
     linking.register_target(Document, "document")
     linking.register_target(ClauseAssessment, "clause_assessment")
     registry.add_demo_loader("evidence", load_demo, order=55)
+    registry.add_record_panel(RecordPanel("evidence", evidence_panel, order=50))
 
 
 def system_tab(request: Any, system: Any) -> dict[str, Any]:
@@ -54,6 +55,21 @@ def system_tab(request: Any, system: Any) -> dict[str, Any]:
         "today": timezone.localdate(),
         "can_add_evidence": permitted(request.user, CHANGE, system),
     }
+
+
+def evidence_panel(request: Any, record: Any) -> str:
+    """The evidence linked to a core record (a document, a clause assessment), with its
+    freshness; nothing for a record evidence cannot link to."""
+    from django.template.loader import render_to_string
+
+    from controls import linking
+    from controls.templatetags.evidence import evidence_for_context
+
+    if record is None or linking.target_for(type(record)) is None:
+        return ""
+    return render_to_string(
+        "controls/evidence_for.html", evidence_for_context(request, record), request=request
+    )
 
 
 def awaiting_review(user: Any) -> Any:

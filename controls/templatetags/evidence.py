@@ -20,11 +20,9 @@ def evidence_badge(evidence: Any, today: Any = None) -> dict[str, Any]:
     return {"evidence": evidence, "state": freshness(evidence, today)}
 
 
-@register.inclusion_tag("controls/evidence_for.html", takes_context=True)
-def evidence_for(context: template.Context, record: Any, heading: bool = True) -> dict[str, Any]:
+def evidence_for_context(request: Any, record: Any, heading: bool = True) -> dict[str, Any]:
     from controls.selectors.evidence import evidence_linked_to, freshness
 
-    request = context.get("request")
     user = getattr(request, "user", None)
     today = timezone.localdate()
     rows = evidence_linked_to(record, user) if record is not None and record.pk else []
@@ -33,3 +31,8 @@ def evidence_for(context: template.Context, record: Any, heading: bool = True) -
         "heading": heading,
         "record": record,
     }
+
+
+@register.inclusion_tag("controls/evidence_for.html", takes_context=True)
+def evidence_for(context: template.Context, record: Any, heading: bool = True) -> dict[str, Any]:
+    return evidence_for_context(context.get("request"), record, heading)
