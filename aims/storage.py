@@ -34,7 +34,7 @@ def presigns(storage: Any) -> bool:
 def sha256_of(file: FieldFile) -> tuple[str, int]:
     """The SHA-256 and the size of a stored file, read from the storage in chunks."""
     digest, size = hashlib.sha256(), 0
-    with file.storage.open(file.name, "rb") as handle:
+    with file.storage.open(file.name or "", "rb") as handle:
         for chunk in iter(lambda: handle.read(CHUNK), b""):
             digest.update(chunk)
             size += len(chunk)
@@ -51,9 +51,9 @@ def file_download(file: FieldFile, *, filename: str, content_type: str = "") -> 
     """A download of a stored file, for a caller that checked the user may have it: a
     streamed attachment from a local disk, or a redirect to a short-lived presigned URL of
     the object store (with the same attachment name and type)."""
-    if not file:
+    if not file or not file.name:
         raise Http404
-    storage = file.storage
+    storage: Any = file.storage  # an S3 storage's ``url`` takes ``parameters``
     if presigns(storage):
         parameters = {"ResponseContentDisposition": _disposition(filename)}
         if content_type:
@@ -65,7 +65,7 @@ def file_download(file: FieldFile, *, filename: str, content_type: str = "") -> 
     kwargs: dict[str, Any] = {"as_attachment": True, "filename": filename}
     if content_type:
         kwargs["content_type"] = content_type
-    response = FileResponse(storage.open(file.name, "rb"), **kwargs)
+    response = FileResponse(storage.open(file.name, "rb"), **kwargs)  # type: ignore[assignment]
     for name, value in DOWNLOAD_HEADERS.items():
         response[name] = value
     return response

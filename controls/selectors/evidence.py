@@ -143,7 +143,7 @@ def evidence_linked_to(record: Model, user: Any) -> list[Evidence]:
     elif isinstance(record, ApplicabilityStatement):
         rows = rows.filter(applicability_statements=record)
     elif record._meta.label == "aims.ClauseAssessment":
-        rows = rows.filter(clause_assessments=record)
+        rows = rows.filter(clause_assessments=record.pk)
     else:
         links = EvidenceLink.objects.filter(
             evidence=OuterRef("pk"),

@@ -332,7 +332,7 @@ def evidence_version_add(
     and until when it is valid. It is submitted for review and becomes the current version."""
     url = (url or "").strip()
     errors = _version_errors(file, url, effective_from, effective_until, valid_until)
-    if errors:
+    if errors or effective_from is None:
         raise ValidationError(errors)
     checked = file_checked(file) if file is not None else None
     # Serialise the numbering of one evidence's versions.
