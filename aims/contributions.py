@@ -57,7 +57,8 @@ def register() -> None:
     registry.add_reviewable(Document)
     for source in approval_sources(DocumentVersion, select=("document",), order=10):
         registry.add_inbox_source(source)  # the personal inbox: approvals of documents
-    registry.add_demo_loader("aims", load_demo)
+    # First: every app's demo builds on the organisation, its users and AI systems.
+    registry.add_demo_loader("aims", load_demo, order=10)
     # The dashboard's core panels and the core's clause-conformance evidence (issue 11).
     from aims import dashboard
 
