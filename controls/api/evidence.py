@@ -378,11 +378,13 @@ class EvidenceViewSet(ListCreateUpdateViewSet):
 
     @extend_schema(
         methods=["GET"],
+        operation_id="evidence_versions_of_evidence",
         responses={200: EvidenceVersionSerializer(many=True)},
         description="The versions of the evidence, newest first.",
     )
     @extend_schema(
         methods=["POST"],
+        operation_id="evidence_versions_add",
         parameters=[IDEMPOTENCY_HEADER],
         request={
             "multipart/form-data": VersionInputSerializer,

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aims.models import AISystem
 from aims.people import limit_owner_fields
@@ -133,7 +134,10 @@ class EvidenceForm(VersionFields):
 class EvidenceReviewForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"),
-        choices=[("accept", _("Accept")), ("reject", _("Reject"))],
+        choices=[
+            ("accept", pgettext_lazy("evidence review", "Accept")),
+            ("reject", pgettext_lazy("evidence review", "Reject")),
+        ],
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(
