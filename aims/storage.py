@@ -8,15 +8,12 @@ as a redirect to a presigned URL that expires within a minute when the files are
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 from urllib.parse import quote
 
 from django.core.files.storage import FileSystemStorage
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
-
-CHUNK = 1 << 20
 
 #: What a browser gets with a download: never rendered inline, never sniffed.
 DOWNLOAD_HEADERS = {
@@ -29,16 +26,6 @@ def presigns(storage: Any) -> bool:
     """Whether ``storage`` hands out signed URLs of its own (an object store) rather than
     serving files from a local disk."""
     return not isinstance(storage, FileSystemStorage) and hasattr(storage, "bucket_name")
-
-
-def sha256_of(file: FieldFile) -> tuple[str, int]:
-    """The SHA-256 and the size of a stored file, read from the storage in chunks."""
-    digest, size = hashlib.sha256(), 0
-    with file.storage.open(file.name or "", "rb") as handle:
-        for chunk in iter(lambda: handle.read(CHUNK), b""):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
 
 
 def _disposition(filename: str) -> str:

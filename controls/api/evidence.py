@@ -21,7 +21,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -32,6 +32,7 @@ from aims.api.fields import (
     OwnerField,
     ScopedPrimaryKeyRelatedField,
 )
+from aims.api.parsers import JSONParser
 from aims.api.serializers import username_of
 from aims.models import AISystem, ClauseAssessment
 from aims.permissions import Policy
@@ -49,6 +50,7 @@ from controls.models import (
 )
 from controls.selectors import evidence as selectors
 from controls.services.evidence import (
+    CONTENT_TYPES,
     IdempotencyConflict,
     evidence_create,
     evidence_idempotent,
@@ -76,6 +78,16 @@ DIRECT_LINK_TYPES: dict[str, type[Model]] = {
     "control": Control,
     "control_test": ControlTest,
     "soa_row": ApplicabilityStatement,
+}
+
+
+#: A downloaded file, in each content type evidence files are stored with (local storage:
+#: streamed; an object store answers 302 instead).
+FILE_ANSWERS = {
+    (200, content_type): OpenApiResponse(
+        response=OpenApiTypes.BINARY, description="The file (streamed from local storage)."
+    )
+    for content_type in sorted(set(CONTENT_TYPES.values()))
 }
 
 
@@ -160,6 +172,18 @@ class VersionInputSerializer(serializers.Serializer):
     VERSION_FIELDS = ("file", "url", "effective_from", "effective_until", "valid_until", "note")
 
 
+class EvidenceListSerializer(serializers.ListSerializer):
+    """Reads which linked records the reader may see once for the whole page."""
+
+    def to_representation(self, data: Any) -> list[Any]:
+        items = list(data.all() if hasattr(data, "all") else data)
+        request = self.context.get("request")
+        self.child.context["visible_links"] = selectors.visible_link_keys(
+            items, getattr(request, "user", None)
+        )
+        return super().to_representation(items)
+
+
 class EvidenceSerializer(serializers.ModelSerializer):
     owner = OwnerField()
     ai_systems = AISystemsField(
@@ -189,6 +213,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Evidence
+        list_serializer_class = EvidenceListSerializer
         fields = [
             "id",
             "title",
@@ -212,9 +237,16 @@ class EvidenceSerializer(serializers.ModelSerializer):
         read_only_fields = ["valid_until", "created_at", "updated_at"]
 
     def get_links(self, obj: Evidence) -> list[dict[str, Any]]:
+        """The linked records of other apps the reader may see (never an id hidden from
+        them)."""
+        visible = self.context.get("visible_links")
+        if visible is None:
+            request = self.context.get("request")
+            visible = selectors.visible_link_keys([obj], getattr(request, "user", None))
         return [
             {"type": link_code(link.content_type.model_class()), "id": link.object_id}  # type: ignore[arg-type]
             for link in obj.links.all()
+            if (link.content_type_id, link.object_id) in visible
         ]
 
     def get_freshness(self, obj: Evidence) -> str:
@@ -317,7 +349,17 @@ class EvidenceViewSet(ListCreateUpdateViewSet):
     search_fields = ["title", "description"]
     ordering_fields = ["title", "valid_until", "updated_at"]
     ordering = ["title", "id"]
-    parser_classes = [JSONParser, MultiPartParser]
+    #: A file comes with a new piece of evidence or a new version; every other body is JSON.
+    UPLOAD_ACTIONS = ("create", "add_version")
+
+    def get_parsers(self) -> list[Any]:
+        action = getattr(self, "action", None)
+        if action is None:  # before DRF names the action: from the route and the method
+            method = (getattr(getattr(self, "request", None), "method", "") or "").lower()
+            action = getattr(self, "action_map", {}).get(method)
+        if action in self.UPLOAD_ACTIONS:
+            return [JSONParser(), MultiPartParser()]
+        return [JSONParser()]
 
     def _answer(self, evidence_id: int, version: EvidenceVersion | None, created: bool) -> Response:
         evidence = self.base_queryset().get(pk=evidence_id)
@@ -377,13 +419,18 @@ class EvidenceViewSet(ListCreateUpdateViewSet):
         serializer.instance = self.base_queryset().get(pk=serializer.instance.pk)
 
     @extend_schema(
-        methods=["GET"],
         operation_id="evidence_versions_of_evidence",
         responses={200: EvidenceVersionSerializer(many=True)},
-        description="The versions of the evidence, newest first.",
+        description="The versions of the evidence, newest first (paginated).",
     )
+    @action(detail=True, methods=["get"])
+    def versions(self, request: Request, pk: str | None = None) -> Response:
+        evidence = self.get_object()
+        rows = selectors.evidence_versions().filter(evidence=evidence).order_by("-number")
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(EvidenceVersionSerializer(page, many=True).data)
+
     @extend_schema(
-        methods=["POST"],
         operation_id="evidence_versions_add",
         parameters=[IDEMPOTENCY_HEADER],
         request={
@@ -391,14 +438,12 @@ class EvidenceViewSet(ListCreateUpdateViewSet):
             "application/json": VersionInputSerializer,
         },
         responses={201: EvidenceVersionSerializer, 200: EvidenceVersionSerializer},
-        description="Add a version (a file or a URL); the earlier ones stay as they were.",
+        description="Add a version (a file or a URL); the earlier ones stay as they were. "
+        "With an Idempotency-Key, a retry answers 200 with the version made the first time.",
     )
-    @action(detail=True, methods=["get", "post"])
-    def versions(self, request: Request, pk: str | None = None) -> Response:
+    @versions.mapping.post
+    def add_version(self, request: Request, pk: str | None = None) -> Response:
         evidence = self.get_object()
-        if request.method == "GET":
-            rows = selectors.evidence_versions().filter(evidence=evidence).order_by("-number")
-            return Response(EvidenceVersionSerializer(rows, many=True).data)
         data = VersionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -417,10 +462,7 @@ class EvidenceViewSet(ListCreateUpdateViewSet):
 
     @extend_schema(
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
-                response=OpenApiTypes.BINARY,
-                description="The file of the current version (local storage: streamed).",
-            ),
+            **FILE_ANSWERS,
             302: OpenApiResponse(
                 description="Object storage: a presigned URL valid for a short time; a link "
                 "version: its URL."
@@ -472,9 +514,7 @@ class EvidenceVersionViewSet(ReadOnlyViewSet):
 
     @extend_schema(
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
-                response=OpenApiTypes.BINARY, description="The version's file (local storage)."
-            ),
+            **FILE_ANSWERS,
             302: OpenApiResponse(
                 description="Object storage: a short-lived presigned URL; a link version: its URL."
             ),

@@ -167,3 +167,54 @@ def evidence_awaiting_review(user: Any) -> QuerySet[EvidenceVersion] | None:
     if not has_capability(user, Capability.APPROVE):
         rows = rows.filter(evidence__owner_id=user.pk)
     return restrict(rows, user, VIEW).order_by("created_at", "pk")
+
+
+def evidence_version_in_period(
+    evidence: Evidence, start: date, end: date
+) -> EvidenceVersion | None:
+    """The version of ``evidence`` an evidence pack of the period ``start`` … ``end`` cites:
+    the newest version not rejected whose described period overlaps it (a version without an
+    end describes the day it starts). Its effective period decides, not its upload date: a
+    report on a year is often uploaded after the year ended."""
+    ends = Q(effective_until__isnull=True, effective_from__gte=start) | Q(
+        effective_until__gte=start
+    )
+    return (
+        evidence.versions.exclude(review_status=EvidenceReview.REJECTED)
+        .filter(ends, effective_from__lte=end)
+        .order_by("-number")
+        .first()
+    )
+
+
+def evidence_link_targets(evidence: Evidence, user: Any) -> list[Model]:
+    """The records of other apps ``evidence`` is linked to (``EvidenceLink``) that ``user``
+    may see: one query per kind of record, never a record hidden from them."""
+    ids: dict[int, list[int]] = {}
+    for link in evidence.links.all():
+        ids.setdefault(link.content_type_id, []).append(link.object_id)
+    found: list[Model] = []
+    for content_type_id, object_ids in ids.items():
+        model = ContentType.objects.get_for_id(content_type_id).model_class()
+        if model is None:
+            continue
+        rows = restrict(model._default_manager.filter(pk__in=object_ids), user, VIEW)
+        found.extend(rows)
+    return found
+
+
+def visible_link_keys(evidence: list[Evidence], user: Any) -> set[tuple[int, int]]:
+    """``(content type id, object id)`` of the records linked to ``evidence`` (links
+    prefetched) that ``user`` may see: one query per kind of record for the whole list."""
+    ids: dict[int, set[int]] = {}
+    for item in evidence:
+        for link in item.links.all():
+            ids.setdefault(link.content_type_id, set()).add(link.object_id)
+    keys: set[tuple[int, int]] = set()
+    for content_type_id, object_ids in ids.items():
+        model = ContentType.objects.get_for_id(content_type_id).model_class()
+        if model is None:
+            continue
+        rows = restrict(model._default_manager.filter(pk__in=object_ids), user, VIEW)
+        keys |= {(content_type_id, pk) for pk in rows.values_list("pk", flat=True)}
+    return keys

@@ -412,6 +412,9 @@ def evidence_link(*, actor: Actor, evidence: Evidence, record: Model) -> None:
     """Link evidence to a record it supports: a control, a control test, a clause
     assessment, a row of a draft SoA, or a record of a kind an app registered
     (``controls.linking``). The actor must see the record (and change the SoA for a row)."""
+    linkable = isinstance(record, ApplicabilityStatement | Control | ControlTest | ClauseAssessment)
+    if not linkable and linking.target_for(type(record)) is None:
+        raise ValidationError({"links": [_("Evidence cannot be linked to this kind of record.")]})
     _refuse_unseen(actor, record)
     if isinstance(record, ApplicabilityStatement):
         if record.soa.status != ApprovalStatus.DRAFT:
@@ -428,8 +431,6 @@ def evidence_link(*, actor: Actor, evidence: Evidence, record: Model) -> None:
             with logged(evidence, actor=actor):
                 getattr(evidence, name).add(record)
             return
-    if linking.target_for(type(record)) is None:
-        raise ValidationError({"links": [_("Evidence cannot be linked to this kind of record.")]})
     link, created = EvidenceLink.objects.get_or_create(
         evidence=evidence,
         content_type=ContentType.objects.get_for_model(record),

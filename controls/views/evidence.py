@@ -68,7 +68,7 @@ class EvidenceDetailView(PageView):
             "versions": versions,
             "freshness": selectors.freshness(evidence),
             "can_edit": permitted(request.user, CHANGE, evidence),
-            "links": [link.target for link in evidence.links.all()],
+            "links": selectors.evidence_link_targets(evidence, request.user),
             "review_form": EvidenceReviewForm(),
         }
         return render(request, "controls/evidence_detail.html", context)

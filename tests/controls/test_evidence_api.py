@@ -133,7 +133,7 @@ def test_versions_endpoint_adds_idempotently_and_lists(officer):
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["id"] == again.json()["id"]
     assert first.json()["number"] == 2
-    listed = client.get(url).json()
+    listed = client.get(url).json()["results"]
     assert [v["number"] for v in listed] == [2, 1]
 
 
@@ -257,3 +257,17 @@ def test_schema_documents_the_evidence_paths(officer):
     post = paths["/api/v1/evidence/"]["post"]
     assert any(p["name"] == "Idempotency-Key" for p in post["parameters"])
     assert "409" in post["responses"]
+
+
+def test_links_name_only_records_the_reader_sees(operator, officer):
+    granted = AISystemFactory(granted_to=[operator])
+    hidden = RiskFactory(ai_systems=[AISystemFactory()])
+    shown = RiskFactory(ai_systems=[granted])
+    evidence = EvidenceFactory(ai_systems=[granted], links=[hidden, shown])
+    detail = reverse("api:evidence-detail", args=[evidence.pk])
+    assert logged_in_api_client(operator).get(detail).json()["links"] == [
+        {"type": "risk", "id": shown.pk}
+    ]
+    listed = logged_in_api_client(operator).get(LIST).json()["results"]
+    assert listed[0]["links"] == [{"type": "risk", "id": shown.pk}]
+    assert len(logged_in_api_client(officer).get(detail).json()["links"]) == 2

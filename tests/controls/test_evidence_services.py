@@ -306,3 +306,50 @@ def test_freshness_and_validity_on_a_day(officer):
     ]
     assert set(evidence_valid_on(Evidence.objects.all(), today)) == {expiring, valid}
     assert future not in evidence_valid_on(Evidence.objects.all(), today)
+
+
+def test_unlinking_removes_each_kind_of_link_with_a_record(officer):
+    from controls.services.evidence import evidence_unlink
+    from tests.factories import DocumentFactory
+
+    requirement = RequirementFactory()
+    draft = StatementOfApplicability.objects.create(status=ApprovalStatus.DRAFT, number=1)
+    row = ApplicabilityStatement.objects.create(soa=draft, requirement=requirement)
+    document = DocumentFactory()
+    evidence = EvidenceFactory(actor=officer, ai_systems=[], links=[row, document])
+    link = EvidenceLink.objects.get()
+    evidence_unlink(actor=officer, evidence=evidence, record=document)
+    evidence_unlink(actor=officer, evidence=evidence, record=row)
+    assert not EvidenceLink.objects.exists()
+    assert not row.evidence.exists()
+    assert actions_on(link) == [Action.CREATE, Action.DELETE]
+    assert actions_on(row) == [Action.UPDATE, Action.UPDATE]
+
+
+def test_a_kind_of_record_nobody_registered_cannot_be_linked(officer):
+    evidence = EvidenceFactory(actor=officer, ai_systems=[])
+    with pytest.raises(ValidationError, match="this kind of record"):
+        evidence_link(actor=officer, evidence=evidence, record=officer)
+
+
+def test_the_version_of_an_audit_period(officer):
+    from controls.selectors.evidence import evidence_version_in_period
+
+    evidence = EvidenceFactory(
+        actor=officer, ai_systems=[], effective_from=datetime.date(2025, 4, 1)
+    )
+    first = evidence.current_version
+    second = evidence_version_add(
+        actor=officer,
+        evidence=evidence,
+        url="https://a.example/2026",
+        effective_from=datetime.date(2026, 4, 1),
+    )
+    fy2025 = (datetime.date(2025, 4, 1), datetime.date(2026, 3, 31))
+    fy2026 = (datetime.date(2026, 4, 1), datetime.date(2027, 3, 31))
+    assert evidence_version_in_period(evidence, *fy2025) == first
+    assert evidence_version_in_period(evidence, *fy2026) == second
+    assert (
+        evidence_version_in_period(evidence, datetime.date(2020, 1, 1), datetime.date(2020, 12, 31))
+        is None
+    )

@@ -176,3 +176,16 @@ def test_document_and_clause_pages_show_their_evidence(officer):
     ):
         page = client.get(url, **EN).content.decode()
         assert "Training records" in page, url
+
+
+def test_the_detail_names_only_linked_records_the_viewer_sees(operator, officer):
+    granted = AISystemFactory(granted_to=[operator])
+    hidden_risk = RiskFactory(ai_systems=[AISystemFactory()], title="Secret risk of another system")
+    shown_risk = RiskFactory(ai_systems=[granted], title="Risk of my system")
+    evidence = EvidenceFactory(ai_systems=[granted], links=[hidden_risk, shown_risk])
+    page = logged_in_client(operator).get(evidence.get_absolute_url(), **EN).content.decode()
+    assert "Risk of my system" in page
+    assert "Secret risk of another system" not in page
+    assert "Secret risk of another system" in (
+        logged_in_client(officer).get(evidence.get_absolute_url(), **EN).content.decode()
+    )
