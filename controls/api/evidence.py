@@ -122,6 +122,9 @@ class LinkSerializer(serializers.Serializer):
 
 
 class EvidenceVersionSerializer(serializers.ModelSerializer):
+    url = serializers.CharField(
+        read_only=True, help_text="The link of a link version (http or https); empty for a file."
+    )
     uploaded_by = username_of("uploaded_by")
     reviewed_by = username_of("reviewed_by")
     has_file = serializers.SerializerMethodField()
