@@ -185,6 +185,18 @@ class RequirementReliance:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class RecordPanel:
+    """A section an app adds to the pages of the core's records (the evidence linked to a
+    document or a clause assessment): ``render(request, record)`` returns the section's HTML
+    (rendered from a template, so escaped), or "" where it has nothing to show. The core's
+    pages show them with ``{% record_panels record %}``."""
+
+    code: str
+    render: Callable[[Any, Any], str]
+    order: int = 100
+
+
 #: ``handler(system=…, changes={field: (before, after)}, actor=…)``
 AISystemChangeHandler = Callable[..., None]
 #: ``loader(users={username: user})``
@@ -210,6 +222,7 @@ class Registry:
     dashboard_figures: list[DashboardFigures] = field(default_factory=list)
     evidence_sources: list[ConformanceEvidenceSource] = field(default_factory=list)
     inbox_sources: list[InboxSource] = field(default_factory=list)
+    record_panels: list[RecordPanel] = field(default_factory=list)
 
     # --- registration (from AppConfig.ready) ------------------------------------------------
     def add_nav(self, entry: NavEntry) -> None:
@@ -270,6 +283,9 @@ class Registry:
 
     def add_inbox_source(self, source: InboxSource) -> None:
         self._replace(self.inbox_sources, source, key=lambda s: s.code)
+
+    def add_record_panel(self, panel: RecordPanel) -> None:
+        self._replace(self.record_panels, panel, key=lambda p: p.code)
 
     # --- reading (by the core) ---------------------------------------------------------------
     def navigation(self) -> list[NavEntry]:

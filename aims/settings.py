@@ -372,8 +372,51 @@ XLSX_MAX_UNCOMPRESSED_BYTES = env.int("XLSX_MAX_UNCOMPRESSED_BYTES", 32 * 1024 *
 XLSX_MAX_MEMBERS = env.int("XLSX_MAX_MEMBERS", 500, minimum=1)
 LIBRARY_MAX_REQUIREMENTS = env.int("LIBRARY_MAX_REQUIREMENTS", 5_000, minimum=1)
 LIBRARY_MAX_ATTRIBUTES_CHARS = env.int("LIBRARY_MAX_ATTRIBUTES_CHARS", 5_000, minimum=1)
+# Evidence files: the same limits as documents unless set, plus machine-readable reports.
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", DOCUMENT_MAX_BYTES, minimum=1)
+EVIDENCE_EXTENSIONS = (*DOCUMENT_EXTENSIONS, ".json")
+
+
+def _file_storage() -> dict[str, object]:
+    """Where uploaded and rendered files live: the local filesystem (``MEDIA_ROOT``) unless
+    ``AWS_STORAGE_BUCKET_NAME`` names a bucket of an S3-compatible object store (cloud S3,
+    MinIO), reached at ``AWS_S3_ENDPOINT_URL`` (empty: AWS) with ``AWS_ACCESS_KEY_ID`` and
+    ``AWS_SECRET_ACCESS_KEY`` (both or neither: neither leaves them to the instance role).
+    Files are private; downloads are presigned URLs valid ``AWS_QUERYSTRING_EXPIRE`` seconds,
+    handed out only after the permission check (``aims.storage``)."""
+    bucket = env.optional_str("AWS_STORAGE_BUCKET_NAME")
+    if bucket is None:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    key_id = env.optional_str("AWS_ACCESS_KEY_ID")
+    secret = env.optional_str("AWS_SECRET_ACCESS_KEY")
+    if (key_id is None) != (secret is None):
+        raise ImproperlyConfigured(
+            "Set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither (instance role)."
+        )
+    endpoint = env.optional_str("AWS_S3_ENDPOINT_URL")
+    if endpoint is not None and not endpoint.startswith(("http://", "https://")):
+        raise ImproperlyConfigured("AWS_S3_ENDPOINT_URL must be an http(s) URL.")
+    options: dict[str, object] = {
+        "bucket_name": bucket,
+        "endpoint_url": endpoint,
+        "region_name": env.optional_str("AWS_S3_REGION_NAME"),
+        "access_key": key_id,
+        "secret_key": secret,
+        "addressing_style": env.choice(
+            "AWS_S3_ADDRESSING_STYLE", ("auto", "path", "virtual"), "auto"
+        ),
+        "location": env.str("AWS_LOCATION", ""),
+        "default_acl": None,  # private objects; the bucket policy decides, never public-read
+        "file_overwrite": False,  # a new upload never replaces a stored file
+        "querystring_auth": True,
+        "signature_version": "s3v4",  # what MinIO and every current S3 region accept
+        "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", 60, minimum=1),
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _file_storage(),
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

@@ -42,6 +42,10 @@ class ImpactConfig(AppConfig):
         registry.on_ai_system_change(services.flag_reassessment)
         # After the risk demo: the seed-000 assessment is reflected in its risks.
         registry.add_demo_loader("impact", load_demo)
+        # Evidence may link to impact assessments.
+        from controls.linking import register_target
+
+        register_target(ImpactAssessment, "impact_assessment")
         # Impact figures on the dashboard and the evidence of 6.1.4/8.4.
         from impact import dashboard
 

@@ -32,6 +32,12 @@ class RiskConfig(AppConfig):
         for source in SOURCES:  # the personal inbox: acceptances and actions
             registry.add_inbox_source(source)
         registry.add_demo_loader("risk", load_demo)
+        # Evidence may link to risks and their treatment actions.
+        from controls.linking import register_target
+        from risk.models import TreatmentAction
+
+        register_target(Risk, "risk")
+        register_target(TreatmentAction, "treatment_action")
         # The risk posture on the dashboard and the evidence of 6.1.2/8.2 and 6.1.3/8.3.
         from risk import dashboard
 

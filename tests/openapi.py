@@ -239,6 +239,25 @@ def varied_records(officer: Any, executive: Any) -> dict[str, Any]:
     ApplicabilityStatementFactory(soa=soa, applicable=False, justification_type="")
     soa_approve(actor=executive, soa=soa_submit(actor=officer, soa=soa))
     approval_new_version(actor=officer, version=soa)
+    # Evidence: with no version, a file version reviewed, a link version, linked records.
+    from controls.services.evidence import evidence_version_add, evidence_version_review
+    from tests.factories.evidence import EvidenceFactory
+
+    EvidenceFactory(ai_systems=[], with_version=False)
+    filed = EvidenceFactory(
+        actor=officer,
+        ai_systems=[full],
+        owner=officer,
+        links=[accepted],
+        valid_until=date(2026, 9, 30),
+    )
+    evidence_version_review(actor=executive, version=filed.current_version, accepted=True)
+    evidence_version_add(
+        actor=officer,
+        evidence=filed,
+        url="https://ci.example.com/1",
+        effective_from=date(2026, 2, 1),
+    )
     return {
         "draft_document": draft,
         "open_risk": open_risk,

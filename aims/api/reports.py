@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import FileResponse, Http404
+from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
@@ -22,6 +22,7 @@ from aims.permissions import Policy
 from aims.reports import CONTENT_TYPES
 from aims.roles import Capability
 from aims.services.reports import report_job_create, report_job_retry
+from aims.storage import file_download
 
 
 class ReportJobSerializer(serializers.ModelSerializer):
@@ -72,19 +73,12 @@ def request_parameters(data: Any, exclude: set[str]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in exclude}
 
 
-def report_file_response(job: ReportJob) -> FileResponse:
-    """The job's file as a download that a browser never renders inline."""
+def report_file_response(job: ReportJob) -> HttpResponse:
+    """The job's file as a download that a browser never renders inline (streamed, or a
+    presigned URL of the object store: ``aims.storage``)."""
     if job.status != ReportStatus.DONE or not job.file:
         raise Http404
-    response = FileResponse(
-        job.file.open("rb"),
-        as_attachment=True,
-        filename=job.file_name,
-        content_type=job.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return file_download(job.file, filename=job.file_name, content_type=job.content_type)
 
 
 class ReportJobViewSet(
@@ -136,5 +130,5 @@ class ReportJobViewSet(
         }
     )
     @action(detail=True, methods=["get"])
-    def download(self, request: Request, pk: str | None = None) -> FileResponse:
+    def download(self, request: Request, pk: str | None = None) -> HttpResponse:
         return report_file_response(self.get_object())

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import template
 from django.db.models import Model
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from aims import selectors
 from aims.choices import Language
@@ -16,6 +16,15 @@ from aims.roles import Capability, has_capability
 from aims.scope import other_systems, request_sight
 
 register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def record_panels(context: dict[str, Any], obj: Model) -> str:
+    """The sections the apps add to a core record's page (``registry.add_record_panel``):
+    ``{% record_panels document %}``."""
+    request = context.get("request")
+    panels = sorted(registry.record_panels, key=lambda p: p.order)
+    return format_html_join("", "{}", ((panel.render(request, obj),) for panel in panels))
 
 
 @register.filter

@@ -35,7 +35,7 @@ class ConformanceView(PageView):
         rows = list(rows.prefetch_related("documents"))
         evidence = clause_evidence(request.user, [row.requirement.ref_id for row in rows])
         for row in rows:
-            row.clause_evidence = evidence.get(row.requirement.ref_id)
+            row.live_evidence = evidence.get(row.requirement.ref_id)
         context = {
             "summary": selectors.conformance_summary(user=request.user),
             "rows": rows,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
@@ -17,6 +17,7 @@ from aims.models import Document, DocumentVersion
 from aims.permissions import Policy
 from aims.roles import Capability, has_capability
 from aims.services.documents import document_create, document_edit, latest_version
+from aims.storage import file_download
 from aims.views.approval import ApprovalCompareView, ApprovalStepView, approval_context
 from aims.views.base import EditPageView, PageView, filtered
 
@@ -137,11 +138,4 @@ class DocumentFileView(PageView):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         version = self.get_object(pk)
-        if not version.file:
-            raise Http404
-        response = FileResponse(
-            version.file.open("rb"), as_attachment=True, filename=version.file_name or "document"
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        return response
+        return file_download(version.file, filename=version.file_name or "document")

@@ -164,6 +164,7 @@ def test_the_apps_plug_in_through_the_registry():
     loaders = [name for name, _loader in registry.demo_loaders]
     assert loaders[0] == "aims"
     assert loaders.index("controls") < loaders.index("risk") < loaders.index("impact")
+    assert loaders.index("controls") < loaders.index("evidence") < loaders.index("soa")
     assert registry.scope_providers and registry.ai_system_change_handlers
 
 

@@ -64,6 +64,8 @@ from controls.models import (
     ApplicabilityStatement,
     Control,
     ControlTest,
+    Evidence,
+    EvidenceVersion,
     StatementOfApplicability,
 )
 from impact.models import ImpactAssessment, ImpactEntry
@@ -241,6 +243,13 @@ def _soa_row(user, own, state):
     return ApplicabilityStatementFactory(soa=_soa(user, own, state))
 
 
+def _evidence(user, own, state):
+    # Uploaded by the platform and owned by someone else: an approver persona may review it.
+    from tests.factories.evidence import EvidenceFactory
+
+    return EvidenceFactory(ai_systems=[_system(user, own)], owner=_other_user())
+
+
 def _token(user, own, state):
     holder = user if own and user is not None else _other_user()
     now = timezone.now()
@@ -337,6 +346,8 @@ SAMPLES: dict[type, Callable[[Any, bool, str | None], Any]] = {
     RoleGrant: _role_grant,
     ChangeRecord: _change_record,
     get_user_model(): lambda user, own, state: _other_user(),
+    Evidence: _evidence,
+    EvidenceVersion: lambda user, own, state: _evidence(user, own, state).current_version,
 }
 # URL parameters other than ``pk`` name the record the route hangs from.
 PARAMETER_MODELS = {"risk_pk": Risk, "assessment_pk": ImpactAssessment}

@@ -13,6 +13,7 @@ from tests.factories.accounts import PASSWORD, ApiTokenFactory, NotificationFact
 from tests.factories.base import ServiceFactory
 from tests.factories.controls import ControlFactory, ControlTestFactory
 from tests.factories.documents import ClauseAssessmentFactory, DocumentFactory, iso_clause
+from tests.factories.evidence import EvidenceFactory, EvidenceVersionFactory
 from tests.factories.impact import ImpactAssessmentFactory, ImpactEntryFactory
 from tests.factories.inventory import AISystemFactory
 from tests.factories.library import (
@@ -51,6 +52,8 @@ __all__ = [
     "ControlFactory",
     "ControlTestFactory",
     "DocumentFactory",
+    "EvidenceFactory",
+    "EvidenceVersionFactory",
     "FrameworkFactory",
     "ImpactAssessmentFactory",
     "ImpactEntryFactory",
