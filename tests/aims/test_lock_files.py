@@ -30,7 +30,9 @@ def _pins(path: Path) -> dict[str, str]:
     """``{normalised name: version}``; fails on any line that is not ``name==version``."""
     pins: dict[str, str] = {}
     for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.split("#", 1)[0].strip()
+        # As pip reads it: a comment starts at a "#" at the line's start or after whitespace
+        # ("pkg==1.0# via x" is one malformed requirement to pip, not a pin and a comment).
+        line = re.split(r"(?:^|\s)#", raw, maxsplit=1)[0].strip()
         if not line:
             continue
         match = PIN.fullmatch(line)
