@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from aims.models import AISystem
+from aims.scope import CHANGE, VIEW, permitted
 from controls.models import Control, Evidence
 from controls.services.evidence import (
     evidence_create,
@@ -250,7 +251,14 @@ def load(*, users: dict[str, Any]) -> None:
         system = AISystem.objects.filter(name=spec["system"]).first() if spec["system"] else None
         if spec["system"] and system is None:
             continue
-        uploader = users.get(spec["by"])
+        by = spec["by"]
+        operator = users.get("operator")
+        if by == "operator" and not (
+            permitted(operator, VIEW, control)
+            and (system is None or permitted(operator, CHANGE, system))
+        ):
+            by = "officer"  # not of a system granted to the operator
+        uploader = users.get(by)
         start = today - timedelta(days=spec["since"])
         valid = today + timedelta(days=spec["valid"]) if spec["valid"] is not None else None
         evidence = evidence_create(
@@ -271,7 +279,7 @@ def load(*, users: dict[str, Any]) -> None:
             },
         )
         version = evidence.current_version
-        reviewer = reviewers.get(spec["by"])
+        reviewer = reviewers.get(by)
         if spec["review"] and version is not None and reviewer is not None:
             evidence_version_review(
                 actor=reviewer,

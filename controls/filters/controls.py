@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,18 @@ from aims.models import AISystem, Framework, Requirement
 from aims.widgets import FastSelect, FastSelectMultiple
 from controls.choices import ControlStatus, ControlType, TestResult
 from controls.models import Control, ControlRequirement
+
+
+class FrameworkChoiceField(forms.ModelChoiceField):
+    """Frameworks by their name in the reader's language (their ``str`` is the English
+    reference)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class FrameworkFilter(django_filters.ModelChoiceFilter):
+    field_class = FrameworkChoiceField
 
 
 class ControlFilter(ScopedFilterSet):
@@ -43,7 +56,7 @@ class ControlFilter(ScopedFilterSet):
         queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
         label=_("Owner"),
     )
-    framework = django_filters.ModelChoiceFilter(
+    framework = FrameworkFilter(
         queryset=Framework.objects.order_by("category", "ref_id"),
         label=_("Framework"),
         method="filter_framework",

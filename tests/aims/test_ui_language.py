@@ -33,8 +33,8 @@ ALLOWED = re.compile(
     r"(?<![A-Za-z0-9])(?:ISO/IEC|ISO|IEC|JIS|NIST|RMF|METI|AISI|OECD|GDPR|EU|AI|AIMS|PDF|CSV|XLSX|YAML|JSON|"
     r"JSONL|API|REST|OpenAPI|Swagger|URL|URN|UUID|SHA-256|SHA|HMAC|ZIP|HTML|htmx|Bearer|"
     r"Aiko|Sato|Kenji|Tanaka|Yuki|Suzuki|Haruto|Ito|Emma|Clark|Mei|Kobayashi|"
-    r"Example|Robotics|K\.K\.|GOVERN|MAP|MEASURE|MANAGE|AISI-\d+|CI/CD|GPU|LLM|"
-    r"urn:[\w:.\-~]+|https?://\S+|[\w.+-]+@[\w.-]+|[\w-]+\.(?:yaml|pdf|csv|xlsx|json)|"
+    r"Example|Robotics|K\.K\.|GOVERN|MAP|MEASURE|MANAGE|AISI-\d+|CTL-\d+|CI/CD|GPU|LLM|"
+    r"urn:[\w:.\-~]+|https?://\S+|[\w.+-]+@[\w.-]+|[\w-]+\.(?:yaml|pdf|csv|xlsx|json|md|txt)|"
     r"English|(?:officer|executive|operator|auditor|external_auditor|viewer))(?![A-Za-z0-9])"
 )
 
