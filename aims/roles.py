@@ -24,6 +24,7 @@ class Capability(models.TextChoices):
     VIEW_AUDITS = "view_audits", _("View audits, findings and nonconformities")
     MANAGE_AUDITS = "manage_audits", _("Run audits, findings and nonconformities")
     RESPOND_TO_NONCONFORMITIES = "respond_to_nonconformities", _("Respond to assigned NCs")
+    SIGN_OFF_MANAGEMENT_REVIEWS = "sign_off_management_reviews", _("Sign off management reviews")
     EXPORT = "export", _("Export reports and evidence packs")
     MANAGE_USERS = "manage_users", _("Manage users, roles, tokens and settings")
     OWN_API_TOKENS = "own_api_tokens", _("Hold personal API tokens")
@@ -55,6 +56,8 @@ MATRIX: dict[str, frozenset[str]] = {
     ),
     Capability.MANAGE_AUDITS: frozenset({R.INTERNAL_AUDITOR}),
     Capability.RESPOND_TO_NONCONFORMITIES: frozenset({R.OPERATIONAL_MEMBER}),
+    # DESIGN §1: top management signs off management reviews.
+    Capability.SIGN_OFF_MANAGEMENT_REVIEWS: frozenset({R.TOP_MANAGEMENT}),
     Capability.EXPORT: frozenset(
         {
             R.GOVERNANCE_OFFICER,

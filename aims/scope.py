@@ -335,6 +335,62 @@ class ChangeLog(Scope):
         return queryset.filter(Q(actor=user) | Q(content_type=systems, object_id__in=ids))
 
 
+def provided_audits(user: Any, action: str) -> list[int]:
+    """Ids of the audits the registered scope providers give ``user`` for ``action`` (an
+    external auditor's audits during their access window). A provider without ``audits``
+    gives none."""
+    ids: set[int] = set()
+    for provider in registry.scope_providers:
+        audits = getattr(provider, "audits", None)
+        if audits is not None:
+            ids.update(audits(user, action))
+    return sorted(ids)
+
+
+@dataclass(frozen=True)
+class AuditRecords(Scope):
+    """Records of the audit loop (9.2, 10.2): programmes, audits and what hangs from them,
+    nonconformities and their corrective actions.
+
+    Read by the roles that view audits and see all records (officer, top management,
+    internal auditors, viewers); by an external auditor, the records of the audits the scope
+    providers give them (``audit_path`` from the model to its audit: "" for the audit itself,
+    None for records outside any audit); changed by the roles that manage audits (internal
+    auditors). A model with ``systems_path`` (nonconformities, corrective actions) is also
+    read and changed, for their response, by the members who respond to nonconformities:
+    those linked to the AI systems in their reach, and those they own."""
+
+    audit_path: str | None
+    systems_path: str | None = None
+
+    def rows(self, queryset: QuerySet[M], user: Any, action: str) -> QuerySet[M]:
+        if (
+            action == VIEW
+            and has_capability(user, Capability.VIEW_AUDITS)
+            and has_capability(user, Capability.SEE_ALL_RECORDS)
+        ):
+            return queryset
+        if action == CHANGE and has_capability(user, Capability.MANAGE_AUDITS):
+            return queryset
+        condition = Q(pk__in=[])
+        if action == VIEW and self.audit_path is not None:
+            audits = provided_audits(user, action)
+            if audits:
+                field = f"{self.audit_path}__in" if self.audit_path else "pk__in"
+                condition |= Q(**{field: audits})
+        if self.systems_path is not None and has_capability(
+            user, Capability.RESPOND_TO_NONCONFORMITIES
+        ):
+            condition |= Q(owner=user)
+            ids = systems_in_reach(user, action)
+            if ids is None:
+                return queryset
+            if ids:
+                systems = ThroughSystems(self.systems_path).condition(queryset.model, ids)
+                return queryset.filter(condition | systems)
+        return queryset.filter(condition)
+
+
 def scope_of(model: type[models.Model]) -> Scope:
     scope = getattr(model, "SCOPE", None)
     if not isinstance(scope, Scope):

@@ -51,6 +51,7 @@ from aims.permissions import AUTHENTICATED, PUBLIC, STAFF, Policy, policy_of
 from aims.roles import MATRIX
 from aims.scope import (
     VIEW,
+    AuditRecords,
     ChangeLog,
     OrganisationWide,
     Personal,
@@ -116,6 +117,7 @@ DESIGN_MATRIX: dict[str, set[str]] = {
     },
     "manage_audits": {R.INTERNAL_AUDITOR},
     "respond_to_nonconformities": {R.OPERATIONAL_MEMBER},
+    "sign_off_management_reviews": {R.TOP_MANAGEMENT},
     "export": {
         R.GOVERNANCE_OFFICER,
         R.TOP_MANAGEMENT,
@@ -388,6 +390,18 @@ def expected_visible(model: type, role: str | None, action: str, *, own: bool) -
         if action == VIEW:
             return can("see_all_records") or (own and can("change_records"))
         return can("change_all_records") or (own and can("change_records"))
+    if isinstance(scope, AuditRecords):
+        # The samples of an audit's records (own=True) name an external-auditor persona on
+        # the audit, within its access window; those of a nonconformity or an action are
+        # linked to an AI system granted to the persona.
+        responds = scope.systems_path is not None and can("respond_to_nonconformities")
+        if action == VIEW:
+            if can("view_audits") and can("see_all_records"):
+                return True
+            if scope.audit_path is not None and role == R.EXTERNAL_AUDITOR:
+                return own
+            return responds and own
+        return can("manage_audits") or (responds and own)
     if isinstance(scope, OrganisationWide):
         if action == VIEW:
             return can("see_all_records") or can("change_records")
