@@ -5,6 +5,7 @@ settings) that names the domain apps. Every route resolves to a view with a decl
 from django.contrib import admin
 from django.urls import include, path
 
+import audit.api.urls
 import controls.api.urls
 import impact.api.urls
 import risk.api.urls
@@ -181,6 +182,7 @@ urlpatterns = [
         name="report_download",
     ),
     path("", include("controls.urls")),
+    path("", include("audit.urls")),
     path("risks/", include("risk.urls")),
     path("impact-assessments/", include("impact.urls")),
     path(
@@ -188,7 +190,12 @@ urlpatterns = [
         include(
             (
                 api_urls(
-                    [*controls.api.urls.ROUTES, *risk.api.urls.ROUTES, *impact.api.urls.ROUTES]
+                    [
+                        *controls.api.urls.ROUTES,
+                        *risk.api.urls.ROUTES,
+                        *impact.api.urls.ROUTES,
+                        *audit.api.urls.ROUTES,
+                    ]
                 ),
                 "api",
             )

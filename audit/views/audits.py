@@ -1,0 +1,5 @@
+"""Pages of the audits part of the audit app."""
+
+from typing import Any
+
+urlpatterns: list[Any] = []
