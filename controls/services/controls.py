@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from aims.changelog import change_record, logged, snapshot
 from aims.choices import Action, FrameworkCategory
 from aims.models import AISystem, Requirement
-from aims.roles import Capability, has_capability
-from aims.scope import CHANGE, VIEW, permitted_ids, restrict
+from aims.scope import VIEW, restrict
 from aims.services.accounts import Actor
+from aims.services.reach import systems_to_link
 from controls.choices import ControlStatus
 from controls.models import Control, ControlRequirement, ControlTest
 
@@ -71,43 +71,6 @@ def _refuse_retired(control: Control) -> None:
         )
 
 
-def _systems_for(
-    actor: Actor, control: Control, given: list[AISystem] | None, errors: dict[str, list[str]]
-) -> list[AISystem] | None:
-    """The AI systems the control will cover. An operational member links only systems they
-    may change and names at least one (an organisation-wide control is the officer's); links
-    to systems they may not change stay as they are. Without an actor (a platform command)
-    nothing is restricted."""
-    if given is None:
-        return None
-    if actor is None:
-        return list(given)
-    existing = set(control.ai_systems.values_list("pk", flat=True)) if control.pk else set()
-    editable = permitted_ids(actor, CHANGE, AISystem, {s.pk for s in given} | existing)
-    for system in given:
-        if system.pk not in editable and system.pk not in existing:
-            errors["ai_systems"] = [
-                _("You may not link records to AI system %(id)s.") % {"id": system.pk}
-            ]
-            return None
-        if system.retired_at is not None and system.pk not in existing:
-            errors["ai_systems"] = [_("“%(name)s” is retired.") % {"name": system}]
-            return None
-    if has_capability(actor, Capability.CHANGE_ALL_RECORDS):
-        return list(given)
-    if not given:
-        errors["ai_systems"] = [
-            _(
-                "Name at least one of your AI systems: organisation-wide controls are kept by "
-                "the governance officer."
-            )
-        ]
-        return None
-    named = {system.pk for system in given}
-    kept = AISystem.objects.filter(pk__in=existing - editable - named)
-    return list(given) + list(kept)
-
-
 def _apply(actor: Actor, control: Control, data: dict[str, Any]) -> list[AISystem] | None:
     """Set the fields of ``control`` from ``data``; return the AI systems to link after
     saving (None: unchanged). Raises ``ValidationError`` naming every bad field, before
@@ -145,7 +108,16 @@ def _apply(actor: Actor, control: Control, data: dict[str, Any]) -> list[AISyste
     interval = data.get("test_interval_days", control.test_interval_days)
     if interval is not None and interval < 1:
         errors["test_interval_days"] = [_("Give the test interval in days (1 or more).")]
-    systems = _systems_for(actor, control, data.get("ai_systems"), errors)
+    systems = systems_to_link(
+        actor=actor,
+        record=control,
+        given=data.get("ai_systems"),
+        errors=errors,
+        empty_message=_(
+            "Name at least one of your AI systems: organisation-wide controls are kept by "
+            "the governance officer."
+        ),
+    )
     if errors:
         raise ValidationError(errors)
     for name, value in data.items():

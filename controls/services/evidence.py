@@ -23,10 +23,11 @@ from django.utils.translation import gettext as _
 
 from aims.changelog import change_record, logged
 from aims.choices import Action, ApprovalStatus
-from aims.models import AISystem, ClauseAssessment
+from aims.models import ClauseAssessment
 from aims.roles import Capability, has_capability
 from aims.scope import CHANGE, VIEW, permitted, permitted_ids
 from aims.services.accounts import Actor
+from aims.services.reach import systems_to_link
 from controls import linking
 from controls.choices import EvidenceReview
 from controls.models import (
@@ -172,34 +173,6 @@ def upload_sha256(upload: UploadedFile) -> str:
 
 
 # --- reach -----------------------------------------------------------------------------------
-def _systems_for(
-    actor: Actor, evidence: Evidence, given: list[AISystem] | None, errors: dict[str, list[str]]
-) -> list[AISystem] | None:
-    """The AI systems the evidence will concern. A member who works on granted systems names
-    at least one they may change and keeps the links to systems they may not change; only
-    who changes all records makes organisation-wide evidence. No actor: a platform task."""
-    if given is None:
-        return None
-    if actor is None:
-        return list(given)
-    existing = set(evidence.ai_systems.values_list("pk", flat=True)) if evidence.pk else set()
-    editable = permitted_ids(actor, CHANGE, AISystem, {s.pk for s in given} | existing)
-    for system in given:
-        if system.pk not in editable and system.pk not in existing:
-            errors["ai_systems"] = [
-                _("You may not link records to AI system %(id)s.") % {"id": system.pk}
-            ]
-            return None
-    if has_capability(actor, Capability.CHANGE_ALL_RECORDS):
-        return list(given)
-    named = {system.pk for system in given}
-    kept = list(AISystem.objects.filter(pk__in=existing - editable - named))
-    if not given and not kept:
-        errors["ai_systems"] = [_("Name at least one of your AI systems.")]
-        return None
-    return list(given) + kept
-
-
 def _check_sight(actor: Actor, data: dict[str, Any], errors: dict[str, list[str]]) -> None:
     """Every record the evidence is to be linked to directly must be one the actor sees."""
     if actor is None:
@@ -221,7 +194,13 @@ def _apply(actor: Actor, evidence: Evidence, data: dict[str, Any]) -> dict[str, 
     if "title" in data:
         data["title"] = str(data["title"] or "").strip()
     _check_sight(actor, data, errors)
-    systems = _systems_for(actor, evidence, data.get("ai_systems"), errors)
+    systems = systems_to_link(
+        actor=actor,
+        record=evidence,
+        given=data.get("ai_systems"),
+        errors=errors,
+        allow_retired=True,
+    )
     m2m = {field.name for field in Evidence._meta.many_to_many}
     for name, value in data.items():
         if name not in m2m:

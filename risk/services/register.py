@@ -12,10 +12,9 @@ from django.utils.translation import gettext as _
 from aims import urns
 from aims.changelog import change_record, logged
 from aims.choices import Action
-from aims.models import AISystem, Requirement
-from aims.roles import Capability, has_capability
-from aims.scope import CHANGE, permitted_ids
+from aims.models import Requirement
 from aims.services.accounts import Actor
+from aims.services.reach import systems_to_link
 from risk.choices import AcceptanceEnd, RequestOutcome, RiskStatus
 from risk.levels import check_position, level_of
 from risk.models import Risk, RiskMatrix
@@ -87,41 +86,6 @@ def _check_library_links(data: dict[str, Any], errors: dict[str, list[str]]) -> 
         errors["template"] = [_("Choose an entry of the risk catalogue.")]
 
 
-def _systems_for(
-    actor: Actor, risk: Risk, given: list[AISystem] | None, errors: dict[str, list[str]]
-) -> list[AISystem] | None:
-    """The AI systems the risk will point at. Someone who works only on granted systems may
-    link only the systems they may change, must name at least one, and leaves the links to
-    systems they may not change (or not even see) as they are, named or not. Without an
-    actor (a platform command or task) nothing is restricted."""
-    if given is None:
-        return None
-    if actor is None:  # a command or task of the platform itself: no user to restrict
-        return list(given)
-    everything = has_capability(actor, Capability.CHANGE_ALL_RECORDS)
-    existing = set(risk.ai_systems.values_list("pk", flat=True)) if risk.pk else set()
-    editable = permitted_ids(actor, CHANGE, AISystem, {s.pk for s in given} | existing)
-    for system in given:
-        if system.pk not in editable and system.pk not in existing:
-            # Ids come from the rows the user sees (forms, API fields), so this names no
-            # system they may not see.
-            errors["ai_systems"] = [
-                _("You may not link records to AI system %(id)s.") % {"id": system.pk}
-            ]
-            return None
-        if system.retired_at is not None and system.pk not in existing:
-            errors["ai_systems"] = [_("“%(name)s” is retired.") % {"name": system}]
-            return None
-    if everything:
-        return list(given)
-    if not given:
-        errors["ai_systems"] = [_("Name at least one of your AI systems.")]
-        return None
-    named = {system.pk for system in given}
-    kept = AISystem.objects.filter(pk__in=existing - editable - named)
-    return list(given) + list(kept)
-
-
 def _apply(actor: Actor, risk: Risk, data: dict[str, Any]) -> dict[str, Any]:
     """Set the fields of ``risk`` from ``data``, derive its levels; return the many-to-many
     values to set after saving. Raises ``ValidationError`` naming every bad field."""
@@ -155,7 +119,7 @@ def _apply(actor: Actor, risk: Risk, data: dict[str, Any]) -> dict[str, Any]:
     if closing and not str(data.get("closed_reason", risk.closed_reason) or "").strip():
         errors["closed_reason"] = [_("Say why the risk is closed.")]
     _check_library_links(data, errors)
-    systems = _systems_for(actor, risk, data.get("ai_systems"), errors)
+    systems = systems_to_link(actor=actor, record=risk, given=data.get("ai_systems"), errors=errors)
     if matrix is not None:
         for field, axis in (
             ("inherent_likelihood", "likelihood"),
