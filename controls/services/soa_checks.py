@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aims.registry import Reliance
+from aims.roles import Capability, has_capability
 from controls.choices import EvidenceReview, ImplementationStatus, JustificationType, SoaCheck
 from controls.models import (
     ApplicabilityStatement,
@@ -157,7 +158,9 @@ def checks_of_rows(
         return [CheckResult.from_dict(item) for item in version.frozen_checks]
     ids = [row.requirement_id for row in rows]
     relied_all = requirement_reliances(ids, None)
-    relied_shown = relied_all if user is None else requirement_reliances(ids, user)
+    # Who sees every record sees every relying record: no second reading for them.
+    sees_all = user is None or has_capability(user, Capability.SEE_ALL_RECORDS)
+    relied_shown = relied_all if sees_all else requirement_reliances(ids, user)
     waivers = {
         (w.requirement_id, w.check_code): w.reason
         for w in SoaCheckWaiver.objects.filter(soa=version)
