@@ -105,6 +105,10 @@ def test_officer_journey(page: Page, live_server):
         page.goto(base + "/api/v1/docs/")
     assert schema.value.status == 200, schema.value.status
     expect(page.locator(".swagger-ui")).to_be_visible()
+    # Swagger UI lays out the operations near the viewport: the first tag's, and the last
+    # tag's once scrolled to the end of the page.
+    expect(page.get_by_text("/api/v1/ai-systems/", exact=True).first).to_be_visible()
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     expect(page.get_by_text("/api/v1/tokens/", exact=True).first).to_be_visible()
 
     # Log out through the user menu: back on the login page.
