@@ -225,9 +225,12 @@ def varied_records(officer: Any, executive: Any) -> dict[str, Any]:
     token_revoke(token=ApiTokenFactory(user=officer), actor=officer)
     # The SoA: an approved version (frozen rows) and the draft carrying it forward.
     from controls.services.soa import soa_approve, soa_check_waive, soa_submit
-    from tests.factories.soa import ApplicabilityStatementFactory, SoaFactory
+    from controls.selectors.soa import soa_working
+    from tests.factories.soa import ApplicabilityStatementFactory, SoaFactory, decide_all
 
-    soa = SoaFactory(actor=officer)
+    # Loading the Annex A item above started the SoA (a row per Annex A control).
+    soa = soa_working(None) or SoaFactory(actor=officer)
+    decide_all(soa, actor=officer)
     row = ApplicabilityStatementFactory(soa=soa, actor=officer, owner=officer)
     soa_check_waive(
         actor=officer,
