@@ -85,3 +85,25 @@ def stand_in_finding(*, external_auditor: Any = None, kind: str = FindingKind.MI
         title="Evaluation records missing",
         description="The evaluation records of the sampled system were missing.",
     )
+
+
+def matrix_nonconformity(user: Any, own: bool) -> Nonconformity:
+    """The permission matrix's sample (``tests/aims/test_permission_matrix.py``): a
+    nonconformity from a finding of an audit, linked to an AI system; within the persona's
+    reach (``own``) the system is granted to them and, for an external auditor, the audit
+    names them with a window open now."""
+    from aims.choices import Role
+    from aims.roles import user_roles
+
+    external = own and user is not None and Role.EXTERNAL_AUDITOR in user_roles(user)
+    finding = stand_in_finding(external_auditor=user if external else None)
+    system = AISystemFactory(granted_to=[user] if own and user is not None else [])
+    return nonconformity_create(
+        actor=None,
+        source=NonconformitySource.AUDIT_FINDING,
+        finding=finding,
+        title=finding.title,
+        description=finding.description,
+        severity=Severity.MINOR,
+        ai_systems=[system],
+    )
