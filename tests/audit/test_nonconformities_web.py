@@ -317,3 +317,56 @@ def test_reminders_skip_closed_nonconformities_and_finished_actions(operator, sy
     corrective_action_complete(actor=operator, action=action)
     assert list(CorrectiveAction.reminder_queryset()) == []
     assert list(Nonconformity.reminder_queryset()) == [nc]
+
+
+def test_the_auditor_edits_the_record_and_the_new_owner_is_told(auditor, operator, system):
+    from aims.models import Notification
+
+    nc = NonconformityFactory(ai_systems=[system])
+    client = logged_in_client(auditor)
+    assert client.get(reverse("nonconformity_edit", args=[nc.pk])).status_code == 200
+    response = client.post(
+        reverse("nonconformity_edit", args=[nc.pk]),
+        {
+            "title": "Renamed",
+            "description": nc.description,
+            "severity": "major",
+            "ai_systems": [system.pk],
+            "owner": operator.pk,
+        },
+    )
+    assert response.status_code == 302
+    nc.refresh_from_db()
+    assert (nc.title, nc.severity, nc.owner) == ("Renamed", "major", operator)
+    assert Notification.objects.filter(recipient=operator, url=nc.get_absolute_url()).exists()
+    # The operator who responds is not offered the record's form.
+    member = logged_in_client(operator)
+    assert member.get(reverse("nonconformity_edit", args=[nc.pk])).status_code == 302
+    refused = member.post(
+        reverse("nonconformity_edit", args=[nc.pk]),
+        {"title": "Mine", "description": "x", "severity": "minor", "ai_systems": [system.pk]},
+    )
+    assert refused.status_code == 400
+    nc.refresh_from_db()
+    assert nc.title == "Renamed"
+
+
+def test_the_actions_page_lists_mine(operator, auditor, system):
+    nc = NonconformityFactory(ai_systems=[system], owner=operator)
+    CorrectiveActionFactory(nonconformity=nc, owner=operator, title="My action")
+    CorrectiveActionFactory(nonconformity=nc, owner=auditor, title="Their action")
+    page = logged_in_client(operator).get(reverse("corrective_actions") + "?mine=true", **EN)
+    text = page.content.decode()
+    assert "My action" in text and "Their action" not in text
+
+
+def test_the_detail_page_runs_the_same_queries_for_1_and_10_actions(auditor, operator, system):
+    nc = NonconformityFactory(ai_systems=[system], owner=operator)
+    CorrectiveActionFactory(nonconformity=nc, owner=operator)
+    client = logged_in_client(auditor)
+    url = reverse("nonconformity", args=[nc.pk])
+    client.get(url)
+    one = _count(client, url)
+    for _ in range(9):
+        CorrectiveActionFactory(nonconformity=nc, owner=operator)
+    assert _count(client, url) == one
