@@ -544,6 +544,8 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "aims.choices.ReportStatus",
         "RiskStatusEnum": "risk.choices.RiskStatus",
         "TreatmentActionStatusEnum": "risk.choices.ActionStatus",
+        "VerificationResultEnum": "audit.choices.VerificationResult",
+        "TestResultEnum": "controls.choices.TestResult",
     },
     # --- OpenAPI error answers: the error body and 400/401/403/404/409/503 on every operation
     "POSTPROCESSING_HOOKS": [

@@ -261,6 +261,48 @@ def varied_records(officer: Any, executive: Any) -> dict[str, Any]:
         url="https://ci.example.com/1",
         effective_from=date(2026, 2, 1),
     )
+    # Nonconformities: one bare (raised by the platform, no owner, no systems), one closed after
+    # an effective verification with its action done, one with an action still planned.
+    from aims.choices import Role
+    from audit.choices import CauseCategory, NonconformitySource, VerificationResult
+    from audit.services.nonconformities import (
+        corrective_action_complete,
+        nonconformity_close,
+        nonconformity_submit,
+        nonconformity_update,
+        nonconformity_verify,
+    )
+    from tests.factories import CorrectiveActionFactory, NonconformityFactory, UserFactory
+
+    verifier = UserFactory(username="openapi_auditor", roles=[Role.INTERNAL_AUDITOR])
+    NonconformityFactory(ai_systems=[])
+    closed = NonconformityFactory(
+        actor=officer,
+        source=NonconformitySource.INCIDENT,
+        ai_systems=[full],
+        due_on=date(2026, 12, 31),
+        raised_on=date(2026, 1, 10),
+    )
+    nonconformity_update(
+        actor=None,
+        nonconformity=closed,
+        correction="Restored.",
+        corrected_on=date(2026, 1, 11),
+        why_chain=["No owner", "No procedure"],
+        root_cause="No procedure.",
+        cause_category=CauseCategory.PROCESS,
+    )
+    done = CorrectiveActionFactory(nonconformity=closed, description="Write it")
+    corrective_action_complete(actor=None, action=done)
+    nonconformity_submit(actor=None, nonconformity=closed)
+    nonconformity_verify(
+        actor=verifier,
+        nonconformity=closed,
+        result=VerificationResult.EFFECTIVE,
+        note="Sampled.",
+    )
+    nonconformity_close(actor=verifier, nonconformity=closed)
+    CorrectiveActionFactory(due_on=None)
     return {
         "draft_document": draft,
         "open_risk": open_risk,

@@ -137,6 +137,11 @@ class Nonconformity(ReviewableModel):
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
 
+    @classmethod
+    def reminder_queryset(cls) -> models.QuerySet[Nonconformity]:
+        """Closed nonconformities are not reminded about."""
+        return cls._default_manager.exclude(status=NonconformityStatus.CLOSED)
+
     def get_absolute_url(self) -> str:
         return reverse("nonconformity", args=[self.pk])
 
@@ -181,6 +186,16 @@ class CorrectiveAction(ReviewableModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @classmethod
+    def reminder_queryset(cls) -> models.QuerySet[CorrectiveAction]:
+        """Actions still to do, of nonconformities not closed (the reminder links to the
+        nonconformity)."""
+        return (
+            cls._default_manager.filter(status__in=[ActionStatus.PLANNED, ActionStatus.IN_PROGRESS])
+            .exclude(nonconformity__status=NonconformityStatus.CLOSED)
+            .select_related("nonconformity")
+        )
 
     def get_absolute_url(self) -> str:
         return self.nonconformity.get_absolute_url()

@@ -61,6 +61,7 @@ from aims.scope import (
     ThroughSystems,
 )
 from aims.services.library import library_load
+from audit.models import CorrectiveAction, Nonconformity
 from controls.models import (
     ApplicabilityStatement,
     Control,
@@ -79,6 +80,7 @@ from tests.factories import (
     ContextIssueFactory,
     ControlFactory,
     ControlTestFactory,
+    CorrectiveActionFactory,
     DocumentFactory,
     ImpactAssessmentFactory,
     ImpactEntryFactory,
@@ -91,6 +93,7 @@ from tests.factories import (
     TreatmentActionFactory,
     UserFactory,
 )
+from tests.factories.nonconformities import matrix_nonconformity
 
 R = Role
 # DESIGN §5, written out here independently of aims/roles.py: the promise the product makes.
@@ -350,6 +353,10 @@ SAMPLES: dict[type, Callable[[Any, bool, str | None], Any]] = {
     get_user_model(): lambda user, own, state: _other_user(),
     Evidence: _evidence,
     EvidenceVersion: lambda user, own, state: _evidence(user, own, state).current_version,
+    Nonconformity: lambda user, own, state: matrix_nonconformity(user, own),
+    CorrectiveAction: lambda user, own, state: CorrectiveActionFactory(
+        nonconformity=matrix_nonconformity(user, own)
+    ),
 }
 # URL parameters other than ``pk`` name the record the route hangs from.
 PARAMETER_MODELS = {"risk_pk": Risk, "assessment_pk": ImpactAssessment}

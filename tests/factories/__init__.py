@@ -23,6 +23,7 @@ from tests.factories.library import (
     load_taxonomies,
     taxonomy_item,
 )
+from tests.factories.nonconformities import CorrectiveActionFactory, NonconformityFactory
 from tests.factories.records import (
     BusinessUnitFactory,
     ContextIssueFactory,
@@ -51,6 +52,7 @@ __all__ = [
     "ContextIssueFactory",
     "ControlFactory",
     "ControlTestFactory",
+    "CorrectiveActionFactory",
     "DocumentFactory",
     "EvidenceFactory",
     "EvidenceVersionFactory",
@@ -59,6 +61,7 @@ __all__ = [
     "ImpactEntryFactory",
     "InterestedPartyFactory",
     "MappingFactory",
+    "NonconformityFactory",
     "NotificationFactory",
     "ObjectiveFactory",
     "ObjectiveResultFactory",
