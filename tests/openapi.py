@@ -258,6 +258,34 @@ def varied_records(officer: Any, executive: Any) -> dict[str, Any]:
         url="https://ci.example.com/1",
         effective_from=date(2026, 2, 1),
     )
+    # Management reviews: a bare draft, and one signed off (frozen inputs) with its correction
+    # started; decisions with their actions, bare and filled in.
+    from audit.services.review import (
+        management_review_new_version,
+        management_review_sign_off,
+        management_review_submit,
+    )
+    from tests.factories.review import ManagementReviewFactory, ReviewActionFactory
+
+    ReviewActionFactory()
+    signed = ManagementReviewFactory(
+        actor=officer,
+        attendees=[executive, officer],
+        period_start=date(2025, 4, 1),
+        other_attendees="Head of IT",
+        minutes="Reviewed the inputs.",
+    )
+    ReviewActionFactory(
+        actor=officer,
+        review=signed,
+        owner=officer,
+        due_on=date(2026, 9, 30),
+        status="done",
+        completed_on=date(2026, 3, 1),
+    )
+    signed = management_review_submit(actor=officer, review=signed)
+    signed = management_review_sign_off(actor=executive, review=signed)
+    management_review_new_version(actor=officer, review=signed)
     return {
         "draft_document": draft,
         "open_risk": open_risk,
