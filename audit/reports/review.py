@@ -45,7 +45,8 @@ def clean(user: Any, raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def describe(parameters: dict[str, Any]) -> list[tuple[str, str]]:
-    review = ManagementReview.objects.filter(pk=parameters.get("review")).first()
+    pk = parameters.get("review")
+    review = ManagementReview.objects.filter(pk=pk).first() if pk else None
     return [(_("Management review"), f"{review} v{review.number}" if review else "—")]
 
 
@@ -82,7 +83,8 @@ def _context(job: ReportJob) -> dict[str, Any]:
     dated = review.approved_at if signed else timezone.now()
     from audit.services.review import review_record
 
-    record = inputs.get("record") if signed and inputs.get("record") else review_record(review)
+    frozen = inputs.get("record") if signed else None
+    record: dict[str, Any] = frozen if isinstance(frozen, dict) else review_record(review)
     statuses = dict(ActionStatus.choices)
     actions = [
         {**action, "status_label": str(statuses.get(action["status"], action["status"]))}

@@ -224,6 +224,7 @@ def review_action_update(*, actor: Actor, action: ReviewAction, **data: Any) -> 
     owner, the due date, the status and the completion date."""
     action = ReviewAction.objects.select_for_update().select_related("review").get(pk=action.pk)
     review = action.review
+    allowed: tuple[str, ...]
     if review.is_frozen:
         allowed = TRACKED_FIELDS
     else:

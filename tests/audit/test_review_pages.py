@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from aims.choices import ApprovalStatus
 from audit.choices import ReviewInput
-from audit.models import ManagementReview, ReviewAction
+from audit.models import ManagementReview
 from tests.audit.test_review_services import make_nc
 from tests.factories.review import ManagementReviewFactory, ReviewActionFactory
 
