@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from aims.api.approval import ReturnSerializer
 from aims.api.base import PolicyViewSetMixin
-from aims.api.fields import OwnerField
+from aims.api.fields import OwnerField, ScopedPrimaryKeyRelatedField
 from aims.permissions import Policy
 from aims.roles import Capability
 from audit.choices import ReviewInput
@@ -79,7 +79,7 @@ class ManagementReviewSerializer(serializers.ModelSerializer):
 
 
 class ReviewActionSerializer(serializers.ModelSerializer):
-    review = serializers.PrimaryKeyRelatedField(
+    review = ScopedPrimaryKeyRelatedField(
         queryset=ManagementReview.objects.all(), help_text="Id of the management review (a draft)."
     )
     owner = OwnerField(required=False, allow_null=True)
