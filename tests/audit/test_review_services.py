@@ -310,3 +310,38 @@ def test_each_section_runs_a_constant_number_of_queries(
     ManagementReview.objects.filter(pk=earlier.pk).update(status=ApprovalStatus.APPROVED)
     with django_assert_max_num_queries(len(few.captured_queries)):
         SECTIONS[code](review, period)
+
+
+def test_a_drafts_pack_renders_live_in_english_and_bad_parameters_are_refused(officer):
+    import shutil
+    import subprocess
+
+    review = ManagementReviewFactory(actor=officer, title="Annual review")
+    ReviewActionFactory(actor=officer, review=review, title="Write the model cards")
+    job = report_job_create(
+        actor=officer,
+        kind="management_review",
+        format="pdf",
+        language="en",
+        parameters={"review": review.pk},
+    )
+    job = report_job_render(job_id=job.pk)
+    assert job.status == ReportStatus.DONE, job.error
+    with job.file.open("rb") as handle:
+        content = handle.read()
+    assert content.startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        text = subprocess.run(
+            ["pdftotext", "-", "-"], input=content, capture_output=True, check=True
+        ).stdout.decode()
+        assert "Risks and their treatment" in text and "Write the model cards" in text
+        assert "Not signed off yet." in text
+    for parameters in ({}, {"review": "abc"}, {"review": review.pk, "other": 1}):
+        with pytest.raises(ValidationError):
+            report_job_create(
+                actor=officer,
+                kind="management_review",
+                format="pdf",
+                language="en",
+                parameters=parameters,
+            )
