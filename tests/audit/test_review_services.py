@@ -293,6 +293,7 @@ def test_each_section_runs_a_constant_number_of_queries(
             RiskFactory(actor=officer, ai_systems=[])
             ObjectiveResultFactory(actor=officer, measured_on=timezone.localdate())
             ReviewActionFactory(actor=officer, review=earlier)
+            make_audit_with_findings(officer, timezone.localdate() - timedelta(days=n + 1))
 
     earlier = ManagementReviewFactory(
         actor=officer, held_on=timezone.localdate() - timedelta(days=1)
@@ -345,3 +346,47 @@ def test_a_drafts_pack_renders_live_in_english_and_bad_parameters_are_refused(of
                 language="en",
                 parameters=parameters,
             )
+
+
+def make_audit_with_findings(officer, fieldwork_start):
+    """An audit with a minor nonconformity, an observation and an opportunity (made on the
+    models: the audits' services are another part's)."""
+    from audit.models import Audit, AuditProgramme, Finding
+    from tests.factories import RequirementFactory
+
+    programme = AuditProgramme.objects.create(
+        code=f"FY-{fieldwork_start:%Y%m%d}",
+        title="Programme",
+        period_start=fieldwork_start - timedelta(days=30),
+        period_end=fieldwork_start + timedelta(days=300),
+    )
+    audit = Audit.objects.create(
+        programme=programme,
+        title=f"Audit of {fieldwork_start}",
+        owner=officer,
+        period_start=fieldwork_start - timedelta(days=90),
+        period_end=fieldwork_start,
+        fieldwork_start=fieldwork_start,
+        fieldwork_end=fieldwork_start,
+    )
+    requirement = RequirementFactory()
+    for kind in ("minor_nonconformity", "observation", "opportunity"):
+        Finding.objects.create(
+            audit=audit, requirement=requirement, kind=kind, title=f"{kind} found", description="-"
+        )
+    return audit
+
+
+def test_audit_results_and_improvement_opportunities_of_the_period(officer):
+    today = timezone.localdate()
+    make_audit_with_findings(officer, today - timedelta(days=10))
+    make_audit_with_findings(officer, today - timedelta(days=700))  # an earlier period
+    review = ManagementReviewFactory(actor=officer)
+    inputs = assemble_inputs(review)
+    audits = section(inputs, ReviewInput.AUDITS)
+    assert labels(audits) == [f"Audit of {today - timedelta(days=10)}"]
+    figures = {f["label"]: f["value"] for f in audits["figures"]}
+    assert figures["Audits"] == 1 and figures["Minor nonconformity"] == 1
+    improvement = section(inputs, ReviewInput.IMPROVEMENT)
+    # Findings are dated by when they were recorded: both audits' were recorded today.
+    assert sorted(labels(improvement)) == sorted(["observation found", "opportunity found"] * 2)
