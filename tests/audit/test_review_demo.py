@@ -34,6 +34,10 @@ def test_the_demo_review_is_signed_off_with_its_inputs_frozen(demo):
         "planned",
     ]
     assert len(review.inputs["record"]["actions"]) == 3
+    # The demo SoA (approved, with a draft carrying it forward) is among the inputs.
+    soa = next(s for s in review.inputs["sections"] if s["code"] == ReviewInput.SOA)
+    assert soa["figures"][0]["value"] == 1
+    assert [item["url"].startswith("/soa/") for item in soa["items"]] == [True, True]
     client = Client()
     client.force_login(demo["viewer"])
     html = client.get(review.get_absolute_url()).content.decode()
