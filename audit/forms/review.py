@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aims.people import limit_owner_fields, person_name
 from audit.choices import ActionStatus, ReviewInput
@@ -75,7 +76,7 @@ class AnnotationForm(forms.Form):
 
 class ReviewActionForm(forms.Form):
     decision = forms.CharField(label=_("Decision"), widget=forms.Textarea(attrs={"rows": 3}))
-    title = forms.CharField(label=_("Action"), max_length=300)
+    title = forms.CharField(label=pgettext_lazy("review action", "Action"), max_length=300)
     owner = forms.ModelChoiceField(
         label=_("Owner"), required=False, queryset=get_user_model().objects.none()
     )
