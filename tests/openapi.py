@@ -224,8 +224,8 @@ def varied_records(officer: Any, executive: Any) -> dict[str, Any]:
     ApiTokenFactory(user=officer, scope="write")
     token_revoke(token=ApiTokenFactory(user=officer), actor=officer)
     # The SoA: an approved version (frozen rows) and the draft carrying it forward.
-    from controls.services.soa import soa_approve, soa_check_waive, soa_submit
     from controls.selectors.soa import soa_working
+    from controls.services.soa import soa_approve, soa_check_waive, soa_submit
     from tests.factories.soa import ApplicabilityStatementFactory, SoaFactory, decide_all
 
     # Loading the Annex A item above started the SoA (a row per Annex A control).
@@ -303,6 +303,34 @@ def varied_records(officer: Any, executive: Any) -> dict[str, Any]:
     )
     nonconformity_close(actor=verifier, nonconformity=closed)
     CorrectiveActionFactory(due_on=None)
+    # Management reviews: a bare draft, and one signed off (frozen inputs) with its correction
+    # started; decisions with their actions, bare and filled in.
+    from audit.services.review import (
+        management_review_new_version,
+        management_review_sign_off,
+        management_review_submit,
+    )
+    from tests.factories.review import ManagementReviewFactory, ReviewActionFactory
+
+    ReviewActionFactory()
+    signed = ManagementReviewFactory(
+        actor=officer,
+        attendees=[executive, officer],
+        period_start=date(2025, 4, 1),
+        other_attendees="Head of IT",
+        minutes="Reviewed the inputs.",
+    )
+    ReviewActionFactory(
+        actor=officer,
+        review=signed,
+        owner=officer,
+        due_on=date(2026, 9, 30),
+        status="done",
+        completed_on=date(2026, 3, 1),
+    )
+    signed = management_review_submit(actor=officer, review=signed)
+    signed = management_review_sign_off(actor=executive, review=signed)
+    management_review_new_version(actor=officer, review=signed)
     return {
         "draft_document": draft,
         "open_risk": open_risk,

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from aims.choices import Role
-from aims.registry import registry
 from aims.inbox import inbox_counts, inbox_items
 from aims.models import DocumentVersion, Notification
+from aims.registry import registry
 from aims.roles import user_roles
 from aims.services.approval import can_review, reviewable_by
 from aims.services.documents import document_approve, document_return, document_submit

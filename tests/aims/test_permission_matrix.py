@@ -61,7 +61,7 @@ from aims.scope import (
     ThroughSystems,
 )
 from aims.services.library import library_load
-from audit.models import CorrectiveAction, Nonconformity
+from audit.models import CorrectiveAction, ManagementReview, Nonconformity, ReviewAction
 from controls.models import (
     ApplicabilityStatement,
     Control,
@@ -248,6 +248,20 @@ def _soa_row(user, own, state):
     return ApplicabilityStatementFactory(soa=_soa(user, own, state))
 
 
+def _management_review(user, own, state):
+    # Prepared by the platform with top management attending, so a top-management persona may
+    # sign it off (organisation-wide: ``own`` makes no difference).
+    from tests.factories.review import ManagementReviewFactory
+
+    return ManagementReviewFactory(state=state or "draft")
+
+
+def _review_action(user, own, state):
+    from tests.factories.review import ReviewActionFactory
+
+    return ReviewActionFactory(review=_management_review(user, own, None))
+
+
 def _evidence(user, own, state):
     # Uploaded by the platform and owned by someone else: an approver persona may review it.
     from tests.factories.evidence import EvidenceFactory
@@ -357,6 +371,8 @@ SAMPLES: dict[type, Callable[[Any, bool, str | None], Any]] = {
     CorrectiveAction: lambda user, own, state: CorrectiveActionFactory(
         nonconformity=matrix_nonconformity(user, own)
     ),
+    ManagementReview: _management_review,
+    ReviewAction: _review_action,
 }
 # URL parameters other than ``pk`` name the record the route hangs from.
 PARAMETER_MODELS = {"risk_pk": Risk, "assessment_pk": ImpactAssessment}
@@ -365,7 +381,7 @@ PARAMETER_MODELS = {"risk_pk": Risk, "assessment_pk": ImpactAssessment}
 def _state(endpoint: Endpoint) -> str | None:
     """The workflow state the route's object must be in for the step to make sense."""
     step = endpoint.name.rsplit(":", 1)[-1].replace("-", "_")
-    if step.endswith(("_approve", "_return")):
+    if step.endswith(("_approve", "_return", "_sign_off")):
         return "in_review"
     if step.endswith("_new_version"):
         return "approved"
