@@ -133,6 +133,9 @@ class AuditListView(ListPageView):
     filterset_class = AuditFilter
     template_name = "audit/audits.html"
 
+    def list_rows(self, rows: Any) -> Any:
+        return rows.order_by("-period_start", "title", "id")
+
     def get_context_data(self, **context: Any) -> dict[str, Any]:
         context["can_run"] = has_capability(self.request.user, Capability.MANAGE_AUDITS)
         return context
