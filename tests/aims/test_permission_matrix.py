@@ -61,14 +61,6 @@ from aims.scope import (
     ThroughSystems,
 )
 from aims.services.library import library_load
-from controls.models import (
-    ApplicabilityStatement,
-    Control,
-    ControlTest,
-    Evidence,
-    EvidenceVersion,
-    StatementOfApplicability,
-)
 from audit.models import (
     Audit,
     AuditorAccess,
@@ -77,6 +69,14 @@ from audit.models import (
     ChecklistRow,
     Finding,
     ImpartialityDeclaration,
+)
+from controls.models import (
+    ApplicabilityStatement,
+    Control,
+    ControlTest,
+    Evidence,
+    EvidenceVersion,
+    StatementOfApplicability,
 )
 from impact.models import ImpactAssessment, ImpactEntry
 from risk.models import Risk, RiskCriteria, RiskMatrix, TreatmentAction
