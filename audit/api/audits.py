@@ -88,7 +88,11 @@ class DeclarationSerializer(serializers.ModelSerializer):
 
 class AuditSerializer(serializers.ModelSerializer):
     programme = ScopedPrimaryKeyRelatedField(queryset=AuditProgramme.objects.all())
-    owner = OwnerField(required=False, allow_null=True, help_text="The lead auditor.")
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True),
+        required=False,
+        help_text="Id of the lead auditor (an internal auditor).",
+    )
     team = serializers.PrimaryKeyRelatedField(
         many=True,
         required=False,
@@ -139,7 +143,12 @@ class AuditSerializer(serializers.ModelSerializer):
 
 class ChecklistRowSerializer(serializers.ModelSerializer):
     ref_id = serializers.CharField(source="requirement.ref_id", read_only=True)
-    auditor = OwnerField(required=False, allow_null=True)
+    auditor = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        help_text="Id of the internal auditor who checked the row.",
+    )
 
     class Meta:
         model = ChecklistRow
@@ -171,7 +180,12 @@ class FindingSerializer(serializers.ModelSerializer):
         queryset=EvidenceVersion.objects.all(),
         help_text="Ids of the evidence versions seen (in the audit's scope and period).",
     )
-    owner = OwnerField(required=False, allow_null=True)
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        help_text="Id of the auditor who recorded the finding.",
+    )
 
     class Meta:
         model = Finding
