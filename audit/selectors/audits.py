@@ -27,7 +27,6 @@ from audit.models import (
     ImpartialityDeclaration,
 )
 from controls.models import ApplicabilityStatement, Control, Evidence, EvidenceVersion
-from controls.selectors.evidence import evidence_version_in_period
 from controls.selectors.soa import soa_in_effect
 
 
@@ -167,7 +166,7 @@ def row_records(audit: Audit, rows: list[ChecklistRow], user: Any) -> dict[int, 
     """The live records of each of ``rows`` (by row id): the clause assessment, the SoA row of
     the version in effect at the end of the audit period, the implementing controls and the
     evidence effective in the audit period, each as far as ``user`` sees it, in a number of
-    queries that does not grow with the rows (the evidence versions: one query each)."""
+    queries that does not grow with the rows."""
     requirement_ids = [row.requirement_id for row in rows]
     assessments = {
         a.requirement_id: a
@@ -205,14 +204,14 @@ def row_records(audit: Audit, rows: list[ChecklistRow], user: Any) -> dict[int, 
         user,
         VIEW,
     ).prefetch_related("controls__requirements", "applicability_statements", "clause_assessments")
+    items = list(evidence.order_by("title", "pk"))
+    in_period = _versions_in_period([item.pk for item in items], audit)
     evidence_by_requirement: dict[int, list[EvidenceInPeriod]] = {}
-    for item in evidence.order_by("title", "pk"):
+    for item in items:
         linked = {r.pk for c in item.controls.all() for r in c.requirements.all()}
         linked |= {s.requirement_id for s in item.applicability_statements.all()}
         linked |= {a.requirement_id for a in item.clause_assessments.all()}
-        shown = EvidenceInPeriod(
-            item, evidence_version_in_period(item, audit.period_start, audit.period_end)
-        )
+        shown = EvidenceInPeriod(item, in_period.get(item.pk))
         for requirement_id in linked & set(requirement_ids):
             evidence_by_requirement.setdefault(requirement_id, []).append(shown)
     return {
@@ -224,6 +223,23 @@ def row_records(audit: Audit, rows: list[ChecklistRow], user: Any) -> dict[int, 
         )
         for row in rows
     }
+
+
+def _versions_in_period(evidence_ids: list[int], audit: Audit) -> dict[int, EvidenceVersion]:
+    """For each evidence id, the version an audit of ``audit``'s period cites (the rule of
+    ``controls.selectors.evidence.evidence_version_in_period``: the newest version not
+    rejected whose described period overlaps the audit period), in one query."""
+    from audit.services.audits import versions_in_period
+
+    rows = versions_in_period(
+        EvidenceVersion.objects.filter(evidence_id__in=evidence_ids),
+        audit.period_start,
+        audit.period_end,
+    ).order_by("evidence_id", "-number")
+    chosen: dict[int, EvidenceVersion] = {}
+    for version in rows:
+        chosen.setdefault(version.evidence_id, version)
+    return chosen
 
 
 def citable_versions(audit: Audit, user: Any) -> QuerySet[EvidenceVersion]:

@@ -167,6 +167,12 @@ def test_the_officer_and_viewers_read_audits_but_do_not_write():
     [
         ("audit-list", lambda n: [AuditFactory(ai_systems=[AISystemFactory()]) for _ in range(n)]),
         (
+            "checklist-row-list",
+            lambda n: AuditFactory(
+                requirements=[RequirementFactory() for _ in range(n)], state="in_progress"
+            ),
+        ),
+        (
             "finding-list",
             lambda n: [
                 FindingFactory(audit=audit)

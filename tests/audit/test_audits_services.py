@@ -280,3 +280,26 @@ def test_evidence_versions_in_the_period_follow_the_evidence_rule():
         datetime.date(2026, 12, 31),
     )
     assert list(rows) == [evidence.current_version]
+
+
+def test_the_workspace_picks_the_version_the_evidence_helper_picks():
+    from audit.selectors.audits import _versions_in_period
+    from controls.selectors.evidence import evidence_version_in_period
+    from controls.services.evidence import evidence_version_add
+
+    requirement = RequirementFactory()
+    evidence = _evidence_for(requirement, effective_from=datetime.date(2026, 2, 1))
+    evidence_version_add(
+        actor=None,
+        evidence=evidence,
+        url="https://example.com/2",
+        effective_from=datetime.date(2026, 8, 1),
+    )
+    audit = AuditFactory(
+        requirements=[requirement],
+        period_start=datetime.date(2026, 1, 1),
+        period_end=datetime.date(2026, 3, 31),
+    )
+    expected = evidence_version_in_period(evidence, audit.period_start, audit.period_end)
+    assert expected is not None and expected.number == 1
+    assert _versions_in_period([evidence.pk], audit)[evidence.pk] == expected
