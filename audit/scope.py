@@ -9,8 +9,8 @@ scope, the controls implementing a requirement in scope and the evidence linked 
 requirements (through those controls, the SoA rows or the clause assessments). Outside the
 window nothing: every page and endpoint answers 404 as for anyone without the right.
 
-Documents are not opened (approved document versions are organisation-wide; the evidence
-and clause assessments name what the auditor needs).
+Documents: the AI policy and the documents linked to the clause assessments in scope, and of
+them only the approved versions (and the superseded ones that were in force), never a draft.
 """
 
 from __future__ import annotations
@@ -66,7 +66,8 @@ class ExternalAuditorScope:
         audits = _open_audits(user)
         if not audits:
             return None
-        from aims.models import ClauseAssessment
+        from aims.choices import ApprovalStatus, DocumentKind
+        from aims.models import ClauseAssessment, Document, DocumentVersion
         from controls.models import (
             ApplicabilityStatement,
             Control,
@@ -86,6 +87,15 @@ class ExternalAuditorScope:
             return Q(**{field: sorted(versions)})
         if model is ClauseAssessment:
             return Q(requirement_id__in=requirements)
+        if model is Document or model is DocumentVersion:
+            documents = Document.objects.filter(
+                Q(kind=DocumentKind.AI_POLICY)
+                | Q(clause_assessments__requirement_id__in=requirements)
+            ).values("pk")
+            if model is Document:
+                return Q(pk__in=documents)
+            frozen = (ApprovalStatus.APPROVED, ApprovalStatus.SUPERSEDED)
+            return Q(document_id__in=documents, status__in=frozen)
         controls = ControlRequirement.objects.filter(requirement_id__in=requirements)
         if model is Control:
             return Q(Exists(controls.filter(control_id=OuterRef("pk"))))

@@ -197,3 +197,27 @@ def test_only_external_auditors_are_named_and_the_window_is_ordered(world):
         )
     assert "access_until" in error.value.message_dict
     assert audit.accesses.count() == 1
+
+
+def test_the_ai_policy_and_the_documents_of_clauses_in_scope_are_read_in_their_approved_versions(
+    world,
+):
+    from aims.models import Document, DocumentVersion
+    from aims.services.conformance import clause_assessment_update
+    from tests.factories import DocumentFactory
+
+    with time_machine.travel(datetime.datetime(2026, 10, 2, 9, 0, tzinfo=datetime.UTC)):
+        policy = DocumentFactory(kind="ai_policy", state="approved")
+        linked = DocumentFactory(state="approved")
+        clause_assessment_update(actor=None, assessment=world["assessment"], documents=[linked])
+        unrelated = DocumentFactory(state="approved")
+        draft_policy = DocumentFactory(kind="ai_policy")
+    external = world["external"]
+    with time_machine.travel(datetime.datetime(2026, 11, 10, 12, 0, tzinfo=datetime.UTC)):
+        documents = set(restrict(Document.objects.all(), external, VIEW))
+        assert documents == {policy, linked, draft_policy}
+        assert unrelated not in documents
+        versions = set(restrict(DocumentVersion.objects.all(), external, VIEW))
+        assert versions == {*policy.versions.all(), *linked.versions.all()}
+    with time_machine.travel(UNTIL + datetime.timedelta(days=1)):
+        assert not restrict(Document.objects.all(), external, VIEW).exists()
