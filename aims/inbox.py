@@ -261,7 +261,7 @@ def inbox_total(user: Any) -> int:
 
 def inbox(user: Any) -> tuple[list[InboxGroup], dict[str, int]]:
     """The inbox of ``user`` grouped by kind (``InboxKind`` order; empty kinds left out) and
-    the counts ``inbox_counts`` gives: one query per source for the items, one for all the
+    the counts ``inbox_counts`` gives: one query per source with items, one for all the
     counts."""
     counts = {str(kind): 0 for kind in InboxKind.values}
     counts["total"] = 0
@@ -276,7 +276,8 @@ def inbox(user: Any) -> tuple[list[InboxGroup], dict[str, int]]:
         number = by_source.get(source.code, 0)
         group = groups[source.kind]
         group.count += number
-        group.items.extend(source.item(row) for row in rows[:ITEMS_PER_SOURCE])
+        if number:  # counted already: an empty source costs no query of its own
+            group.items.extend(source.item(row) for row in rows[:ITEMS_PER_SOURCE])
         if source.actionable:
             counts[source.kind] += number
             counts["total"] += number

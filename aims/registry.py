@@ -70,6 +70,13 @@ class ScopeProvider(Protocol):
     ``systems`` returns the ids of the AI systems ``user`` may ``action`` ("view" or
     "change") through this provider (ids as a list: PostgreSQL plans a literal list well).
     ``organisation`` says whether it also opens organisation-wide records for ``action``.
+
+    Two optional methods (read with ``getattr``): ``audits(user, action)``, the ids of the
+    audits whose records the provider opens (``aims.scope.AuditRecords``), and
+    ``records(model, user, action) -> Q | None``, organisation-wide rows of ``model`` it opens
+    one by one (``OrganisationWide`` and ``SystemsOrOrganisation`` consult it when the user's
+    role does not open the organisation's records: an external auditor reads the SoA version
+    and the evidence of their audit's scope, not every record of the organisation).
     """
 
     def systems(self, user: Any, action: str) -> Iterable[int]: ...

@@ -219,7 +219,25 @@ class OrganisationWide(Scope):
     opens them for change)."""
 
     def rows(self, queryset: QuerySet[M], user: Any, action: str) -> QuerySet[M]:
-        return queryset if organisation_open(user, action) else queryset.none()
+        if organisation_open(user, action):
+            return queryset
+        records = provided_records(queryset.model, user, action)
+        return queryset.filter(records) if records is not None else queryset.none()
+
+
+def provided_records(model: type[models.Model], user: Any, action: str) -> Q | None:
+    """The organisation-wide rows of ``model`` the registered scope providers open to
+    ``user`` for ``action`` one by one (an external auditor's audit: the SoA version in
+    effect for its period, the clause assessments, controls and evidence of the requirements
+    in its scope), as one condition; None when none does. A provider without ``records``
+    opens none."""
+    found: Q | None = None
+    for provider in registry.scope_providers:
+        records = getattr(provider, "records", None)
+        condition = records(model, user, action) if records is not None else None
+        if condition is not None:
+            found = condition if found is None else found | condition
+    return found
 
 
 def organisation_open(user: Any, action: str) -> bool:
@@ -260,7 +278,12 @@ class SystemsOrOrganisation(Scope):
                 if systems is not None
                 else queryset.exclude(linked)
             )
-        return queryset.filter(systems) if systems is not None else queryset.none()
+        records = provided_records(queryset.model, user, action)
+        if systems is not None and records is not None:
+            return queryset.filter(systems | records)
+        if systems is not None:
+            return queryset.filter(systems)
+        return queryset.filter(records) if records is not None else queryset.none()
 
 
 @dataclass(frozen=True)

@@ -545,7 +545,9 @@ SPECTACULAR_SETTINGS = {
         "RiskStatusEnum": "risk.choices.RiskStatus",
         "TreatmentActionStatusEnum": "risk.choices.ActionStatus",
         "VerificationResultEnum": "audit.choices.VerificationResult",
-        "TestResultEnum": "controls.choices.TestResult",
+        # An audit checklist row's result beside the control tests' result.
+        "ChecklistResultEnum": "audit.choices.ChecklistResult",
+        "ControlTestResultEnum": "controls.choices.TestResult",
     },
     # --- OpenAPI error answers: the error body and 400/401/403/404/409/503 on every operation
     "POSTPROCESSING_HOOKS": [

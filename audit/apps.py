@@ -9,11 +9,8 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audits")
 
     def ready(self) -> None:
-        from aims.registry import NavEntry, registry
         from audit.plug import audits, nonconformities, review
 
-        # Not built yet: the area stays out of the navigation until its pages exist.
-        registry.add_nav(NavEntry(code="audits", label=_("Audits"), url_name=None, order=90))
         # Each part of the app registers what it adds (``audit/plug/<part>.py``).
         audits.register()
         nonconformities.register()

@@ -331,6 +331,22 @@ def varied_records(officer: Any, executive: Any) -> dict[str, Any]:
     signed = management_review_submit(actor=officer, review=signed)
     signed = management_review_sign_off(actor=executive, review=signed)
     management_review_new_version(actor=officer, review=signed)
+    # Audits: a programme approved and a draft; an audit reported (checklist, findings, an
+    # issued report, an external auditor named) and one planned with nothing filled in.
+    from tests.factories.audit import AuditFactory, AuditorAccessFactory, FindingFactory
+
+    audited = AuditFactory(ai_systems=[full], state="in_progress", fieldwork_start=date(2026, 5, 1))
+    FindingFactory(audit=audited, kind="minor_nonconformity", evidence_notes="Interview")
+    FindingFactory(audit=audited, kind="conformity")
+    AuditorAccessFactory(audit=audited)
+    from audit.services.audits import audit_report_approve, audit_report_issue
+    from tests.factories.audit import make_internal_auditor
+
+    audit_report_approve(
+        actor=make_internal_auditor(),
+        report=audit_report_issue(actor=audited.owner, audit=audited, summary="Summary"),
+    )
+    AuditFactory(requirements=[])
     return {
         "draft_document": draft,
         "open_risk": open_risk,

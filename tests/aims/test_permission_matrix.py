@@ -61,7 +61,19 @@ from aims.scope import (
     ThroughSystems,
 )
 from aims.services.library import library_load
-from audit.models import CorrectiveAction, ManagementReview, Nonconformity, ReviewAction
+from audit.models import (
+    Audit,
+    AuditorAccess,
+    AuditProgramme,
+    AuditReport,
+    ChecklistRow,
+    CorrectiveAction,
+    Finding,
+    ImpartialityDeclaration,
+    ManagementReview,
+    Nonconformity,
+    ReviewAction,
+)
 from controls.models import (
     ApplicabilityStatement,
     Control,
@@ -330,6 +342,67 @@ def _control(user, own, state):
     return ControlFactory(ai_systems=[_system(user, own)])
 
 
+def _named_on(audit, user, own: bool):
+    """An external-auditor persona's own reach: named on ``audit`` with a window open now."""
+    from audit.services.audits import auditor_access_grant
+
+    if own and user is not None and user.groups.filter(name=R.EXTERNAL_AUDITOR).exists():
+        now = timezone.now()
+        auditor_access_grant(
+            actor=None,
+            audit=audit,
+            user=user,
+            access_from=now - timedelta(days=1),
+            access_until=now + timedelta(days=1),
+        )
+    return audit
+
+
+def _audit(user, own, state):
+    from tests.factories.audit import AuditFactory, make_internal_auditor
+
+    lead = make_internal_auditor("matrix_lead")
+    return _named_on(AuditFactory(lead=lead, state="in_progress"), user, own)
+
+
+def _audit_programme(user, own, state):
+    from tests.factories.audit import AuditProgrammeFactory, make_internal_auditor
+
+    author = make_internal_auditor("matrix_programme_author")
+    return AuditProgrammeFactory(actor=author, state=state or "draft")
+
+
+def _audit_report(user, own, state):
+    from tests.factories.audit import AuditReportFactory
+
+    return AuditReportFactory(audit=_audit(user, own, None), state=state or "in_review")
+
+
+def _finding(user, own, state):
+    from tests.factories.audit import FindingFactory
+
+    return FindingFactory(audit=_audit(user, own, state))
+
+
+def _declaration(user, own, state):
+    from tests.factories.audit import AuditFactory, make_internal_auditor
+
+    member = make_internal_auditor("matrix_member")
+    system = AISystemFactory()
+    RiskFactory(ai_systems=[system], owner=member)
+    lead = make_internal_auditor("matrix_lead")
+    audit = AuditFactory(lead=lead, team=[member], ai_systems=[system])
+    return _named_on(audit, user, own).impartiality.get()
+
+
+def _auditor_access(user, own, state):
+    from tests.factories.audit import AuditorAccessFactory
+
+    audit = _audit(user, own, state)
+    access = audit.accesses.first()
+    return access or AuditorAccessFactory(audit=audit)
+
+
 SAMPLES: dict[type, Callable[[Any, bool, str | None], Any]] = {
     Control: _control,
     ControlTest: lambda user, own, state: ControlTestFactory(control=_control(user, own, state)),
@@ -373,6 +446,13 @@ SAMPLES: dict[type, Callable[[Any, bool, str | None], Any]] = {
     ),
     ManagementReview: _management_review,
     ReviewAction: _review_action,
+    AuditProgramme: _audit_programme,
+    Audit: _audit,
+    ChecklistRow: lambda user, own, state: _audit(user, own, state).checklist.first(),
+    Finding: _finding,
+    AuditReport: _audit_report,
+    AuditorAccess: _auditor_access,
+    ImpartialityDeclaration: _declaration,
 }
 # URL parameters other than ``pk`` name the record the route hangs from.
 PARAMETER_MODELS = {"risk_pk": Risk, "assessment_pk": ImpactAssessment}
