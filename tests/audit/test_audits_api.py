@@ -104,7 +104,9 @@ def test_starting_fieldwork_with_an_unconfirmed_declaration_is_refused():
     member = make_internal_auditor("member")
     system = AISystemFactory(owner=member)
     audit = AuditFactory(lead=lead, team=[member], ai_systems=[system])
-    response = logged_in_api_client(lead).post(url("audit-start", audit.pk))
+    response = logged_in_api_client(lead).post(
+        url("audit-start", audit.pk), HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400
     assert "Fieldwork cannot start" in str(response.json())
     audit.refresh_from_db()

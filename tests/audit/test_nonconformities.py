@@ -102,7 +102,7 @@ def test_the_whole_loop_runs_and_is_logged(people):
     assert action.status == ActionStatus.DONE and action.completed_on == timezone.localdate()
     # The auditors and the officer (not the operator, who owns the action) are asked.
     asked = set(
-        Notification.objects.filter(subject__startswith="Verification requested").values_list(
+        Notification.objects.filter(dedupe_key__contains="-verify:").values_list(
             "recipient__username", flat=True
         )
     )
@@ -168,7 +168,7 @@ def test_not_effective_reopens_and_tells_the_owners(people):
     assert nc.status == NonconformityStatus.IN_PROGRESS
     assert nc.reopened_count == 1
     assert Notification.objects.filter(
-        recipient=people["operator"], subject__contains="Not effective"
+        recipient=people["operator"], dedupe_key__contains="-verified:"
     ).exists()
 
 

@@ -220,7 +220,7 @@ def test_the_loop_through_the_api(auditor, officer, operator, system):
     assert response.status_code == 201, response.content
     action = response.json()["id"]
     # Submitting with an action still planned is refused with the reason.
-    refused = member.post(reverse("api:nonconformity-submit", args=[pk]))
+    refused = member.post(reverse("api:nonconformity-submit", args=[pk]), HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 400 and "done or cancelled" in str(refused.json())
     assert member.post(reverse("api:corrective-action-complete", args=[action])).status_code == 200
     assert member.post(reverse("api:nonconformity-submit", args=[pk])).status_code == 200
