@@ -1,9 +1,7 @@
-"""Browser journey of a nonconformity (10.2): the auditor records a minor nonconformity, the
-operator responds with a correction, the root cause and a corrective action, marks the action
-done and asks for verification; the auditor verifies its effectiveness and closes it.
-
-(The auditor raises it on the nonconformity pages: once the audit workspace's checklist is
-merged, the first step records the finding in the checklist, which opens the nonconformity.)"""
+"""Browser journey of a nonconformity (9.2, 10.2): the auditor records a minor nonconformity
+from the audit's checklist (the finding opens the nonconformity), the operator responds with
+a correction, the root cause and a corrective action, marks the action done and asks for
+verification; the auditor verifies its effectiveness and closes it."""
 
 from __future__ import annotations
 
@@ -14,7 +12,8 @@ from aims.choices import Role
 from audit.choices import NonconformityStatus
 from audit.models import Nonconformity
 from tests.e2e.test_browser import log_in
-from tests.factories import PASSWORD, AISystemFactory, UserFactory
+from tests.factories import PASSWORD, AISystemFactory, RequirementFactory, UserFactory
+from tests.factories.audit import AuditFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -22,22 +21,29 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def test_a_minor_nonconformity_is_answered_verified_and_closed(browser, page, live_server):
     auditor = UserFactory(username="auditor", roles=[Role.INTERNAL_AUDITOR], profile="en")
     operator = UserFactory(username="operator", roles=[Role.OPERATIONAL_MEMBER], profile="en")
-    AISystemFactory(name="Defect detection", granted_to=[operator])
+    system = AISystemFactory(name="Defect detection", granted_to=[operator])
+    requirement = RequirementFactory(ref_id="9.1")
+    audit = AuditFactory(
+        lead=auditor, ai_systems=[system], requirements=[requirement], state="in_progress"
+    )
     base = live_server.url
 
-    # The auditor records the nonconformity, owned by the operator.
+    # The auditor opens the checklist row of the audit and records a minor nonconformity.
     log_in(page, base, "auditor", PASSWORD)
-    page.goto(base + "/nonconformities/")
-    page.get_by_test_id("raise-nonconformity").click()
+    page.goto(f"{base}/audits/{audit.pk}/")
+    page.get_by_test_id("checklist-row").get_by_role("link").first.click()
+    page.get_by_role("link", name="Record a finding").click()
+    page.select_option("select[name=kind]", "minor_nonconformity")
     page.fill("input[name=title]", "Evaluation records missing")
     page.fill("textarea[name=description]", "Three monthly evaluations have no record.")
-    page.select_option("select[name=severity]", "minor")
-    page.check("text=Defect detection")
-    page.select_option("select[name=owner]", str(operator.pk))
-    page.click("form button[type=submit]:has-text('Save')")
-    expect(page.get_by_test_id("nc-status")).to_have_text("Open")
+    page.click("main form button[type=submit]")
+    expect(page.get_by_text("Evaluation records missing").first).to_be_visible()
     nc = Nonconformity.objects.get()
+    assert nc.finding is not None and nc.finding.audit == audit
+    assert list(nc.ai_systems.all()) == [system]  # the audit's sample: the operator responds
     url = f"{base}/nonconformities/{nc.pk}/"
+    page.goto(url)
+    expect(page.get_by_test_id("nc-status")).to_have_text("Open")
 
     # The operator responds: correction, why chain, root cause, an action done, verification.
     context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
