@@ -22,6 +22,7 @@ from aims import urns
 from aims.choices import AIType, EUAIActTier, LifecycleStage, OrganizationRole, Role
 from aims.models import AISystem, BusinessUnit, ChangeRecord, Requirement
 from aims.models.changelog import GENESIS_HASH, keyed_hash
+from audit.models import Audit, Finding, Nonconformity
 from controls.models import Control, Evidence, EvidenceVersion
 from impact.models import ImpactAssessment, ImpactEntry
 from risk.choices import ActionStatus, RiskStatus, TreatmentOption
@@ -30,6 +31,7 @@ from risk.levels import level_of
 from risk.models import Risk, RiskCriteria, RiskMatrix, TreatmentAction
 
 OFFICER, OPERATOR, PDF_OWNER = "bench_officer", "bench_operator", "bench_pdf_owner"
+AUDITOR = "bench_auditor"
 PDF_RISKS = 1_000  # the risks of PDF_OWNER: the 1,000-risk register report
 OPERATOR_SYSTEMS = 50
 CHUNK = 5_000
@@ -44,6 +46,9 @@ class Scale:
     changes: int = 500_000
     controls: int = 2_000
     evidence_versions: int = 200_000
+    audits: int = 500
+    findings: int = 20_000
+    nonconformities: int = 5_000
     seed: int = 42
 
 
@@ -83,6 +88,11 @@ def generate(scale: Scale) -> dict[str, int]:
     generate_controls.controls(scale.controls, rng, owners)
     generate_controls.evidence(scale.evidence_versions, rng, owners)
     generate_controls.soa(rng, officer)
+    from bench import generate_audit
+
+    auditor = _user(AUDITOR, Role.INTERNAL_AUDITOR)
+    generate_audit.audits(scale.audits, scale.findings, rng, auditor, officer)
+    generate_audit.nonconformities(scale.nonconformities, rng, owners, auditor)
     _changes(scale, rng, officer)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -99,6 +109,9 @@ def counts() -> dict[str, int]:
         "controls": Control.objects.count(),
         "evidence": Evidence.objects.count(),
         "evidence versions": EvidenceVersion.objects.count(),
+        "audits": Audit.objects.count(),
+        "findings": Finding.objects.count(),
+        "nonconformities": Nonconformity.objects.count(),
     }
 
 

@@ -106,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--changes", type=int, default=500_000)
     parser.add_argument("--controls", type=int, default=2_000)
     parser.add_argument("--evidence-versions", type=int, default=200_000)
+    parser.add_argument("--audits", type=int, default=500)
+    parser.add_argument("--findings", type=int, default=20_000)
+    parser.add_argument("--nonconformities", type=int, default=5_000)
     parser.add_argument("--repeat", type=int, default=50, help="measured requests per row")
     parser.add_argument("--pdf-repeat", type=int, default=3)
     parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "latest.md"))
@@ -140,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
             changes=args.changes,
             controls=args.controls,
             evidence_versions=args.evidence_versions,
+            audits=args.audits,
+            findings=args.findings,
+            nonconformities=args.nonconformities,
         )
     )
     rows = measure(args.repeat, args.pdf_repeat)
@@ -169,7 +175,9 @@ def measure(repeat: int, pdf_repeat: int) -> list[Row]:
     users = get_user_model().objects
     officer, operator = users.get(username=OFFICER), users.get(username=OPERATOR)
     clients = {}
-    for user in (officer, operator):
+    from bench.generate import AUDITOR
+
+    for user in (officer, operator, users.get(username=AUDITOR)):
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(user)
         clients[user.username] = client
@@ -332,6 +340,9 @@ def measure(repeat: int, pdf_repeat: int) -> list[Row]:
     from bench.cases_controls import control_cases
 
     cases += control_cases(get, raw, rng)
+    from bench.cases_audit import audit_cases
+
+    cases += audit_cases(get, raw, rng)
     rows = []
     for name, call, raw_call, budget in cases:
         print(f"  measuring {name}", flush=True)

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, Model, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from aims.models import AISystem
@@ -156,12 +156,13 @@ def evidence_linked_to(record: Model, user: Any) -> list[Evidence]:
 
 def evidence_awaiting_review(user: Any) -> QuerySet[EvidenceVersion] | None:
     """Submitted versions ``user`` may review: of evidence they own or, with the right to
-    approve, any they see; never versions they uploaded."""
+    approve, any they see; never versions they uploaded. Only a piece of evidence's current
+    version waits for a review: one a newer version has replaced no longer counts."""
     if user is None or not user.is_authenticated or not user.is_active:
         return None
     rows = (
         evidence_versions()
-        .filter(review_status=EvidenceReview.SUBMITTED)
+        .filter(review_status=EvidenceReview.SUBMITTED, evidence__current_version=F("pk"))
         .exclude(uploaded_by_id=user.pk)
     )
     if not has_capability(user, Capability.APPROVE):

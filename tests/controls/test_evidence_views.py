@@ -161,6 +161,23 @@ def test_evidence_waiting_for_review_reaches_the_owners_inbox(officer):
     assert EvidenceVersion.objects.count() == 1
 
 
+def test_only_the_current_version_waits_for_a_review(officer):
+    from controls.selectors.evidence import evidence_awaiting_review
+    from controls.services.evidence import evidence_version_add
+
+    uploader = UserFactory(roles=[Role.GOVERNANCE_OFFICER])
+    evidence = EvidenceFactory(actor=uploader, ai_systems=[], owner=officer, title="SBOM")
+    first = evidence.current_version
+    second = evidence_version_add(
+        actor=uploader,
+        evidence=evidence,
+        url="https://ci.example.com/sbom/2",
+        effective_from=datetime.date(2026, 6, 1),
+    )
+    assert list(evidence_awaiting_review(officer)) == [second]
+    assert first.review_status == EvidenceReview.SUBMITTED  # left as it was, not reviewed
+
+
 def test_document_and_clause_pages_show_their_evidence(officer):
     from aims.models import ClauseAssessment
     from tests.factories import ClauseAssessmentFactory, DocumentFactory
