@@ -31,7 +31,8 @@ def _request(field: serializers.Field) -> Any:
 
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     """The id of a row of a model that declares a ``SCOPE``, among those the requesting user
-    may see (none without a request: fail closed)."""
+    may see (none without a request: fail closed). A list of them (``many=True``) is also
+    read through the reader's eyes: it names only the rows they may see."""
 
     def get_queryset(self) -> QuerySet[Any] | None:
         queryset = super().get_queryset()
@@ -39,6 +40,49 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
             return None
         request = _request(self)
         return restrict(queryset, getattr(request, "user", None), VIEW)
+
+    @classmethod
+    def many_init(cls, *args: Any, **kwargs: Any) -> serializers.ManyRelatedField:
+        many = {k: v for k, v in kwargs.items() if k in MANY_RELATION_KWARGS}
+        return _RowsInSight(child_relation=cls(*args, **kwargs), **many)
+
+
+_SEEN = "_aims_seen_ids"
+
+
+class _RowsInSight(serializers.ManyRelatedField):
+    """Lists only the linked rows the reader may see: which rows of the model they see is
+    read once per response (none for a reader who sees every row of an organisation-wide or
+    AI-system scope), so a list costs no query per row."""
+
+    def to_representation(self, iterable: Any) -> list[Any]:
+        items = list(iterable)
+        if not items:
+            return []
+        seen = self._seen(type(items[0]))
+        shown = items if seen is None else [item for item in items if item.pk in seen]
+        return [self.child_relation.to_representation(item) for item in shown]
+
+    def _seen(self, model: type[models.Model]) -> set[Any] | None:
+        from aims.roles import Capability, has_capability
+        from aims.scope import OrganisationWide, SystemsOrOrganisation, ThroughSystems
+
+        request = _request(self)
+        user = getattr(request, "user", None)
+        wide = (OrganisationWide, SystemsOrOrganisation, ThroughSystems)
+        if isinstance(getattr(model, "SCOPE", None), wide) and has_capability(
+            user, Capability.SEE_ALL_RECORDS
+        ):
+            return None
+        cache = getattr(request, _SEEN, None)
+        if cache is None:
+            cache = {}
+            if request is not None:
+                setattr(request, _SEEN, cache)
+        if model not in cache:
+            rows = restrict(model._default_manager.all(), user, VIEW)
+            cache[model] = set(rows.values_list("pk", flat=True))
+        return cache[model]
 
 
 class _SystemsInSight(serializers.ManyRelatedField):

@@ -46,6 +46,11 @@ class NonconformitySerializer(serializers.ModelSerializer):
     )
     other_ai_systems = OtherAISystemsField(source="ai_systems")
     owner = _person_field(help_text="Id of the person who responds.")
+    verification_result = serializers.CharField(
+        read_only=True,
+        allow_blank=True,
+        help_text="effective or not_effective once verified; empty before.",
+    )
     requirement = ScopedPrimaryKeyRelatedField(
         queryset=Requirement.objects.all(), required=False, allow_null=True
     )

@@ -287,7 +287,7 @@ class SoaRowViewSet(
         services.soa_row_remove(actor=self.request.user, row=instance)
 
     @extend_schema(request=WaiveSerializer, responses={201: CHECKS})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], pagination_class=None)
     def waive(self, request: Request, pk: str | None = None) -> Response:
         """Waive a check of this row with a reason; answers the version's checks."""
         row = self.get_object()
@@ -300,7 +300,7 @@ class SoaRowViewSet(
         return Response([c.as_dict() for c in checks], status=status.HTTP_201_CREATED)
 
     @extend_schema(request=UnwaiveSerializer, responses={200: CHECKS})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], pagination_class=None)
     def unwaive(self, request: Request, pk: str | None = None) -> Response:
         """Withdraw the waiver of a check of this row; answers the version's checks."""
         row = self.get_object()

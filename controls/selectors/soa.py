@@ -98,12 +98,50 @@ def soa_row_snapshots(version: StatementOfApplicability, user: Any) -> list[dict
     return row_snapshots(version, rows, user)
 
 
+def visible_urls(urls: list[str], user: Any) -> set[str] | None:
+    """Which of the record pages ``urls`` ``user`` may see (None: all of them), one query per
+    kind of record: what a frozen SoA names of the records relying on its rows (stored as
+    label and page when it was approved) is shown only to whom may see the record today."""
+    from django.urls import Resolver404, resolve
+
+    from aims.roles import Capability, has_capability
+    from aims.scope import permitted_ids
+
+    if user is None or has_capability(user, Capability.SEE_ALL_RECORDS):
+        return None
+    wanted: dict[Any, dict[Any, str]] = {}
+    for url in set(urls):
+        try:
+            match = resolve(url)
+        except Resolver404:
+            continue
+        model = getattr(getattr(match.func, "view_class", None), "model", None)
+        if model is not None and "pk" in match.kwargs:
+            wanted.setdefault(model, {})[match.kwargs["pk"]] = url
+    shown: set[str] = set()
+    for model, by_pk in wanted.items():
+        shown.update(by_pk[pk] for pk in permitted_ids(user, VIEW, model, by_pk))
+    return shown
+
+
 def row_snapshots(
     version: StatementOfApplicability, rows: list[ApplicabilityStatement], user: Any
 ) -> list[dict[str, Any]]:
     """``soa_row_snapshots`` for rows already read by ``soa_rows``."""
     if version.is_frozen:
-        return [row.frozen for row in rows]
+        urls = [r["url"] for row in rows for r in row.frozen.get("relied_on_by", [])]
+        shown = visible_urls(urls, user)
+        if shown is None:
+            return [row.frozen for row in rows]
+        return [
+            {
+                **row.frozen,
+                "relied_on_by": [
+                    r for r in row.frozen.get("relied_on_by", []) if r["url"] in shown
+                ],
+            }
+            for row in rows
+        ]
     relied = requirement_reliances([row.requirement_id for row in rows], user)
     return [row_snapshot(row, relied_on=relied.get(row.requirement_id, [])) for row in rows]
 

@@ -8,7 +8,7 @@ with no user); the records listed are those the reader sees."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -25,7 +25,7 @@ from controls.models import (
     SoaCheckWaiver,
     StatementOfApplicability,
 )
-from controls.selectors.soa import requirement_reliances, soa_rows
+from controls.selectors.soa import requirement_reliances, soa_rows, visible_urls
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,14 @@ def checks_of_rows(
     """The checks of rows already read by ``controls.selectors.soa.soa_rows``: whether a
     check fails is decided on every record; the records listed are those ``user`` sees."""
     if version.is_frozen:
-        return [CheckResult.from_dict(item) for item in version.frozen_checks]
+        results = [CheckResult.from_dict(item) for item in version.frozen_checks]
+        shown = visible_urls([r.url for result in results for r in result.records], user)
+        if shown is not None:  # name only the relying records the reader sees today
+            results = [
+                replace(result, records=[r for r in result.records if r.url in shown])
+                for result in results
+            ]
+        return results
     ids = [row.requirement_id for row in rows]
     relied_all = requirement_reliances(ids, None)
     # Who sees every record sees every relying record: no second reading for them.

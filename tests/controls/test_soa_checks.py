@@ -217,3 +217,40 @@ def test_each_check_arising_in_review_blocks_approval_until_waived(soa, officer,
     assert [(c["code"], c["waived"], c["reason"]) for c in approved.frozen_checks] == [
         (code, True, "Accepted.")
     ]
+
+
+def test_an_approved_version_names_relying_records_only_to_who_may_see_them(soa, officer, operator):
+    """A frozen row keeps the label of each record relying on it when it was approved; a
+    reader who may not see that record today is not told of it."""
+    from controls.selectors.soa import soa_row_snapshots
+
+    hidden = RiskFactory(title="Hidden drift", ai_systems=[AISystemFactory()])
+    TreatmentActionFactory(risk=hidden, controls=[annex("A.6.2.4")])
+    shown = RiskFactory(title="Shared drift", ai_systems=[AISystemFactory(granted_to=[operator])])
+    TreatmentActionFactory(risk=shown, controls=[annex("A.6.2.4")])
+    [check] = failing(soa, "excluded_but_relied_on")
+    services.soa_check_waive(
+        actor=officer,
+        soa=soa,
+        requirement=annex("A.6.2.4"),
+        check_code=check.code,
+        reason="Accepted for this version.",
+    )
+    approved = services.soa_approve(
+        actor=make_approver(), soa=services.soa_submit(actor=officer, soa=soa)
+    )
+
+    def names(user):
+        rows = soa_row_snapshots(approved, user)
+        row = next(r for r in rows if r["requirement"]["ref_id"] == "A.6.2.4")
+        labels = {r["label"] for r in row["relied_on_by"]}
+        [frozen] = [c for c in services.soa_checks(approved, user) if c.ref_id == "A.6.2.4"]
+        assert {r.label for r in frozen.records} == labels
+        return labels
+
+    everything = names(officer)
+    assert any("Hidden drift" in label for label in everything)
+    assert any("Shared drift" in label for label in everything)
+    visible = names(operator)
+    assert any("Shared drift" in label for label in visible)
+    assert not any("Hidden drift" in label for label in visible)
