@@ -32,10 +32,10 @@ ALLOWED = re.compile(
     # ("Tanakaさん"), where \b sees no boundary.
     r"(?<![A-Za-z0-9])(?:ISO/IEC|ISO|IEC|JIS|NIST|RMF|METI|AISI|OECD|GDPR|EU|AI|AIMS|PDF|CSV|XLSX|YAML|JSON|"
     r"JSONL|API|REST|OpenAPI|Swagger|URL|URN|UUID|SHA-256|SHA|HMAC|ZIP|HTML|htmx|Bearer|"
-    r"Aiko|Sato|Kenji|Tanaka|Yuki|Suzuki|Haruto|Ito|Emma|Clark|Mei|Kobayashi|"
+    r"Aiko|Sato|Kenji|Tanaka|Yuki|Suzuki|Haruto|Ito|Emma|Clark|Mei|Kobayashi|Sora|Yamada|"
     r"Example|Robotics|K\.K\.|GOVERN|MAP|MEASURE|MANAGE|AISI-\d+|CTL-\d+|CI/CD|GPU|LLM|"
     r"urn:[\w:.\-~]+|https?://\S+|[\w.+-]+@[\w.-]+|[\w-]+\.(?:yaml|pdf|csv|xlsx|json|md|txt)|"
-    r"English|(?:officer|executive|operator|auditor|external_auditor|viewer))(?![A-Za-z0-9])"
+    r"English|(?:officer|executive|operator|auditor2?|external_auditor|viewer))(?![A-Za-z0-9])"
 )
 
 
@@ -142,12 +142,12 @@ def walk(client: Client, start: str = "/") -> dict[str, str]:
     return pages
 
 
-def untranslated(client: Client) -> dict[str, set[str]]:
+def untranslated(client: Client, skip: tuple[str, ...] = ()) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     data = _data_of_the_demo()
     columns = re.compile(r"\b(?:" + "|".join(sorted(data, key=len, reverse=True)) + r")\b")
     for url, ja_html in walk(client).items():
-        if url.startswith(OWNED_ELSEWHERE):
+        if url.startswith(OWNED_ELSEWHERE + skip):
             continue
         en_html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
         ja_texts = visible_texts(ja_html)
@@ -188,6 +188,9 @@ def test_the_detector_tells_ui_english_from_identifiers_and_data():
 def test_every_demo_page_reads_in_japanese(demo, username):
     client = Client()
     client.force_login(demo[username])
-    found = untranslated(client)
+    # Notifications are written in their recipient's language when they are sent: the demo
+    # auditor reads English, so theirs are English data, whatever language the page is in.
+    english_reader = demo[username].profile.language == "en"
+    found = untranslated(client, skip=("/notifications/",) if english_reader else ())
     report = "\n".join(f"{url}: {sorted(texts)}" for url, texts in sorted(found.items()))
     assert not found, f"English in the Japanese UI:\n{report}"

@@ -180,7 +180,9 @@ def test_japanese_is_drawn_with_the_web_font_subset(phone: Page, live_server):
           };
           const original = document.querySelector(selector);
           const copy = original.cloneNode(true);
-          copy.style.fontFamily = '"AIMS Japanese UI"';
+          // The web font covers Japanese only (its unicode-range): other characters (a
+          // label's " *") fall back to the same generic family as in the page's stack.
+          copy.style.fontFamily = '"AIMS Japanese UI", sans-serif';
           original.after(copy);
           return [selector, width(original), width(copy)];
         })""",
