@@ -206,10 +206,12 @@ def sources() -> list[InboxSource]:
 
 
 # --- Reading ----------------------------------------------------------------------------------
-def _count(rows: QuerySet[Any]) -> Subquery:
-    """``rows`` counted, as a scalar subquery (a count with no grouping: one row, never
-    none)."""
+def _count(rows: QuerySet[Any], limit: int | None = None) -> Subquery:
+    """``rows`` counted (up to ``limit`` when given: PostgreSQL stops looking there), as a
+    scalar subquery (a count with no grouping: one row, never none)."""
     ids = rows.order_by().values("pk")
+    if limit is not None:
+        ids = ids[:limit]
     counted = rows.model._default_manager.filter(pk__in=ids).order_by()
     return Subquery(counted.annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1])
 
@@ -224,11 +226,14 @@ def _source_rows(person: Any, only: Callable[[InboxSource], bool]) -> list[tuple
     return found
 
 
-def _counts(person: Any, found: list[tuple[InboxSource, Any]]) -> dict[str, int]:
-    """source code → number of rows, in one SQL statement."""
+def _counts(
+    person: Any, found: list[tuple[InboxSource, Any]], limit: int | None = None
+) -> dict[str, int]:
+    """source code → number of rows (each counted up to ``limit`` when given), in one SQL
+    statement."""
     if not found:
         return {}
-    annotations = {f"n{index}": _count(rows) for index, (_source, rows) in enumerate(found)}
+    annotations = {f"n{index}": _count(rows, limit) for index, (_source, rows) in enumerate(found)}
     User = get_user_model()
     values = User._default_manager.filter(pk=person.pk).annotate(**annotations)
     row = values.values(*annotations).first() or {}
@@ -237,9 +242,10 @@ def _counts(person: Any, found: list[tuple[InboxSource, Any]]) -> dict[str, int]
     }
 
 
-def inbox_counts(user: Any) -> dict[str, int]:
+def inbox_counts(user: Any, limit: int | None = None) -> dict[str, int]:
     """How many items wait for ``user``, by kind, and ``total`` (what the navigation shows):
-    every source that asks for action, counted in one SQL statement."""
+    every source that asks for action, counted in one SQL statement; with ``limit``, each
+    source counted only up to it (a total under ``limit`` is then still exact)."""
     counts = {str(kind): 0 for kind in InboxKind.values}
     counts["total"] = 0
     person = _person(user)
@@ -247,16 +253,22 @@ def inbox_counts(user: Any) -> dict[str, int]:
         return counts
     with reach_memo(person):
         found = _source_rows(person, lambda source: source.actionable)
-    for code, number in _counts(person, found).items():
+    for code, number in _counts(person, found, limit).items():
         kind = next(source.kind for source, _rows in found if source.code == code)
         counts[kind] += number
         counts["total"] += number
     return counts
 
 
+#: The navigation's badge counts to this many ("99+" beyond): every page shows the badge, and
+#: an officer may have tens of thousands of pieces of evidence waiting for review.
+BADGE_LIMIT = 100
+
+
 def inbox_total(user: Any) -> int:
-    """What the navigation's badge shows: the items that ask ``user`` for action."""
-    return inbox_counts(user)["total"]
+    """What the navigation's badge shows: the items that ask ``user`` for action, exact
+    below ``BADGE_LIMIT`` (each source counted up to it, so no page counts a whole table)."""
+    return inbox_counts(user, BADGE_LIMIT)["total"]
 
 
 def inbox(user: Any) -> tuple[list[InboxGroup], dict[str, int]]:

@@ -149,7 +149,11 @@ def evidence(versions: int, rng: random.Random, owners: list[Any]) -> None:
             for piece in made:
                 piece.current_version = latest[piece.pk]
                 piece.valid_until = latest[piece.pk].valid_until
-            Evidence.objects.bulk_update(made, ["current_version", "valid_until"])
+                piece.awaiting_review = True  # every version is submitted, none reviewed
+                piece.current_uploaded_by = owners[0]
+            Evidence.objects.bulk_update(
+                made, ["current_version", "valid_until", "awaiting_review", "current_uploaded_by"]
+            )
             control_links = Evidence.controls.through
             control_links.objects.bulk_create(
                 (

@@ -20,7 +20,7 @@ from aims.roles import Capability, has_capability
 from aims.views.approval import ApprovalStepView, approval_context
 from aims.views.base import EditPageView, ListPageView, PageView, StepView, filtered
 from audit.choices import AuditStatus
-from audit.filters.audits import AuditFilter, ChecklistFilter
+from audit.filters.audits import AuditChecklistFilter, AuditFilter
 from audit.forms.audits import (
     AccessForm,
     AuditForm,
@@ -152,15 +152,15 @@ class AuditWorkspaceView(PageView):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         audit = self.get_object(pk)
         rows_qs = selectors.checklist_rows().filter(audit=audit).order_by("order", "pk")
-        filters, rows_qs, _valid = filtered(ChecklistFilter, request, rows_qs)
+        filters, rows_qs, _valid = filtered(AuditChecklistFilter, request, rows_qs)
         rows = list(rows_qs)
-        records = selectors.row_records(audit, rows, request.user)
+        summaries = selectors.row_summaries(audit, rows, request.user)
         user = request.user
         runs = has_capability(user, Capability.MANAGE_AUDITS)
         context = {
             "audit": audit,
             "filters": filters,
-            "rows": [(row, records[row.pk]) for row in rows],
+            "rows": [(row, summaries[row.pk]) for row in rows],
             "findings": selectors.finding_rows().filter(audit=audit).order_by("pk"),
             "declarations": selectors.declaration_rows().filter(audit=audit),
             "accesses": selectors.access_rows().filter(audit=audit),
@@ -301,7 +301,7 @@ class ChecklistRowView(PageView):
     selector = staticmethod(selectors.checklist_rows)
 
     def page(self, row: ChecklistRow, form: Any, status: int = 200) -> HttpResponse:
-        records = selectors.row_records(row.audit, [row], self.request.user)[row.pk]
+        records = selectors.row_records(row, self.request.user, self.request.GET.get("page"))
         context = {
             "row": row,
             "records": records,

@@ -160,10 +160,12 @@ def evidence_awaiting_review(user: Any) -> QuerySet[EvidenceVersion] | None:
     version waits for a review: one a newer version has replaced no longer counts."""
     if user is None or not user.is_authenticated or not user.is_active:
         return None
+    # Read through the evidence's own copy of its current version's state (an index of the
+    # evidence awaiting review), not by walking every version ever submitted.
     rows = (
         evidence_versions()
-        .filter(review_status=EvidenceReview.SUBMITTED, evidence__current_version=F("pk"))
-        .exclude(uploaded_by_id=user.pk)
+        .filter(evidence__awaiting_review=True, evidence__current_version=F("pk"))
+        .exclude(evidence__current_uploaded_by=user.pk)
     )
     if not has_capability(user, Capability.APPROVE):
         rows = rows.filter(evidence__owner_id=user.pk)

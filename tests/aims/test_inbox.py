@@ -306,3 +306,21 @@ def test_the_badge_counts_in_one_query(officer, operator, executive):
         assert counts["total"] > 0
     assert inbox_counts(executive)["approval"] == 6
     assert inbox_counts(officer)["returned"] == 3
+
+
+def test_the_badge_stops_counting_at_its_limit(
+    monkeypatch, officer, operator, executive, client_for
+):
+    """Every page shows the badge, so it never counts a whole table: each source is counted
+    up to the limit, the total is exact below it and shown as "99+"-style from it on."""
+    import aims.inbox
+
+    _fill(officer, operator, 3)
+    exact = inbox_counts(executive)["total"]
+    assert exact == 6
+    assert inbox_counts(executive, limit=2)["total"] == 4  # two sources, each counted up to 2
+    page = client_for(executive)
+    monkeypatch.setattr(aims.inbox, "BADGE_LIMIT", 7)
+    assert 'data-testid="inbox-count">6<' in page.get(reverse("notifications")).content.decode()
+    monkeypatch.setattr(aims.inbox, "BADGE_LIMIT", 6)
+    assert 'data-testid="inbox-count">5+<' in page.get(reverse("notifications")).content.decode()
