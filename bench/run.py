@@ -317,6 +317,9 @@ def measure(repeat: int, pdf_repeat: int, only: list[str] | None = None) -> list
         ),
         ("Risk detail page", get(OFFICER, lambda: f"/risks/{next_risk()}/"), detail_raw, 100),
         ("Risk detail API", get(OFFICER, lambda: f"/api/v1/risks/{next_risk()}/"), detail_raw, 100),
+        # Every page asks for the navigation's inbox count once shown (htmx).
+        ("Inbox badge (officer)", get(OFFICER, "/inbox/badge/"), None, 100),
+        ("Inbox badge (operator)", get(OPERATOR, "/inbox/badge/"), None, 100),
         ("AI system list page", get(OFFICER, "/ai-systems/"), systems_raw, 150),
         ("AI system list API", get(OFFICER, "/api/v1/ai-systems/?page_size=50"), systems_raw, 150),
         (

@@ -105,5 +105,5 @@ def inbox_badge(total: Any) -> str:
     count stops there: ``aims.inbox.BADGE_LIMIT``)."""
     from aims.inbox import BADGE_LIMIT
 
-    number = int(str(total))  # the context gives a lazy object (counted when shown)
+    number = int(total)
     return f"{BADGE_LIMIT - 1}+" if number >= BADGE_LIMIT else str(number)
