@@ -150,10 +150,15 @@ def _row_checks(
 
 
 def checks_of_rows(
-    version: StatementOfApplicability, rows: list[ApplicabilityStatement], user: Any = None
+    version: StatementOfApplicability,
+    rows: list[ApplicabilityStatement],
+    user: Any = None,
+    relied: dict[int, list[Reliance]] | None = None,
 ) -> list[CheckResult]:
     """The checks of rows already read by ``controls.selectors.soa.soa_rows``: whether a
-    check fails is decided on every record; the records listed are those ``user`` sees."""
+    check fails is decided on every record; the records listed are those ``user`` sees
+    (``relied``: the records relying on the rows that ``user`` sees, when the caller read
+    them already for the same rows)."""
     if version.is_frozen:
         results = [CheckResult.from_dict(item) for item in version.frozen_checks]
         shown = visible_urls([r.url for result in results for r in result.records], user)
@@ -164,10 +169,14 @@ def checks_of_rows(
             ]
         return results
     ids = [row.requirement_id for row in rows]
-    relied_all = requirement_reliances(ids, None)
     # Who sees every record sees every relying record: no second reading for them.
     sees_all = user is None or has_capability(user, Capability.SEE_ALL_RECORDS)
-    relied_shown = relied_all if sees_all else requirement_reliances(ids, user)
+    if sees_all:
+        relied_all = relied if relied is not None else requirement_reliances(ids, None)
+        relied_shown = relied_all
+    else:
+        relied_all = requirement_reliances(ids, None)
+        relied_shown = relied if relied is not None else requirement_reliances(ids, user)
     waivers = {
         (w.requirement_id, w.check_code): w.reason
         for w in SoaCheckWaiver.objects.filter(soa=version)
