@@ -18,7 +18,14 @@ from aims.forms.base import form_errors
 from aims.permissions import Policy
 from aims.roles import Capability, has_capability
 from aims.views.approval import ApprovalStepView, approval_context
-from aims.views.base import EditPageView, ListPageView, PageView, StepView, filtered
+from aims.views.base import (
+    EditPageView,
+    ListPageView,
+    PageView,
+    StepView,
+    UnderParentMixin,
+    filtered,
+)
 from audit.choices import AuditStatus
 from audit.filters.audits import AuditChecklistFilter, AuditFilter
 from audit.forms.audits import (
@@ -209,18 +216,11 @@ class AuditEditView(EditPageView):
         return obj.get_absolute_url()
 
 
-class AuditCreateView(AuditEditView):
+class AuditCreateView(UnderParentMixin, AuditEditView):
     """Plan an audit in a programme (the programme's id in the URL)."""
 
     model = AuditProgramme
-
-    def get(self, request: HttpRequest, pk: Any = None, **kwargs: Any) -> HttpResponse:
-        self.programme = self.get_object(pk)
-        return super().get(request, None)
-
-    def post(self, request: HttpRequest, pk: Any = None, **kwargs: Any) -> HttpResponse:
-        self.programme = self.get_object(pk)
-        return super().post(request, None)
+    parent_attr = "programme"
 
 
 class AuditStartView(StepView):
@@ -396,18 +396,11 @@ class FindingEditView(EditPageView):
         return obj.get_absolute_url()
 
 
-class FindingCreateView(FindingEditView):
+class FindingCreateView(UnderParentMixin, FindingEditView):
     """Record a finding of the audit whose id is in the URL."""
 
     model = Audit
-
-    def get(self, request: HttpRequest, pk: Any = None, **kwargs: Any) -> HttpResponse:
-        self.audit_obj = self.get_object(pk)
-        return super().get(request, None)
-
-    def post(self, request: HttpRequest, pk: Any = None, **kwargs: Any) -> HttpResponse:
-        self.audit_obj = self.get_object(pk)
-        return super().post(request, None)
+    parent_attr = "audit_obj"
 
 
 # --- Reports ----------------------------------------------------------------------------------
