@@ -9,7 +9,8 @@ def copy_current_state(apps, schema_editor):
     """Each piece of evidence takes its current version's review state and uploader."""
     schema_editor.execute(
         "UPDATE controls_evidence e SET awaiting_review = (v.review_status = 'submitted'), "
-        "current_uploaded_by_id = v.uploaded_by_id FROM controls_evidenceversion v "
+        "current_uploaded_by_id = v.uploaded_by_id, current_effective_from = v.effective_from "
+        "FROM controls_evidenceversion v "
         "WHERE v.id = e.current_version_id"
     )
 
@@ -27,6 +28,11 @@ class Migration(migrations.Migration):
             model_name='evidence',
             name='awaiting_review',
             field=models.BooleanField(default=False, editable=False, help_text='The current version was submitted and nobody has reviewed it yet.', verbose_name='awaiting review'),
+        ),
+        migrations.AddField(
+            model_name='evidence',
+            name='current_effective_from',
+            field=models.DateField(blank=True, editable=False, null=True, verbose_name='current version effective from'),
         ),
         migrations.AddField(
             model_name='evidence',

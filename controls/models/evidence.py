@@ -25,8 +25,11 @@ class Evidence(ReviewableModel):
     organisation as a whole), the records it supports, and its versions (files or links).
     ``current_version`` and ``valid_until`` are those of the newest version that was not
     rejected, kept here by the services so lists, freshness filters and the review reminders
-    read them without a query per row; ``awaiting_review`` and ``current_uploaded_by`` say
-    whether that version waits for a review and who may therefore not review it."""
+    read them without a query per row; ``current_effective_from`` (when the period it
+    describes starts) with them says whether it is valid on a day without reading the version
+    (the current version is never a rejected one); ``awaiting_review`` and
+    ``current_uploaded_by`` say whether that version waits for a review and who may
+    therefore not review it."""
 
     REMINDER_DATE_FIELDS = ("next_review_on", "valid_until")
 
@@ -66,6 +69,9 @@ class Evidence(ReviewableModel):
     valid_until = models.DateField(
         _("valid until"), null=True, blank=True, db_index=True, editable=False
     )
+    current_effective_from = models.DateField(
+        _("current version effective from"), null=True, blank=True, editable=False
+    )
     awaiting_review = models.BooleanField(
         _("awaiting review"),
         default=False,
@@ -88,6 +94,7 @@ class Evidence(ReviewableModel):
         "updated_at",
         "current_version",
         "valid_until",
+        "current_effective_from",
         "awaiting_review",
         "current_uploaded_by",
     )

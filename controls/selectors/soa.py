@@ -68,14 +68,11 @@ def soa_rows(version: StatementOfApplicability, user: Any) -> QuerySet[Applicabi
     if user is not None:
         rows = restrict(rows, user, VIEW)
     if not version.is_frozen:
+        # The controls' own evidence is counted, not read (``control_evidence_summaries``):
+        # a control may hold thousands of pieces.
         evidence = Evidence.objects.select_related("current_version").order_by("title", "id")
         rows = rows.prefetch_related(
-            Prefetch(
-                "controls",
-                queryset=Control.objects.order_by("code").prefetch_related(
-                    Prefetch("evidence", queryset=evidence)
-                ),
-            ),
+            Prefetch("controls", queryset=Control.objects.order_by("code")),
             Prefetch("evidence", queryset=evidence),
         )
     return rows.order_by("requirement__framework_id", "requirement__order", "pk")
