@@ -170,7 +170,7 @@ def control_evidence_summaries(
                 order_by=[F("valid").desc(), F("evidence__title").asc(), F("evidence_id").asc()],
             )
         )
-        .filter(rank__lte=sample)
+        .filter(rank__lte=sample)  # type: ignore[misc]  # django-stubs: a window annotation
         .values_list("control_id", "evidence_id")
     )
     chosen = list(ranked)
