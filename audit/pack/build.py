@@ -228,25 +228,27 @@ def build_pack(pack: EvidencePack, out: IO[bytes]) -> dict[str, Any]:
     systems = list(build.rows(AISystem.objects.all()).order_by("name", "pk"))
     if system_ids is not None:
         systems = [s for s in systems if s.pk in set(system_ids)]
-    about = _describe(pack, systems)
-    for code, section in SECTIONS.items():
-        if code in pack.sections:
-            section(build)
-    versions = list(evidence_versions(build)) if PackSection.EVIDENCE in pack.sections else []
-    total = len(writer.entries) + len(versions) + 5
-    progress(len(writer.entries))
-    add_evidence(build, versions)
-    if PackSection.CHANGE_LOG in pack.sections:
-        about["change_log"] = add_change_log(build)
-    writer.add_text(
-        "verify.py", Path(verify.__file__).read_text("utf-8"), content_type="text/x-python"
-    )
-    _pages(pack, writer, about, systems)
-    manifest = {**about, "files": list(writer.entries)}
-    writer.add_json(verify.MANIFEST, manifest)
-    sums = "".join(f"{e['sha256']}  {e['path']}\n" for e in writer.entries)
-    writer.add_text(verify.SUMS, sums, content_type="text/plain")
-    writer.close()
+    try:
+        about = _describe(pack, systems)
+        for code, section in SECTIONS.items():
+            if code in pack.sections:
+                section(build)
+        versions = list(evidence_versions(build)) if PackSection.EVIDENCE in pack.sections else []
+        total = len(writer.entries) + len(versions) + 5
+        progress(len(writer.entries))
+        add_evidence(build, versions)
+        if PackSection.CHANGE_LOG in pack.sections:
+            about["change_log"] = add_change_log(build)
+        writer.add_text(
+            "verify.py", Path(verify.__file__).read_text("utf-8"), content_type="text/x-python"
+        )
+        _pages(pack, writer, about, systems)
+        manifest = {**about, "files": list(writer.entries)}
+        writer.add_json(verify.MANIFEST, manifest)
+        sums = "".join(f"{e['sha256']}  {e['path']}\n" for e in writer.entries)
+        writer.add_text(verify.SUMS, sums, content_type="text/plain")
+    finally:
+        writer.close()
     report_job_progress(job=job, done=total, total=total)
     return manifest
 

@@ -43,9 +43,9 @@ class PackWriter:
         self._reported = 0.0
 
     def add(
-        self, path: str, source: IO[bytes], *, content_type: str, **meta: Any
+        self, path: str, stream: IO[bytes], *, content_type: str, **meta: Any
     ) -> dict[str, Any]:
-        """Copy ``source`` into the entry ``path``; ``meta`` (source record, effective period,
+        """Copy ``stream`` into the entry ``path``; ``meta`` (source record, effective period,
         approval…) goes into the manifest with the path, SHA-256, size and type."""
         if path in self._paths:
             raise ValueError(f"duplicate path in the pack: {path}")
@@ -55,7 +55,7 @@ class PackWriter:
         info.compress_type = _compression(path, content_type)
         info.external_attr = 0o644 << 16
         with self.zip.open(info, "w", force_zip64=True) as target:
-            for chunk in iter(lambda: source.read(CHUNK), b""):
+            for chunk in iter(lambda: stream.read(CHUNK), b""):
                 digest.update(chunk)
                 target.write(chunk)
                 size += len(chunk)
