@@ -37,7 +37,9 @@ class EvidencePackSerializer(serializers.ModelSerializer):
     status = serializers.CharField(source="job.status", read_only=True)
     requested_by = serializers.CharField(source="job.requested_by.username", read_only=True)
     created_at = serializers.DateTimeField(source="job.created_at", read_only=True)
-    finished_at = serializers.DateTimeField(source="job.finished_at", read_only=True)
+    finished_at = serializers.DateTimeField(
+        source="job.finished_at", read_only=True, allow_null=True
+    )
     error = serializers.CharField(source="job.error", read_only=True)
     progress_done = serializers.IntegerField(source="job.progress_done", read_only=True)
     progress_total = serializers.IntegerField(
