@@ -3,4 +3,9 @@ part keeps its routes beside its views."""
 
 from audit.views import audits, nonconformities, packs, review
 
-urlpatterns = [*audits.urlpatterns, *nonconformities.urlpatterns, *review.urlpatterns, *packs.urlpatterns]
+urlpatterns = [
+    *audits.urlpatterns,
+    *nonconformities.urlpatterns,
+    *review.urlpatterns,
+    *packs.urlpatterns,
+]

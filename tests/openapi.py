@@ -357,15 +357,22 @@ def varied_records(officer: Any, executive: Any) -> dict[str, Any]:
         kind="evidence_pack", format="zip", language="ja", requested_by=officer
     )
     EvidencePack.objects.create(
-        job=queued, period_from=date(2026, 1, 1), period_to=date(2026, 3, 31), preset="stage1",
+        job=queued,
+        period_from=date(2026, 1, 1),
+        period_to=date(2026, 3, 31),
+        preset="stage1",
         sections=["context", "leadership", "planning", "support"],
     )
     built = ReportJob.objects.create(
         kind="evidence_pack", format="zip", language="en", requested_by=officer, shared=True
     )
     pack = EvidencePack.objects.create(
-        job=built, all_systems=False, period_from=date(2026, 1, 1),
-        period_to=date(2026, 6, 30), preset="custom", sections=["context", "change_log"],
+        job=built,
+        all_systems=False,
+        period_from=date(2026, 1, 1),
+        period_to=date(2026, 6, 30),
+        preset="custom",
+        sections=["context", "change_log"],
         audit=audited,
     )
     pack.ai_systems.set([full])

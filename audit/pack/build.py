@@ -124,7 +124,10 @@ def add_evidence(build: Build, versions: list[EvidenceVersion]) -> None:
             continue
         with version.file.open("rb") as source:
             entry = build.writer.add(
-                path, source, content_type=version.content_type or "application/octet-stream", **meta
+                path,
+                source,
+                content_type=version.content_type or "application/octet-stream",
+                **meta,
             )
         if version.file_sha256 and entry["sha256"] != version.file_sha256:
             # The stored file no longer matches the digest recorded at upload: say so.
@@ -182,7 +185,9 @@ def _describe(pack: EvidencePack, systems: list[Any]) -> dict[str, Any]:
     }
 
 
-def _pages(pack: EvidencePack, writer: PackWriter, about: dict[str, Any], systems: list[Any]) -> None:
+def _pages(
+    pack: EvidencePack, writer: PackWriter, about: dict[str, Any], systems: list[Any]
+) -> None:
     from aims.models import Organization
 
     organisation = Organization.objects.order_by("pk").first()
@@ -258,4 +263,3 @@ def render(job: ReportJob, out: IO[bytes]) -> None:
     from audit.services.packs import evidence_pack_of_job
 
     build_pack(evidence_pack_of_job(job), out)
-

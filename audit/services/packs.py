@@ -133,7 +133,9 @@ def evidence_pack_clean(user: Any, raw: dict[str, Any]) -> dict[str, Any]:
         if audit_text.isdigit() and len(audit_text) < 19:
             audit = restrict(Audit.objects.filter(pk=int(audit_text)), user).first()
         if audit is None:
-            errors["audit"] = [_("No audit you may see has the id %(id)s.") % {"id": audit_text[:20]}]
+            errors["audit"] = [
+                _("No audit you may see has the id %(id)s.") % {"id": audit_text[:20]}
+            ]
         else:
             audit_id = audit.pk
     elif not (

@@ -61,21 +61,21 @@ from aims.scope import (
     ThroughSystems,
 )
 from aims.services.library import library_load
-from audit.models.pack import EvidencePacks
 from audit.models import (
-    EvidencePack,
     Audit,
     AuditorAccess,
     AuditProgramme,
     AuditReport,
     ChecklistRow,
     CorrectiveAction,
+    EvidencePack,
     Finding,
     ImpartialityDeclaration,
     ManagementReview,
     Nonconformity,
     ReviewAction,
 )
+from audit.models.pack import EvidencePacks
 from controls.models import (
     ApplicabilityStatement,
     Control,

@@ -39,7 +39,9 @@ def generate_client(schema: dict[str, Any], into: Path) -> Any:
     (into / "openapi.json").write_text(json.dumps(schema), encoding="utf-8")
     # No formatter; a ZIP download (the evidence pack) is bytes, as the generator reads
     # application/octet-stream.
-    config = "post_hooks: []\ncontent_type_overrides:\n  application/zip: application/octet-stream\n"
+    config = (
+        "post_hooks: []\ncontent_type_overrides:\n  application/zip: application/octet-stream\n"
+    )
     (into / "generator.yaml").write_text(config, encoding="utf-8")
     result = subprocess.run(
         [

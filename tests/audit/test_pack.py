@@ -167,9 +167,7 @@ def test_the_demo_stage2_pack_builds_in_a_real_worker_and_verifies(
     assert out.getvalue().count("CHANGED") == 1
 
 
-def test_the_verifier_shipped_in_the_pack_runs_with_the_standard_library_only(
-    officer, tmp_path
-):
+def test_the_verifier_shipped_in_the_pack_runs_with_the_standard_library_only(officer, tmp_path):
     pack = built(officer, preset="custom", sections=["context", "change_log"])
     path = pack_file(pack, tmp_path)
     folder = tmp_path / "unzipped"
@@ -221,9 +219,7 @@ def test_the_version_effective_in_the_period_is_packed_not_the_one_that_replaced
         effective = evidence.current_version
     with time_machine.travel(datetime.datetime(2026, 5, 1, 10, tzinfo=datetime.UTC)):
         # Uploaded after the period end, though it describes part of the period.
-        later = EvidenceVersionFactory(
-            evidence=evidence, effective_from=datetime.date(2026, 2, 15)
-        )
+        later = EvidenceVersionFactory(evidence=evidence, effective_from=datetime.date(2026, 2, 15))
     with time_machine.travel(datetime.datetime(2026, 2, 10, 10, tzinfo=datetime.UTC)):
         # Describes only the time before the period: not effective in it.
         before = EvidenceFactory(
@@ -328,7 +324,8 @@ def test_an_operator_may_not_pack_a_system_or_audit_they_do_not_see(operator):
     with pytest.raises(ValidationError) as refused:
         request(operator, ai_systems=[str(granted.pk), str(other.pk)], audit=str(audit.pk))
     errors = refused.value.message_dict
-    assert str(other.pk) in errors["ai_systems"][0] and str(granted.pk) not in errors["ai_systems"][0]
+    message = errors["ai_systems"][0]
+    assert str(other.pk) in message and str(granted.pk) not in message
     assert "audit" in errors
     assert not EvidencePack.objects.exists()
 
@@ -505,4 +502,3 @@ def test_a_pack_that_fails_to_build_says_so_without_details(officer, monkeypatch
     assert not ChangeRecord.objects.filter(
         content_type__model="evidencepack", action="update"
     ).exists()
-
