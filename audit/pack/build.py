@@ -122,7 +122,12 @@ def add_evidence(build: Build, versions: list[EvidenceVersion]) -> None:
             shortcut = f"[InternetShortcut]\r\nURL={version.url}\r\n"
             build.writer.add_text(path, shortcut, content_type="text/plain", **meta)
             continue
-        with version.file.open("rb") as source:
+        try:
+            source = version.file.open("rb")
+        except OSError:  # gone from the storage: said in the manifest, not a failed pack
+            build.missing.append({"path": path, **meta})
+            continue
+        with source:
             entry = build.writer.add(
                 path,
                 source,
@@ -242,6 +247,7 @@ def build_pack(pack: EvidencePack, out: IO[bytes]) -> dict[str, Any]:
         total = len(writer.entries) + len(versions) + 5
         progress(len(writer.entries))
         add_evidence(build, versions)
+        about["missing"] = build.missing
         if PackSection.CHANGE_LOG in pack.sections:
             about["change_log"] = add_change_log(build)
         writer.add_text(

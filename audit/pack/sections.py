@@ -15,7 +15,7 @@ import json
 import mimetypes
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
@@ -58,6 +58,8 @@ class Build:
     system_ids: list[int] | None
     language: str
     writer: PackWriter
+    #: Evidence files the storage no longer holds (listed in the manifest as missing).
+    missing: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def end(self) -> datetime:

@@ -502,3 +502,15 @@ def test_a_pack_that_fails_to_build_says_so_without_details(officer, monkeypatch
     assert not ChangeRecord.objects.filter(
         content_type__model="evidencepack", action="update"
     ).exists()
+
+
+def test_an_evidence_file_gone_from_storage_is_listed_as_missing(officer, tmp_path):
+    with time_machine.travel(datetime.datetime(2026, 1, 10, tzinfo=datetime.UTC)):
+        evidence = EvidenceFactory(ai_systems=[])
+    evidence.current_version.file.delete(save=False)
+    path = pack_file(built(officer, preset="custom", sections=["evidence"]), tmp_path)
+    manifest = manifest_of(path)
+    assert [m["source"]["evidence"] for m in manifest["missing"]] == [evidence.pk]
+    assert not [n for n in members(path) if n.startswith("evidence/")]
+    assert evidence.title in members(path)["README.en.html"].decode()
+    assert verify(str(path)).ok
