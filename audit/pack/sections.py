@@ -146,8 +146,13 @@ def stored_file(build: Build, path: str, field: Any, **meta: Any) -> None:
         build.writer.add(path, source, content_type=content_type, **meta)
 
 
-def _per_system(build: Build) -> list[int | None]:
-    return [None] if build.system_ids is None else list(build.system_ids)
+def per_system_xlsx(build: Build, stem: str, kind: str) -> None:
+    """The XLSX of a register's report kind: one of every system the requester sees, or one
+    per chosen system (the registers filter by one AI system at a time)."""
+    for system in [None] if build.system_ids is None else build.system_ids:
+        suffix = "" if system is None else f"-ai-system-{system}"
+        raw = {} if system is None else {"ai_system": str(system)}
+        report(build, f"{stem}{suffix}.xlsx", kind, "xlsx", raw)
 
 
 # --- the sections -------------------------------------------------------------------------------
@@ -196,10 +201,7 @@ def planning(build: Build) -> None:
     folder = FOLDERS[PackSection.PLANNING]
     register(build, f"{folder}/risk-matrices.jsonl", RiskMatrix.objects.all())
     register(build, f"{folder}/risk-criteria.jsonl", RiskCriteria.objects.all())
-    for system in _per_system(build):
-        suffix = "" if system is None else f"-ai-system-{system}"
-        raw = {} if system is None else {"ai_system": str(system)}
-        report(build, f"{folder}/risk-register{suffix}.xlsx", "risk_register", "xlsx", raw)
+    per_system_xlsx(build, f"{folder}/risk-register", "risk_register")
     register(build, f"{folder}/risk-treatment-actions.jsonl", TreatmentAction.objects.all())
     register(build, f"{folder}/risk-acceptances.jsonl", RiskAcceptance.objects.all())
     soa = soa_in_effect(build.period_to, build.user)
@@ -236,10 +238,7 @@ def operation(build: Build) -> None:
         build.writer.add_json(f"{base}/ai-system.json", snapshot(system), source=source_of(system))
         evidence = Evidence.objects.filter(ai_systems=system)
         register(build, f"{base}/evidence.jsonl", evidence)
-    for system_id in _per_system(build):
-        suffix = "" if system_id is None else f"-ai-system-{system_id}"
-        raw = {} if system_id is None else {"ai_system": str(system_id)}
-        report(build, f"{folder}/control-register{suffix}.xlsx", "control_register", "xlsx", raw)
+    per_system_xlsx(build, f"{folder}/control-register", "control_register")
     register(build, f"{folder}/controls.jsonl", Control.objects.all())
     register(build, f"{folder}/control-tests.jsonl", ControlTest.objects.all())
 

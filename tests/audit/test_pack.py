@@ -514,3 +514,14 @@ def test_an_evidence_file_gone_from_storage_is_listed_as_missing(officer, tmp_pa
     assert not [n for n in members(path) if n.startswith("evidence/")]
     assert evidence.title in members(path)["README.en.html"].decode()
     assert verify(str(path)).ok
+
+
+def test_registers_of_chosen_systems_come_one_per_system(officer, tmp_path):
+    chosen = AISystemFactory()
+    pack = built(
+        officer, ai_systems=[str(chosen.pk)], preset="custom", sections=["planning", "operation"]
+    )
+    files = members(pack_file(pack, tmp_path))
+    assert f"6-planning/risk-register-ai-system-{chosen.pk}.xlsx" in files
+    assert f"8-operation/control-register-ai-system-{chosen.pk}.xlsx" in files
+    assert "6-planning/risk-register.xlsx" not in files
