@@ -13,10 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from aims.api.reports import report_file_response
 from aims.permissions import Policy
 from aims.roles import Capability
+from aims.scope import restrict
 from aims.views.base import EditPageView, ListPageView, PageView
+from audit.choices import PackPreset
 from audit.filters.packs import EvidencePackFilter
 from audit.forms.packs import EvidencePackForm
-from audit.models import EvidencePack
+from audit.models import Audit, EvidencePack
 from audit.selectors import packs as selectors
 from audit.services.packs import evidence_pack_create
 
@@ -41,7 +43,24 @@ class EvidencePackCreateView(EditPageView):
     success_message = _("The evidence pack was requested: it is built in the background.")
 
     def get_form(self, obj: Any, data: Any = None, files: Any = None) -> EvidencePackForm:
-        return EvidencePackForm(data, user=self.request.user)
+        return EvidencePackForm(data, user=self.request.user, initial=self.initial(obj))
+
+    def initial(self, obj: Any) -> dict[str, Any]:
+        """``?audit=<id>`` (a link from an audit) fills in the audit, its period and its
+        sampled AI systems."""
+        text = self.request.GET.get("audit", "")
+        if not (text.isdigit() and len(text) < 19):
+            return {}
+        audit = restrict(Audit.objects.filter(pk=int(text)), self.request.user).first()
+        if audit is None:
+            return {}
+        return {
+            "audit": audit,
+            "period_from": audit.period_start,
+            "period_to": audit.period_end,
+            "ai_systems": list(audit.ai_systems.all()),
+            "preset": PackPreset.STAGE2,
+        }
 
     def save(self, form: Any, obj: Any) -> EvidencePack:
         return evidence_pack_create(

@@ -525,3 +525,14 @@ def test_registers_of_chosen_systems_come_one_per_system(officer, tmp_path):
     assert f"6-planning/risk-register-ai-system-{chosen.pk}.xlsx" in files
     assert f"8-operation/control-register-ai-system-{chosen.pk}.xlsx" in files
     assert "6-planning/risk-register.xlsx" not in files
+
+
+def test_a_link_from_an_audit_fills_in_the_form(auditor, client_for):
+    system = AISystemFactory()
+    audit = AuditFactory(ai_systems=[system])
+    page = client_for(auditor).get(reverse("evidence_pack_create") + f"?audit={audit.pk}")
+    form = page.context["form"]
+    assert form.initial["audit"] == audit and form.initial["ai_systems"] == [system]
+    assert form.initial["period_from"] == audit.period_start
+    hidden = client_for(auditor).get(reverse("evidence_pack_create") + "?audit=99999")
+    assert "audit" not in hidden.context["form"].initial
