@@ -536,3 +536,24 @@ def test_a_link_from_an_audit_fills_in_the_form(auditor, client_for):
     assert form.initial["period_from"] == audit.period_start
     hidden = client_for(auditor).get(reverse("evidence_pack_create") + "?audit=99999")
     assert "audit" not in hidden.context["form"].initial
+
+
+def test_a_pack_requested_through_the_generic_report_endpoint_is_described_when_built(
+    officer, api_client_for
+):
+    answer = api_client_for(officer).post(
+        "/api/v1/reports/",
+        {"kind": "evidence_pack", "format": "zip", "language": "en", **PERIOD, "preset": "stage1"},
+        format="json",
+    )
+    assert answer.status_code == 202, answer.content
+    job = ReportJob.objects.get(pk=answer.json()["id"])
+    assert not EvidencePack.objects.exists()
+    job = report_job_render(job_id=job.pk)
+    assert job.status == ReportStatus.DONE, job.error
+    pack = EvidencePack.objects.get(job=job)
+    assert pack.preset == "stage1" and pack.all_systems
+    actions = ChangeRecord.objects.filter(content_type__model="evidencepack").values_list(
+        "action", flat=True
+    )
+    assert sorted(actions) == ["create", "update"]
