@@ -160,7 +160,10 @@ def context(build: Build) -> None:
     from aims.models import AISystem, BusinessUnit, ContextIssue, InterestedParty, Organization
 
     folder = FOLDERS[PackSection.CONTEXT]
-    register(build, f"{folder}/organisation-and-scope.jsonl", Organization.objects.all())
+    # The organisation and its AIMS scope (4.3) as they stand: one record, however late it
+    # was entered.
+    organisation = Organization.objects.all()
+    register(build, f"{folder}/organisation-and-scope.jsonl", organisation, created=False)
     register(build, f"{folder}/business-units.jsonl", BusinessUnit.objects.all())
     register(build, f"{folder}/context-issues.jsonl", ContextIssue.objects.all())
     register(build, f"{folder}/interested-parties.jsonl", InterestedParty.objects.all())
