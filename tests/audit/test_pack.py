@@ -85,10 +85,21 @@ def test_the_demo_stage2_pack_builds_in_a_real_worker_and_verifies(
     settings, tmp_path, api_client_for
 ):
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
 
+    from aims.choices import Role
+    from risk.defaults import create_shipped_matrices
+    from risk.models import RiskCriteria, RiskMatrix
     from tests.celery_worker import running_worker, wait_until
 
     settings.DEMO_PASSWORD = "demo-password-for-tests"
+    # The role groups and the shipped matrices come from migrations, which an earlier
+    # transactional test's flush emptied.
+    for role in Role.values:
+        Group.objects.get_or_create(name=role)
+    if not RiskMatrix.objects.exists():
+        create_shipped_matrices(RiskMatrix, RiskCriteria)
+    call_command("load_library", verbosity=0)
     call_command("load_demo", stdout=io.StringIO())
     officer = get_user_model().objects.get(username="officer")
     today = timezone.localdate()
