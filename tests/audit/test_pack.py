@@ -568,3 +568,17 @@ def test_a_pack_requested_through_the_generic_report_endpoint_is_described_when_
         "action", flat=True
     )
     assert sorted(actions) == ["create", "update"]
+
+
+def test_packs_expire_like_report_files(officer, client_for, settings):
+    from aims.services.reports import report_jobs_expire
+
+    pack = built(officer, preset="custom", sections=["context"])
+    later = timezone.now() + datetime.timedelta(days=settings.REPORT_RETENTION_DAYS + 1)
+    assert report_jobs_expire(now=later) == 1
+    pack.job.refresh_from_db()
+    assert pack.job.status == ReportStatus.EXPIRED and not pack.job.file
+    client = client_for(officer)
+    assert client.get(reverse("evidence_pack_download", args=[pack.pk])).status_code == 404
+    page = client.get(pack.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "removed after the retention period" in page
