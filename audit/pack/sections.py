@@ -137,6 +137,14 @@ def report(build: Build, path: str, kind: str, fmt: str, raw: dict[str, Any], **
         build.writer.add(path, scratch, content_type=content_type, **meta)
 
 
+def frozen_report(build: Build, path: str, kind: str, parameter: str, version: Any) -> None:
+    """The file the report kind ``kind`` renders of an approved version (its format from
+    ``path``), described in the manifest with the version and its approval."""
+    meta = {"source": source_of(version, version.number), "approval": approval_of(version)}
+    fmt = path.rsplit(".", 1)[-1]
+    report(build, path, kind, fmt, {parameter: str(version.pk)}, **meta)
+
+
 def stored_file(build: Build, path: str, field: Any, **meta: Any) -> None:
     """A stored file (evidence, a document version's file) copied in chunks."""
     content_type = meta.pop("content_type", "") or (
@@ -209,10 +217,8 @@ def planning(build: Build) -> None:
     register(build, f"{folder}/risk-acceptances.jsonl", RiskAcceptance.objects.all())
     soa = soa_in_effect(build.period_to, build.user)
     if soa is not None:
-        meta = {"source": source_of(soa, soa.number), "approval": approval_of(soa)}
         for fmt in ("pdf", "xlsx"):
-            path = f"{folder}/soa-v{soa.number}.{fmt}"
-            report(build, path, "soa", fmt, {"soa": str(soa.pk)}, **meta)
+            frozen_report(build, f"{folder}/soa-v{soa.number}.{fmt}", "soa", "soa", soa)
     assessments = ImpactAssessment.objects.filter(status__in=FROZEN, approved_at__lte=build.end)
     register(build, f"{folder}/impact-assessments-approved.jsonl", assessments)
     register(build, f"{folder}/objectives.jsonl", Objective.objects.all())
@@ -268,18 +274,16 @@ def evaluation(build: Build) -> None:
         ).select_related("approved_by")
     ).order_by("audit_id", "number")
     for item in reports:
-        meta = {"source": source_of(item, item.number), "approval": approval_of(item)}
         path = f"{folder}/audit-reports/audit-{item.audit_id}-v{item.number}.pdf"
-        report(build, path, "audit_report", "pdf", {"report": str(item.pk)}, **meta)
+        frozen_report(build, path, "audit_report", "report", item)
     reviews = build.rows(
         ManagementReview.objects.filter(
             status__in=FROZEN, held_on__gte=build.period_from, held_on__lte=build.period_to
         ).select_related("approved_by")
     ).order_by("held_on", "pk")
     for review in reviews:
-        meta = {"source": source_of(review, review.number), "approval": approval_of(review)}
         path = f"{folder}/management-reviews/{_safe(review.code)}-v{review.number}.pdf"
-        report(build, path, "management_review", "pdf", {"review": str(review.pk)}, **meta)
+        frozen_report(build, path, "management_review", "review", review)
 
 
 def improvement(build: Build) -> None:
