@@ -111,6 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nonconformities", type=int, default=5_000)
     parser.add_argument("--repeat", type=int, default=50, help="measured requests per row")
     parser.add_argument("--pdf-repeat", type=int, default=3)
+    parser.add_argument(
+        "--pack-mb",
+        type=int,
+        default=1024,
+        help="evidence in the evidence pack case, in MB (bench/pack.py); 0 skips it",
+    )
     parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "latest.md"))
     parser.add_argument(
         "--only",
@@ -158,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     rows = measure(args.repeat, args.pdf_repeat, only=[text.lower() for text in args.only])
     table = render_table(rows, data, args.repeat)
+    if args.pack_mb > 0:
+        from bench.pack import measure_pack, render_result
+
+        table += render_result(measure_pack(args.pack_mb))
     print(table)
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
