@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('aims', '0020_reportjob_progress'),
-        ('audit', '0001_initial'),
+        ('audit', '0002_list_orderings'),
     ]
 
     operations = [
