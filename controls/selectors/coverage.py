@@ -33,11 +33,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -187,12 +188,23 @@ def coverage_version(user: Any, soa: Any = None) -> StatementOfApplicability | N
 
 
 # --- Facts -------------------------------------------------------------------------------------
-def _link(url_name: str, pk: Any) -> str:
-    """The page of a record of another part of the app ("" while that page does not exist)."""
+_PLACEHOLDER = 987654321987
+
+
+@lru_cache(maxsize=64)
+def _link_pattern(url_name: str, prefix: str) -> str:
     try:
-        return reverse(url_name, args=[pk])
+        return reverse(url_name, args=[_PLACEHOLDER])
     except NoReverseMatch:
         return ""
+
+
+def _link(url_name: str, pk: Any) -> str:
+    """The page of a record of another part of the app ("" while that page does not exist).
+    A drill-down links thousands of records: the URL is reversed once per name (and script
+    prefix), then filled in."""
+    pattern = _link_pattern(url_name, get_script_prefix())
+    return pattern.replace(str(_PLACEHOLDER), str(int(pk))) if pattern else ""
 
 
 def _evidence_fact(
@@ -442,6 +454,11 @@ def _control_reach(link: ControlRequirement, found: _ControlEvidence | None) -> 
 _RANK = {COVERED: 0, PARTLY: 1, NONE: 2}
 
 
+def reach_order(reach: Reach) -> tuple[int, bool, str]:
+    """What reaches an item, the furthest-carrying first, SoA rows before controls."""
+    return (_RANK[reach.state], reach.kind != "soa_row", reach.label)
+
+
 def framework_coverage(
     frameworks: Iterable[Framework],
     *,
@@ -515,7 +532,7 @@ def framework_coverage(
             _control_reach(link, control_evidence.get(link.control_id))
             for link in direct_by_item[requirement.pk]
         ]
-        reaches.sort(key=lambda r: (_RANK[r.state], r.kind != "soa_row", r.label))
+        reaches.sort(key=reach_order)
         status = min((r.state for r in reaches), key=_RANK.__getitem__, default=NONE)
         result = results[requirement.framework_id]
         result.total += 1

@@ -4,13 +4,14 @@ the library's crosswalks, per framework and per item."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from aims.models import Framework
@@ -77,6 +78,37 @@ class CoverageView(PageView):
         return render(request, "controls/coverage.html", context)
 
 
+#: How many of the controls satisfying an item directly the drill-down names (the best first);
+#: the others are one link away (the control list filtered by the item). Hundreds of controls
+#: may satisfy one item of a large organisation.
+DIRECT_SHOWN = 5
+
+
+@dataclass
+class ItemShown:
+    """An item of the drill-down: every SoA row reaching it, the first ``DIRECT_SHOWN``
+    controls satisfying it directly, and how many more there are."""
+
+    requirement: Any
+    status: str
+    reaches: list[Any]
+    direct_more: int
+    controls_url: str
+
+
+def _shown(item: Any) -> ItemShown:
+    rows = [r for r in item.reaches if r.kind == "soa_row"]
+    direct = [r for r in item.reaches if r.kind != "soa_row"]
+    shown = sorted(rows + direct[:DIRECT_SHOWN], key=selectors.reach_order)
+    return ItemShown(
+        requirement=item.requirement,
+        status=item.status,
+        reaches=shown,
+        direct_more=max(len(direct) - DIRECT_SHOWN, 0),
+        controls_url=f"{reverse('controls')}?requirement={item.requirement.pk}",
+    )
+
+
 class CoverageFrameworkView(PageView):
     """One framework item by item: its coverage and what reaches it (SoA rows, controls,
     evidence), filtered by coverage."""
@@ -96,7 +128,7 @@ class CoverageFrameworkView(PageView):
             [framework], user=request.user, version=version, named=SUMMARY_SAMPLE
         )
         wanted = form.cleaned_data.get("coverage")
-        items = [item for item in result.items if not wanted or item.status == wanted]
+        items = [_shown(item) for item in result.items if not wanted or item.status == wanted]
         context = {
             "form": form,
             "filters": {"form": form},

@@ -478,7 +478,7 @@ def test_the_pack_page_shows_the_progress_and_polls_while_building(officer, clie
     assert partial.content.decode().lstrip().startswith("<section")
     done = built(officer, preset="custom", sections=["context"])
     page = client.get(done.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert done.job.file_sha256 in page and "hx-trigger" not in page
+    assert done.job.file_sha256 in page and 'hx-trigger="every 2s"' not in page
 
 
 def test_the_pack_list_reads_in_a_fixed_number_of_queries(

@@ -583,3 +583,25 @@ def test_the_shipped_crosswalks_give_the_guidelines_and_nist(officer, client_for
     assert all(r.covered >= 1 for r in results)  # A.2.2 (AI policy) maps into both
     html = client_for(officer).get(reverse("coverage")).content.decode()
     assert "AI事業者ガイドライン" in html and "NIST" in html
+
+
+def test_the_drill_down_names_a_few_direct_controls_and_links_the_rest(
+    officer, client_for, crosswalked, monkeypatch
+):
+    """Hundreds of controls may satisfy one item directly: the page names the first few
+    (the furthest-carrying first) and links the control list filtered by the item."""
+    from controls.views import coverage as views
+
+    monkeypatch.setattr(views, "DIRECT_SHOWN", 2)
+    draft = soa_version()
+    item = requirement(GUIDELINES, "G5")
+    for code in ("CTL-301", "CTL-302", "CTL-303", "CTL-304"):
+        control(code, satisfies=[item])
+    url = reverse("coverage_framework", args=[crosswalked.pk])
+    html = client_for(officer).get(url, {"soa": draft.pk}, HTTP_ACCEPT_LANGUAGE="en")
+    row = html.content.decode().split('data-item="G5"')[1].split("</tr>")[0]
+    assert row.count('class="reach reach-') == 2 and "CTL-301" in row and "CTL-303" not in row
+    assert "and 2 more controls satisfying the item directly" in row
+    assert f"{reverse('controls')}?requirement={item.pk}" in row
+    # The API lists them all.
+    assert len(compute(officer, crosswalked, draft).items[4].reaches) == 4
