@@ -9,9 +9,10 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audits")
 
     def ready(self) -> None:
-        from audit.plug import audits, nonconformities, review
+        from audit.plug import audits, nonconformities, readiness, review
 
         # Each part of the app registers what it adds (``audit/plug/<part>.py``).
         audits.register()
         nonconformities.register()
         review.register()
+        readiness.register()
