@@ -54,7 +54,7 @@ def treatment_results(user: Any, today: date) -> ReadinessResult:
     from risk.choices import ActionStatus
     from risk.models import TreatmentAction
 
-    url = reverse("actions")
+    url = reverse("risks")
     counts = TreatmentAction.objects.aggregate(
         total=Count("pk"),
         overdue=Count(
