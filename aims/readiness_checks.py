@@ -11,8 +11,7 @@ from typing import Any
 from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from aims.choices import ApprovalStatus, DocumentKind, ObjectiveStatus
 from aims.readiness import missing, present, stale
@@ -171,7 +170,9 @@ def register() -> None:
     ):
         registry.add_readiness_check(item_id, check)
     registry.add_nav(
-        NavEntry(code="competence", label=gettext_lazy("Competence"), url_name="competence", order=35)
+        NavEntry(
+            code="competence", label=gettext_lazy("Competence"), url_name="competence", order=35
+        )
     )
     registry.add_nav(
         NavEntry(

@@ -116,7 +116,9 @@ urlpatterns = [
         name="competence_role_create",
     ),
     path(
-        "competence/roles/<int:pk>/", competence.CompetenceRoleView.as_view(), name="competence_role"
+        "competence/roles/<int:pk>/",
+        competence.CompetenceRoleView.as_view(),
+        name="competence_role",
     ),
     path(
         "competence/roles/<int:pk>/edit/",

@@ -354,7 +354,9 @@ def varied_records(officer: Any, executive: Any) -> dict[str, Any]:
     org_role = competence_role_create(
         actor=None, name="AIMS manager", required_competence="ISO/IEC 42001 training"
     )
-    competence_record_create(actor=None, role=org_role, person=officer, assessed_on=date(2026, 1, 5))
+    competence_record_create(
+        actor=None, role=org_role, person=officer, assessed_on=date(2026, 1, 5)
+    )
     system_role = competence_role_create(
         actor=officer,
         name="Model reviewer",

@@ -129,10 +129,14 @@ def _apply_record(actor: Actor, record: CompetenceRecord, data: dict[str, Any]) 
     _unknown(data, RECORD_FIELDS)
     errors: dict[str, list[str]] = {}
     role = data.get("role", record.role if record.role_id else None)
-    if "role" in data and role is not None and actor is not None:
-        # A record is kept by whoever may change its role.
-        if not restrict(CompetenceRole.objects.filter(pk=role.pk), actor, CHANGE).exists():
-            errors["role"] = [_("You may not keep competence records of this role.")]
+    # A record is kept by whoever may change its role.
+    if (
+        "role" in data
+        and role is not None
+        and actor is not None
+        and not restrict(CompetenceRole.objects.filter(pk=role.pk), actor, CHANGE).exists()
+    ):
+        errors["role"] = [_("You may not keep competence records of this role.")]
     person = data.get("person", record.person if record.person_id else None)
     if person is not None and not person.is_active and "person" in data:
         errors["person"] = [_("Choose an active user.")]

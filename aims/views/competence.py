@@ -128,10 +128,9 @@ class CompetenceRecordEditView(EditPageView):
             initial = {"assessed_by": self.request.user}
             role = self.request.GET.get("role", "")
             if role.isdigit():
-                initial["role"] = (
-                    restrict(CompetenceRole.objects.filter(pk=int(role)), self.request.user, CHANGE)
-                    .first()
-                )
+                initial["role"] = restrict(
+                    CompetenceRole.objects.filter(pk=int(role)), self.request.user, CHANGE
+                ).first()
         return CompetenceRecordForm(data, initial=initial, user=self.request.user)
 
     def save(self, form: CompetenceRecordForm, obj: Any) -> CompetenceRecord:

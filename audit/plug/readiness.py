@@ -44,9 +44,7 @@ def management_review(user: Any, today: date) -> ReadinessResult:
     url = reverse("management_reviews")
     counts = ManagementReview.objects.aggregate(
         total=Count("pk"),
-        recent=Count(
-            "pk", filter=Q(status=ApprovalStatus.APPROVED, held_on__gte=today - YEAR)
-        ),
+        recent=Count("pk", filter=Q(status=ApprovalStatus.APPROVED, held_on__gte=today - YEAR)),
     )
     if not counts["total"]:
         return missing(_("No management review is recorded."), url)

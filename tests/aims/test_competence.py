@@ -34,9 +34,9 @@ def _role(actor=None, **kwargs):
 
 def _changes(obj):
     return list(
-        ChangeRecord.objects.filter(
-            content_type__model=obj._meta.model_name, object_id=str(obj.pk)
-        ).order_by("id").values_list("action", flat=True)
+        ChangeRecord.objects.filter(content_type__model=obj._meta.model_name, object_id=str(obj.pk))
+        .order_by("id")
+        .values_list("action", flat=True)
     )
 
 

@@ -162,7 +162,7 @@ def test_an_empty_organisation_is_not_ready_for_either_stage():
     assert {s.item.id for s in found.stage2.blocking} == set(PINNED_IDS)
 
 
-# --- the demo: page and API agree ------------------------------------------------------------------
+# --- the demo: page and API agree -------------------------------------------------------------
 @pytest.fixture
 def demo(db, settings):
     settings.DEMO_PASSWORD = "demo-password-for-tests"
