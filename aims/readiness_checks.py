@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from aims.choices import ApprovalStatus, DocumentKind, ObjectiveStatus
 from aims.readiness import missing, present, stale
@@ -19,6 +19,37 @@ from aims.registry import ReadinessResult, registry
 
 #: Results older than this no longer show that the AIMS is monitored.
 YEAR = timedelta(days=365)
+
+UNAPPROVED_DOCUMENTS = ngettext_lazy(
+    "%(count)s document has no approved version.",
+    "%(count)s documents have no approved version.",
+    "count",
+)
+DOCUMENTS_OVERDUE = ngettext_lazy(
+    "%(count)s document is past its review date.",
+    "%(count)s documents are past their review date.",
+    "count",
+)
+OBJECTIVES_OVERDUE = ngettext_lazy(
+    "%(count)s objective is past its due date.",
+    "%(count)s objectives are past their due date.",
+    "count",
+)
+ROLES_WITHOUT_PEOPLE = ngettext_lazy(
+    "%(count)s role has nobody with a competence record.",
+    "%(count)s roles have nobody with a competence record.",
+    "count",
+)
+PEOPLE_NOT_COMPETENT = ngettext_lazy(
+    "%(count)s person is in training or has a competence gap.",
+    "%(count)s people are in training or have a competence gap.",
+    "count",
+)
+COMPETENCE_OVERDUE = ngettext_lazy(
+    "%(count)s competence record is past its review date.",
+    "%(count)s competence records are past their review date.",
+    "count",
+)
 
 
 def scope(user: Any, today: date) -> ReadinessResult:
@@ -64,19 +95,9 @@ def documented_information(user: Any, today: date) -> ReadinessResult:
     if not counts["total"]:
         return missing(_("The document register is empty."), url)
     if counts["unapproved"]:
-        message = ngettext(
-            "%(count)s document has no approved version.",
-            "%(count)s documents have no approved version.",
-            counts["unapproved"],
-        )
-        return stale(message % {"count": counts["unapproved"]}, url)
+        return stale(UNAPPROVED_DOCUMENTS % {"count": counts["unapproved"]}, url)
     if counts["overdue"]:
-        message = ngettext(
-            "%(count)s document is past its review date.",
-            "%(count)s documents are past their review date.",
-            counts["overdue"],
-        )
-        return stale(message % {"count": counts["overdue"]}, url)
+        return stale(DOCUMENTS_OVERDUE % {"count": counts["overdue"]}, url)
     return present(_("Every document has an approved version."), url)
 
 
@@ -95,12 +116,7 @@ def objectives(user: Any, today: date) -> ReadinessResult:
     if not counts["total"]:
         return missing(_("No AI objective is recorded."), url)
     if counts["overdue"]:
-        message = ngettext(
-            "%(count)s objective is past its due date.",
-            "%(count)s objectives are past their due date.",
-            counts["overdue"],
-        )
-        return stale(message % {"count": counts["overdue"]}, url)
+        return stale(OBJECTIVES_OVERDUE % {"count": counts["overdue"]}, url)
     return present(_("AI objectives are recorded and none is overdue."), url)
 
 
@@ -126,30 +142,15 @@ def competence(user: Any, today: date) -> ReadinessResult:
     if not roles["total"]:
         return missing(_("No role states its required competence."), url)
     if roles["empty"]:
-        message = ngettext(
-            "%(count)s role has nobody with a competence record.",
-            "%(count)s roles have nobody with a competence record.",
-            roles["empty"],
-        )
-        return stale(message % {"count": roles["empty"]}, url)
+        return stale(ROLES_WITHOUT_PEOPLE % {"count": roles["empty"]}, url)
     records = CompetenceRecord.objects.aggregate(
         gaps=Count("pk", filter=~Q(state=CompetenceState.COMPETENT)),
         overdue=Count("pk", filter=Q(next_review_on__lt=today)),
     )
     if records["gaps"]:
-        message = ngettext(
-            "%(count)s person is in training or has a competence gap.",
-            "%(count)s people are in training or have a competence gap.",
-            records["gaps"],
-        )
-        return stale(message % {"count": records["gaps"]}, url)
+        return stale(PEOPLE_NOT_COMPETENT % {"count": records["gaps"]}, url)
     if records["overdue"]:
-        message = ngettext(
-            "%(count)s competence record is past its review date.",
-            "%(count)s competence records are past their review date.",
-            records["overdue"],
-        )
-        return stale(message % {"count": records["overdue"]}, url)
+        return stale(COMPETENCE_OVERDUE % {"count": records["overdue"]}, url)
     return present(_("Every role has competent people with current records."), url)
 
 

@@ -10,13 +10,19 @@ from typing import Any
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
 from aims.choices import ApprovalStatus
 from aims.readiness import missing, present, stale
 from aims.registry import ReadinessResult
 
 YEAR = timedelta(days=365)
+
+CORRECTIVE_ACTIONS_OVERDUE = ngettext_lazy(
+    "%(count)s corrective action is overdue.",
+    "%(count)s corrective actions are overdue.",
+    "count",
+)
 
 
 def audits(user: Any, today: date) -> ReadinessResult:
@@ -67,12 +73,7 @@ def nonconformities(user: Any, today: date) -> ReadinessResult:
         due_on__lt=today, status__in=[ActionStatus.PLANNED, ActionStatus.IN_PROGRESS]
     ).count()
     if overdue:
-        message = ngettext(
-            "%(count)s corrective action is overdue.",
-            "%(count)s corrective actions are overdue.",
-            overdue,
-        )
-        return stale(message % {"count": overdue}, reverse("corrective_actions"))
+        return stale(CORRECTIVE_ACTIONS_OVERDUE % {"count": overdue}, reverse("corrective_actions"))
     return present(_("Nonconformities are recorded and no corrective action is overdue."), url)
 
 

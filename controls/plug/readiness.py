@@ -10,11 +10,17 @@ from typing import Any
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
 from aims.choices import ApprovalStatus
 from aims.readiness import missing, present, stale
 from aims.registry import ReadinessResult
+
+EVIDENCE_EXPIRED = ngettext_lazy(
+    "%(count)s piece of evidence has expired.",
+    "%(count)s pieces of evidence have expired.",
+    "count",
+)
 
 
 def soa(user: Any, today: date) -> ReadinessResult:
@@ -50,12 +56,7 @@ def operational_records(user: Any, today: date) -> ReadinessResult:
     if not counts["total"]:
         return missing(_("No evidence of operation is uploaded."), url)
     if counts["expired"]:
-        message = ngettext(
-            "%(count)s piece of evidence has expired.",
-            "%(count)s pieces of evidence have expired.",
-            counts["expired"],
-        )
-        return stale(message % {"count": counts["expired"]}, url)
+        return stale(EVIDENCE_EXPIRED % {"count": counts["expired"]}, url)
     return present(_("Controls operate and their evidence is current."), url)
 
 

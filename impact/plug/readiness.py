@@ -9,11 +9,17 @@ from typing import Any
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
 from aims.choices import ApprovalStatus
 from aims.readiness import missing, present, stale
 from aims.registry import ReadinessResult
+
+REASSESSMENTS_DUE = ngettext_lazy(
+    "%(count)s approved impact assessment is due for reassessment.",
+    "%(count)s approved impact assessments are due for reassessment.",
+    "count",
+)
 
 
 def _counts(today: date) -> dict[str, int]:
@@ -45,12 +51,7 @@ def assessment_results(user: Any, today: date) -> ReadinessResult:
     if not counts["approved"]:
         return missing(_("No approved impact assessment is on record."), url)
     if counts["overdue"]:
-        message = ngettext(
-            "%(count)s approved impact assessment is due for reassessment.",
-            "%(count)s approved impact assessments are due for reassessment.",
-            counts["overdue"],
-        )
-        return stale(message % {"count": counts["overdue"]}, url)
+        return stale(REASSESSMENTS_DUE % {"count": counts["overdue"]}, url)
     return present(_("Approved impact assessments are current."), url)
 
 

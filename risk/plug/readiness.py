@@ -9,10 +9,21 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
 from aims.readiness import missing, present, stale
 from aims.registry import ReadinessResult
+
+RISKS_OVERDUE = ngettext_lazy(
+    "%(count)s risk is past its review date.",
+    "%(count)s risks are past their review date.",
+    "count",
+)
+ACTIONS_OVERDUE = ngettext_lazy(
+    "%(count)s treatment action is overdue.",
+    "%(count)s treatment actions are overdue.",
+    "count",
+)
 
 
 def assessment_process(user: Any, today: date) -> ReadinessResult:
@@ -41,12 +52,7 @@ def assessment_results(user: Any, today: date) -> ReadinessResult:
     if not counts["total"]:
         return missing(_("The risk register is empty."), url)
     if counts["overdue"]:
-        message = ngettext(
-            "%(count)s risk is past its review date.",
-            "%(count)s risks are past their review date.",
-            counts["overdue"],
-        )
-        return stale(message % {"count": counts["overdue"]}, url)
+        return stale(RISKS_OVERDUE % {"count": counts["overdue"]}, url)
     return present(_("Risks are assessed and none is past its review date."), url)
 
 
@@ -66,12 +72,7 @@ def treatment_results(user: Any, today: date) -> ReadinessResult:
     if not counts["total"]:
         return missing(_("No risk treatment action is recorded."), url)
     if counts["overdue"]:
-        message = ngettext(
-            "%(count)s treatment action is overdue.",
-            "%(count)s treatment actions are overdue.",
-            counts["overdue"],
-        )
-        return stale(message % {"count": counts["overdue"]}, url)
+        return stale(ACTIONS_OVERDUE % {"count": counts["overdue"]}, url)
     return present(_("Treatment actions are recorded and none is overdue."), url)
 
 
