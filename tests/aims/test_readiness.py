@@ -145,6 +145,34 @@ def test_competence_goes_from_missing_to_stale_to_approved(officer):
 
 
 @pytest.mark.django_db
+def test_risk_results_go_stale_when_a_review_falls_overdue():
+    from tests.factories import RiskFactory
+
+    assert _state("r-8.2-risk-assessment-results").state == ReadinessState.MISSING
+    due = timezone.localdate() + timedelta(days=30)
+    RiskFactory(next_review_on=due)
+    assert _state("r-8.2-risk-assessment-results").state == ReadinessState.PRESENT_APPROVED
+    late = _state("r-8.2-risk-assessment-results", today=due + timedelta(days=1))
+    assert late.state == ReadinessState.PRESENT_STALE
+    assert late.reason == "1 risk is past its review date."
+    assert late.url == reverse("risks")
+
+
+@pytest.mark.django_db
+def test_management_review_goes_from_missing_to_stale_to_approved():
+    from tests.factories.review import ManagementReviewFactory
+
+    item = "r-9.3-management-review-results"
+    assert _state(item).state == ReadinessState.MISSING
+    ManagementReviewFactory(state="draft")
+    assert _state(item).state == ReadinessState.PRESENT_STALE
+    ManagementReviewFactory(state="approved")
+    assert _state(item).state == ReadinessState.PRESENT_APPROVED
+    next_year = timezone.localdate() + timedelta(days=400)
+    assert _state(item, today=next_year).state == ReadinessState.PRESENT_STALE
+
+
+@pytest.mark.django_db
 def test_an_item_without_a_check_is_not_checked_and_blocks(monkeypatch):
     checks = dict(registry.readiness_checks)
     del checks["r-5.2-policy"]
