@@ -67,7 +67,7 @@ class CompetenceRoleSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         # The name's uniqueness is the service's check, with its message.
-        extra_kwargs = {"name": {"validators": []}}
+        extra_kwargs: dict[str, Any] = {"name": {"validators": []}}
 
 
 class CompetenceRecordSerializer(serializers.ModelSerializer):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from aims.models import AISystem, CompetenceRecord, CompetenceRole, CompetenceState
 from aims.services.competence import competence_record_create, competence_role_create
 
-ROLES = [
+ROLES: list[dict[str, Any]] = [
     {
         "name": "AIマネジメントシステム管理責任者",
         "description": "AIMSの運用、内部監査への対応及びマネジメントレビューの準備を担う。",
