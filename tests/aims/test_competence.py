@@ -256,3 +256,48 @@ def test_a_record_due_for_review_reaches_its_owners_inbox(officer):
     groups, counts = inbox(officer)
     sources = {item.source for group in groups for item in group.items}
     assert "review:aims.competencerecord:next_review_on" in sources
+
+
+def test_deleting_from_the_pages(officer, client_for):
+    client = client_for(officer)
+    role = _role(officer)
+    record = competence_record_create(actor=officer, role=role, person=UserFactory())
+    response = client.post(reverse("competence_role_delete", args=[role.pk]))
+    assert response["Location"] == role.get_absolute_url()  # refused: it has a record
+    assert CompetenceRole.objects.filter(pk=role.pk).exists()
+    response = client.post(reverse("competence_record_delete", args=[record.pk]))
+    assert response["Location"] == role.get_absolute_url()
+    assert not CompetenceRecord.objects.exists()
+    assert client.post(reverse("competence_role_delete", args=[role.pk])).status_code == 302
+    assert not CompetenceRole.objects.exists()
+    deleted = ChangeRecord.objects.filter(action="delete").values_list(
+        "content_type__model", flat=True
+    )
+    assert sorted(deleted) == ["competencerecord", "competencerole"]
+
+
+def test_an_operator_records_competence_for_their_systems_role(operator, client_for):
+    mine = AISystemFactory(granted_to=[operator])
+    client = client_for(operator)
+    response = client.post(
+        reverse("competence_role_create"),
+        {"name": "Data steward", "required_competence": "Data course", "ai_systems": [mine.pk]},
+    )
+    assert response.status_code == 302
+    role = CompetenceRole.objects.get()
+    response = client.post(
+        reverse("competence_record_create"),
+        {
+            "role": role.pk,
+            "person": operator.pk,
+            "state": "in_training",
+            "assessed_on": timezone.localdate().isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    assert CompetenceRecord.objects.get().owner == operator  # the role's owner
+    organisation_wide = client.post(
+        reverse("competence_role_create"), {"name": "Org", "required_competence": "x"}
+    )
+    assert organisation_wide.status_code == 400
+    assert CompetenceRole.objects.count() == 1
