@@ -203,6 +203,7 @@ class ReportFormat(models.TextChoices):
     PDF = "pdf", "PDF"
     XLSX = "xlsx", "XLSX"
     CSV = "csv", "CSV"
+    ZIP = "zip", "ZIP"
 
 
 class ReportStatus(models.TextChoices):

@@ -4,10 +4,8 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.functional import SimpleLazyObject
 
 from aims import selectors
-from aims.inbox import inbox_total
 from aims.registry import registry
 from aims.roles import Capability, has_capability
 
@@ -26,15 +24,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "nav_areas": areas,
         "nav_unread": selectors.notification_unread_count(user=user),
-        # Counted (one query) only when a page shows the navigation.
-        "nav_inbox": SimpleLazyObject(lambda: _inbox_total(request, user)),
+        # Counted by the inbox page itself; any other page asks for the badge once it is
+        # shown (``inbox_badge``), so no page waits for the count of every inbox source.
+        "nav_inbox": getattr(request, "aims_inbox_total", None),
         "can_see_records": has_capability(user, Capability.SEE_RECORDS),
         "can_manage_users": has_capability(user, Capability.MANAGE_USERS),
         "can_hold_tokens": has_capability(user, Capability.OWN_API_TOKENS),
     }
-
-
-def _inbox_total(request: HttpRequest, user: Any) -> int:
-    """The inbox page counts it already; other pages count it here (one query)."""
-    known = getattr(request, "aims_inbox_total", None)
-    return known if known is not None else inbox_total(user)

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters import fields as filter_fields
 from django_filters.conf import settings as filter_settings
 
 from aims.choices import (
@@ -24,7 +25,13 @@ from aims.choices import (
 from aims.models import AISystem, ClauseAssessment, Document, DocumentVersion
 from aims.people import PersonChoiceField
 from aims.scope import VIEW, restrict
-from aims.widgets import AnyYesNoSelect, CheckboxGroup, FastSelect, FastSelectMultiple
+from aims.widgets import (
+    AnyYesNoSelect,
+    CheckboxGroup,
+    FastSelect,
+    FastSelectMultiple,
+    LabelledChoiceIterator,
+)
 
 REVIEW_SOON_DAYS = 30
 MODEL_CHOICE_FILTERS = (django_filters.ModelChoiceFilter, django_filters.ModelMultipleChoiceFilter)
@@ -88,6 +95,19 @@ def _page_widgets(filters: Any) -> None:
                 extra["empty_label"] = _("Any")
             if extra.get("widget") is FastSelect:  # a long list (systems, people): searchable
                 extra["widget"] = FastSelect(attrs={"data-search-label": _("Search the choices")})
+                if model_filter.field_class is filter_fields.ModelChoiceField:
+                    model_filter.field_class = LabelledChoiceField
+
+
+class _LabelledFilterIterator(filter_fields.ModelChoiceIterator, LabelledChoiceIterator):
+    """django-filter's choices (its "null" choice) over ``LabelledChoiceIterator``'s."""
+
+
+class LabelledChoiceField(filter_fields.ModelChoiceField):
+    """A filter's choice of a model whose label is a few of its fields: the long lists of
+    the filter bars (AI systems, controls) read as values, not model instances."""
+
+    iterator = _LabelledFilterIterator
 
 
 class PersonChoiceFilter(django_filters.ModelChoiceFilter):

@@ -44,6 +44,7 @@ urlpatterns = [
     path("language/", accounts.SetLanguageView.as_view(), name="set_language"),
     path("notifications/", activity.NotificationListView.as_view(), name="notifications"),
     path("inbox/", inbox.InboxView.as_view(), name="inbox"),
+    path("inbox/badge/", inbox.InboxBadgeView.as_view(), name="inbox_badge"),
     path("changes/", activity.ChangeLogView.as_view(), name="changes"),
     path("changes/export/", activity.ChangeLogExportView.as_view(), name="changes_export"),
     path("users/", accounts.UserListView.as_view(), name="users"),

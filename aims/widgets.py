@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -25,15 +26,14 @@ class FastSelect(forms.Select):
             final_attrs["multiple"] = True
         values = value if isinstance(value, list | tuple) else [value]
         selected = {str(v) for v in values if v not in (None, "")}
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (str(code), " selected" if str(code) in selected else "", label)
-                for code, label in self.choices
-            ),
+        # Every value escaped with the standard library's ``escape`` (quotes too) and joined
+        # once: ``format_html`` per option was half of a 2,000-option select's time.
+        options = "".join(
+            f'<option value="{escape(str(code))}"'
+            f"{' selected' if str(code) in selected else ''}>{escape(str(label))}</option>"
+            for code, label in self.choices
         )
-        return format_html("<select{}>{}</select>", flatatt(final_attrs), options)
+        return format_html("<select{}>{}</select>", flatatt(final_attrs), mark_safe(options))  # noqa: S308
 
 
 class FastSelectMultiple(FastSelect):
@@ -75,13 +75,14 @@ class CheckboxGroup(forms.CheckboxSelectMultiple):
         values = value if isinstance(value, list | tuple) else [value]
         selected = {str(v) for v in values if v not in (None, "")}
         choices = [(str(code), label) for code, label in self.choices if code not in (None, "")]
-        boxes = format_html_join(
-            "",
-            '<label><input type="checkbox" name="{}" value="{}" id="{}_{}"{}> {}</label>',
-            (
-                (name, code, base_id, index, " checked" if code in selected else "", label)
+        prefix = f'<label><input type="checkbox" name="{escape(name)}" value="'
+        ident = escape(base_id)
+        boxes = mark_safe(  # noqa: S308  (every value escaped, as in ``FastSelect``)
+            "".join(
+                f'{prefix}{escape(code)}" id="{ident}_{index}"'
+                f"{' checked' if code in selected else ''}> {escape(str(label))}</label>"
                 for index, (code, label) in enumerate(choices)
-            ),
+            )
         )
         search = (
             format_html(' data-searchable data-search-label="{}"', _("Search the choices"))
@@ -115,3 +116,21 @@ class AnyYesNoSelect(forms.NullBooleanSelect):
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs)
         self.choices = [("unknown", _lazy("Any")), ("true", _lazy("Yes")), ("false", _lazy("No"))]
+
+
+class LabelledChoiceIterator(forms.models.ModelChoiceIterator):
+    """The choices of a model whose label is made of a few of its fields (``LABEL_FIELDS``,
+    joined by its ``label_of``, which its ``__str__`` uses too), read as plain values: a
+    filter of 2,000 AI systems or controls otherwise builds 2,000 model instances on every
+    page it is on. A model without ``LABEL_FIELDS`` is read as Django reads it."""
+
+    def __iter__(self) -> Any:
+        model = self.queryset.model
+        fields = getattr(model, "LABEL_FIELDS", None)
+        if fields is None:
+            yield from super().__iter__()
+            return
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for pk, *values in self.queryset.values_list("pk", *fields):
+            yield (pk, model.label_of(*values))

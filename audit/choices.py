@@ -90,3 +90,26 @@ class ReviewInput(models.TextChoices):
     IMPACT = "impact", _("Impact assessments")
     SOA = "soa", _("Statement of Applicability and evidence freshness")
     IMPROVEMENT = "improvement", _("Opportunities for continual improvement")
+
+
+class PackPreset(models.TextChoices):
+    """What an evidence pack holds: the sections a certification stage reads, or a choice."""
+
+    STAGE1 = "stage1", _("Stage 1 audit")
+    STAGE2 = "stage2", _("Stage 2 audit")
+    SURVEILLANCE = "surveillance", _("Surveillance audit")
+    CUSTOM = "custom", _("Chosen sections")
+
+
+class PackSection(models.TextChoices):
+    """The sections of an evidence pack, by clause of ISO/IEC 42001."""
+
+    CONTEXT = "context", _("Context and scope (4)")
+    LEADERSHIP = "leadership", _("Leadership (5)")
+    PLANNING = "planning", _("Planning (6)")
+    SUPPORT = "support", _("Support (7)")
+    OPERATION = "operation", _("Operation (8)")
+    EVALUATION = "evaluation", _("Performance evaluation (9)")
+    IMPROVEMENT = "improvement", _("Improvement (10)")
+    EVIDENCE = "evidence", _("Evidence files")
+    CHANGE_LOG = "change_log", _("Change log of the period")

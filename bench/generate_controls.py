@@ -149,7 +149,19 @@ def evidence(versions: int, rng: random.Random, owners: list[Any]) -> None:
             for piece in made:
                 piece.current_version = latest[piece.pk]
                 piece.valid_until = latest[piece.pk].valid_until
-            Evidence.objects.bulk_update(made, ["current_version", "valid_until"])
+                piece.current_effective_from = latest[piece.pk].effective_from
+                piece.awaiting_review = True  # every version is submitted, none reviewed
+                piece.current_uploaded_by = owners[0]
+            Evidence.objects.bulk_update(
+                made,
+                [
+                    "current_version",
+                    "valid_until",
+                    "current_effective_from",
+                    "awaiting_review",
+                    "current_uploaded_by",
+                ],
+            )
             control_links = Evidence.controls.through
             control_links.objects.bulk_create(
                 (
@@ -178,24 +190,31 @@ def soa(rng: random.Random, officer: Any) -> None:
     version = StatementOfApplicability.objects.order_by("-number").first()
     if version is None:
         version = StatementOfApplicability.objects.create(author=officer, owner=officer)
-    if version.rows.exists():
+    # Loading the library made the 38 rows already (empty): fill those no control cites yet.
+    existing = {row.requirement_id: row for row in version.rows.all()}
+    if any(row.controls.exists() for row in existing.values()):
         return
     _log("Statement of Applicability, 38 rows")
     for requirement in annex_a():
         applicable = rng.random() < 0.9
-        row = ApplicabilityStatement.objects.create(
-            soa=version,
-            requirement_id=requirement,
-            applicable=applicable,
-            justification_type=JustificationType.RISK_TREATMENT
+        fields = {
+            "applicable": applicable,
+            "justification_type": JustificationType.RISK_TREATMENT
             if applicable
             else JustificationType.GOOD_PRACTICE,
-            justification="リスク対応の結果として適用する。"
+            "justification": "リスク対応の結果として適用する。"
             if applicable
             else "該当する業務がない。",
-            implementation_status=rng.choice(ImplementationStatus.values),
-            owner=officer,
-        )
+            "implementation_status": rng.choice(ImplementationStatus.values),
+            "owner": officer,
+        }
+        row = existing.get(requirement)
+        if row is None:
+            row = ApplicabilityStatement.objects.create(
+                soa=version, requirement_id=requirement, **fields
+            )
+        else:
+            ApplicabilityStatement.objects.filter(pk=row.pk).update(**fields)
         implementing = list(
             Control.objects.filter(requirements=requirement).values_list("pk", flat=True)[:8]
         )

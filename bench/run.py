@@ -111,7 +111,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nonconformities", type=int, default=5_000)
     parser.add_argument("--repeat", type=int, default=50, help="measured requests per row")
     parser.add_argument("--pdf-repeat", type=int, default=3)
+    parser.add_argument(
+        "--pack-mb",
+        type=int,
+        default=1024,
+        help="evidence in the evidence pack case, in MB (bench/pack.py); 0 skips it",
+    )
     parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "latest.md"))
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="measure only the rows whose name contains TEXT (case-insensitive; repeatable; "
+        "'pdf' for the register PDF)",
+    )
     args = parser.parse_args(argv)
 
     os.environ["DATABASE_URL"] = _bench_database_url(args.database)
@@ -148,8 +162,12 @@ def main(argv: list[str] | None = None) -> int:
             nonconformities=args.nonconformities,
         )
     )
-    rows = measure(args.repeat, args.pdf_repeat)
+    rows = measure(args.repeat, args.pdf_repeat, only=[text.lower() for text in args.only])
     table = render_table(rows, data, args.repeat)
+    if args.pack_mb > 0:
+        from bench.pack import measure_pack, render_result
+
+        table += render_result(measure_pack(args.pack_mb))
     print(table)
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -158,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def measure(repeat: int, pdf_repeat: int) -> list[Row]:
+def measure(repeat: int, pdf_repeat: int, only: list[str] | None = None) -> list[Row]:
     import random
 
     from django.contrib.auth import get_user_model
@@ -309,6 +327,9 @@ def measure(repeat: int, pdf_repeat: int) -> list[Row]:
         ),
         ("Risk detail page", get(OFFICER, lambda: f"/risks/{next_risk()}/"), detail_raw, 100),
         ("Risk detail API", get(OFFICER, lambda: f"/api/v1/risks/{next_risk()}/"), detail_raw, 100),
+        # Every page asks for the navigation's inbox count once shown (htmx).
+        ("Inbox badge (officer)", get(OFFICER, "/inbox/badge/"), None, 100),
+        ("Inbox badge (operator)", get(OPERATOR, "/inbox/badge/"), None, 100),
         ("AI system list page", get(OFFICER, "/ai-systems/"), systems_raw, 150),
         ("AI system list API", get(OFFICER, "/api/v1/ai-systems/?page_size=50"), systems_raw, 150),
         (
@@ -343,13 +364,21 @@ def measure(repeat: int, pdf_repeat: int) -> list[Row]:
     from bench.cases_audit import audit_cases
 
     cases += audit_cases(get, raw, rng)
+
+    def wanted(name: str) -> bool:
+        return not only or any(text in name.lower() for text in only)
+
     rows = []
     for name, call, raw_call, budget in cases:
+        if not wanted(name):
+            continue
         print(f"  measuring {name}", flush=True)
         samples = _time(call, repeat)
         raw_samples = _time(raw_call, repeat) if raw_call else None
         rows.append(Row(name, samples, raw_samples, budget))
 
+    if not wanted("risk register pdf"):
+        return rows
     import weasyprint  # noqa: F401  (a worker imports it once; time the rendering, not that)
 
     pdf_owner = users.get(username=PDF_OWNER)

@@ -376,6 +376,36 @@ def varied_records(officer: Any, executive: Any) -> dict[str, Any]:
         review_interval_days=365,
         next_review_on=date(2027, 1, 5),
     )
+    # Evidence packs: one queued (every system, no audit, nothing built yet) and one built
+    # for the reported audit over a chosen system with chosen sections.
+    from aims.models import ReportJob
+    from aims.services.reports import report_job_render
+    from audit.models import EvidencePack
+
+    queued = ReportJob.objects.create(
+        kind="evidence_pack", format="zip", language="ja", requested_by=officer
+    )
+    EvidencePack.objects.create(
+        job=queued,
+        period_from=date(2026, 1, 1),
+        period_to=date(2026, 3, 31),
+        preset="stage1",
+        sections=["context", "leadership", "planning", "support"],
+    )
+    built = ReportJob.objects.create(
+        kind="evidence_pack", format="zip", language="en", requested_by=officer, shared=True
+    )
+    pack = EvidencePack.objects.create(
+        job=built,
+        all_systems=False,
+        period_from=date(2026, 1, 1),
+        period_to=date(2026, 6, 30),
+        preset="custom",
+        sections=["context", "change_log"],
+        audit=audited,
+    )
+    pack.ai_systems.set([full])
+    report_job_render(job_id=built.pk)
     return {
         "draft_document": draft,
         "open_risk": open_risk,

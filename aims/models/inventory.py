@@ -119,8 +119,15 @@ class AISystem(ReviewableModel):
             ),
         ]
 
+    #: What a choice of a system reads (``aims.widgets.LabelledChoiceIterator``, ``__str__``).
+    LABEL_FIELDS = ("name", "version")
+
+    @staticmethod
+    def label_of(name: str, version: str) -> str:
+        return f"{name} {version}".strip()
+
     def __str__(self) -> str:
-        return f"{self.name} {self.version}".strip()
+        return self.label_of(self.name, self.version)
 
     def get_absolute_url(self) -> str:
         return reverse("ai_system", args=[self.pk])

@@ -51,6 +51,10 @@ class ReportJob(models.Model):
     file_size = models.PositiveBigIntegerField(_("file size"), null=True, blank=True)
     file_sha256 = models.CharField(_("file SHA-256"), max_length=64, blank=True)
     content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    progress_done = models.PositiveIntegerField(_("files done"), default=0)
+    progress_total = models.PositiveIntegerField(
+        _("files in all"), null=True, blank=True, help_text=_("Unknown until counted.")
+    )
 
     SCOPE = ReportJobs()
 

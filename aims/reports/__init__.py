@@ -22,6 +22,7 @@ CONTENT_TYPES = {
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
+    "zip": "application/zip",
 }
 
 
@@ -37,6 +38,9 @@ class ReportKind:
     capability: str = Capability.EXPORT
     #: ``describe(parameters)`` → (label, value) pairs a person reads (report covers, pages).
     describe: Callable[[dict[str, Any]], list[tuple[str, str]]] | None = None
+    #: ``finished(job)`` runs once the job's file and digest are saved (the evidence pack
+    #: writes its digest into the change log).
+    finished: Callable[[ReportJob], None] | None = None
 
 
 def clean_filters(filterset_class: Any, raw: dict[str, Any], *, user: Any = None) -> dict[str, Any]:

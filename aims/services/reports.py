@@ -227,7 +227,16 @@ def report_job_render(*, job_id: int) -> ReportJob | None:
         if job.file:
             job.file.delete(save=False)
         job.refresh_from_db()
+    elif job.status == ReportStatus.DONE and report is not None and report.finished is not None:
+        report.finished(job)
     return job
+
+
+def report_job_progress(*, job: ReportJob, done: int, total: int | None) -> None:
+    """Record how far a running job is (files done of ``total``), for its page to show."""
+    ReportJob.objects.filter(pk=job.pk, status=ReportStatus.RUNNING).update(
+        progress_done=done, progress_total=total
+    )
 
 
 @dataclass(frozen=True)

@@ -97,3 +97,13 @@ def export_form(context: dict[str, Any], kind: str, button: str, label: str = ""
         "button": button,
         "label": label,
     }
+
+
+@register.filter
+def inbox_badge(total: Any) -> str:
+    """The navigation's inbox count: exact below the badge's limit, "99+" from it on (the
+    count stops there: ``aims.inbox.BADGE_LIMIT``)."""
+    from aims.inbox import BADGE_LIMIT
+
+    number = int(total)
+    return f"{BADGE_LIMIT - 1}+" if number >= BADGE_LIMIT else str(number)

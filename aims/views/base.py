@@ -215,3 +215,20 @@ class StepView(PageView):
             return redirect(self.redirect_url(obj, None))
         messages.success(request, str(self.done_message or _("Done.")))
         return redirect(self.redirect_url(obj, result))
+
+
+class UnderParentMixin:
+    """A create page under a parent record whose id is in the URL (an audit in a programme, a
+    finding of an audit): the parent is read with the page's ``model``, ``selector`` and
+    policy (404 when unseen) and kept as ``parent_attr``; the page then creates as its edit
+    page does with no object."""
+
+    parent_attr = "parent"
+
+    def get(self, request: HttpRequest, pk: Any = None, **kwargs: Any) -> HttpResponse:
+        setattr(self, self.parent_attr, self.get_object(pk))  # type: ignore[attr-defined]
+        return super().get(request, None)  # type: ignore[misc]
+
+    def post(self, request: HttpRequest, pk: Any = None, **kwargs: Any) -> HttpResponse:
+        setattr(self, self.parent_attr, self.get_object(pk))  # type: ignore[attr-defined]
+        return super().post(request, None)  # type: ignore[misc]

@@ -3,10 +3,11 @@ configuration."""
 
 from typing import Any
 
-from audit.api import audits, nonconformities, review
+from audit.api import audits, nonconformities, packs, review
 
 ROUTES: list[tuple[str, Any, str]] = [
     *audits.ROUTES,
     *nonconformities.ROUTES,
     *review.ROUTES,
+    *packs.ROUTES,
 ]

@@ -43,6 +43,14 @@ class ChecklistFilter(ScopedFilterSet):
         )
 
 
+class AuditChecklistFilter(ChecklistFilter):
+    """The checklist filter of one audit's page: the audit is the page's own."""
+
+    class Meta:
+        model = ChecklistRow
+        fields = ["result"]
+
+
 class FindingFilter(ScopedFilterSet):
     kind = django_filters.MultipleChoiceFilter(
         widget=FastSelectMultiple, choices=FindingKind.choices, label=_("Kind")

@@ -1,4 +1,5 @@
 from audit.models.nonconformity import CorrectiveAction, Nonconformity
+from audit.models.pack import EvidencePack
 from audit.models.programme import (
     Audit,
     AuditorAccess,
@@ -17,6 +18,7 @@ __all__ = [
     "AuditorAccess",
     "ChecklistRow",
     "CorrectiveAction",
+    "EvidencePack",
     "Finding",
     "ImpartialityDeclaration",
     "ManagementReview",

@@ -110,6 +110,8 @@ class Nonconformity(ReviewableModel):
         verbose_name = _("nonconformity")
         verbose_name_plural = _("nonconformities")
         ordering = ["-raised_on", "-id"]
+        # The board's default order, read a page at a time without sorting the register.
+        indexes = [models.Index(fields=["-raised_on", "-id"], name="audit_nc_raised")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=NonconformityStatus.values),

@@ -127,6 +127,7 @@ class Audit(ReviewableModel):
         verbose_name = _("audit")
         verbose_name_plural = _("audits")
         ordering = ["-period_start", "title", "id"]
+        indexes = [models.Index(fields=["-period_start", "title", "id"], name="audit_audit_period")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=AuditStatus.values), name="%(app_label)s_%(class)s_status"

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from aims.choices import ApprovalStatus
@@ -26,7 +28,13 @@ from audit.models import (
     Finding,
     ImpartialityDeclaration,
 )
-from controls.models import ApplicabilityStatement, Control, Evidence, EvidenceVersion
+from controls.models import (
+    ApplicabilityStatement,
+    Control,
+    ControlRequirement,
+    Evidence,
+    EvidenceVersion,
+)
 from controls.selectors.soa import soa_in_effect
 
 
@@ -153,21 +161,21 @@ class EvidenceInPeriod:
 
 
 @dataclass
-class RowRecords:
-    """What a checklist row is about, as far as the reader sees it."""
+class RowSummary:
+    """What a checklist row is about, as far as the reader sees it, counted: the workspace
+    lists every row of an audit, and one Annex A requirement may have hundreds of controls
+    and thousands of pieces of evidence; the row's own page lists them."""
 
     clause_assessment: ClauseAssessment | None = None
     soa_row: ApplicabilityStatement | None = None
-    controls: list[Control] = field(default_factory=list)
-    evidence: list[EvidenceInPeriod] = field(default_factory=list)
+    controls: int = 0
+    evidence: int = 0
+    evidence_in_period: int = 0
 
 
-def row_records(audit: Audit, rows: list[ChecklistRow], user: Any) -> dict[int, RowRecords]:
-    """The live records of each of ``rows`` (by row id): the clause assessment, the SoA row of
-    the version in effect at the end of the audit period, the implementing controls and the
-    evidence effective in the audit period, each as far as ``user`` sees it, in a number of
-    queries that does not grow with the rows."""
-    requirement_ids = [row.requirement_id for row in rows]
+def _assessments_and_soa_rows(
+    audit: Audit, requirement_ids: list[int], user: Any
+) -> tuple[dict[int, ClauseAssessment], dict[int, ApplicabilityStatement]]:
     assessments = {
         a.requirement_id: a
         for a in restrict(
@@ -187,42 +195,152 @@ def row_records(audit: Audit, rows: list[ChecklistRow], user: Any) -> dict[int, 
                 VIEW,
             )
         }
-    controls = restrict(
-        Control.objects.filter(requirements__in=requirement_ids).distinct(), user, VIEW
-    ).prefetch_related("requirements")
-    by_requirement: dict[int, list[Control]] = {}
-    for control in controls.order_by("code"):
-        for requirement in control.requirements.all():
-            if requirement.pk in requirement_ids:
-                by_requirement.setdefault(requirement.pk, []).append(control)
-    evidence = restrict(
-        Evidence.objects.filter(
-            Q(controls__requirements__in=requirement_ids)
-            | Q(applicability_statements__requirement__in=requirement_ids)
-            | Q(clause_assessments__requirement__in=requirement_ids)
-        ).distinct(),
-        user,
-        VIEW,
-    ).prefetch_related("controls__requirements", "applicability_statements", "clause_assessments")
-    items = list(evidence.order_by("title", "pk"))
-    in_period = _versions_in_period([item.pk for item in items], audit)
-    evidence_by_requirement: dict[int, list[EvidenceInPeriod]] = {}
-    for item in items:
-        linked = {r.pk for c in item.controls.all() for r in c.requirements.all()}
-        linked |= {s.requirement_id for s in item.applicability_statements.all()}
-        linked |= {a.requirement_id for a in item.clause_assessments.all()}
-        shown = EvidenceInPeriod(item, in_period.get(item.pk))
-        for requirement_id in linked & set(requirement_ids):
-            evidence_by_requirement.setdefault(requirement_id, []).append(shown)
-    return {
-        row.pk: RowRecords(
+    return assessments, soa_rows
+
+
+def _evidence_links(requirement_ids: list[int], *, with_requirement: bool = True) -> Any:
+    """(requirement id, evidence id), or the evidence id alone, of every piece of evidence
+    linked to one of ``requirement_ids``: through a control satisfying it, one of its SoA
+    rows or its clause assessment (each once)."""
+    paths = (
+        (
+            ControlRequirement.objects.filter(
+                requirement_id__in=requirement_ids, control__evidence__isnull=False
+            ),
+            "requirement_id",
+            "control__evidence",
+        ),
+        (
+            Evidence.applicability_statements.through.objects.filter(
+                applicabilitystatement__requirement_id__in=requirement_ids
+            ),
+            "applicabilitystatement__requirement_id",
+            "evidence_id",
+        ),
+        (
+            Evidence.clause_assessments.through.objects.filter(
+                clauseassessment__requirement_id__in=requirement_ids
+            ),
+            "clauseassessment__requirement_id",
+            "evidence_id",
+        ),
+    )
+    first, *rest = (
+        (
+            rows.values_list(requirement, evidence)
+            if with_requirement
+            else rows.values_list(evidence)
+        ).order_by()
+        for rows, requirement, evidence in paths
+    )
+    return first.union(*rest)
+
+
+def row_summaries(audit: Audit, rows: list[ChecklistRow], user: Any) -> dict[int, RowSummary]:
+    """The summary of each of ``rows`` (by row id): the clause assessment, the SoA row of the
+    version in effect at the end of the audit period, how many controls satisfying the
+    requirement and how much evidence linked to it the user sees, and how much of that
+    evidence has a version effective in the audit period; counted in SQL, in a number of
+    queries that grows neither with the rows nor with the records behind them."""
+    requirement_ids = [row.requirement_id for row in rows]
+    if not requirement_ids:
+        return {}
+    assessments, soa_rows = _assessments_and_soa_rows(audit, requirement_ids, user)
+    controls = dict(
+        ControlRequirement.objects.filter(
+            requirement_id__in=requirement_ids,
+            control__in=restrict(Control.objects.all(), user, VIEW).values("pk"),
+        )
+        .values("requirement_id")
+        .annotate(n=Count("control_id", distinct=True))
+        .values_list("requirement_id", "n")
+    )
+    evidence = _evidence_counts(audit, requirement_ids, user)
+    summaries = {}
+    for row in rows:
+        total, in_period = evidence.get(row.requirement_id, (0, 0))
+        summaries[row.pk] = RowSummary(
             clause_assessment=assessments.get(row.requirement_id),
             soa_row=soa_rows.get(row.requirement_id),
-            controls=by_requirement.get(row.requirement_id, []),
-            evidence=evidence_by_requirement.get(row.requirement_id, []),
+            controls=controls.get(row.requirement_id, 0),
+            evidence=total,
+            evidence_in_period=in_period,
         )
-        for row in rows
-    }
+    return summaries
+
+
+def _evidence_counts(
+    audit: Audit, requirement_ids: list[int], user: Any
+) -> dict[int, tuple[int, int]]:
+    """requirement id → (evidence the user sees linked to it, of which with a version
+    effective in the audit period), one statement composed of the querysets that state each
+    rule once (links, visibility, the period)."""
+    from audit.services.audits import versions_in_period
+
+    links_sql, links_params = _evidence_links(requirement_ids).query.sql_with_params()
+    dated = versions_in_period(
+        EvidenceVersion.objects.filter(evidence=OuterRef("pk")),
+        audit.period_start,
+        audit.period_end,
+    )
+    evidence_sql, evidence_params = (
+        restrict(Evidence.objects.all(), user, VIEW)
+        .annotate(dated=Exists(dated))
+        .values("pk", "dated")
+        .order_by()
+        .query.sql_with_params()
+    )
+    # PostgreSQL pulls the evidence subquery up into the join, so the period is looked up
+    # (an index probe) only for the evidence linked to these requirements.
+    statement = (
+        f"SELECT link.requirement_id, count(*), count(*) FILTER (WHERE evidence.dated) "
+        f"FROM ({links_sql}) AS link (requirement_id, evidence_id) "
+        f"JOIN ({evidence_sql}) AS evidence (id, dated) ON evidence.id = link.evidence_id "
+        f"GROUP BY link.requirement_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*links_params, *evidence_params])
+        return {requirement: (total, in_period) for requirement, total, in_period in cursor}
+
+
+@dataclass
+class RowRecords:
+    """The records of one checklist row the reader sees: the summary, every control
+    satisfying the requirement, and a page of the evidence linked to it with the version of
+    each effective in the audit period."""
+
+    summary: RowSummary
+    controls: list[Control]
+    evidence: Page
+
+
+def row_records(row: ChecklistRow, user: Any, page: Any = None) -> RowRecords:
+    """The records of ``row`` for its page: the evidence a page of ``EVIDENCE_PAGE`` at a time
+    (``page``, the page number asked for), in a fixed number of queries."""
+    audit = row.audit
+    summary = row_summaries(audit, [row], user)[row.pk]
+    controls = list(
+        restrict(
+            Control.objects.filter(requirement_links__requirement_id=row.requirement_id),
+            user,
+            VIEW,
+        )
+        .distinct()
+        .order_by("code", "pk")
+    )
+    linked = _evidence_links([row.requirement_id], with_requirement=False)
+    evidence = restrict(Evidence.objects.filter(pk__in=linked), user, VIEW).order_by("title", "pk")
+    paginator = Paginator(evidence, EVIDENCE_PAGE)
+    paginator.count = summary.evidence  # counted already, with the same rules
+    shown = paginator.get_page(page)
+    items = list(shown.object_list)
+    in_period = _versions_in_period([item.pk for item in items], audit)
+    # The page shows each piece of evidence with its version effective in the period.
+    shown.object_list = [EvidenceInPeriod(item, in_period.get(item.pk)) for item in items]  # type: ignore[misc]
+    return RowRecords(summary=summary, controls=controls, evidence=shown)
+
+
+EVIDENCE_PAGE = 50
 
 
 def _versions_in_period(evidence_ids: list[int], audit: Audit) -> dict[int, EvidenceVersion]:

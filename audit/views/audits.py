@@ -18,9 +18,16 @@ from aims.forms.base import form_errors
 from aims.permissions import Policy
 from aims.roles import Capability, has_capability
 from aims.views.approval import ApprovalStepView, approval_context
-from aims.views.base import EditPageView, ListPageView, PageView, StepView, filtered
+from aims.views.base import (
+    EditPageView,
+    ListPageView,
+    PageView,
+    StepView,
+    UnderParentMixin,
+    filtered,
+)
 from audit.choices import AuditStatus
-from audit.filters.audits import AuditFilter, ChecklistFilter
+from audit.filters.audits import AuditChecklistFilter, AuditFilter
 from audit.forms.audits import (
     AccessForm,
     AuditForm,
@@ -152,15 +159,15 @@ class AuditWorkspaceView(PageView):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         audit = self.get_object(pk)
         rows_qs = selectors.checklist_rows().filter(audit=audit).order_by("order", "pk")
-        filters, rows_qs, _valid = filtered(ChecklistFilter, request, rows_qs)
+        filters, rows_qs, _valid = filtered(AuditChecklistFilter, request, rows_qs)
         rows = list(rows_qs)
-        records = selectors.row_records(audit, rows, request.user)
+        summaries = selectors.row_summaries(audit, rows, request.user)
         user = request.user
         runs = has_capability(user, Capability.MANAGE_AUDITS)
         context = {
             "audit": audit,
             "filters": filters,
-            "rows": [(row, records[row.pk]) for row in rows],
+            "rows": [(row, summaries[row.pk]) for row in rows],
             "findings": selectors.finding_rows().filter(audit=audit).order_by("pk"),
             "declarations": selectors.declaration_rows().filter(audit=audit),
             "accesses": selectors.access_rows().filter(audit=audit),
@@ -209,18 +216,11 @@ class AuditEditView(EditPageView):
         return obj.get_absolute_url()
 
 
-class AuditCreateView(AuditEditView):
+class AuditCreateView(UnderParentMixin, AuditEditView):
     """Plan an audit in a programme (the programme's id in the URL)."""
 
     model = AuditProgramme
-
-    def get(self, request: HttpRequest, pk: Any = None, **kwargs: Any) -> HttpResponse:
-        self.programme = self.get_object(pk)
-        return super().get(request, None)
-
-    def post(self, request: HttpRequest, pk: Any = None, **kwargs: Any) -> HttpResponse:
-        self.programme = self.get_object(pk)
-        return super().post(request, None)
+    parent_attr = "programme"
 
 
 class AuditStartView(StepView):
@@ -301,7 +301,7 @@ class ChecklistRowView(PageView):
     selector = staticmethod(selectors.checklist_rows)
 
     def page(self, row: ChecklistRow, form: Any, status: int = 200) -> HttpResponse:
-        records = selectors.row_records(row.audit, [row], self.request.user)[row.pk]
+        records = selectors.row_records(row, self.request.user, self.request.GET.get("page"))
         context = {
             "row": row,
             "records": records,
@@ -396,18 +396,11 @@ class FindingEditView(EditPageView):
         return obj.get_absolute_url()
 
 
-class FindingCreateView(FindingEditView):
+class FindingCreateView(UnderParentMixin, FindingEditView):
     """Record a finding of the audit whose id is in the URL."""
 
     model = Audit
-
-    def get(self, request: HttpRequest, pk: Any = None, **kwargs: Any) -> HttpResponse:
-        self.audit_obj = self.get_object(pk)
-        return super().get(request, None)
-
-    def post(self, request: HttpRequest, pk: Any = None, **kwargs: Any) -> HttpResponse:
-        self.audit_obj = self.get_object(pk)
-        return super().post(request, None)
+    parent_attr = "audit_obj"
 
 
 # --- Reports ----------------------------------------------------------------------------------

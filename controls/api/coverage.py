@@ -19,6 +19,7 @@ from aims.models import Framework
 from aims.permissions import Policy
 from aims.roles import Capability
 from controls.selectors import coverage as selectors
+from controls.selectors.evidence import SUMMARY_SAMPLE
 
 
 class CoverageEvidenceSerializer(serializers.Serializer):
@@ -37,6 +38,8 @@ class CoverageControlSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     status = serializers.CharField()
+    evidence_count = serializers.IntegerField(help_text="The control's evidence the reader sees.")
+    valid_evidence_count = serializers.IntegerField(help_text="Of which valid today.")
 
 
 class CoverageReachSerializer(serializers.Serializer):
@@ -51,7 +54,11 @@ class CoverageReachSerializer(serializers.Serializer):
     reason = serializers.CharField()
     relationship = serializers.CharField(help_text="The crosswalk's relationship; empty: direct.")
     controls = CoverageControlSerializer(many=True)
-    evidence = CoverageEvidenceSerializer(many=True)
+    evidence = CoverageEvidenceSerializer(
+        many=True,
+        help_text="The row's own evidence and, of each control, a few pieces (valid first); "
+        "each control gives its counts.",
+    )
 
 
 class CoverageItemSerializer(serializers.Serializer):
@@ -167,7 +174,9 @@ class CoverageViewSet(ReadOnlyViewSet):
                     ]
                 }
             )
-        [result] = selectors.framework_coverage([framework], user=request.user, version=version)
+        [result] = selectors.framework_coverage(
+            [framework], user=request.user, version=version, named=SUMMARY_SAMPLE
+        )
         if wanted:
             result.items = [item for item in result.items if item.status == wanted]
         data = FrameworkCoverageDetailSerializer(result, context={"version": version}).data

@@ -87,8 +87,15 @@ class Control(ReviewableModel):
             ),
         ]
 
+    #: What a choice of a control reads (``aims.widgets.LabelledChoiceIterator``, ``__str__``).
+    LABEL_FIELDS = ("code", "name")
+
+    @staticmethod
+    def label_of(code: str, name: str) -> str:
+        return f"{code} {name}"
+
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return self.label_of(self.code, self.name)
 
     def get_absolute_url(self) -> str:
         return reverse("control", args=[self.pk])

@@ -25,7 +25,11 @@ class Evidence(ReviewableModel):
     organisation as a whole), the records it supports, and its versions (files or links).
     ``current_version`` and ``valid_until`` are those of the newest version that was not
     rejected, kept here by the services so lists, freshness filters and the review reminders
-    read them without a query per row."""
+    read them without a query per row; ``current_effective_from`` (when the period it
+    describes starts) with them says whether it is valid on a day without reading the version
+    (the current version is never a rejected one); ``awaiting_review`` and
+    ``current_uploaded_by`` say whether that version waits for a review and who may
+    therefore not review it."""
 
     REMINDER_DATE_FIELDS = ("next_review_on", "valid_until")
 
@@ -65,14 +69,52 @@ class Evidence(ReviewableModel):
     valid_until = models.DateField(
         _("valid until"), null=True, blank=True, db_index=True, editable=False
     )
+    current_effective_from = models.DateField(
+        _("current version effective from"), null=True, blank=True, editable=False
+    )
+    awaiting_review = models.BooleanField(
+        _("awaiting review"),
+        default=False,
+        editable=False,
+        help_text=_("The current version was submitted and nobody has reviewed it yet."),
+    )
+    current_uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("current version uploaded by"),
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
 
     SCOPE = SystemsOrOrganisation("ai_systems")
-    CHANGE_LOG_EXCLUDE = ("created_at", "updated_at", "current_version", "valid_until")
+    CHANGE_LOG_EXCLUDE = (
+        "created_at",
+        "updated_at",
+        "current_version",
+        "valid_until",
+        "current_effective_from",
+        "awaiting_review",
+        "current_uploaded_by",
+    )
 
     class Meta:
         verbose_name = _("evidence")
         verbose_name_plural = _("evidence")
         ordering = ["title", "id"]
+        indexes = [
+            # The list's default order: a page is read off the index, and a reader who sees
+            # a part of the evidence (an operator) stops after a page of matches.
+            models.Index(fields=["title", "id"], name="controls_evidence_title"),
+            # Every page's inbox badge asks for the versions waiting for the reader's review:
+            # this finds them without reading every version ever uploaded.
+            models.Index(
+                fields=["current_uploaded_by"],
+                condition=Q(awaiting_review=True),
+                name="controls_evidence_awaiting",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -19,6 +19,7 @@ from aims.scope import restrict
 from controls.models import StatementOfApplicability
 from controls.reports.soa import single_value, unknown_refused, version_text
 from controls.selectors import coverage as coverage_selectors
+from controls.selectors.evidence import SUMMARY_SAMPLE
 
 
 # --- Parameters ------------------------------------------------------------------------
@@ -75,7 +76,9 @@ def _coverage_table(job: ReportJob) -> Iterator[list[Any]]:
         if job.parameters.get("framework")
         else restrict(coverage_selectors.coverage_frameworks(), user)
     )
-    results = coverage_selectors.framework_coverage(frameworks, user=user, version=version)
+    results = coverage_selectors.framework_coverage(
+        frameworks, user=user, version=version, named=SUMMARY_SAMPLE
+    )
     shown_version = version_text(version) if version is not None else "—"
     for result in results:
         for item in result.items:

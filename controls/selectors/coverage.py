@@ -322,33 +322,58 @@ def _requirement_label(ref_id: str, name_en: str, name_ja: str) -> str:
     return f"{ref_id} {name or name_ja}".strip()
 
 
+@dataclass
+class _ControlEvidence:
+    """A control's evidence as the reader sees it: how much, how much is valid today, and
+    the few named (``controls.selectors.evidence.control_evidence_summaries``)."""
+
+    count: int = 0
+    valid: int = 0
+    named: list[dict[str, Any]] = field(default_factory=list)
+
+
 def _control_evidence(
-    control_ids: Iterable[int], user: Any, today: date
-) -> dict[int, list[dict[str, Any]]]:
-    """The evidence (as the user may see it) of each control, in one query."""
-    ids = sorted(set(control_ids))
-    found: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    if not ids:
-        return found
-    through = Evidence.controls.through
-    links = through.objects.filter(
-        control_id__in=ids, evidence__in=restrict(Evidence.objects.all(), user)
-    ).select_related("evidence__current_version")
-    for link in links.order_by("evidence__title", "evidence_id"):
-        found[link.control_id].append(_live_evidence(link.evidence, today))
-    return found
+    control_ids: Iterable[int], user: Any, today: date, sample: int
+) -> dict[int, _ControlEvidence]:
+    """The evidence of each control, counted, with ``sample`` of them named: a fixed number
+    of queries, and never every piece of evidence of every control (thousands at scale)."""
+    from controls.selectors.evidence import control_evidence_summaries
+
+    summaries = control_evidence_summaries(control_ids, user, today, sample=sample)
+    return {
+        pk: _ControlEvidence(
+            count=summary.count,
+            valid=summary.valid,
+            named=[_live_evidence(e, today) for e in summary.sample],
+        )
+        for pk, summary in summaries.items()
+    }
+
+
+def _with_counts(control: dict[str, Any], found: _ControlEvidence | None) -> dict[str, Any]:
+    return {
+        **control,
+        "url": _link("control", control["id"]),
+        "evidence_count": found.count if found else 0,
+        "valid_evidence_count": found.valid if found else 0,
+    }
 
 
 # --- Reaching an item --------------------------------------------------------------------------
-def _row_reach(row: _Row, relationship: str, control_evidence: dict[int, list[Any]]) -> Reach:
+def _row_reach(
+    row: _Row, relationship: str, control_evidence: dict[int, _ControlEvidence]
+) -> Reach:
     evidence = list(row.evidence)
     seen = {e["id"] for e in evidence}
     for control in row.controls:
-        for item in control_evidence.get(control["id"], []):
+        found = control_evidence.get(control["id"])
+        for item in found.named if found else []:
             if item["id"] not in seen:
                 seen.add(item["id"])
                 evidence.append(item)
-    valid = any(e["valid"] for e in evidence)
+    valid = any(e["valid"] for e in row.evidence) or any(
+        found.valid for c in row.controls if (found := control_evidence.get(c["id"]))
+    )
     if row.applicable is not True:
         state = NONE
         reason = (
@@ -373,14 +398,14 @@ def _row_reach(row: _Row, relationship: str, control_evidence: dict[int, list[An
         state=state,
         reason=str(reason),
         relationship=relationship,
-        controls=[{**c, "url": _link("control", c["id"])} for c in row.controls],
+        controls=[_with_counts(c, control_evidence.get(c["id"])) for c in row.controls],
         evidence=evidence,
     )
 
 
-def _control_reach(link: ControlRequirement, evidence: list[dict[str, Any]]) -> Reach:
+def _control_reach(link: ControlRequirement, found: _ControlEvidence | None) -> Reach:
     control = link.control
-    valid = any(e["valid"] for e in evidence)
+    valid = bool(found and found.valid)
     if control.status == ControlStatus.OPERATING:
         state = COVERED if valid else PARTLY
         reason = (
@@ -400,15 +425,17 @@ def _control_reach(link: ControlRequirement, evidence: list[dict[str, Any]]) -> 
         state=state,
         reason=str(reason),
         controls=[
-            {
-                "id": control.pk,
-                "code": control.code,
-                "name": control.name,
-                "status": control.status,
-                "url": _link("control", control.pk),
-            }
+            _with_counts(
+                {
+                    "id": control.pk,
+                    "code": control.code,
+                    "name": control.name,
+                    "status": control.status,
+                },
+                found,
+            )
         ],
-        evidence=evidence,
+        evidence=[],  # counted on the control (``_with_counts``), named on its page
     )
 
 
@@ -421,11 +448,14 @@ def framework_coverage(
     user: Any,
     version: StatementOfApplicability | None,
     today: date | None = None,
+    named: int = 0,
 ) -> list[FrameworkCoverage]:
     """The coverage of each of ``frameworks`` by ``version`` of the SoA (None: nothing is
     covered) and by the controls satisfying their items directly, as ``user`` sees the rows,
     controls and evidence. Each result's ``items`` lists every assessable item with what
-    reaches it. A fixed number of queries, whatever the sizes."""
+    reaches it; each control's evidence is counted, and ``named`` pieces of an implementing
+    control's evidence are named (a drill-down names a few; the percentages need none). A
+    fixed number of queries, whatever the sizes."""
     frameworks = list(frameworks)
     today = today or timezone.localdate()
     results = {f.pk: FrameworkCoverage(framework=f) for f in frameworks}
@@ -467,8 +497,13 @@ def framework_coverage(
             .select_related("control")
             .order_by("control__code")
         )
-    controls = {c["id"] for row in rows for c in row.controls} | {d.control_id for d in direct}
-    control_evidence = _control_evidence(controls, user, today)
+    # The evidence of the rows' implementing controls is named (a few each); that of the
+    # controls reaching items directly is counted (hundreds may reach one framework).
+    row_controls = {c["id"] for row in rows for c in row.controls}
+    control_evidence = _control_evidence(row_controls, user, today, named)
+    control_evidence.update(
+        _control_evidence({d.control_id for d in direct} - row_controls, user, today, 0)
+    )
     direct_by_item: dict[int, list[ControlRequirement]] = defaultdict(list)
     for link in direct:
         direct_by_item[link.requirement_id].append(link)
@@ -477,7 +512,7 @@ def framework_coverage(
             _row_reach(row, relationship, control_evidence)
             for row, relationship in reached[requirement.pk]
         ] + [
-            _control_reach(link, control_evidence.get(link.control_id, []))
+            _control_reach(link, control_evidence.get(link.control_id))
             for link in direct_by_item[requirement.pk]
         ]
         reaches.sort(key=lambda r: (_RANK[r.state], r.kind != "soa_row", r.label))

@@ -3,11 +3,26 @@ base views (``aims.scope.restrict``); those with a ``user`` restrict themselves.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, F, Model, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Model,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Window,
+)
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from aims.models import AISystem
@@ -80,15 +95,95 @@ def evidence_versions() -> QuerySet[EvidenceVersion]:
     ).order_by("evidence_id", "-number")
 
 
+def valid_on(day: date, prefix: str = "") -> Q:
+    """The condition "valid on ``day``" of evidence (reached by ``prefix``, e.g.
+    ``"evidence__"`` from a link): it has a current version (never a rejected one: the
+    services make the newest version not rejected current), which describes a period that
+    started by then, and ``valid_until`` is empty or not before ``day``; read from the
+    evidence row alone (its copies of the current version's dates)."""
+    return (
+        (Q(**{f"{prefix}valid_until__isnull": True}) | Q(**{f"{prefix}valid_until__gte": day}))
+        & Q(**{f"{prefix}current_version__isnull": False})
+        & Q(**{f"{prefix}current_effective_from__lte": day})
+    )
+
+
+def _valid(evidence: Evidence, day: date) -> bool:
+    """``valid_on`` of one piece of evidence already read."""
+    return (
+        evidence.current_version_id is not None
+        and evidence.current_effective_from is not None
+        and evidence.current_effective_from <= day
+        and (evidence.valid_until is None or evidence.valid_until >= day)
+    )
+
+
 def evidence_valid_on(queryset: QuerySet[Evidence], day: date) -> QuerySet[Evidence]:
-    """Evidence whose current version is valid on ``day``: it exists and was not rejected,
-    it describes a period that started by then, and ``valid_until`` is empty or not before
-    ``day``."""
-    return queryset.filter(
-        Q(valid_until__isnull=True) | Q(valid_until__gte=day),
-        current_version__isnull=False,
-        current_version__effective_from__lte=day,
-    ).exclude(current_version__review_status=EvidenceReview.REJECTED)
+    """Evidence whose current version is valid on ``day`` (``valid_on``)."""
+    return queryset.filter(valid_on(day))
+
+
+@dataclass
+class EvidenceSummary:
+    """The evidence of one control as a reader sees it: how much, how much is valid on the
+    day asked, and a few of them (valid first, then by title) to name."""
+
+    count: int = 0
+    valid: int = 0
+    sample: list[Evidence] = field(default_factory=list)
+
+
+#: How many pieces of evidence a summary names.
+SUMMARY_SAMPLE = 5
+
+
+def control_evidence_summaries(
+    control_ids: Iterable[int], user: Any, day: date, *, sample: int = SUMMARY_SAMPLE
+) -> dict[int, EvidenceSummary]:
+    """For each control: its evidence that ``user`` sees (None: all) counted, the part valid
+    on ``day``, and ``sample`` of them, in two queries whatever the numbers. A control of a
+    busy system may hold thousands of pieces of evidence; the SoA checks and the coverage of
+    other frameworks need only whether one is valid, and pages name a few."""
+    ids = sorted(set(control_ids))
+    if not ids:
+        return {}
+    evidence = Evidence.objects.all()
+    if user is not None:
+        evidence = restrict(evidence, user, VIEW)
+    links = Evidence.controls.through.objects.filter(
+        control_id__in=ids, evidence_id__in=evidence.values("pk")
+    ).annotate(valid=ExpressionWrapper(valid_on(day, "evidence__"), output_field=BooleanField()))
+    found: dict[int, EvidenceSummary] = {pk: EvidenceSummary() for pk in ids}
+    counts = links.values("control_id").annotate(
+        n=Count("evidence_id"), v=Count("evidence_id", filter=Q(valid=True))
+    )
+    for row in counts.order_by():
+        found[row["control_id"]].count = row["n"]
+        found[row["control_id"]].valid = row["v"]
+    if sample <= 0:
+        return found
+    ranked = (
+        links.annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("control_id")],
+                order_by=[F("valid").desc(), F("evidence__title").asc(), F("evidence_id").asc()],
+            )
+        )
+        .filter(rank__lte=sample)  # type: ignore[misc]  # django-stubs: a window annotation
+        .values_list("control_id", "evidence_id")
+    )
+    chosen = list(ranked)
+    pieces = Evidence.objects.select_related("current_version").in_bulk(
+        {evidence_id for _control_id, evidence_id in chosen}
+    )
+    by_control: dict[int, list[Evidence]] = {}
+    for control_id, evidence_id in chosen:
+        by_control.setdefault(control_id, []).append(pieces[evidence_id])
+    for control_id, items in by_control.items():
+        # valid first, then by title (the window's order), as the page names them
+        found[control_id].sample = sorted(items, key=lambda e: (not _valid(e, day), e.title, e.pk))
+    return found
 
 
 def evidence_expired(queryset: QuerySet[Evidence], day: date | None = None) -> QuerySet[Evidence]:
@@ -160,10 +255,12 @@ def evidence_awaiting_review(user: Any) -> QuerySet[EvidenceVersion] | None:
     version waits for a review: one a newer version has replaced no longer counts."""
     if user is None or not user.is_authenticated or not user.is_active:
         return None
+    # Read through the evidence's own copy of its current version's state (an index of the
+    # evidence awaiting review), not by walking every version ever submitted.
     rows = (
         evidence_versions()
-        .filter(review_status=EvidenceReview.SUBMITTED, evidence__current_version=F("pk"))
-        .exclude(uploaded_by_id=user.pk)
+        .filter(evidence__awaiting_review=True, evidence__current_version=F("pk"))
+        .exclude(evidence__current_uploaded_by=user.pk)
     )
     if not has_capability(user, Capability.APPROVE):
         rows = rows.filter(evidence__owner_id=user.pk)

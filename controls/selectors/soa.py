@@ -68,14 +68,11 @@ def soa_rows(version: StatementOfApplicability, user: Any) -> QuerySet[Applicabi
     if user is not None:
         rows = restrict(rows, user, VIEW)
     if not version.is_frozen:
+        # The controls' own evidence is counted, not read (``control_evidence_summaries``):
+        # a control may hold thousands of pieces.
         evidence = Evidence.objects.select_related("current_version").order_by("title", "id")
         rows = rows.prefetch_related(
-            Prefetch(
-                "controls",
-                queryset=Control.objects.order_by("code").prefetch_related(
-                    Prefetch("evidence", queryset=evidence)
-                ),
-            ),
+            Prefetch("controls", queryset=Control.objects.order_by("code")),
             Prefetch("evidence", queryset=evidence),
         )
     return rows.order_by("requirement__framework_id", "requirement__order", "pk")
@@ -125,9 +122,13 @@ def visible_urls(urls: list[str], user: Any) -> set[str] | None:
 
 
 def row_snapshots(
-    version: StatementOfApplicability, rows: list[ApplicabilityStatement], user: Any
+    version: StatementOfApplicability,
+    rows: list[ApplicabilityStatement],
+    user: Any,
+    relied: dict[int, list[Reliance]] | None = None,
 ) -> list[dict[str, Any]]:
-    """``soa_row_snapshots`` for rows already read by ``soa_rows``."""
+    """``soa_row_snapshots`` for rows already read by ``soa_rows`` (and, for a draft, the
+    records relying on them that ``user`` sees, when the caller read them already)."""
     if version.is_frozen:
         urls = [r["url"] for row in rows for r in row.frozen.get("relied_on_by", [])]
         shown = visible_urls(urls, user)
@@ -142,7 +143,8 @@ def row_snapshots(
             }
             for row in rows
         ]
-    relied = requirement_reliances([row.requirement_id for row in rows], user)
+    if relied is None:
+        relied = requirement_reliances([row.requirement_id for row in rows], user)
     return [row_snapshot(row, relied_on=relied.get(row.requirement_id, [])) for row in rows]
 
 

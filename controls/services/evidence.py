@@ -258,15 +258,25 @@ def evidence_update(*, actor: Actor, evidence: Evidence, **data: Any) -> Evidenc
 
 
 def evidence_refresh_current(evidence: Evidence) -> None:
-    """Keep ``current_version`` and ``valid_until`` those of the newest version that was not
+    """Keep ``current_version``, ``valid_until``, ``current_effective_from``,
+    ``awaiting_review`` and ``current_uploaded_by`` those of the newest version that was not
     rejected (derived values: not logged, ``CHANGE_LOG_EXCLUDE``)."""
     current = (
         evidence.versions.exclude(review_status=EvidenceReview.REJECTED).order_by("-number").first()
     )
     evidence.current_version = current
     evidence.valid_until = current.valid_until if current is not None else None
+    evidence.current_effective_from = current.effective_from if current is not None else None
+    evidence.awaiting_review = (
+        current is not None and current.review_status == EvidenceReview.SUBMITTED
+    )
+    evidence.current_uploaded_by_id = current.uploaded_by_id if current is not None else None
     Evidence.objects.filter(pk=evidence.pk).update(
-        current_version=current, valid_until=evidence.valid_until
+        current_version=current,
+        valid_until=evidence.valid_until,
+        current_effective_from=evidence.current_effective_from,
+        awaiting_review=evidence.awaiting_review,
+        current_uploaded_by_id=evidence.current_uploaded_by_id,
     )
 
 

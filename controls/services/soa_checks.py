@@ -25,6 +25,7 @@ from controls.models import (
     SoaCheckWaiver,
     StatementOfApplicability,
 )
+from controls.selectors.evidence import EvidenceSummary, control_evidence_summaries
 from controls.selectors.soa import requirement_reliances, soa_rows, visible_urls
 
 
@@ -101,6 +102,7 @@ def _row_checks(
     relied_all: list[Reliance],
     relied_shown: list[Reliance],
     day: date,
+    control_evidence: dict[int, EvidenceSummary],
 ) -> list[tuple[str, str, list[Reliance]]]:
     ref = row.requirement.ref_id
     found: list[tuple[str, str, list[Reliance]]] = []
@@ -125,9 +127,13 @@ def _row_checks(
         )
     if row.implementation_status == ImplementationStatus.IMPLEMENTED:
         evidence = {e.pk: e for e in row.evidence.all()}
-        for control in row.controls.all():
-            evidence.update({e.pk: e for e in control.evidence.all()})
-        if not any(evidence_valid(e, day) for e in evidence.values()):
+        summaries = [control_evidence[c.pk] for c in row.controls.all() if c.pk in control_evidence]
+        valid = any(evidence_valid(e, day) for e in evidence.values()) or any(
+            summary.valid for summary in summaries
+        )
+        for summary in summaries:  # none valid: a few of each control's, to name
+            evidence.update({e.pk: e for e in summary.sample})
+        if not valid:
             found.append(
                 (
                     SoaCheck.NO_VALID_EVIDENCE,
@@ -150,10 +156,15 @@ def _row_checks(
 
 
 def checks_of_rows(
-    version: StatementOfApplicability, rows: list[ApplicabilityStatement], user: Any = None
+    version: StatementOfApplicability,
+    rows: list[ApplicabilityStatement],
+    user: Any = None,
+    relied: dict[int, list[Reliance]] | None = None,
 ) -> list[CheckResult]:
     """The checks of rows already read by ``controls.selectors.soa.soa_rows``: whether a
-    check fails is decided on every record; the records listed are those ``user`` sees."""
+    check fails is decided on every record; the records listed are those ``user`` sees
+    (``relied``: the records relying on the rows that ``user`` sees, when the caller read
+    them already for the same rows)."""
     if version.is_frozen:
         results = [CheckResult.from_dict(item) for item in version.frozen_checks]
         shown = visible_urls([r.url for result in results for r in result.records], user)
@@ -164,15 +175,24 @@ def checks_of_rows(
             ]
         return results
     ids = [row.requirement_id for row in rows]
-    relied_all = requirement_reliances(ids, None)
     # Who sees every record sees every relying record: no second reading for them.
     sees_all = user is None or has_capability(user, Capability.SEE_ALL_RECORDS)
-    relied_shown = relied_all if sees_all else requirement_reliances(ids, user)
+    if sees_all:
+        relied_all = relied if relied is not None else requirement_reliances(ids, None)
+        relied_shown = relied_all
+    else:
+        relied_all = requirement_reliances(ids, None)
+        relied_shown = relied if relied is not None else requirement_reliances(ids, user)
     waivers = {
         (w.requirement_id, w.check_code): w.reason
         for w in SoaCheckWaiver.objects.filter(soa=version)
     }
     day = timezone.localdate()
+    # Whether a control's evidence is valid is decided on all of it, as for the relying
+    # records (no user); a few are named when none is.
+    control_evidence = control_evidence_summaries(
+        {c.pk for row in rows for c in row.controls.all()}, None, day
+    )
     results = []
     for row in rows:
         for code, message, records in _row_checks(
@@ -180,6 +200,7 @@ def checks_of_rows(
             relied_all.get(row.requirement_id, []),
             relied_shown.get(row.requirement_id, []),
             day,
+            control_evidence,
         ):
             reason = waivers.get((row.requirement_id, code))
             results.append(

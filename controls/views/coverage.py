@@ -18,6 +18,7 @@ from aims.permissions import Policy
 from aims.roles import Capability
 from aims.views.base import PageView
 from controls.selectors import coverage as selectors
+from controls.selectors.evidence import SUMMARY_SAMPLE
 
 
 class CoverageForm(forms.Form):
@@ -91,7 +92,9 @@ class CoverageFrameworkView(PageView):
         if form.errors:
             context = {"form": form, "filters": {"form": form}, "framework": framework}
             return render(request, "controls/coverage_framework.html", context, status=400)
-        [result] = selectors.framework_coverage([framework], user=request.user, version=version)
+        [result] = selectors.framework_coverage(
+            [framework], user=request.user, version=version, named=SUMMARY_SAMPLE
+        )
         wanted = form.cleaned_data.get("coverage")
         items = [item for item in result.items if not wanted or item.status == wanted]
         context = {

@@ -115,8 +115,14 @@ def version_context(request: HttpRequest, version: StatementOfApplicability) -> 
     grow with its rows."""
     user = request.user
     rows = list(selectors.soa_rows(version, user))
-    shots = selectors.row_snapshots(version, rows, user)
-    checks = services.checks_of_rows(version, rows, user)
+    # The records relying on the rows, read once for the snapshots and the checks.
+    relied = (
+        None
+        if version.is_frozen
+        else selectors.requirement_reliances([row.requirement_id for row in rows], user)
+    )
+    shots = selectors.row_snapshots(version, rows, user, relied)
+    checks = services.checks_of_rows(version, rows, user, relied)
     by_requirement: dict[int, list[Any]] = {}
     for check in checks:
         by_requirement.setdefault(check.requirement_id, []).append(check)

@@ -174,3 +174,37 @@ def test_the_widgets_hold_after_the_api_schema_built_the_filters_fields():
     SchemaGenerator().get_schema(request=None, public=True)
     form = AISystemFilter({}, queryset=AISystem.objects.none()).form
     assert isinstance(form.fields["lifecycle_stage"].widget, CheckboxGroup)
+
+
+@pytest.mark.django_db
+def test_a_long_list_of_systems_reads_values_labelled_as_the_systems_read(
+    officer, operator, django_assert_num_queries
+):
+    """The filter bars' long lists (AI systems, controls) are read as plain values, in one
+    query, labelled exactly as the records name themselves, and only with the rows the reader
+    sees; the labels are escaped."""
+    from django.test import RequestFactory
+
+    from risk.filters import RiskFilter
+    from tests.factories import AISystemFactory
+
+    seen = AISystemFactory(name="Chat <bot>", version="2.1", granted_to=[operator])
+    hidden = AISystemFactory(name="Scoring", version="")
+
+    def bar(user) -> tuple[list, str]:
+        request = RequestFactory().get("/risks/")
+        request.user = user
+        field = RiskFilter(request.GET, request=request).form.fields["ai_system"]
+        with django_assert_num_queries(1):
+            choices = [choice for choice in field.choices]  # noqa: C416  (no len(): no count)
+        return choices, field.widget.render("ai_system", str(seen.pk))
+
+    choices, html = bar(officer)
+    assert [(str(pk), label) for pk, label in choices[1:]] == [
+        (str(seen.pk), str(seen)),
+        (str(hidden.pk), str(hidden)),
+    ]
+    assert f'<option value="{seen.pk}" selected>Chat &lt;bot&gt; 2.1</option>' in html
+    choices, html = bar(operator)
+    assert [label for _pk, label in choices[1:]] == ["Chat <bot> 2.1"]
+    assert "Scoring" not in html

@@ -306,3 +306,39 @@ def test_the_badge_counts_in_one_query(officer, operator, executive):
         assert counts["total"] > 0
     assert inbox_counts(executive)["approval"] == 6
     assert inbox_counts(officer)["returned"] == 3
+
+
+def test_the_badge_stops_counting_at_its_limit(
+    monkeypatch, officer, operator, executive, client_for
+):
+    """Every page shows the badge, so it never counts a whole table: each source is counted
+    up to the limit, the total is exact below it and shown as "99+"-style from it on."""
+    import aims.inbox
+
+    _fill(officer, operator, 3)
+    exact = inbox_counts(executive)["total"]
+    assert exact == 6
+    assert inbox_counts(executive, limit=2)["total"] == 4  # two sources, each counted up to 2
+    page = client_for(executive)
+    monkeypatch.setattr(aims.inbox, "BADGE_LIMIT", 7)
+    assert 'data-testid="inbox-count">6<' in page.get(reverse("inbox_badge")).content.decode()
+    monkeypatch.setattr(aims.inbox, "BADGE_LIMIT", 6)
+    assert 'data-testid="inbox-count">5+<' in page.get(reverse("inbox_badge")).content.decode()
+
+
+def test_pages_ask_for_the_badge_once_shown_and_do_not_count_it(
+    officer, operator, executive, client_for, client
+):
+    """Every page but the inbox leaves a slot the badge fills in (htmx): rendering a page
+    never waits for the count of every inbox source."""
+    _fill(officer, operator, 2)
+    page = client_for(executive)
+    html = page.get(reverse("notifications")).content.decode()
+    assert 'data-testid="inbox-count-slot"' in html and 'data-testid="inbox-count"' not in html
+    assert f'hx-get="{reverse("inbox_badge")}"' in html
+    badge_response = page.get(reverse("inbox_badge"))
+    assert badge_response.status_code == 200 and badge(badge_response.content.decode()) == 4
+    assert badge_response["Cache-Control"] == "private, no-store"
+    inbox_page = page.get(reverse("inbox")).content.decode()  # counted there anyway: inline
+    assert badge(inbox_page) == 4 and 'data-testid="inbox-count-slot"' not in inbox_page
+    assert client.get(reverse("inbox_badge")).status_code == 302  # signed out: to the login

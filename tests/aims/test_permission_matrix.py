@@ -70,12 +70,14 @@ from audit.models import (
     AuditReport,
     ChecklistRow,
     CorrectiveAction,
+    EvidencePack,
     Finding,
     ImpartialityDeclaration,
     ManagementReview,
     Nonconformity,
     ReviewAction,
 )
+from audit.models.pack import EvidencePacks
 from controls.models import (
     ApplicabilityStatement,
     Control,
@@ -317,6 +319,30 @@ def _report_job(user, own, state):
     return report_job_render(job_id=job.pk) or job
 
 
+def _evidence_pack(user, own, state):
+    """A built pack (context only, small): the persona's own request, or for an external
+    auditor the pack of an audit they are named on with an open window; else another's."""
+    from datetime import date
+
+    from aims.services.reports import report_job_render
+
+    external = own and user is not None and user.groups.filter(name=R.EXTERNAL_AUDITOR).exists()
+    requester = user if own and user is not None and not external else _other_user()
+    job = ReportJob.objects.create(
+        kind="evidence_pack", format="zip", language="en", requested_by=requester
+    )
+    pack = EvidencePack.objects.create(
+        job=job,
+        period_from=date(2026, 1, 1),
+        period_to=date(2026, 3, 31),
+        preset="custom",
+        sections=["context"],
+        audit=_audit(user, own, state) if external else None,
+    )
+    report_job_render(job_id=job.pk)
+    return pack
+
+
 def _change_record(user, own, state):
     target = _other_user()
     actor = user if own and user is not None else target
@@ -458,6 +484,7 @@ SAMPLES: dict[type, Callable[[Any, bool, str | None], Any]] = {
         recipient=user if own and user is not None else _other_user()
     ),
     ReportJob: _report_job,
+    EvidencePack: _evidence_pack,
     RoleGrant: _role_grant,
     ChangeRecord: _change_record,
     get_user_model(): lambda user, own, state: _other_user(),
@@ -542,6 +569,8 @@ def expected_visible(model: type, role: str | None, action: str, *, own: bool) -
         return own or (scope.sees_all is not None and can(scope.sees_all))
     if isinstance(scope, ReportJobs):  # the samples are not shared
         return can("export") and own
+    if isinstance(scope, EvidencePacks):  # the samples are not shared; own: see the sample
+        return action == VIEW and can("export") and own
     if isinstance(scope, ChangeLog):  # the sample's actor is the persona (own) or not
         return action == VIEW and (can("see_all_records") or (own and can("change_records")))
     raise AssertionError(f"{model.__name__}: no expectation for scope {scope!r}")

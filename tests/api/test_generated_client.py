@@ -37,7 +37,12 @@ PDF = b"%PDF-1.4 AI policy"
 def generate_client(schema: dict[str, Any], into: Path) -> Any:
     """The client package generated from ``schema`` into ``into``, imported."""
     (into / "openapi.json").write_text(json.dumps(schema), encoding="utf-8")
-    (into / "generator.yaml").write_text("post_hooks: []\n", encoding="utf-8")  # no formatter
+    # No formatter; a ZIP download (the evidence pack) is bytes, as the generator reads
+    # application/octet-stream.
+    config = (
+        "post_hooks: []\ncontent_type_overrides:\n  application/zip: application/octet-stream\n"
+    )
+    (into / "generator.yaml").write_text(config, encoding="utf-8")
     result = subprocess.run(
         [
             str(GENERATOR),

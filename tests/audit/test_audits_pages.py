@@ -5,11 +5,13 @@ through their forms, the report page and its PDF; constant query counts on the l
 from __future__ import annotations
 
 import datetime
+import re
 import shutil
 import subprocess
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from aims.choices import Role
 from aims.services.reports import report_job_create, report_job_render
@@ -47,21 +49,101 @@ def test_the_calendar_shows_programmes_with_their_audits_by_month():
     assert programme.code in html and "Autumn audit" in html and "2026-10" in html
 
 
-def test_the_workspace_shows_the_checklist_with_the_live_records():
+def _row_cells(html: str) -> tuple[str, str]:
+    controls = re.search(r'data-testid="row-controls">([^<]*)<', html)
+    evidence = re.search(r'data-testid="row-evidence">([^<]*)<', html)
+    assert controls and evidence, html
+    return controls.group(1).strip(), " ".join(evidence.group(1).split())
+
+
+def test_the_workspace_counts_each_rows_live_records_and_the_row_lists_them():
+    """The workspace lists every row of the audit, so it counts what each row is about (one
+    Annex A requirement may have hundreds of controls and thousands of pieces of evidence);
+    the row's page lists them, the evidence with its version effective in the audit period
+    (2026-01-01 – 2026-12-31 here)."""
     requirement = RequirementFactory()
     control = make_control("CTL-42", requirements=[requirement])
-    evidence = EvidenceFactory(
+    make_control("CTL-43", requirements=[requirement])
+    dated = EvidenceFactory(
         ai_systems=[], title="Review log", effective_from=datetime.date(2026, 2, 1)
     )
-    evidence.controls.add(control)
+    later = EvidenceFactory(
+        ai_systems=[], title="Later memo", effective_from=datetime.date(2027, 2, 1)
+    )
+    for item in (dated, later):
+        item.controls.add(control)
     audit = AuditFactory(requirements=[requirement], state="in_progress")
     client = en(logged_in_client(audit.owner))
     html = client.get(reverse("audit", args=[audit.pk])).content.decode()
-    assert "CTL-42" in html and "Review log v1" in html
+    assert _row_cells(html) == ("2", "1 of 2 in the period")
+    assert "Review log" not in html  # listed on the row's page, not here
     filtered = client.get(
         reverse("audit", args=[audit.pk]), {"result": "conforming"}
     ).content.decode()
     assert 'data-testid="checklist-row"' not in filtered
+
+    row = audit.checklist.get()
+    page = client.get(reverse("audit_checklist_row", args=[row.pk])).content.decode()
+    assert page.count('data-testid="row-control"') == 2 and "CTL-42" in page
+    items = re.findall(r'data-testid="row-evidence-item">(.*?)</tr>', page, re.S)
+    assert len(items) == 2
+    assert "Later memo" in items[0] and "none in the period" in items[0]
+    assert "Review log" in items[1] and "v1 (2026-02-01" in items[1]
+
+
+def test_the_row_lists_its_evidence_a_page_at_a_time_to_an_external_auditor(monkeypatch):
+    """An external auditor in their access window reads the row's evidence (all of it is in
+    the audit's scope: linked to a requirement in scope), a page at a time."""
+    from audit.selectors import audits as selectors
+
+    monkeypatch.setattr(selectors, "EVIDENCE_PAGE", 2)
+    requirement = RequirementFactory()
+    control = make_control("CTL-7", requirements=[requirement])
+    sampled, other = AISystemFactory(), AISystemFactory()
+    for number in range(3):
+        EvidenceFactory(ai_systems=[sampled], title=f"Seen {number}").controls.add(control)
+    EvidenceFactory(ai_systems=[other], title="Seen 3").controls.add(control)
+    unrelated = EvidenceFactory(ai_systems=[other], title="Unrelated")
+    audit = AuditFactory(requirements=[requirement], ai_systems=[sampled], state="in_progress")
+    row = audit.checklist.get()
+    external = UserFactory(roles=[Role.EXTERNAL_AUDITOR])
+    now = timezone.now()
+    services.auditor_access_grant(
+        actor=audit.owner,
+        audit=audit,
+        user=external,
+        access_from=now - datetime.timedelta(hours=1),
+        access_until=now + datetime.timedelta(days=1),
+    )
+    client = en(logged_in_client(external))
+    html = client.get(reverse("audit", args=[audit.pk])).content.decode()
+    assert _row_cells(html) == ("1", "4 of 4 in the period")
+    url = reverse("audit_checklist_row", args=[row.pk])
+    first = client.get(url).content.decode()
+    second = client.get(url, {"page": 2}).content.decode()
+    assert re.findall(r">(Seen \d)</a>", first) == ["Seen 0", "Seen 1"]
+    assert re.findall(r">(Seen \d)</a>", second) == ["Seen 2", "Seen 3"]
+    assert 'rel="next"' in first and "#evidence" in first
+    assert unrelated.title not in first + second
+
+
+def test_the_row_page_runs_a_constant_number_of_queries(django_assert_max_num_queries):
+    def row_with(evidence: int):
+        requirement = RequirementFactory()
+        control = make_control(f"CTL-{evidence}", requirements=[requirement])
+        for number in range(evidence):
+            EvidenceFactory(ai_systems=[], title=f"E{number}").controls.add(control)
+        return AuditFactory(requirements=[requirement], state="in_progress").checklist.get()
+
+    small, large = row_with(1), row_with(12)
+    client = logged_in_client(small.audit.owner)
+    client.get(reverse("audit_checklist_row", args=[small.pk]))
+    with django_assert_max_num_queries(40) as one:
+        client.get(reverse("audit_checklist_row", args=[small.pk]))
+    client = logged_in_client(large.audit.owner)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        html = client.get(reverse("audit_checklist_row", args=[large.pk])).content.decode()
+    assert html.count('data-testid="row-evidence-item"') == 12
 
 
 def test_the_workspace_warns_about_an_unconfirmed_declaration():

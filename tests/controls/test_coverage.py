@@ -158,7 +158,7 @@ def evidence(
             "reviewed_by": reviewer or UserFactory(username=f"reviewer-{item.pk}"),
             "reviewed_at": timezone.now(),
         }
-    version = EvidenceVersion.objects.create(
+    EvidenceVersion.objects.create(
         evidence=item,
         number=1,
         url=f"https://example.com/{item.pk}",
@@ -167,8 +167,9 @@ def evidence(
         review_status=review,
         **extra,
     )
-    item.current_version = version
-    item.save(update_fields=["current_version"])
+    from controls.services.evidence import evidence_refresh_current
+
+    evidence_refresh_current(item)  # the current version and its copies, as the services keep
     return item
 
 
@@ -205,7 +206,7 @@ def statuses(result) -> dict[str, str]:
 
 
 def compute(user, framework, version=None):
-    [result] = framework_coverage([framework], user=user, version=version)
+    [result] = framework_coverage([framework], user=user, version=version, named=5)
     return result
 
 
@@ -271,8 +272,57 @@ def test_evidence_of_a_period_not_begun_is_not_valid(officer, crosswalked):
     EvidenceVersion.objects.filter(evidence=future).update(
         effective_from=TODAY() + timedelta(days=1)
     )
+    from controls.services.evidence import evidence_refresh_current
+
+    evidence_refresh_current(future)
     soa_row(draft, "A.2.2", implementation_status="implemented").evidence.add(future)
     assert statuses(compute(officer, crosswalked, draft))["G1"] == PARTLY
+    # Through a control the same: the control's evidence counts, none valid.
+    made = control("CTL-010", satisfies=[requirement(GUIDELINES, "G5")])
+    made.evidence.add(future)
+    assert statuses(compute(officer, crosswalked, draft))["G5"] == PARTLY
+
+
+def test_a_control_with_much_evidence_is_counted_and_a_few_are_named(
+    officer, crosswalked, api_client_for
+):
+    """A control may hold thousands of pieces of evidence: coverage counts them (and the
+    valid ones) and names a few of an implementing control's, valid first, instead of
+    listing them all; a control reaching an item directly is counted only."""
+    draft = soa_version()
+    made = control("CTL-011", satisfies=[requirement(GUIDELINES, "G5")])
+    for number in range(4):
+        made.evidence.add(evidence(f"期限切れ {number}", valid_until=TODAY() - timedelta(days=1)))
+    for number in range(3):
+        made.evidence.add(evidence(f"有効 {number}"))
+    direct = control("CTL-012", satisfies=[requirement(GUIDELINES, "G3")])
+    direct.evidence.add(evidence("直接の記録"))
+    [reach] = next(
+        i for i in compute(officer, crosswalked, draft).items if i.requirement.ref_id == "G3"
+    ).reaches
+    assert reach.state == COVERED and reach.evidence == []
+    assert (reach.controls[0]["evidence_count"], reach.controls[0]["valid_evidence_count"]) == (
+        1,
+        1,
+    )
+    soa_row(draft, "A.2.4", implementation_status="implemented").controls.add(made)
+    g4 = next(i for i in compute(officer, crosswalked, draft).items if i.requirement.ref_id == "G4")
+    [reach] = [r for r in g4.reaches if r.kind == "soa_row"]
+    assert reach.state == COVERED
+    counts = reach.controls[0]["evidence_count"], reach.controls[0]["valid_evidence_count"]
+    assert counts == (7, 3)
+    titles = [e["title"] for e in reach.evidence]
+    assert titles == ["有効 0", "有効 1", "有効 2", "期限切れ 0", "期限切れ 1"]
+    body = (
+        api_client_for(officer)
+        .get(reverse("api:coverage-detail", args=[crosswalked.pk]), {"soa": draft.pk})
+        .json()
+    )
+    [item] = [i for i in body["item_coverage"] if i["ref_id"] == "G4"]
+    [row_reach] = [r for r in item["reaches"] if r["kind"] == "soa_row"]
+    counted = row_reach["controls"][0]
+    assert (counted["evidence_count"], counted["valid_evidence_count"]) == (7, 3)
+    assert len(row_reach["evidence"]) == 5
 
 
 @pytest.mark.parametrize(

@@ -178,6 +178,37 @@ def test_only_the_current_version_waits_for_a_review(officer):
     assert first.review_status == EvidenceReview.SUBMITTED  # left as it was, not reviewed
 
 
+def test_the_evidence_keeps_its_current_versions_review_state(officer):
+    """The inbox reads whether evidence awaits a review, and whose upload it is, from the
+    evidence itself (indexed): the services keep that copy right through upload, review and
+    rejection."""
+    from controls.selectors.evidence import evidence_awaiting_review
+    from controls.services.evidence import evidence_version_add, evidence_version_review
+
+    uploader = UserFactory(roles=[Role.GOVERNANCE_OFFICER])
+    evidence = EvidenceFactory(actor=uploader, ai_systems=[], owner=officer, title="SBOM")
+
+    def state():
+        evidence.refresh_from_db()
+        return evidence.awaiting_review, evidence.current_uploaded_by_id
+
+    assert state() == (True, uploader.pk)
+    evidence_version_review(actor=officer, version=evidence.current_version, accepted=True)
+    assert state() == (False, uploader.pk)
+    assert list(evidence_awaiting_review(officer)) == []
+    mine = evidence_version_add(
+        actor=officer,
+        evidence=evidence,
+        url="https://ci.example.com/sbom/2",
+        effective_from=datetime.date(2026, 6, 1),
+    )
+    assert state() == (True, officer.pk)
+    assert list(evidence_awaiting_review(officer)) == []  # nobody reviews their own upload
+    assert list(evidence_awaiting_review(uploader)) == [mine]
+    evidence_version_review(actor=uploader, version=mine, accepted=False, comment="Wrong file")
+    assert state() == (False, uploader.pk)  # the accepted first version is current again
+
+
 def test_document_and_clause_pages_show_their_evidence(officer):
     from aims.models import ClauseAssessment
     from tests.factories import ClauseAssessmentFactory, DocumentFactory

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('aims', '0019_framework_publisher_source_ja'),
+        ('aims', '0020_reportjob_progress'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
