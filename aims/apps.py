@@ -8,6 +8,7 @@ class AimsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from aims import contributions
+        from aims import contributions, readiness_checks
 
         contributions.register()
+        readiness_checks.register()  # competence (7.2) and the core's readiness items

@@ -2,7 +2,8 @@
 
 Each app's ``AppConfig.ready()`` registers what it adds: navigation entries, tabs on the AI
 system page and on library requirement pages, report kinds, reviewable models, inbox sources,
-demo loaders, handlers of AI-system changes and scope providers. The core reads the registry
+demo loaders, handlers of AI-system changes, scope providers and the checks of the
+certification readiness items its records hold. The core reads the registry
 and never imports a domain app, so a new app (controls, audit) plugs in by registering, not by
 editing the core.
 
@@ -204,6 +205,21 @@ class RecordPanel:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class ReadinessResult:
+    """What a readiness check found for one item of the certification readiness list
+    (``aims.readiness``): ``state`` ("present_approved", "present_stale" or "missing"), a
+    short ``reason`` in the reader's language, and ``url``, the page where it is fixed."""
+
+    state: str
+    reason: str = ""
+    url: str = ""
+
+
+#: ``check(user, today) -> ReadinessResult``: the state of one readiness item, from the live
+#: records, in a number of queries that does not grow with the data.
+ReadinessCheck = Callable[[Any, Any], ReadinessResult]
+
 #: ``handler(system=…, changes={field: (before, after)}, actor=…)``
 AISystemChangeHandler = Callable[..., None]
 #: ``loader(users={username: user})``
@@ -230,6 +246,7 @@ class Registry:
     evidence_sources: list[ConformanceEvidenceSource] = field(default_factory=list)
     inbox_sources: list[InboxSource] = field(default_factory=list)
     record_panels: list[RecordPanel] = field(default_factory=list)
+    readiness_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
 
     # --- registration (from AppConfig.ready) ------------------------------------------------
     def add_nav(self, entry: NavEntry) -> None:
@@ -293,6 +310,11 @@ class Registry:
 
     def add_record_panel(self, panel: RecordPanel) -> None:
         self._replace(self.record_panels, panel, key=lambda p: p.code)
+
+    def add_readiness_check(self, item_id: str, check: ReadinessCheck) -> None:
+        """The check of the readiness item ``item_id`` (an id of
+        ``library/readiness/*.yaml``): one per item, from the app whose records hold it."""
+        self.readiness_checks[item_id] = check
 
     # --- reading (by the core) ---------------------------------------------------------------
     def navigation(self) -> list[NavEntry]:

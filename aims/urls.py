@@ -13,6 +13,7 @@ from aims.api.urls import api_urls
 from aims.views import (
     accounts,
     activity,
+    competence,
     conformance,
     context,
     documents,
@@ -20,6 +21,7 @@ from aims.views import (
     inbox,
     inventory,
     library,
+    readiness,
     reports,
 )
 
@@ -106,6 +108,48 @@ urlpatterns = [
         "documents/versions/<int:pk>/file/",
         documents.DocumentFileView.as_view(),
         name="document_file",
+    ),
+    path("readiness/", readiness.ReadinessView.as_view(), name="readiness"),
+    path("competence/", competence.CompetenceView.as_view(), name="competence"),
+    path(
+        "competence/roles/new/",
+        competence.CompetenceRoleEditView.as_view(),
+        name="competence_role_create",
+    ),
+    path(
+        "competence/roles/<int:pk>/",
+        competence.CompetenceRoleView.as_view(),
+        name="competence_role",
+    ),
+    path(
+        "competence/roles/<int:pk>/edit/",
+        competence.CompetenceRoleEditView.as_view(),
+        name="competence_role_edit",
+    ),
+    path(
+        "competence/roles/<int:pk>/delete/",
+        competence.CompetenceRoleDeleteView.as_view(),
+        name="competence_role_delete",
+    ),
+    path(
+        "competence/records/new/",
+        competence.CompetenceRecordEditView.as_view(),
+        name="competence_record_create",
+    ),
+    path(
+        "competence/records/<int:pk>/",
+        competence.CompetenceRecordView.as_view(),
+        name="competence_record",
+    ),
+    path(
+        "competence/records/<int:pk>/edit/",
+        competence.CompetenceRecordEditView.as_view(),
+        name="competence_record_edit",
+    ),
+    path(
+        "competence/records/<int:pk>/delete/",
+        competence.CompetenceRecordDeleteView.as_view(),
+        name="competence_record_delete",
     ),
     path("objectives/", context.ObjectiveListView.as_view(), name="objectives"),
     path("objectives/new/", context.ObjectiveEditView.as_view(), name="objective_create"),

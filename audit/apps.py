@@ -9,10 +9,11 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audits")
 
     def ready(self) -> None:
-        from audit.plug import audits, nonconformities, packs, review
+        from audit.plug import audits, nonconformities, packs, readiness, review
 
         # Each part of the app registers what it adds (``audit/plug/<part>.py``).
         audits.register()
         nonconformities.register()
         review.register()
+        readiness.register()
         packs.register()

@@ -9,10 +9,11 @@ class ControlsConfig(AppConfig):
     verbose_name = _("Controls and SoA")
 
     def ready(self) -> None:
-        from controls.plug import controls, coverage, evidence, soa
+        from controls.plug import controls, coverage, evidence, readiness, soa
 
         # Each part of the app registers what it adds (``controls/plug/<part>.py``).
         controls.register()
         soa.register()
         evidence.register()
         coverage.register()
+        readiness.register()

@@ -54,6 +54,10 @@ class ImpactConfig(AppConfig):
         from impact import reliance
 
         reliance.register()
+        # The checks of the certification readiness items 6.1.4 and 8.4.
+        from impact.plug import readiness
+
+        readiness.register()
 
 
 def system_tab(request: Any, system: Any) -> dict[str, Any]:

@@ -46,6 +46,10 @@ class RiskConfig(AppConfig):
         from risk import reliance
 
         reliance.register()
+        # The checks of the certification readiness items 6.1.2, 8.2 and 8.3.
+        from risk.plug import readiness
+
+        readiness.register()
 
 
 def system_tab(request: Any, system: Any) -> dict[str, Any]:

@@ -347,6 +347,35 @@ def varied_records(officer: Any, executive: Any) -> dict[str, Any]:
         report=audit_report_issue(actor=audited.owner, audit=audited, summary="Summary"),
     )
     AuditFactory(requirements=[])
+    # Competence (7.2): an organisation-wide role with a bare record, and a role of a system
+    # with a filled-in record.
+    from aims.services.competence import competence_record_create, competence_role_create
+
+    org_role = competence_role_create(
+        actor=None, name="AIMS manager", required_competence="ISO/IEC 42001 training"
+    )
+    competence_record_create(
+        actor=None, role=org_role, person=officer, assessed_on=date(2026, 1, 5)
+    )
+    system_role = competence_role_create(
+        actor=officer,
+        name="Model reviewer",
+        required_competence="Fairness evaluation",
+        description="Reviews the models",
+        ai_systems=[full],
+        review_interval_days=365,
+        next_review_on=date(2026, 12, 1),
+    )
+    competence_record_create(
+        actor=officer,
+        role=system_role,
+        person=executive,
+        state="competent",
+        assessed_on=date(2026, 1, 5),
+        notes="Certificate on file",
+        review_interval_days=365,
+        next_review_on=date(2027, 1, 5),
+    )
     # Evidence packs: one queued (every system, no audit, nothing built yet) and one built
     # for the reported audit over a chosen system with chosen sections.
     from aims.models import ReportJob

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.urls import path
 
+from aims.api.competence import CompetenceRecordViewSet, CompetenceRoleViewSet, ReadinessView
 from aims.api.conformance import ClauseAssessmentViewSet
 from aims.api.documents import DocumentViewSet
 from aims.api.inbox import InboxView
@@ -45,6 +46,8 @@ ROUTES: list[tuple[str, Any, str]] = [
     ("requirements", RequirementViewSet, "requirement"),
     ("mappings", MappingViewSet, "mapping"),
     ("reports", ReportJobViewSet, "report"),
+    ("competence-roles", CompetenceRoleViewSet, "competence-role"),
+    ("competence-records", CompetenceRecordViewSet, "competence-record"),
 ]
 
 
@@ -57,6 +60,7 @@ def api_urls(app_routes: list[tuple[str, Any, str]]) -> list[Any]:
     return [
         path("me/", MeView.as_view(), name="me"),
         path("inbox/", InboxView.as_view(), name="inbox"),
+        path("readiness/", ReadinessView.as_view(), name="readiness"),
         path("schema/", SchemaView.as_view(), name="schema"),
         path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
         *router.urls,

@@ -1,6 +1,7 @@
 from aims.models.accounts import ApiToken, RoleGrant, UserProfile
 from aims.models.base import GovernedModel, ReviewableModel, TimeStampedModel
 from aims.models.changelog import ChangeRecord
+from aims.models.competence import CompetenceRecord, CompetenceRole, CompetenceState
 from aims.models.conformance import ClauseAssessment
 from aims.models.context import ContextIssue, InterestedParty
 from aims.models.documents import Document, DocumentVersion
@@ -19,6 +20,9 @@ __all__ = [
     "ChangeRecord",
     "RoleGrant",
     "ClauseAssessment",
+    "CompetenceRecord",
+    "CompetenceRole",
+    "CompetenceState",
     "ContextIssue",
     "Document",
     "DocumentVersion",

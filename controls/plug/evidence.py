@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 def register() -> None:
     """Navigation, tabs, report kinds, reviewable models, inbox sources, demo loaders, hooks."""
     from aims.choices import InboxKind
-    from aims.models import ClauseAssessment, Document
+    from aims.models import ClauseAssessment, CompetenceRecord, CompetenceRole, Document
     from aims.registry import InboxSource, NavEntry, RecordPanel, SystemTab, registry
     from controls import linking
     from controls.models import Evidence
@@ -38,6 +38,8 @@ def register() -> None:
     )
     linking.register_target(Document, "document")
     linking.register_target(ClauseAssessment, "clause_assessment")
+    linking.register_target(CompetenceRole, "competence_role")  # 7.2: training records
+    linking.register_target(CompetenceRecord, "competence_record")
     registry.add_demo_loader("evidence", load_demo, order=55)
     registry.add_record_panel(RecordPanel("evidence", evidence_panel, order=50))
 

@@ -34,6 +34,8 @@ from aims.models import (
     BusinessUnit,
     ChangeRecord,
     ClauseAssessment,
+    CompetenceRecord,
+    CompetenceRole,
     ContextIssue,
     Document,
     DocumentVersion,
@@ -429,7 +431,28 @@ def _auditor_access(user, own, state):
     return access or AuditorAccessFactory(audit=audit)
 
 
+def _competence_role(user, own, state):
+    from aims.services.competence import competence_role_create
+
+    return competence_role_create(
+        actor=None,
+        name=f"Matrix role {CompetenceRole.objects.count()}",
+        required_competence="Training",
+        ai_systems=[_system(user, own)],
+    )
+
+
+def _competence_record(user, own, state):
+    from aims.services.competence import competence_record_create
+
+    return competence_record_create(
+        actor=None, role=_competence_role(user, own, state), person=_other_user()
+    )
+
+
 SAMPLES: dict[type, Callable[[Any, bool, str | None], Any]] = {
+    CompetenceRole: _competence_role,
+    CompetenceRecord: _competence_record,
     Control: _control,
     ControlTest: lambda user, own, state: ControlTestFactory(control=_control(user, own, state)),
     AISystem: lambda user, own, state: _system(user, own),

@@ -51,13 +51,17 @@ def collection_of(path: str) -> str:
     return path.split("{", 1)[0]
 
 
+#: Reads of one object, not lists of rows.
+NOT_LISTS = ("/api/v1/me/", "/api/v1/inbox/", "/api/v1/readiness/")
+
+
 def ids_by_collection(openapi: dict[str, Any], client: Any) -> dict[str, list[Any]]:
     ids = {}
     for path, method, operation in operations(openapi):
         content = operation["responses"].get("200", {}).get("content", {})
         if "application/json" not in content:  # a file (the change log export), not a list
             continue
-        if method == "get" and "{" not in path and path not in ("/api/v1/me/", "/api/v1/inbox/"):
+        if method == "get" and "{" not in path and path not in NOT_LISTS:
             body = client.get(path, {"page_size": 500}).json()
             ids[path] = [row["id"] for row in body["results"]]
     return ids

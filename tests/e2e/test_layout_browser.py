@@ -46,6 +46,8 @@ PHONE_PAGES = [
     "/notifications/",
     "/inbox/",
     "/library/glossary/",
+    "/readiness/",
+    "/competence/",
 ]
 
 # Elements that stick out of the viewport and are not inside a box that scrolls: what makes

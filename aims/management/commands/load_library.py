@@ -10,6 +10,17 @@ from aims.management.base import AimsCommand
 from aims.services.library import library_load
 
 LIBRARY_DIR = Path(settings.BASE_DIR) / "library"
+#: Data of the library that is not a framework or a mapping set (``aims.readiness``).
+NOT_LOADED = ("readiness",)
+
+
+def shipped_files() -> list[Path]:
+    """Every framework and mapping file under ``library/``."""
+    return sorted(
+        path
+        for path in LIBRARY_DIR.rglob("*.yaml")
+        if path.relative_to(LIBRARY_DIR).parts[0] not in NOT_LOADED
+    )
 
 
 class Command(AimsCommand):
@@ -23,7 +34,7 @@ class Command(AimsCommand):
         parser.add_argument("--check", action="store_true", help="validate only, write nothing")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        paths = [Path(p) for p in options["paths"]] or sorted(LIBRARY_DIR.rglob("*.yaml"))
+        paths = [Path(p) for p in options["paths"]] or shipped_files()
         missing = [str(p) for p in paths if not p.is_file()]
         if missing:
             raise CommandError(f"No such file: {', '.join(missing)}")
