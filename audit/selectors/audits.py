@@ -12,7 +12,8 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from aims.choices import ApprovalStatus
@@ -278,28 +279,29 @@ def _evidence_counts(
     from audit.services.audits import versions_in_period
 
     links_sql, links_params = _evidence_links(requirement_ids).query.sql_with_params()
-    dated = versions_in_period(
-        EvidenceVersion.objects.filter(evidence=OuterRef("pk")),
-        audit.period_start,
-        audit.period_end,
-    )
-    evidence_sql, evidence_params = (
-        restrict(Evidence.objects.all(), user, VIEW)
-        .annotate(dated=Exists(dated))
-        .values("pk", "dated")
+    # The period's rule, compiled with the link's evidence as its outer reference.
+    dated_sql, dated_params = (
+        versions_in_period(
+            EvidenceVersion.objects.filter(evidence_id=RawSQL("link.evidence_id", ())),
+            audit.period_start,
+            audit.period_end,
+        )
+        .values("pk")
         .order_by()
         .query.sql_with_params()
     )
-    # PostgreSQL pulls the evidence subquery up into the join, so the period is looked up
-    # (an index probe) only for the evidence linked to these requirements.
+    visible = restrict(Evidence.objects.all(), user, VIEW)
+    seen_sql, seen_params = "", []
+    if visible.query.where:  # a reader who sees only part of the evidence
+        sql, params = visible.values("pk").order_by().query.sql_with_params()
+        seen_sql, seen_params = f"WHERE link.evidence_id IN ({sql})", list(params)
     statement = (
-        f"SELECT link.requirement_id, count(*), count(*) FILTER (WHERE evidence.dated) "
-        f"FROM ({links_sql}) AS link (requirement_id, evidence_id) "
-        f"JOIN ({evidence_sql}) AS evidence (id, dated) ON evidence.id = link.evidence_id "
+        f"SELECT link.requirement_id, count(*), count(*) FILTER (WHERE EXISTS ({dated_sql})) "
+        f"FROM ({links_sql}) AS link (requirement_id, evidence_id) {seen_sql} "
         f"GROUP BY link.requirement_id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(statement, [*links_params, *evidence_params])
+        cursor.execute(statement, [*dated_params, *links_params, *seen_params])
         return {requirement: (total, in_period) for requirement, total, in_period in cursor}
 
 

@@ -173,6 +173,7 @@ class AuditWorkspaceView(PageView):
             "accesses": selectors.access_rows().filter(audit=audit),
             "reports": selectors.report_rows().filter(audit=audit).order_by("-number"),
             "can_run": runs and audit.status in (AuditStatus.PLANNED, AuditStatus.IN_PROGRESS),
+            "can_export": has_capability(user, Capability.EXPORT),
             "is_lead": getattr(user, "pk", None) == audit.owner_id,
             "can_name_auditors": has_capability(user, Capability.CHANGE_ALL_RECORDS)
             or getattr(user, "pk", None) == audit.owner_id,

@@ -155,6 +155,26 @@ def _row_checks(
     return found
 
 
+def _control_evidence(rows: list[ApplicabilityStatement], day: date) -> dict[int, EvidenceSummary]:
+    """Whether each implementing control's evidence is valid, decided on all of it (as the
+    relying records: no user), counted; a few pieces are named only for the controls of an
+    implemented row with no valid evidence (what the check lists)."""
+    counted = control_evidence_summaries(
+        {c.pk for row in rows for c in row.controls.all()}, None, day, sample=0
+    )
+    unproven = {
+        c.pk
+        for row in rows
+        if row.implementation_status == ImplementationStatus.IMPLEMENTED
+        and not any(evidence_valid(e, day) for e in row.evidence.all())
+        and not any(counted[c.pk].valid for c in row.controls.all())
+        for c in row.controls.all()
+    }
+    if unproven:
+        counted.update(control_evidence_summaries(unproven, None, day))
+    return counted
+
+
 def checks_of_rows(
     version: StatementOfApplicability,
     rows: list[ApplicabilityStatement],
@@ -188,11 +208,7 @@ def checks_of_rows(
         for w in SoaCheckWaiver.objects.filter(soa=version)
     }
     day = timezone.localdate()
-    # Whether a control's evidence is valid is decided on all of it, as for the relying
-    # records (no user); a few are named when none is.
-    control_evidence = control_evidence_summaries(
-        {c.pk for row in rows for c in row.controls.all()}, None, day
-    )
+    control_evidence = _control_evidence(rows, day)
     results = []
     for row in rows:
         for code, message, records in _row_checks(

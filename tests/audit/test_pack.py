@@ -538,9 +538,12 @@ def test_registers_of_chosen_systems_come_one_per_system(officer, tmp_path):
     assert "6-planning/risk-register.xlsx" not in files
 
 
-def test_a_link_from_an_audit_fills_in_the_form(auditor, client_for):
+def test_a_link_from_an_audit_fills_in_the_form(auditor, viewer, client_for):
     system = AISystemFactory()
     audit = AuditFactory(ai_systems=[system])
+    link = f'href="{reverse("evidence_pack_create")}?audit={audit.pk}"'
+    assert link in client_for(auditor).get(reverse("audit", args=[audit.pk])).content.decode()
+    assert link not in client_for(viewer).get(reverse("audit", args=[audit.pk])).content.decode()
     page = client_for(auditor).get(reverse("evidence_pack_create") + f"?audit={audit.pk}")
     form = page.context["form"]
     assert form.initial["audit"] == audit and form.initial["ai_systems"] == [system]
