@@ -226,8 +226,13 @@ def planning(build: Build) -> None:
 
 def support(build: Build) -> None:
     from aims.models import ClauseAssessment, Document, DocumentVersion
+    from aims.models.competence import CompetenceRecord, CompetenceRole
 
     folder = FOLDERS[PackSection.SUPPORT]
+    # 7.2: the roles, the competence they require, and each person's assessed competence
+    # (their training records are evidence, under evidence/).
+    register(build, f"{folder}/competence-roles.jsonl", CompetenceRole.objects.all())
+    register(build, f"{folder}/competence-records.jsonl", CompetenceRecord.objects.all())
     register(build, f"{folder}/documents.jsonl", Document.objects.all())
     versions = DocumentVersion.objects.filter(status__in=FROZEN, approved_at__lte=build.end)
     register(build, f"{folder}/document-versions-approved.jsonl", versions)

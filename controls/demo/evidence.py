@@ -300,3 +300,36 @@ def load(*, users: dict[str, Any]) -> None:
                 valid_until=today + timedelta(days=360),
                 note="更新版",
             )
+    _training_record(users, today)
+
+
+def _training_record(users: dict[str, Any], today: date) -> None:
+    """A training certificate as the evidence of the first demo competence record (7.2),
+    when the competence demo made one."""
+    from aims.models.competence import CompetenceRecord
+
+    record = CompetenceRecord.objects.select_related("role").order_by("pk").first()
+    officer = users.get("officer")
+    if record is None or officer is None:
+        return
+    start = today - timedelta(days=40)
+    spec = {
+        "control": "TRAINING",
+        "kind": "pdf",
+        "title": "AIガバナンス研修 修了証",
+        "description": "外部研修の修了証。",
+    }
+    evidence_create(
+        actor=officer,
+        title=spec["title"],
+        description=f"{spec['description']}（{record.role}）",
+        owner=officer,
+        links=[record],
+        review_interval_days=365,
+        version={
+            "file": _upload(spec, 900, start),
+            "effective_from": start,
+            "valid_until": today + timedelta(days=700),
+            "note": "初版",
+        },
+    )

@@ -142,6 +142,8 @@ def test_the_demo_stage2_pack_builds_in_a_real_worker_and_verifies(
         "6-planning/soa-v1.xlsx",
         "6-planning/risk-register.xlsx",
         "7-support/documents.jsonl",
+        "7-support/competence-roles.jsonl",
+        "7-support/competence-records.jsonl",
         "9-evaluation/audits.jsonl",
         "10-improvement/nonconformities.jsonl",
         "change-log/change-log.jsonl",
@@ -149,6 +151,8 @@ def test_the_demo_stage2_pack_builds_in_a_real_worker_and_verifies(
         assert expected in names, expected
     evidence = sorted(n for n in names if n.startswith("evidence/"))
     assert evidence, "the demo's evidence is in the pack"
+    competence = members(path)["7-support/competence-records.jsonl"].decode().splitlines()
+    assert len(competence) >= 2, "the demo's competence records (7.2) are in the pack"
     manifest = manifest_of(path)
     assert manifest["preset"] == "stage2" and manifest["period"]["to"] == today.isoformat()
     listed = {entry["path"]: entry for entry in manifest["files"]}

@@ -70,7 +70,14 @@ def test_with_the_whole_demo_every_listed_control_gets_evidence(db):
     Evidence.objects.all().delete()  # the controls demo may have run: start from none
     users = {u.username: u for u in get_user_model().objects.all()}
     demo.load(users=users)
-    assert Evidence.objects.count() == len(demo.EVIDENCE)
+    # The listed records, and a training certificate of the first competence record (7.2).
+    assert Evidence.objects.count() == len(demo.EVIDENCE) + 1
+    from aims.models.competence import CompetenceRecord
+    from controls.models import EvidenceLink
+
+    record = CompetenceRecord.objects.order_by("pk").first()
+    link = EvidenceLink.objects.get(object_id=record.pk, content_type__model="competencerecord")
+    assert link.evidence.title == "AIガバナンス研修 修了証" and link.evidence.current_version
     assert Evidence.objects.filter(versions__url__startswith="https://").exists()
     by_operator = EvidenceVersion.objects.filter(uploaded_by__username="operator")
     assert by_operator.exists()
