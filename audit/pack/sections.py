@@ -2,11 +2,13 @@
 
 Registers go in as JSON Lines (one record a line, in the shape the change log records them:
 ``aims.changelog.snapshot``), read as the requester sees them and narrowed to the pack's AI
-systems; the SoA version in effect at the period end, the approved audit reports and the
-signed-off management reviews as the PDFs (and XLSX) their own report kinds render; the risk
-and control registers as the XLSX of theirs. Records are those that existed at the period end
-(created by then), as they stand when the pack is built; the approved versions (policy, SoA,
-impact assessments, reports, reviews) are the frozen ones in force in the period.
+systems: the records that existed at the period end (created by then), each as it stood then
+(its last change record by then; ``_state`` says so, or ``current`` for a record the log holds
+nothing of by then). The SoA version in effect at the period end, the approved audit reports
+and the signed-off management reviews go in as the PDFs (and XLSX) their own report kinds
+render; the risk and control registers also as the XLSX of theirs (as they stand when the pack
+is built). The approved versions (policy, SoA, impact assessments, reports, reviews) are the
+frozen ones in force in the period.
 """
 
 from __future__ import annotations
@@ -100,16 +102,55 @@ def approval_of(obj: Any) -> dict[str, Any] | None:
     return {"by": by.get_username() if by is not None else None, "at": approved_at.isoformat()}
 
 
+def _as_at(model: type[Model], objects: list[Any], end: datetime) -> Iterator[dict[str, Any]]:
+    """Each of ``objects`` as it stood at ``end``: the state its last change record up to
+    then holds (every governed change writes one, with the record's whole snapshot);
+    today's state, marked so, for a record the log holds nothing of by then (data loaded
+    without the services)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from aims.models import ChangeRecord
+
+    kind = ContentType.objects.get_for_model(model)
+    states = dict(
+        ChangeRecord.objects.filter(
+            content_type=kind,
+            object_id__in=[str(obj.pk) for obj in objects],
+            timestamp__lte=end,
+            after__isnull=False,
+        )
+        .order_by("object_id", "-id")
+        .distinct("object_id")
+        .values_list("object_id", "after")
+    )
+    for obj in objects:
+        state = states.get(str(obj.pk))
+        if state is None:
+            yield {**snapshot(obj), "_state": "current"}
+        else:
+            yield {**state, "_state": "as_at_period_end"}
+
+
 def register(build: Build, path: str, queryset: QuerySet[Any], *, created: bool = True) -> None:
-    """The rows of ``queryset`` the requester sees (created by the period end) as JSONL."""
+    """The rows of ``queryset`` the requester sees (created by the period end) as JSONL, each
+    as it stood at the period end (``_as_at``: from the change log), not as it stands today."""
     rows = build.rows(queryset)
     if created and hasattr(queryset.model, "created_at"):
         rows = rows.filter(created_at__lte=build.end)
     model = queryset.model
 
     def lines() -> Iterator[str]:
+        chunk: list[Any] = []
         for obj in rows.order_by("pk").iterator(chunk_size=500):
-            yield json.dumps(snapshot(obj), ensure_ascii=False, sort_keys=True) + "\n"
+            chunk.append(obj)
+            if len(chunk) == 500:
+                yield from _lines(chunk)
+                chunk = []
+        yield from _lines(chunk)
+
+    def _lines(objects: list[Any]) -> Iterator[str]:
+        for state in _as_at(model, objects, build.end) if objects else []:
+            yield json.dumps(state, ensure_ascii=False, sort_keys=True) + "\n"
 
     build.writer.add_lines(
         path, lines(), content_type=JSONL, source={"type": model._meta.label_lower}
@@ -207,12 +248,13 @@ def planning(build: Build) -> None:
     from aims.models import Objective
     from controls.selectors.soa import soa_in_effect
     from impact.models import ImpactAssessment
-    from risk.models import RiskAcceptance, RiskCriteria, RiskMatrix, TreatmentAction
+    from risk.models import Risk, RiskAcceptance, RiskCriteria, RiskMatrix, TreatmentAction
 
     folder = FOLDERS[PackSection.PLANNING]
     register(build, f"{folder}/risk-matrices.jsonl", RiskMatrix.objects.all())
     register(build, f"{folder}/risk-criteria.jsonl", RiskCriteria.objects.all())
     per_system_xlsx(build, f"{folder}/risk-register", "risk_register")
+    register(build, f"{folder}/risk-register-as-at-period-end.jsonl", Risk.objects.all())
     register(build, f"{folder}/risk-treatment-actions.jsonl", TreatmentAction.objects.all())
     register(build, f"{folder}/risk-acceptances.jsonl", RiskAcceptance.objects.all())
     soa = soa_in_effect(build.period_to, build.user)

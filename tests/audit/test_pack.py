@@ -257,6 +257,29 @@ def test_the_version_effective_in_the_period_is_packed_not_the_one_that_replaced
     assert entry["uploaded"]["at"].startswith("2026-02-01")
 
 
+def test_registers_hold_each_record_as_it_stood_at_the_period_end(officer, tmp_path):
+    """The risk register of the period is the risks as they stood at its end (the state
+    their last change record by then holds), not as they were changed since; a risk made
+    after the period is not in it."""
+    from risk.services.register import risk_create, risk_update
+
+    with time_machine.travel(datetime.datetime(2026, 2, 1, 10, tzinfo=datetime.UTC)):
+        risk = risk_create(
+            actor=officer, title="学習データの偏り", inherent_likelihood=3, inherent_impact=3
+        )
+    with time_machine.travel(datetime.datetime(2026, 3, 10, 10, tzinfo=datetime.UTC)):
+        risk_update(actor=officer, risk=risk, title="学習データの偏り（更新）")
+    with time_machine.travel(datetime.datetime(2026, 5, 1, 10, tzinfo=datetime.UTC)):
+        risk_update(actor=officer, risk=risk, title="期間後の題名")
+        risk_create(actor=officer, title="期間後のリスク", inherent_likelihood=1, inherent_impact=1)
+    path = pack_file(built(officer, preset="custom", sections=["planning"]), tmp_path)
+    lines = members(path)["6-planning/risk-register-as-at-period-end.jsonl"].decode()
+    states = [json.loads(line) for line in lines.splitlines()]
+    assert [(s["title"], s["_state"]) for s in states] == [
+        ("学習データの偏り（更新）", "as_at_period_end")
+    ]
+
+
 def test_evidence_goes_under_its_annex_a_control(officer, tmp_path):
     from tests.factories import RequirementFactory
     from tests.factories.controls import ControlFactory
