@@ -104,7 +104,7 @@ def approval_of(obj: Any) -> dict[str, Any] | None:
 
 def _as_at(model: type[Model], objects: list[Any], end: datetime) -> Iterator[dict[str, Any]]:
     """Each of ``objects`` as it stood at ``end``: the state its last change record up to
-    then holds (every governed change writes one, with the record's whole snapshot);
+    then holds (every governed change writes one; the last whole snapshot of the record);
     today's state, marked so, for a record the log holds nothing of by then (data loaded
     without the services)."""
     from django.contrib.contenttypes.models import ContentType
@@ -117,7 +117,8 @@ def _as_at(model: type[Model], objects: list[Any], end: datetime) -> Iterator[di
             content_type=kind,
             object_id__in=[str(obj.pk) for obj in objects],
             timestamp__lte=end,
-            after__isnull=False,
+            # A whole snapshot (a workflow step or a grant may record only what it changed).
+            after__has_key=model._meta.pk.attname,
         )
         .order_by("object_id", "-id")
         .distinct("object_id")
