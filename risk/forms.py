@@ -10,9 +10,10 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from aims.forms.base import limit_system_choices
 from aims.models import AISystem, Requirement
 from aims.people import limit_owner_fields
-from aims.scope import CHANGE, VIEW, restrict
+from aims.scope import VIEW, restrict
 from aims.widgets import CheckboxGroup
 from controls.choices import ControlStatus
 from controls.models import Control
@@ -120,11 +121,7 @@ class RiskForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         limit_owner_fields(self)
-        linked = [s.pk for s in self.initial.get("ai_systems", [])]
-        systems = restrict(AISystem.objects.all(), user, CHANGE).filter(
-            Q(retired_at__isnull=True) | Q(pk__in=linked)
-        )
-        self.fields["ai_systems"].queryset = systems.order_by("name")  # type: ignore[attr-defined]
+        limit_system_choices(self, user)
         self.fields["matrix"].queryset = matrices  # type: ignore[attr-defined]
         for name in self.POSITIONS:
             axis = "likelihood" if name.endswith("likelihood") else "impact"

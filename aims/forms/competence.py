@@ -6,10 +6,10 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aims.forms.base import limit_system_choices
 from aims.models import AISystem, CompetenceRole, CompetenceState
 from aims.people import PersonChoiceField, limit_owner_fields
 from aims.scope import CHANGE, restrict
@@ -50,11 +50,7 @@ class CompetenceRoleForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         limit_owner_fields(self)
-        linked = [s.pk for s in self.initial.get("ai_systems", [])]
-        systems = restrict(AISystem.objects.all(), user, CHANGE).filter(
-            Q(retired_at__isnull=True) | Q(pk__in=linked)
-        )
-        self.fields["ai_systems"].queryset = systems.order_by("name")  # type: ignore[attr-defined]
+        limit_system_choices(self, user)
 
 
 class CompetenceRecordForm(forms.Form):

@@ -6,13 +6,12 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aims.forms.base import limit_system_choices
 from aims.models import AISystem, Requirement
 from aims.people import PersonChoiceField, limit_owner_fields
-from aims.scope import CHANGE, restrict
 from aims.widgets import CheckboxGroup, FastSelect
 from controls.choices import ControlStatus, ControlType, TestMethod, TestResult
 from controls.models import Control
@@ -57,11 +56,7 @@ class ControlForm(forms.Form):
     def __init__(self, *args: Any, user: Any, control: Control | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         limit_owner_fields(self)
-        linked = [s.pk for s in self.initial.get("ai_systems", [])]
-        systems = restrict(AISystem.objects.all(), user, CHANGE).filter(
-            Q(retired_at__isnull=True) | Q(pk__in=linked)
-        )
-        self.fields["ai_systems"].queryset = systems.order_by("name")  # type: ignore[attr-defined]
+        limit_system_choices(self, user)
         if control is None:
             allowed = set(START_STATUSES)
         else:

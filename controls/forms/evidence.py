@@ -6,14 +6,14 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from aims.forms.base import limit_system_choices
 from aims.models import AISystem
 from aims.people import limit_owner_fields
-from aims.scope import CHANGE, VIEW, restrict
+from aims.scope import VIEW, restrict
 from aims.widgets import CheckboxGroup
 from controls.models import Control
 
@@ -116,11 +116,7 @@ class EvidenceForm(VersionFields):
     def __init__(self, *args: Any, user: Any, creating: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         limit_owner_fields(self)
-        linked = [s.pk for s in self.initial.get("ai_systems", [])]
-        systems = restrict(AISystem.objects.all(), user, CHANGE).filter(
-            Q(retired_at__isnull=True) | Q(pk__in=linked)
-        )
-        self.fields["ai_systems"].queryset = systems.order_by("name")  # type: ignore[attr-defined]
+        limit_system_choices(self, user)
         controls = restrict(Control.objects.all(), user, VIEW).order_by("code")
         self.fields["controls"].queryset = controls  # type: ignore[attr-defined]
         if not creating:
