@@ -160,6 +160,9 @@ def make_evidence(
         version.refresh_from_db()
     evidence.current_version = version
     evidence.valid_until = valid_until
+    # The copies the evidence services keep of the current version (validity is read there).
+    evidence.current_effective_from = version.effective_from
+    evidence.awaiting_review = version.review_status == "submitted"
     evidence.save()
     evidence.controls.set(controls)
     return evidence
