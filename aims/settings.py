@@ -508,7 +508,7 @@ REST_FRAMEWORK = {
         "aims.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["aims.api.permissions.PolicyPermission"],
-    "DEFAULT_PAGINATION_CLASS": "aims.api.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "aims.api.pagination.KeysetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         # Filter choices of governed rows are the rows the user sees (aims.filters).

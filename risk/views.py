@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,7 +21,14 @@ from aims.models import AISystem
 from aims.permissions import AUTHENTICATED, Policy
 from aims.roles import Capability, has_capability
 from aims.scope import CHANGE, VIEW, permitted, permitted_ids, restrict
-from aims.views.base import EditPageView, PageView, StepView, filtered, query_parameters
+from aims.views.base import (
+    EditPageView,
+    PageView,
+    StepView,
+    filtered,
+    paginate,
+    query_parameters,
+)
 from risk import selectors
 from risk.choices import RiskStatus
 from risk.filters import RiskPageFilter
@@ -137,11 +143,11 @@ class RiskRegisterView(PageView):
         # A register filtered to one matrix maps that one; else the default, even when empty.
         always = None if request.GET.get("matrix") else selectors.risk_matrix_default()
         heatmaps = selectors.risk_heatmaps(rows, always=always)
-        paginator = Paginator(rows, 50)
-        paginator.count = sum(m["total"] for m in heatmaps)  # type: ignore[misc]  # no 2nd count
+        # The maps' totals are the rows' count: no second count.
+        page = paginate(request, rows, count=sum(m["total"] for m in heatmaps))
         context = {
             "filters": filters,
-            "page": paginator.get_page(request.GET.get("page")),
+            "page": page,
             "can_create": has_capability(request.user, Capability.CHANGE_RECORDS),
             "export_parameters": parameters,
             "today": timezone.localdate(),

@@ -84,6 +84,19 @@ def querystring_with(context: dict[str, Any], **kwargs: Any) -> str:
     return query.urlencode()
 
 
+@register.simple_tag(takes_context=True)
+def page_query(context: dict[str, Any], cursor: str | None = None, prefix: str = "") -> str:
+    """The current query string at another page of the list: ``cursor`` set (none: the
+    first page), any page number dropped (``aims.pagination``)."""
+    query = context["request"].GET.copy()
+    query.pop(f"{prefix}page", None)
+    if cursor:
+        query[f"{prefix}cursor"] = cursor
+    else:
+        query.pop(f"{prefix}cursor", None)
+    return query.urlencode()
+
+
 @register.inclusion_tag("partials/export_form.html", takes_context=True)
 def export_form(context: dict[str, Any], kind: str, button: str, label: str = "") -> dict[str, Any]:
     """The form that asks for a report of the rows a list shows (its filters as parameters),

@@ -71,6 +71,7 @@ class ChangeLogView(ListPageView):
     def get_context_data(self, **context: Any) -> dict[str, Any]:
         querystring = self.request.GET.copy()
         querystring.pop("page", None)
+        querystring.pop("cursor", None)
         return {
             **context,
             "form": self.form,

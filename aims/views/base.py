@@ -17,7 +17,6 @@ from typing import Any, ClassVar
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,14 +25,31 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from aims.forms.base import form_errors
+from aims.pagination import Count, KeysetPage, paginate_keyset
 from aims.permissions import PolicyViewMixin
 from aims.scope import restrict
 
 PAGE_SIZE = 50
 
 
-def paginate(request: HttpRequest, queryset: Any, per_page: int = PAGE_SIZE) -> Page:
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+def paginate(
+    request: HttpRequest,
+    queryset: Any,
+    per_page: int = PAGE_SIZE,
+    count: Count | int | None = None,
+    prefix: str = "",
+) -> KeysetPage:
+    """The page of ``queryset`` the request asks for (``?cursor=``, or ``?page=`` within the
+    first rows), by keyset (``aims.pagination``). A link that is not valid shows the first
+    page with a message saying why. ``prefix`` names the parameters of a second list on
+    the same page."""
+    cursor = request.GET.get(f"{prefix}cursor")
+    number = None if cursor else request.GET.get(f"{prefix}page")
+    try:
+        return paginate_keyset(queryset, cursor=cursor, page=number, per_page=per_page, count=count)
+    except ValidationError as error:
+        messages.warning(request, " ".join(error.messages))
+        return paginate_keyset(queryset, per_page=per_page, count=count)
 
 
 def safe_next(request: HttpRequest, fallback: str) -> str:
@@ -50,7 +66,9 @@ def query_parameters(request: HttpRequest, valid: bool = True) -> list[tuple[str
     renders the same rows); none when the filters were not valid."""
     if not valid:
         return []
-    return [(k, v) for k, values in request.GET.lists() if k != "page" for v in values]
+    return [
+        (k, v) for k, values in request.GET.lists() if k not in ("page", "cursor") for v in values
+    ]
 
 
 def filtered(

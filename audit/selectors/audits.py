@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.core.paginator import Page, Paginator
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count, Prefetch, QuerySet
 from django.db.models.expressions import RawSQL
@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from aims.choices import ApprovalStatus
 from aims.models import AISystem, ClauseAssessment
+from aims.pagination import KeysetPage, paginate_keyset
 from aims.scope import VIEW, restrict
 from audit.choices import AuditStatus
 from audit.models import (
@@ -313,12 +314,15 @@ class RowRecords:
 
     summary: RowSummary
     controls: list[Control]
-    evidence: Page
+    evidence: KeysetPage
 
 
-def row_records(row: ChecklistRow, user: Any, page: Any = None) -> RowRecords:
+def row_records(
+    row: ChecklistRow, user: Any, cursor: str | None = None, page: Any = None
+) -> RowRecords:
     """The records of ``row`` for its page: the evidence a page of ``EVIDENCE_PAGE`` at a time
-    (``page``, the page number asked for), in a fixed number of queries."""
+    (at ``cursor``, or page number ``page``; the first page when neither is valid), in a fixed
+    number of queries."""
     audit = row.audit
     summary = row_summaries(audit, [row], user)[row.pk]
     controls = list(
@@ -332,13 +336,17 @@ def row_records(row: ChecklistRow, user: Any, page: Any = None) -> RowRecords:
     )
     linked = _evidence_links([row.requirement_id], with_requirement=False)
     evidence = restrict(Evidence.objects.filter(pk__in=linked), user, VIEW).order_by("title", "pk")
-    paginator = Paginator(evidence, EVIDENCE_PAGE)
-    paginator.count = summary.evidence  # counted already, with the same rules
-    shown = paginator.get_page(page)
+    counted = summary.evidence  # counted already, with the same rules
+    try:
+        shown = paginate_keyset(
+            evidence, cursor=cursor, page=page, per_page=EVIDENCE_PAGE, count=counted
+        )
+    except ValidationError:
+        shown = paginate_keyset(evidence, per_page=EVIDENCE_PAGE, count=counted)
     items = list(shown.object_list)
     in_period = _versions_in_period([item.pk for item in items], audit)
     # The page shows each piece of evidence with its version effective in the period.
-    shown.object_list = [EvidenceInPeriod(item, in_period.get(item.pk)) for item in items]  # type: ignore[misc]
+    shown.object_list = [EvidenceInPeriod(item, in_period.get(item.pk)) for item in items]
     return RowRecords(summary=summary, controls=controls, evidence=shown)
 
 

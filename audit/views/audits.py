@@ -302,7 +302,12 @@ class ChecklistRowView(PageView):
     selector = staticmethod(selectors.checklist_rows)
 
     def page(self, row: ChecklistRow, form: Any, status: int = 200) -> HttpResponse:
-        records = selectors.row_records(row, self.request.user, self.request.GET.get("page"))
+        records = selectors.row_records(
+            row,
+            self.request.user,
+            cursor=self.request.GET.get("cursor"),
+            page=self.request.GET.get("page"),
+        )
         context = {
             "row": row,
             "records": records,

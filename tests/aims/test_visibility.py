@@ -193,11 +193,11 @@ def test_every_list_page_shows_exactly_the_rows_restrict_allows(world, seed):
             if response.status_code == 403:
                 continue
             assert response.status_code == 200, (name, persona)
-            paginator = response.context["page"].paginator
-            ids = [row.pk for row in response.context["page"].object_list]
-            for number in range(2, paginator.num_pages + 1):
-                later = client.get(reverse(name), {"page": number}).context["page"]
-                ids += [row.pk for row in later.object_list]
+            page = response.context["page"]
+            ids = [row.pk for row in page.object_list]
+            while page.has_next:
+                page = client.get(reverse(name), {"cursor": page.next_cursor}).context["page"]
+                ids += [row.pk for row in page.object_list]
             assert len(ids) == len(set(ids)), f"{name} shows a row twice for {persona}"
             assert set(ids) == _allowed(model, user), f"{name} for {persona} (seed {seed})"
         for name, variable in WHOLE_PAGES.items():
