@@ -122,6 +122,10 @@ DATABASES = {"default": database_from_url(_database_url)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", "test_aims")}
+#: Lists count their rows exactly up to this many, then give the planner's estimate, flagged
+#: (``aims.pagination``).
+AIMS_EXACT_COUNT_LIMIT = env.int("AIMS_EXACT_COUNT_LIMIT", 10_000, minimum=1)
+
 # PostgreSQL's JIT compiler pays off on long analytical queries, not on the short statements of
 # a page: a visibility filter (EXISTS over a link table) is estimated expensive enough to be
 # compiled, which took 108 ms of a 128 ms list query at benchmark scale (20 ms without).
