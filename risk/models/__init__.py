@@ -1,6 +1,6 @@
 from risk.models.matrix import RiskCriteria, RiskMatrix
 from risk.models.register import AcceptanceRequest, Risk, RiskAcceptance, TreatmentAction
-from risk.models.summary import RiskCellCount
+from risk.models.summary import RiskCellCount, RiskReviewCount
 
 __all__ = [
     "AcceptanceRequest",
@@ -9,5 +9,6 @@ __all__ = [
     "RiskCellCount",
     "RiskCriteria",
     "RiskMatrix",
+    "RiskReviewCount",
     "TreatmentAction",
 ]

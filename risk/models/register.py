@@ -117,16 +117,7 @@ class Risk(ReviewableModel):
             ),
             models.Index(fields=["inherent_level"], name="risk_inherent_level"),
             models.Index(fields=["residual_level"], name="risk_residual_level"),
-            # The dashboard's dated figures of the risks still managed, read as a range of
-            # this index (the undated ones are kept counts: ``RiskCellCount``).
-            models.Index(
-                fields=["next_review_on"],
-                condition=Q(
-                    status__in=[RiskStatus.OPEN, RiskStatus.IN_TREATMENT, RiskStatus.ACCEPTED]
-                ),
-                name="risk_live_next_review",
-            ),
-            # The register's last change, and its "recently changed" order.
+            # The dashboard's last change of the register, and its "recently changed" order.
             models.Index(fields=["-updated_at", "-id"], name="risk_updated_order"),
         ]
         constraints = [

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from aims.management.base import AimsCommand
-from risk.counts import cell_counts_drift, cell_counts_rebuild
+from risk.counts import kept_counts_drift, kept_counts_rebuild
 
 SHOWN = 20
 
@@ -25,31 +25,31 @@ class Command(AimsCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["rebuild"]:
-            cells = cell_counts_rebuild()
+            written = kept_counts_rebuild()
             self.stdout.write(
                 ngettext(
-                    "Kept counts rebuilt: %(count)d cell.",
-                    "Kept counts rebuilt: %(count)d cells.",
-                    cells,
+                    "Kept counts rebuilt: %(count)d row.",
+                    "Kept counts rebuilt: %(count)d rows.",
+                    written,
                 )
-                % {"count": cells}
+                % {"count": written}
             )
-        drift = cell_counts_drift()
+        drift = kept_counts_drift()
         if drift.exact:
             self.stdout.write(_("The kept risk counts equal the risks."))
             return
-        for cell, kept, actual in drift.cells[:SHOWN]:
+        for table, key, kept, actual in drift.rows[:SHOWN]:
             self.stderr.write(
-                _("%(cell)s: kept %(kept)d, risks %(actual)d")
-                % {"cell": ", ".join(map(str, cell)), "kept": kept, "actual": actual}
+                _("%(table)s %(key)s: kept %(kept)d, risks %(actual)d")
+                % {"table": table, "key": ", ".join(map(str, key)), "kept": kept, "actual": actual}
             )
         raise CommandError(
             ngettext(
-                "%(count)d cell of the kept risk counts differs from the risks; "
+                "%(count)d row of the kept risk counts differs from the risks; "
                 "run manage.py risk_counts --rebuild.",
-                "%(count)d cells of the kept risk counts differ from the risks; "
+                "%(count)d rows of the kept risk counts differ from the risks; "
                 "run manage.py risk_counts --rebuild.",
-                len(drift.cells),
+                len(drift.rows),
             )
-            % {"count": len(drift.cells)}
+            % {"count": len(drift.rows)}
         )
