@@ -100,7 +100,7 @@ def _whole_register_counts(
     # One acceptance in force per risk (a constraint), so acceptances count risks.
     expiring = acceptances_expiring().filter(risk__status=RiskStatus.ACCEPTED)
     newest = Risk.objects.order_by("-updated_at", "-id").values("updated_at")[:1]
-    return kept.aggregate(  # type: ignore[no-any-return]
+    return kept.aggregate(
         total=kept_sum(),
         live=kept_sum(live),
         above=kept_sum(live & above),
