@@ -135,6 +135,10 @@ class Migration(migrations.Migration):
             model_name='risk',
             index=models.Index(fields=['-updated_at', '-id'], name='risk_updated_order'),
         ),
+        migrations.AddIndex(
+            model_name='risk',
+            index=models.Index(fields=['id'], include=['matrix', 'status', 'inherent_likelihood', 'inherent_impact', 'residual_likelihood', 'residual_impact'], name='risk_cells_by_id'),
+        ),
         migrations.AddField(
             model_name='riskcellcount',
             name='matrix',
