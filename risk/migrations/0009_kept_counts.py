@@ -8,9 +8,9 @@ from django.db import migrations, models
 # The risk register's kept counts (``RiskCellCount``, ``RiskReviewCount``): statement-level
 # triggers on the risk table add each statement's differences in the same transaction,
 # whatever wrote the rows (a service, a bulk insert of thousands, the shell), so the counts
-# are always those of the committed risks. Decrements update existing rows (an insert of a
-# negative count would fail the table's check before its conflict is found); a row whose
-# count reaches zero is removed. A statement that changes no counted column changes nothing.
+# are always those of the committed risks. One upsert per table, in key order, so concurrent
+# writers lock the rows they share in the same order; a row whose count reaches zero is
+# removed. A statement that changes no counted column changes nothing.
 CELL_KEY = (
     "matrix_id, status, treatment_option, inherent_likelihood, inherent_impact, "
     "inherent_level, residual_likelihood, residual_impact, residual_level"
@@ -31,15 +31,9 @@ def _delta(key: str, counted: str, op: str) -> str:
 
 def _apply(table: str, op: str) -> str:
     key, counted = COUNTED[table]
-    match = " AND ".join(f"kept.{name} = delta.{name}" for name in key.split(", "))
     return f"""
-        WITH delta AS ({_delta(key, counted, op)}),
-        fewer AS (
-            UPDATE {table} AS kept SET count = kept.count + delta.n
-            FROM delta WHERE delta.n < 0 AND {match}
-        )
         INSERT INTO {table} AS kept ({key}, count)
-        SELECT {key}, n FROM delta WHERE n > 0 ORDER BY {key}
+        {_delta(key, counted, op)} ORDER BY {key}
         ON CONFLICT ({key}) DO UPDATE SET count = kept.count + EXCLUDED.count;
         DELETE FROM {table} WHERE count = 0;"""
 
@@ -152,10 +146,6 @@ class Migration(migrations.Migration):
             model_name='riskreviewcount',
             constraint=models.UniqueConstraint(fields=('next_review_on', 'status'), name='risk_riskreviewcount_one_row_per_day'),
         ),
-        migrations.AddConstraint(
-            model_name='riskreviewcount',
-            constraint=models.CheckConstraint(condition=models.Q(('count__gte', 0)), name='risk_riskreviewcount_count_not_negative'),
-        ),
         migrations.AddIndex(
             model_name='riskcellcount',
             index=models.Index(condition=models.Q(('count', 0)), fields=['id'], name='risk_cellcount_empty'),
@@ -163,10 +153,6 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='riskcellcount',
             constraint=models.UniqueConstraint(fields=('matrix', 'status', 'treatment_option', 'inherent_likelihood', 'inherent_impact', 'inherent_level', 'residual_likelihood', 'residual_impact', 'residual_level'), name='risk_riskcellcount_one_row_per_cell'),
-        ),
-        migrations.AddConstraint(
-            model_name='riskcellcount',
-            constraint=models.CheckConstraint(condition=models.Q(('count__gte', 0)), name='risk_riskcellcount_count_not_negative'),
         ),
         migrations.RunSQL(TRIGGERS, DROP_TRIGGERS),
     ]

@@ -34,8 +34,8 @@ class RiskCellCount(models.Model):
     Kept by triggers on the risk table (migration ``0009``): every insert, update, delete
     and truncate of risks, whatever wrote it (services, bulk inserts, the shell), adds its
     differences in the same transaction, and a cell whose count reaches zero is removed.
-    ``manage.py risk_counts`` checks the rows against a fresh aggregate and rebuilds them.
-    Nothing else writes them."""
+    ``manage.py risk_counts`` checks the rows against a fresh aggregate and rebuilds them
+    (a count out of step, such as a negative one, shows there). Nothing else writes them."""
 
     matrix = models.ForeignKey(
         "risk.RiskMatrix",
@@ -64,9 +64,6 @@ class RiskCellCount(models.Model):
             models.UniqueConstraint(
                 fields=[name.removesuffix("_id") for name in KEY_FIELDS],
                 name="%(app_label)s_%(class)s_one_row_per_cell",
-            ),
-            models.CheckConstraint(
-                condition=Q(count__gte=0), name="%(app_label)s_%(class)s_count_not_negative"
             ),
         ]
         indexes = [
@@ -99,9 +96,6 @@ class RiskReviewCount(models.Model):
             models.UniqueConstraint(
                 fields=["next_review_on", "status"],
                 name="%(app_label)s_%(class)s_one_row_per_day",
-            ),
-            models.CheckConstraint(
-                condition=Q(count__gte=0), name="%(app_label)s_%(class)s_count_not_negative"
             ),
         ]
         indexes = [

@@ -147,13 +147,20 @@ def test_truncating_the_risks_empties_the_counts(system, m5):
     assert not RiskCellCount.objects.exists() and not RiskReviewCount.objects.exists()
 
 
-def test_a_negative_count_is_refused(system, m5):
-    new_risk(system)
-    # A count out of step (here written by hand) fails the delete that would take it below
-    # zero rather than keeping a wrong figure.
-    RiskCellCount.objects.update(count=0)
-    with pytest.raises(Exception, match="count_not_negative"):
-        Risk.objects.all().delete()
+def test_a_count_out_of_step_stays_visible_to_the_check(system, m5):
+    risk = new_risk(system)
+    # Counts written by hand (never by the application) go out of step: the delete that
+    # follows leaves a negative count, which the check names, and a rebuild repairs.
+    RiskCellCount.objects.all().delete()
+    risk.delete()
+    kept = RiskCellCount.objects.get()
+    assert kept.count == -1
+    drift = kept_counts_drift()
+    assert [(table, count, actual) for table, _key, count, actual in drift.rows] == [
+        ("risk_riskcellcount", -1, 0)
+    ]
+    call_command("risk_counts", "--rebuild")
+    assert_exact()
 
 
 def test_the_command_checks_and_rebuilds_the_counts(system, m5, capsys):
