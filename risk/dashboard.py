@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Max, Q
+from django.db.models import BigIntegerField, Count, Func, Max, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,31 +49,78 @@ def risk_counts(user: Any) -> dict[str, Any]:
 
 
 def _risk_counts(user: Any) -> dict[str, Any]:
-    from risk.selectors import above_criteria, acceptance_expiring
+    from risk.selectors import above_criteria, acceptance_expiring, risk_cell_counts
 
     live = Q(status__in=LIVE)
     untreated = Q(status__in=UNTREATED)
     above = above_criteria()
-    return _risks(user).aggregate(
-        total=Count("pk"),
-        live=Count("pk", filter=live),
-        above=Count("pk", filter=live & above),
-        above_untreated=Count("pk", filter=untreated & above),
-        not_decided=Count("pk", filter=untreated & Q(treatment_option=TreatmentOption.NOT_DECIDED)),
-        expiring=Count("pk", filter=Q(status=RiskStatus.ACCEPTED) & Q(acceptance_expiring())),
-        overdue=Count("pk", filter=live & Q(next_review_on__lt=timezone.localdate())),
-        last_change=Max("updated_at"),
-        **{f"status_{code}": Count("pk", filter=Q(status=code)) for code in RiskStatus.values},
+    today = timezone.localdate()
+    kept = risk_cell_counts(user)
+    if kept is None:  # a part of the register: aggregated, it is the user's part only
+        return _risks(user).aggregate(
+            total=Count("pk"),
+            live=Count("pk", filter=live),
+            above=Count("pk", filter=live & above),
+            above_untreated=Count("pk", filter=untreated & above),
+            not_decided=Count(
+                "pk", filter=untreated & Q(treatment_option=TreatmentOption.NOT_DECIDED)
+            ),
+            expiring=Count("pk", filter=Q(status=RiskStatus.ACCEPTED) & Q(acceptance_expiring())),
+            overdue=Count("pk", filter=live & Q(next_review_on__lt=today)),
+            last_change=Max("updated_at"),
+            **{f"status_{code}": Count("pk", filter=Q(status=code)) for code in RiskStatus.values},
+        )
+    return _whole_register_counts(kept, live, untreated, above, today)
+
+
+def _whole_register_counts(
+    kept: Any, live: Q, untreated: Q, above: Q, today: Any
+) -> dict[str, Any]:
+    """The same figures for the whole register from its kept counts (a few thousand rows):
+    per cell (``RiskCellCount``), the overdue reviews per review day (``RiskReviewCount``),
+    the acceptances expiring by their expiry index and the last change by
+    ``risk_updated_order``. One query: the others are subqueries evaluated once, read as the
+    ``Max`` of a constant (with no kept cell there is no risk, and they are 0 and none)."""
+    from risk.models import Risk, RiskReviewCount
+    from risk.selectors import acceptances_expiring
+
+    def number(rows: Any) -> Subquery:
+        counted = rows.order_by().annotate(n=Func(Value(1), function="COUNT")).values("n")
+        return Subquery(counted, output_field=BigIntegerField())
+
+    def kept_sum(condition: Q | None = None) -> Coalesce:
+        return Coalesce(Sum("count", filter=condition), 0, output_field=BigIntegerField())
+
+    overdue = (
+        RiskReviewCount.objects.filter(live, next_review_on__lt=today)
+        .order_by()
+        .annotate(n=Func("count", function="SUM"))
+        .values("n")
+    )
+    # One acceptance in force per risk (a constraint), so acceptances count risks.
+    expiring = acceptances_expiring().filter(risk__status=RiskStatus.ACCEPTED)
+    newest = Risk.objects.order_by("-updated_at", "-id").values("updated_at")[:1]
+    return kept.aggregate(
+        total=kept_sum(),
+        live=kept_sum(live),
+        above=kept_sum(live & above),
+        above_untreated=kept_sum(untreated & above),
+        not_decided=kept_sum(untreated & Q(treatment_option=TreatmentOption.NOT_DECIDED)),
+        expiring=Coalesce(Max(number(expiring)), 0),
+        overdue=Coalesce(Max(Subquery(overdue, output_field=BigIntegerField())), 0),
+        last_change=Max(Subquery(newest)),
+        **{f"status_{code}": kept_sum(Q(status=code)) for code in RiskStatus.values},
     )
 
 
 def _posture_panel(request: HttpRequest) -> dict[str, Any] | None:
     from risk.filters import level_choices
-    from risk.selectors import risk_heatmaps
+    from risk.selectors import risk_cell_counts, risk_heatmaps
 
     user = request.user
     counts = risk_counts(user)
-    live = _risks(user).filter(status__in=LIVE)
+    kept = risk_cell_counts(user)
+    live = (kept if kept is not None else _risks(user)).filter(status__in=LIVE)
     heatmaps = risk_heatmaps(live)
     # The residual level of a risk is its matrix's level at its residual position, so the
     # heat maps' cells already count the risks per level (no second scan of the register).

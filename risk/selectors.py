@@ -7,12 +7,14 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
+from django_filters.constants import EMPTY_VALUES
 
 from aims import urns
 from aims.models import AISystem, Requirement
-from risk.models import Risk, RiskAcceptance, RiskMatrix, TreatmentAction
+from aims.scope import VIEW, systems_in_reach
+from risk.models import Risk, RiskAcceptance, RiskCellCount, RiskMatrix, TreatmentAction
 from risk.services.register import TEMPLATE_SOURCES
 
 
@@ -76,14 +78,63 @@ def risk_matrix_default() -> RiskMatrix | None:
     return RiskMatrix.objects.filter(is_default=True).first()
 
 
+#: The register's filters the kept counts answer: the columns they are kept by (the same
+#: names as the risk's), and conditions on those alone. ``sort`` orders rows, narrows none.
+COUNTED_FILTERS = frozenset(
+    {
+        "matrix",
+        "status",
+        "treatment_option",
+        "inherent_level",
+        "residual_level",
+        "inherent_likelihood",
+        "inherent_impact",
+        "residual_likelihood",
+        "residual_impact",
+        "above_criteria",
+    }
+)
+ORDER_ONLY = frozenset({"sort"})
+
+
+def sees_every_risk(user: Any) -> bool:
+    """Whether ``restrict`` leaves ``user`` the whole register (the risks' scope is their AI
+    systems, and ``user``'s reach is every system)."""
+    return systems_in_reach(user, VIEW) is None
+
+
+def risk_cell_counts(user: Any, filters: Any = None) -> QuerySet[RiskCellCount] | None:
+    """The kept counts (``RiskCellCount``) of the risks ``user`` sees, narrowed as the
+    register's ``filters`` (a ``RiskFilter`` over the user's risks) narrow the rows; None
+    when they cannot answer: ``user`` sees part of the register (their part is aggregated
+    instead, it is smaller), or a filter narrows by what the counts do not hold (a text, an
+    AI system, an owner, a date). The register's own filters are applied to the counts: the
+    columns carry the same names, so both answer the same condition. Invalid filters narrow
+    nothing, as on the register."""
+    if not sees_every_risk(user):
+        return None
+    counts = RiskCellCount.objects.all()
+    if filters is None or not filters.is_bound or not filters.is_valid():
+        return counts
+    for name, value in filters.form.cleaned_data.items():
+        if name in ORDER_ONLY or value in EMPTY_VALUES:
+            continue
+        if name not in COUNTED_FILTERS:
+            return None
+        counts = filters.filters[name].filter(counts, value)
+    return counts
+
+
 def risk_heatmaps(
-    risks: QuerySet[Risk], *, always: RiskMatrix | None = None
+    risks: QuerySet[Risk] | QuerySet[RiskCellCount], *, always: RiskMatrix | None = None
 ) -> list[dict[str, Any]]:
     """Counts per cell of the inherent and the residual positions of ``risks``, one map per
     matrix version in use, most used first (``always``: a map of that matrix too, empty when
-    no row uses it). One aggregate query (grouped by both positions, so one scan serves both
-    maps) whatever the row count; the maps' totals add up to the number of rows, which the
-    register uses instead of counting again."""
+    no row uses it). ``risks`` are risks (aggregated) or their kept counts
+    (``risk_cell_counts``: added up, a few thousand rows whatever the register's size). One
+    query grouped by both positions, so one pass serves both maps; the maps' totals add up
+    to the number of rows, which the register uses instead of counting again."""
+    number = Sum("count") if issubclass(risks.model, RiskCellCount) else Count("id")
     cells: dict[int, dict[str, dict[tuple[int, int], int]]] = defaultdict(
         lambda: {"inherent": defaultdict(int), "residual": defaultdict(int)}
     )
@@ -97,7 +148,7 @@ def risk_heatmaps(
             "residual_likelihood",
             "residual_impact",
         )
-        .annotate(n=Count("id"))
+        .annotate(n=number)
     )
     for row in grouped:
         matrix_cells = cells[row["matrix_id"]]
@@ -190,12 +241,13 @@ def above_criteria() -> Q:
     return ~within
 
 
-def acceptance_expiring(days: int = 30) -> Exists:
-    """Risks whose acceptance in force expires within ``days`` (or has expired and waits for
-    the daily job to end it)."""
+def acceptances_expiring(days: int = 30) -> QuerySet[RiskAcceptance]:
+    """Acceptances in force that expire within ``days`` (or have expired and wait for the
+    daily job to end them): a range of their expiry index."""
     soon = timezone.localdate() + timedelta(days=days)
-    return Exists(
-        RiskAcceptance.objects.filter(
-            risk=OuterRef("pk"), ended_at__isnull=True, expires_on__lte=soon
-        )
-    )
+    return RiskAcceptance.objects.filter(ended_at__isnull=True, expires_on__lte=soon)
+
+
+def acceptance_expiring(days: int = 30) -> Exists:
+    """Risks whose acceptance in force expires within ``days`` (``acceptances_expiring``)."""
+    return Exists(acceptances_expiring(days).filter(risk=OuterRef("pk")))

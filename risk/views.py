@@ -142,7 +142,10 @@ class RiskRegisterView(PageView):
         cell_names = [name for pair in CELL_FIELDS.values() for name in pair]
         # A register filtered to one matrix maps that one; else the default, even when empty.
         always = None if request.GET.get("matrix") else selectors.risk_matrix_default()
-        heatmaps = selectors.risk_heatmaps(rows, always=always)
+        # The kept counts when they answer (the whole register, filtered by what they hold),
+        # else the rows themselves (the user's part, or a narrower filter).
+        counts = selectors.risk_cell_counts(request.user, filters)
+        heatmaps = selectors.risk_heatmaps(rows if counts is None else counts, always=always)
         # The maps' totals are the rows' count: no second count.
         page = paginate(request, rows, count=sum(m["total"] for m in heatmaps))
         context = {

@@ -117,6 +117,23 @@ class Risk(ReviewableModel):
             ),
             models.Index(fields=["inherent_level"], name="risk_inherent_level"),
             models.Index(fields=["residual_level"], name="risk_residual_level"),
+            # The dashboard's last change of the register, and its "recently changed" order.
+            models.Index(fields=["-updated_at", "-id"], name="risk_updated_order"),
+            # The heat maps of a reader who sees part of the register (their risks found
+            # through their AI systems) read each risk's cell from this index alone, not the
+            # table (the whole register's maps are kept counts: ``RiskCellCount``).
+            models.Index(
+                fields=["id"],
+                include=[
+                    "matrix",
+                    "status",
+                    "inherent_likelihood",
+                    "inherent_impact",
+                    "residual_likelihood",
+                    "residual_impact",
+                ],
+                name="risk_cells_by_id",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
