@@ -179,8 +179,7 @@ def pdf_context(job: ReportJob) -> dict[str, Any]:
     matrices: dict[int, Any] = {}
     for risk in risks:
         values = _values(risk, requester)
-        values["inherent_class"] = f"lv-{risk.matrix_id}-{risk.inherent_level}"
-        values["residual_class"] = f"lv-{risk.matrix_id}-{risk.residual_level}"
+        values.update(_register_cells(risk, values))
         matrices[risk.matrix_id] = risk.matrix
         values["pk"] = risk.pk
         rows.append(values)
@@ -210,6 +209,28 @@ def pdf_context(job: ReportJob) -> dict[str, Any]:
         ),
         **summary_context(risks, requester, heatmaps, default),
     )
+
+
+def _register_cells(risk: Risk, values: dict[str, Any]) -> dict[str, str]:
+    """The text of the register's cells that join several values, composed here once: each
+    cell of the PDF is then one run of text (what keeps a long register quick to lay out)."""
+    treatment = str(values["treatment_option"])
+    if values["actions_total"]:
+        actions = _("%(open)s of %(total)s actions open") % {
+            "open": values["actions_open"],
+            "total": values["actions_total"],
+        }
+        treatment = f"{treatment} ({actions})"
+    review = values["next_review_on"]
+    return {
+        "inherent": f"{values['inherent_level']} {risk.inherent_likelihood}×{risk.inherent_impact}",
+        "residual": f"{values['residual_level']} {risk.residual_likelihood}×{risk.residual_impact}",
+        "inherent_class": f"lv-{risk.matrix_id}-{risk.inherent_level}",
+        "residual_class": f"lv-{risk.matrix_id}-{risk.residual_level}",
+        "treatment": treatment,
+        "state": f"{values['status']} · {values['owner'] or '—'}",
+        "review": review.isoformat() if review else "—",
+    }
 
 
 def merged_levels(matrices: Iterable[RiskMatrix]) -> tuple[list[Level], dict[tuple[int, str], str]]:

@@ -8,6 +8,8 @@ network or the file system elsewhere, whatever a record's text contains.
 
 from __future__ import annotations
 
+import functools
+import re
 from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
@@ -73,9 +75,42 @@ def report_context(job: Any, **extra: Any) -> dict[str, Any]:
     }
 
 
-def render_pdf(template: str, context: dict[str, Any], out: IO[bytes]) -> None:
+#: Rules of WeasyPrint's HTML stylesheet that match every element for pseudo-elements the
+#: reports never use (footnotes, notes): each gives every element of a report six more styles
+#: to compute and keep.
+_UNUSED_PSEUDO_RULES = re.compile(r"(?m)^::(?:footnote|note)-[a-z]+ \{[^}\n]*\}$")
+
+
+@functools.cache
+def user_agent_stylesheet() -> Any:
+    """WeasyPrint's HTML stylesheet with list markers styled on list items only and without the
+    footnote and note rules (reports have none): the same rendering, about a tenth less work
+    in a long register. The stock stylesheet if its text is not what this expects."""
+    from weasyprint import CSS
+    from weasyprint import html as weasy_html
+    from weasyprint.css.counters import CounterStyle
+
+    text = weasy_html.UA.replace("\n::marker {", "\nli::marker, summary::marker {", 1)
+    text, removed = _UNUSED_PSEUDO_RULES.subn("", text)
+    if removed != 5 or "li::marker" not in text:
+        return weasy_html.UA_STYLESHEET
+    # Its counter styles are already those of every document (WeasyPrint's own parse).
+    return CSS(string=text, counter_style=CounterStyle())
+
+
+def _report_html(**kwargs: Any) -> Any:
     from weasyprint import HTML
 
+    class ReportHTML(HTML):
+        def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
+            return [user_agent_stylesheet(), *super()._ua_stylesheets(forms)[1:]]
+
+    return ReportHTML(**kwargs)
+
+
+def render_pdf(template: str, context: dict[str, Any], out: IO[bytes]) -> None:
     html = render_to_string(template, context)
-    document = HTML(string=html, base_url=f"{STATIC.as_uri()}/", url_fetcher=_static_only_fetcher())
+    document = _report_html(
+        string=html, base_url=f"{STATIC.as_uri()}/", url_fetcher=_static_only_fetcher()
+    )
     document.write_pdf(out)
