@@ -51,20 +51,26 @@ class ListCase:
         return f" WHERE {' AND '.join(conditions)}" if conditions else ""
 
     def after(self, position: list[Any]) -> tuple[str, list[Any]]:
-        """The SQL condition for the rows after ``position`` in the list's order: one row
-        comparison when every key runs the same way (an index range), else the expansion
-        key by key."""
-        directions = {descending for _column, descending in self.keys}
-        if len(directions) == 1:
-            operator = "<" if directions.pop() else ">"
-            placeholders = ", ".join(["%s"] * len(self.keys))
-            return f"({self.columns()}) {operator} ({placeholders})", list(position)
-        clauses, params = [], []
-        for index, (column, descending) in enumerate(self.keys):
-            equal = [f"{c} = %s" for c, _d in self.keys[:index]]
-            clauses.append(" AND ".join([*equal, f"{column} {'<' if descending else '>'} %s"]))
-            params += [*position[:index], position[index]]
-        return "(" + " OR ".join(f"({c})" for c in clauses) + ")", params
+        """The SQL condition for the rows after ``position`` in the list's order."""
+        return _after(self.keys, list(position))
+
+
+def _after(keys: tuple[tuple[str, bool], ...], position: list[Any]) -> tuple[str, list[Any]]:
+    """Rows after ``position``: a row comparison on the leading keys that run the same way (an
+    index range the scan starts from), the keys after them breaking the ties."""
+    run = 1
+    while run < len(keys) and keys[run][1] == keys[0][1]:
+        run += 1
+    columns = ", ".join(column for column, _descending in keys[:run])
+    placeholders = ", ".join(["%s"] * run)
+    operator = "<" if keys[0][1] else ">"
+    if run == len(keys):
+        return f"({columns}) {operator} ({placeholders})", position[:run]
+    rest, rest_params = _after(keys[run:], position[run:])
+    return (
+        f"({columns}) {operator}= ({placeholders}) AND (({columns}) <> ({placeholders}) OR {rest})",
+        [*position[:run], *position[:run], *rest_params],
+    )
 
 
 def list_cases() -> list[ListCase]:

@@ -39,7 +39,12 @@ def test_the_keyset_condition_follows_the_directions_of_the_keys():
     assert same.order_by() == "title ASC, id ASC"
     assert same.order_by(reverse=True) == "title DESC, id DESC"
     mixed = lists.ListCase("x", "u", "/x/", "t", (("rank", True), ("id", False)))
-    assert mixed.after([4, 9]) == ("((rank < %s) OR (rank = %s AND id > %s))", [4, 4, 9])
+    assert mixed.after([4, 9]) == ("(rank) <= (%s) AND ((rank) <> (%s) OR (id) > (%s))", [4, 4, 9])
+    three = lists.ListCase("x", "u", "/x/", "t", (("a", True), ("b", True), ("id", False)))
+    assert three.after([5, 4, 9]) == (
+        "(a, b) <= (%s, %s) AND ((a, b) <> (%s, %s) OR (id) > (%s))",
+        [5, 4, 5, 4, 9],
+    )
     assert mixed.order_by(reverse=True) == "rank ASC, id DESC"
 
 
