@@ -1,11 +1,14 @@
 """The benchmark of DESIGN §10: ``make bench`` (or ``python -m bench.run``).
 
-Uses a database of its own (``aims_bench`` on the configured PostgreSQL server, or on the
-embedded one), fills it to the scale of DESIGN §10 once (``bench.generate``), then measures
+Measures each size (``--sizes``; by default the DESIGN §10 scale and 10×) in a database of its
+own (``aims_bench``, ``aims_bench_10x`` on the configured PostgreSQL server, or on the embedded
+one) and in a process of its own: fills the database once (``bench.generate``), then measures
 p50 and p95 of pages and API calls through Django's full request stack (middleware, session,
-permissions, templates) in this one process, on one core, each beside the time the same rows
-take through raw SQL, and the time to render the 1,000-risk register PDF. Prints a table and
-writes it to ``bench/results/latest.md`` (or ``--output``).
+permissions, templates) in one process, on one core: every list at its first, middle and last
+page (``bench.lists``), the other pages and calls, each beside the time the same rows take
+through raw SQL, and the time to render the 1,000-risk register PDF. Prints the sizes side by
+side, marks the targets missed, and writes the tables to ``bench/results/latest.md`` (or
+``--output``).
 """
 
 from __future__ import annotations

@@ -117,7 +117,7 @@ def test_one_size_has_no_ratio_between_sizes():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_generated_data_reads_by_keys_as_by_offset():
+def test_the_generated_data_reads_by_keys_as_by_offset(monkeypatch):
     call_command("load_library", verbosity=0)
     data = generate(
         Scale(
@@ -140,13 +140,25 @@ def test_the_generated_data_reads_by_keys_as_by_offset():
     assert (checked, broken) == (120, None)
     assert ChangeRecord.objects.filter(record_hmac="").count() == 0
     # Each list's middle page read by its keys is the page OFFSET reads; the last page the
-    # end of the list.
+    # end of the list. Without cursors the pages are asked by number.
+    monkeypatch.setattr(lists, "cursor_encoder", lambda: None)
+    risks = next(case for case in lists.list_cases() if case.url.startswith("/api/v1/risks/"))
+    by_number = lists.position_urls(risks, 130)
+    assert by_number["middle"][0] == "/api/v1/risks/?page_size=50&page=2"
+    assert by_number["last"][0] == "/api/v1/risks/?page_size=50&page=3"
+
+    def encode(position, *, reverse=False):
+        return f"{'-' if reverse else ''}{position}".replace(" ", "")
+
+    monkeypatch.setattr(lists, "cursor_encoder", lambda: encode)
     for case in lists.list_cases():
         total = lists.count(case)
         assert total > 2, case.name
         positions = lists.position_urls(case, total)
-        _url, after, _from_end = positions["middle"]
+        url, after, _from_end = positions["middle"]
         assert after == lists.keys_at(case, total // 2 - 1)
+        assert url.endswith(("?", "&")[("?" in case.url)] + f"cursor={encode(after)}")
+        assert positions["last"][0].endswith("cursor=-None")
         condition, params = case.after(after)
         with connection.cursor() as cursor:
             cursor.execute(
