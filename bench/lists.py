@@ -54,6 +54,30 @@ class ListCase:
         """The SQL condition for the rows after ``position`` in the list's order."""
         return _after(self.keys, list(position))
 
+    def page_sql(self, after: list[Any] | None, *, from_end: bool = False) -> tuple[str, list]:
+        """The page that starts after ``after`` (the first page: None), or the last page
+        (``from_end``, its rows from the end), read off the index by its keys.
+
+        When the keys run both ways (the register: rank descending, id ascending) no single
+        row comparison seeks to the position, so the rows after it are the union of a seek per
+        run of keys: the same leading keys and a later rest, then a later leading run; each
+        part is an index range that stops after a page."""
+        order = self.order_by(reverse=from_end)
+        select = f"SELECT * FROM {self.table}"
+        if after is None:
+            return f"{select}{self.filtered()} ORDER BY {order} LIMIT {PAGE}", []
+        branches = _branches(self.keys, list(after))
+        if len(branches) == 1:
+            condition, params = branches[0]
+            return f"{select}{self.filtered(condition)} ORDER BY {order} LIMIT {PAGE}", params
+        parts, params = [], []
+        for condition, branch_params in branches:
+            parts.append(f"({select}{self.filtered(condition)} ORDER BY {order} LIMIT {PAGE})")
+            params += branch_params
+        return f"SELECT * FROM ({' UNION ALL '.join(parts)}) page ORDER BY {order} LIMIT {PAGE}", (
+            params
+        )
+
 
 def _after(keys: tuple[tuple[str, bool], ...], position: list[Any]) -> tuple[str, list[Any]]:
     """Rows after ``position``: a row comparison on the leading keys that run the same way (an
@@ -71,6 +95,29 @@ def _after(keys: tuple[tuple[str, bool], ...], position: list[Any]) -> tuple[str
         f"({columns}) {operator}= ({placeholders}) AND (({columns}) <> ({placeholders}) OR {rest})",
         [*position[:run], *position[:run], *rest_params],
     )
+
+
+def _branches(
+    keys: tuple[tuple[str, bool], ...], position: list[Any]
+) -> list[tuple[str, list[Any]]]:
+    """The rows after ``position`` as disjoint parts, each an index seek: for each run of keys
+    that run the same way, the earlier runs equal and this run past the position."""
+    runs, start = [], 0
+    while start < len(keys):
+        end = start + 1
+        while end < len(keys) and keys[end][1] == keys[start][1]:
+            end += 1
+        runs.append((start, end))
+        start = end
+    branches = []
+    for start, end in runs:
+        equal = [f"{column} = %s" for column, _descending in keys[:start]]
+        columns = ", ".join(column for column, _descending in keys[start:end])
+        placeholders = ", ".join(["%s"] * (end - start))
+        operator = "<" if keys[start][1] else ">"
+        condition = " AND ".join([*equal, f"({columns}) {operator} ({placeholders})"])
+        branches.append((condition, [*position[:start], *position[start:end]]))
+    return branches
 
 
 def list_cases() -> list[ListCase]:
@@ -299,17 +346,13 @@ def raw_page(case: ListCase, after: list[Any] | None, from_end: bool) -> Callabl
     what the page shows of their related rows."""
     from django.db import connection
 
-    condition, params = case.after(after) if after is not None else ("", [])
-    query = (
-        f"SELECT {case.table}.id, * FROM {case.table}{case.filtered(condition)} "
-        f"ORDER BY {case.order_by(reverse=from_end)} LIMIT {PAGE}"
-    )
+    query, params = case.page_sql(after, from_end=from_end)
 
     def call() -> None:
         with connection.cursor() as cursor:
             cursor.execute(query, params)
-            rows = cursor.fetchall()
-            ids = [row[0] for row in rows]
+            column = [d[0] for d in cursor.description].index("id")
+            ids = [row[column] for row in cursor.fetchall()]
             for statement in case.related:
                 cursor.execute(statement, [ids])
                 cursor.fetchall()

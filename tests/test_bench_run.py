@@ -40,6 +40,16 @@ def test_the_keyset_condition_follows_the_directions_of_the_keys():
     assert same.order_by(reverse=True) == "title DESC, id DESC"
     mixed = lists.ListCase("x", "u", "/x/", "t", (("rank", True), ("id", False)))
     assert mixed.after([4, 9]) == ("(rank) <= (%s) AND ((rank) <> (%s) OR (id) > (%s))", [4, 4, 9])
+    assert mixed.page_sql([4, 9]) == (
+        "SELECT * FROM ((SELECT * FROM t WHERE (rank) < (%s) ORDER BY rank DESC, id ASC LIMIT 50)"
+        " UNION ALL (SELECT * FROM t WHERE rank = %s AND (id) > (%s) ORDER BY rank DESC, id ASC "
+        "LIMIT 50)) page ORDER BY rank DESC, id ASC LIMIT 50",
+        [4, 4, 9],
+    )
+    assert same.page_sql(None, from_end=True) == (
+        "SELECT * FROM t ORDER BY title DESC, id DESC LIMIT 50",
+        [],
+    )
     three = lists.ListCase("x", "u", "/x/", "t", (("a", True), ("b", True), ("id", False)))
     assert three.after([5, 4, 9]) == (
         "(a, b) <= (%s, %s) AND ((a, b) <> (%s, %s) OR (id) > (%s))",
@@ -167,6 +177,9 @@ def test_the_generated_data_reads_by_keys_as_by_offset(monkeypatch):
                 params,
             )
             by_keys = [row[0] for row in cursor.fetchall()]
+            cursor.execute(*case.page_sql(after))  # the same, by one seek per run of keys
+            column = [d[0] for d in cursor.description].index("id")
+            assert [row[column] for row in cursor.fetchall()] == by_keys, case.name
             cursor.execute(
                 f"SELECT id FROM {case.table}{case.filtered()} ORDER BY {case.order_by()} "
                 "OFFSET %s LIMIT 50",
