@@ -2,8 +2,9 @@
 the last page, each beside hand-written SQL that reads the same page off the list's index by
 its keys (keyset), so the growth of a deep page with the table is visible.
 
-A list is named by its URL, the user who reads it, its table and its ordering keys (the
-default ordering with the primary key last). The middle page starts after the row in the
+A list is named by its URL, the user who reads it, its table and its ordering keys as
+``aims.pagination.ordering_keys`` makes them: the default ordering, the primary key appended
+unless a unique column is among them. The middle page starts after the row in the
 middle of the list; its keys are read with raw SQL (``ORDER BY … OFFSET``, outside the timing)
 and passed to the list as a cursor (``aims.pagination.encode_cursor``); the last page is the
 cursor of the end. Where the application has no cursors the pages are asked by number
@@ -205,7 +206,7 @@ def list_cases() -> list[ListCase]:
             OFFICER,
             "/controls/",
             "controls_control",
-            (("code", False), ("id", False)),
+            (("code", False),),  # unique: the primary key is not appended
             related=(
                 "SELECT t.control_id, s.id, s.name FROM controls_control_ai_systems t JOIN "
                 "aims_aisystem s ON s.id = t.aisystem_id WHERE t.control_id = ANY(%s)",
@@ -216,7 +217,7 @@ def list_cases() -> list[ListCase]:
             OFFICER,
             "/api/v1/controls/?page_size=50",
             "controls_control",
-            (("code", False), ("id", False)),
+            (("code", False),),  # unique: the primary key is not appended
             related=(
                 "SELECT control_id, requirement_id FROM controls_controlrequirement "
                 "WHERE control_id = ANY(%s)",
