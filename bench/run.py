@@ -575,9 +575,10 @@ def render(results: list[dict[str, Any]], repeat: int) -> str:
         for result in results
     ]
     failed = 0
-    for key, row in by_size[0].items():
+    for key in by_size[0]:
         name, position = key
-        cells = [name, position, f"{row['rows']:,}"]
+        counted = [rows[key]["rows"] for rows in by_size if key in rows]
+        cells = [name, position, " → ".join(f"{n:,}" for n in counted)]
         flags = []
         p50s = []
         for result, rows in zip(results, by_size, strict=True):

@@ -69,7 +69,7 @@ def _result(size, figures, mode="cursor"):
             {
                 "name": name,
                 "position": position,
-                "rows": 10,
+                "rows": 10 * size,
                 "samples": [ms] * 20,
                 "raw": [1.0] * 20,
                 "budget_ms": 150,
@@ -109,6 +109,7 @@ def test_the_table_sets_the_sizes_side_by_side_and_flags_the_targets_missed():
         if line.count(" | ") > 2
     }
     assert "| list | page | rows | 1× p50 | 1× p95 | 10× p50 | 10× p95 | 10×/1× |" in table
+    assert "| Flat list | first | 10 → 100 | 40.0 |" in table
     flat_last = rows["| Flat list last"]
     assert "| 44.0 | 44.0 | 55.0 | 55.0 | 1.25× | 1.10× | 1.00 | 1.00 |" in flat_last
     assert "✗" not in flat_last and "✗" not in rows["| Flat list first"]
