@@ -45,7 +45,9 @@ lint: $(STAMP) $(DEVENV)
 	$(VENV)/bin/mypy $(wildcard */services.py */services/*.py */selectors.py */selectors/*.py)
 	$(PY) manage.py makemigrations --check --dry-run
 
-# The benchmark of DESIGN §10 on a database of its own (bench/README.md); BENCH_ARGS=--help
+# The benchmark of DESIGN §10 at its scale and at 10×, each size in a database of its own
+# (bench/README.md): every list's first, middle and last page side by side. BENCH_ARGS=--help;
+# BENCH_ARGS="--sizes 1" for one size.
 bench: $(STAMP) $(DEVENV)
 	$(PY) -m bench.run $(BENCH_ARGS)
 

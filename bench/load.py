@@ -46,6 +46,17 @@ PAGES = (
     "/changes/",
     "/notifications/",
     "/library/",
+    "/inbox/",
+    "/readiness/",
+    "/controls/",
+    "/soa/",
+    "/coverage/",
+    "/evidence/",
+    "/audit-programmes/",
+    "/audits/",
+    "/nonconformities/",
+    "/corrective-actions/",
+    "/management-reviews/",
 )
 STATIC = re.compile(r'(?:href|src)="(/static/[^"?#]+)')
 #: API lists, and the pages and API details of the records each one lists.
@@ -57,7 +68,13 @@ API_LISTS = {
         "/api/v1/impact-assessments/{id}/",
     ),
     "/api/v1/documents/": ("/documents/{id}/", "/api/v1/documents/{id}/"),
+    "/api/v1/controls/": ("/controls/{id}/", "/api/v1/controls/{id}/"),
+    "/api/v1/evidence/": ("/evidence/{id}/", "/api/v1/evidence/{id}/"),
+    "/api/v1/audits/": ("/audits/{id}/", "/api/v1/audits/{id}/"),
+    "/api/v1/findings/": ("/api/v1/findings/{id}/",),
+    "/api/v1/nonconformities/": ("/nonconformities/{id}/", "/api/v1/nonconformities/{id}/"),
     "/api/v1/changes/": (),
+    "/api/v1/readiness/": (),
     "/api/v1/me/": (),
 }
 

@@ -1,11 +1,14 @@
 """The benchmark of DESIGN §10: ``make bench`` (or ``python -m bench.run``).
 
-Uses a database of its own (``aims_bench`` on the configured PostgreSQL server, or on the
-embedded one), fills it to the scale of DESIGN §10 once (``bench.generate``), then measures
+Measures each size (``--sizes``; by default the DESIGN §10 scale and 10×) in a database of its
+own (``aims_bench``, ``aims_bench_10x`` on the configured PostgreSQL server, or on the embedded
+one) and in a process of its own: fills the database once (``bench.generate``), then measures
 p50 and p95 of pages and API calls through Django's full request stack (middleware, session,
-permissions, templates) in this one process, on one core, each beside the time the same rows
-take through raw SQL, and the time to render the 1,000-risk register PDF. Prints a table and
-writes it to ``bench/results/latest.md`` (or ``--output``).
+permissions, templates) in one process, on one core: every list at its first, middle and last
+page (``bench.lists``), the other pages and calls, each beside the time the same rows take
+through raw SQL, and the time to render the 1,000-risk register PDF. Prints the sizes side by
+side, marks the targets missed, and writes the tables to ``bench/results/latest.md`` (or
+``--output``).
 """
 
 from __future__ import annotations
@@ -96,9 +99,50 @@ def _time(call: Callable[[], Any], repeat: int, warmup: int = 3) -> list[float]:
     return samples
 
 
-def main(argv: list[str] | None = None) -> int:
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of whole numbers: {text!r}") from None
+    if not sizes or sizes[0] < 1:
+        raise argparse.ArgumentTypeError(f"sizes are whole numbers of 1 or more: {text!r}")
+    return sizes
+
+
+def database_name(base: str, size: int) -> str:
+    """The database of one size: ``base`` at the DESIGN §10 scale, ``base_10x`` at 10×."""
+    return base if size == 1 else f"{base}_{size}x"
+
+
+COUNTS = (
+    "systems",
+    "risks",
+    "actions",
+    "assessments",
+    "changes",
+    "controls",
+    "evidence_versions",
+    "audits",
+    "findings",
+    "nonconformities",
+)
+
+
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", default="aims_bench")
+    parser.add_argument(
+        "--sizes",
+        type=_sizes,
+        default=[1, 10],
+        metavar="N[,N…]",
+        help="the scales to measure, as multiples of DESIGN §10's (default 1,10: 50,000 and "
+        "500,000 risks); each has its own database",
+    )
+    parser.add_argument(
+        "--database",
+        default="aims_bench",
+        help="the database of the 1× scale; another size N uses DATABASE_Nx",
+    )
     parser.add_argument("--systems", type=int, default=2_000)
     parser.add_argument("--risks", type=int, default=50_000)
     parser.add_argument("--actions", type=int, default=20_000)
@@ -109,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--audits", type=int, default=500)
     parser.add_argument("--findings", type=int, default=20_000)
     parser.add_argument("--nonconformities", type=int, default=5_000)
-    parser.add_argument("--repeat", type=int, default=50, help="measured requests per row")
+    parser.add_argument("--repeat", type=int, default=30, help="measured requests per row")
     parser.add_argument("--pdf-repeat", type=int, default=3)
     parser.add_argument(
         "--pack-mb",
@@ -126,9 +170,67 @@ def main(argv: list[str] | None = None) -> int:
         help="measure only the rows whose name contains TEXT (case-insensitive; repeatable; "
         "'pdf' for the register PDF)",
     )
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--generate-only",
+        action="store_true",
+        help="fill the databases of the sizes and stop (prints how long it took)",
+    )
+    # One size in a process of its own (the parent starts it): Django binds one database.
+    parser.add_argument("--one-size", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--json", help=argparse.SUPPRESS)
+    return parser
 
-    os.environ["DATABASE_URL"] = _bench_database_url(args.database)
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.repeat < 1 or args.pdf_repeat < 0 or args.pack_mb < 0:
+        parser().error("--repeat must be 1 or more; --pdf-repeat and --pack-mb 0 or more")
+    if args.one_size is not None:
+        return one_size(args)
+    import json
+    import subprocess
+    import tempfile
+
+    results = []
+    for index, size in enumerate(args.sizes):
+        name = database_name(args.database, size)
+        print(f"Size {size}× in database {name}", flush=True)
+        with tempfile.TemporaryDirectory() as directory:
+            output = Path(directory) / "size.json"
+            command = [
+                sys.executable,
+                "-m",
+                "bench.run",
+                *(argv if argv is not None else sys.argv[1:]),
+                "--one-size",
+                str(size),
+                "--json",
+                str(output),
+            ]
+            if index > 0:  # the PDF and the evidence pack do not depend on the table sizes
+                command += ["--pdf-repeat", "0", "--pack-mb", "0"]
+            finished = subprocess.run(command, cwd=ROOT, check=False)
+            if finished.returncode != 0:
+                print(f"The {size}× run failed (exit {finished.returncode}).", file=sys.stderr)
+                return finished.returncode
+            results.append(json.loads(output.read_text(encoding="utf-8")))
+    if args.generate_only:
+        return 0
+    table = render(results, args.repeat)
+    print(table)
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(table, encoding="utf-8")
+    print(f"Written to {output}")
+    return 0
+
+
+def one_size(args: argparse.Namespace) -> int:
+    """Fill the database of one size, measure it, and write the figures as JSON."""
+    import json
+
+    size = args.one_size
+    os.environ["DATABASE_URL"] = _bench_database_url(database_name(args.database, size))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aims.settings")
     import django
 
@@ -145,38 +247,27 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench.generate import Scale, generate
 
-    print(f"Benchmark database: {args.database}")
+    started = time.perf_counter()
     call_command("migrate", verbosity=0)
     call_command("load_library", verbosity=0)
-    data = generate(
-        Scale(
-            systems=args.systems,
-            risks=args.risks,
-            actions=args.actions,
-            assessments=args.assessments,
-            changes=args.changes,
-            controls=args.controls,
-            evidence_versions=args.evidence_versions,
-            audits=args.audits,
-            findings=args.findings,
-            nonconformities=args.nonconformities,
-        )
-    )
-    rows = measure(args.repeat, args.pdf_repeat, only=[text.lower() for text in args.only])
-    table = render_table(rows, data, args.repeat)
-    if args.pack_mb > 0:
-        from bench.pack import measure_pack, render_result
+    data = generate(Scale(**{name: getattr(args, name) * size for name in COUNTS}))
+    generation_s = time.perf_counter() - started
+    print(f"  {size}× data ready in {generation_s:.0f} s: {data}", flush=True)
+    result: dict[str, Any] = {"size": size, "data": data, "generation_s": generation_s}
+    if not args.generate_only:
+        only = [text.lower() for text in args.only]
+        result.update(measure(args.repeat, args.pdf_repeat, only=only))
+        if args.pack_mb > 0:
+            from bench.pack import measure_pack, render_result
 
-        table += render_result(measure_pack(args.pack_mb))
-    print(table)
-    output = Path(args.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(table, encoding="utf-8")
-    print(f"Written to {output}")
+            result["pack"] = render_result(measure_pack(args.pack_mb))
+    Path(args.json).write_text(json.dumps(result), encoding="utf-8")
     return 0
 
 
-def measure(repeat: int, pdf_repeat: int, only: list[str] | None = None) -> list[Row]:
+def measure(repeat: int, pdf_repeat: int, only: list[str] | None = None) -> dict[str, Any]:
+    """Every list at its first, middle and last page; the other pages and calls; the raw SQL
+    that grows with the tables; the register PDF. Returns them as plain data (JSON)."""
     import random
 
     from django.contrib.auth import get_user_model
@@ -185,22 +276,20 @@ def measure(repeat: int, pdf_repeat: int, only: list[str] | None = None) -> list
 
     from aims.models import AISystem
     from aims.wsgi import freeze_startup_objects
-    from bench.generate import OFFICER, OPERATOR, PDF_OWNER
+    from bench import lists
+    from bench.generate import AUDITOR, OFFICER, OPERATOR
     from risk.models import Risk
 
     freeze_startup_objects()  # as the WSGI entry point does in production
     users = get_user_model().objects
     officer, operator = users.get(username=OFFICER), users.get(username=OPERATOR)
     clients = {}
-    from bench.generate import AUDITOR
-
     for user in (officer, operator, users.get(username=AUDITOR)):
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(user)
         clients[user.username] = client
     rng = random.Random(7)
-    risk_ids = list(Risk.objects.values_list("pk", flat=True))
-    total = len(risk_ids)
+    risk_ids = list(Risk.objects.values_list("pk", flat=True)[:5000])
 
     def get(who: str, url: Callable[[], str] | str) -> Callable[[], Any]:
         def call() -> Any:
@@ -220,38 +309,52 @@ def measure(repeat: int, pdf_repeat: int, only: list[str] | None = None) -> list
 
         return call
 
-    page_sql = (
-        "SELECT r.*, m.id, m.levels, u.id, u.username, u.first_name, u.last_name "
-        "FROM risk_risk r JOIN risk_riskmatrix m ON m.id = r.matrix_id "
-        "LEFT JOIN auth_user u ON u.id = r.owner_id "
-        "ORDER BY r.residual_rank DESC, r.inherent_rank DESC, r.id LIMIT 50 OFFSET %s"
-    )
-    systems_sql = (
-        "SELECT t.risk_id, s.id, s.name, s.version FROM risk_risk_ai_systems t "
-        "JOIN aims_aisystem s ON s.id = t.aisystem_id WHERE t.risk_id IN "
-        "(SELECT id FROM risk_risk ORDER BY residual_rank DESC, inherent_rank DESC, "
-        "id LIMIT 50 OFFSET %s)"
-    )
+    def wanted(name: str) -> bool:
+        return not only or any(text in name.lower() for text in only)
+
+    result: dict[str, Any] = {"mode": lists.mode(), "lists": [], "others": [], "reference": []}
+
+    # Every list at three positions, beside the same page read by its keys in raw SQL.
+    for case in lists.list_cases():
+        if not wanted(case.name):
+            continue
+        total = lists.count(case)
+        for position, (url, after, from_end) in lists.position_urls(case, total).items():
+            print(f"  measuring {case.name}, {position} page", flush=True)
+            error = None
+            try:
+                samples = _time(get(case.who, url), repeat)
+            except AssertionError as failure:  # a list that refuses the position: say so
+                samples, error = [], f"answered {failure.args[0][1]}" if failure.args else "failed"
+            raw_samples = _time(lists.raw_page(case, after, from_end), repeat)
+            result["lists"].append(
+                {
+                    "name": case.name,
+                    "position": position,
+                    "rows": total,
+                    "samples": samples,
+                    "raw": raw_samples,
+                    "budget_ms": case.budget_ms,
+                    "register": case.register,
+                    "error": error,
+                }
+            )
+
+    # What grows with a table when a request computes it: counts and the heat-map aggregate.
     heat_sql = [
         f"SELECT matrix_id, {w}_likelihood, {w}_impact, count(*) FROM risk_risk GROUP BY 1, 2, 3"
         for w in ("inherent", "residual")
     ]
-    register_raw = raw(
-        "SELECT count(*) FROM risk_risk",
-        lambda: (page_sql, [0]),
-        lambda: (systems_sql, [0]),
-        *heat_sql,
-    )
-    deep = 50 * (total // 50 // 2)
-    deep_raw = raw(
-        "SELECT count(*) FROM risk_risk",
-        lambda: (page_sql, [deep]),
-        lambda: (systems_sql, [deep]),
-        *heat_sql,
-    )
-    api_raw = raw(
-        "SELECT count(*) FROM risk_risk", lambda: (page_sql, [0]), lambda: (systems_sql, [0])
-    )
+    reference = [
+        ("count(*) of the risks", raw("SELECT count(*) FROM risk_risk")),
+        ("count(*) of the change records", raw("SELECT count(*) FROM aims_changerecord")),
+        ("Heat-map aggregates over every risk (inherent and residual)", raw(*heat_sql)),
+    ]
+    for name, call in reference:
+        if wanted(name):
+            print(f"  measuring {name}", flush=True)
+            result["reference"].append({"name": name, "raw": _time(call, repeat)})
+
     current = {"id": risk_ids[0]}
 
     def next_risk() -> int:
@@ -276,35 +379,12 @@ def measure(repeat: int, pdf_repeat: int, only: list[str] | None = None) -> list
             [operator.pk],
         )
     )
-    systems_raw = raw(
-        "SELECT count(*) FROM aims_aisystem",
-        "SELECT s.*, b.name FROM aims_aisystem s LEFT JOIN aims_businessunit b "
-        "ON b.id = s.business_unit_id ORDER BY s.name, s.version LIMIT 50",
-    )
-    changes_raw = raw(
-        "SELECT count(*) FROM aims_changerecord",
-        "SELECT * FROM aims_changerecord ORDER BY id DESC LIMIT 50",
-    )
-    system_ids = list(AISystem.objects.values_list("pk", flat=True))
+    system_ids = list(AISystem.objects.values_list("pk", flat=True)[:5000])
     from impact.models import ImpactAssessment
 
     assessment_ids = list(ImpactAssessment.objects.values_list("pk", flat=True)[:2000])
-    impact_raw = raw(
-        "SELECT count(*) FROM impact_impactassessment",
-        "SELECT a.*, s.name FROM impact_impactassessment a JOIN aims_aisystem s ON "
-        "s.id = a.ai_system_id ORDER BY a.assessed_on DESC, a.id DESC LIMIT 50",
-        "SELECT e.* FROM impact_impactentry e WHERE e.assessment_id IN (SELECT id "
-        "FROM impact_impactassessment ORDER BY assessed_on DESC, id DESC LIMIT 50)",
-    )
 
     cases: list[tuple[str, Callable[[], Any], Callable[[], None] | None, float]] = [
-        ("Register page, page 1 (officer)", get(OFFICER, "/risks/"), register_raw, 150),
-        (
-            "Register page, middle page (officer)",
-            get(OFFICER, f"/risks/?page={deep // 50 + 1}"),
-            deep_raw,
-            150,
-        ),
         (
             "Register page, residual high+ (officer)",
             get(OFFICER, "/risks/?residual_level=high&residual_level=very_high"),
@@ -312,12 +392,6 @@ def measure(repeat: int, pdf_repeat: int, only: list[str] | None = None) -> list
             150,
         ),
         ("Register page (operator, 50 systems)", get(OPERATOR, "/risks/"), operator_raw, 150),
-        (
-            "Risk list API, 50 a page (officer)",
-            get(OFFICER, "/api/v1/risks/?page_size=50"),
-            api_raw,
-            150,
-        ),
         (
             "Risk list API (operator)",
             get(OPERATOR, "/api/v1/risks/?page_size=50"),
@@ -329,26 +403,11 @@ def measure(repeat: int, pdf_repeat: int, only: list[str] | None = None) -> list
         # Every page asks for the navigation's inbox count once shown (htmx).
         ("Inbox badge (officer)", get(OFFICER, "/inbox/badge/"), None, 100),
         ("Inbox badge (operator)", get(OPERATOR, "/inbox/badge/"), None, 100),
-        ("AI system list page", get(OFFICER, "/ai-systems/"), systems_raw, 150),
-        ("AI system list API", get(OFFICER, "/api/v1/ai-systems/?page_size=50"), systems_raw, 150),
         (
             "AI system detail page",
             get(OFFICER, lambda: f"/ai-systems/{rng.choice(system_ids)}/"),
             None,
             100,
-        ),
-        (
-            "Change log API, 50 a page",
-            get(OFFICER, "/api/v1/changes/?page_size=50"),
-            changes_raw,
-            150,
-        ),
-        ("Impact assessment list page", get(OFFICER, "/impact-assessments/"), impact_raw, 150),
-        (
-            "Impact assessment list API",
-            get(OFFICER, "/api/v1/impact-assessments/?page_size=50"),
-            impact_raw,
-            150,
         ),
         (
             "Impact assessment detail page",
@@ -364,9 +423,6 @@ def measure(repeat: int, pdf_repeat: int, only: list[str] | None = None) -> list
 
     cases += audit_cases(get, raw, rng)
 
-    def wanted(name: str) -> bool:
-        return not only or any(text in name.lower() for text in only)
-
     rows = []
     for name, call, raw_call, budget in cases:
         if not wanted(name):
@@ -375,7 +431,28 @@ def measure(repeat: int, pdf_repeat: int, only: list[str] | None = None) -> list
         samples = _time(call, repeat)
         raw_samples = _time(raw_call, repeat) if raw_call else None
         rows.append(Row(name, samples, raw_samples, budget))
+    rows += pdf_rows(repeat, pdf_repeat, wanted, users, officer, raw)
+    result["others"] = [row.__dict__ for row in rows]
+    return result
 
+
+def pdf_rows(
+    repeat: int,
+    pdf_repeat: int,
+    wanted: Callable[[str], bool],
+    users: Any,
+    officer: Any,
+    raw: Callable[..., Callable[[], None]],
+) -> list[Row]:
+    """The 1,000-risk register PDF rendered by the worker's code (``--pdf-repeat`` times)."""
+    from aims.models import ReportJob
+    from aims.services.reports import report_job_render
+    from bench.generate import PDF_OWNER
+    from risk.models import Risk
+
+    rows: list[Row] = []
+    if pdf_repeat < 1:
+        return rows
     if not wanted("risk register pdf"):
         return rows
     from bench.pdf import BUDGET_MS, measure_pdf
@@ -399,7 +476,35 @@ def measure(repeat: int, pdf_repeat: int, only: list[str] | None = None) -> list
     return rows
 
 
-def render_table(rows: list[Row], data: dict[str, int], repeat: int) -> str:
+def _p50(samples: list[float]) -> float | None:
+    return statistics.median(samples) if samples else None
+
+
+def _p95(samples: list[float]) -> float | None:
+    if not samples:
+        return None
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def _ms(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def _ratio(top: float | None, bottom: float | None) -> float | None:
+    return top / bottom if top is not None and bottom else None
+
+
+def _x(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}×"
+
+
+#: The targets of DESIGN §10 and issue 15 the growth table checks.
+FLAT = 1.5  # a deeper page within 1.5× of the first; the first page at 10× within 1.5× of 1×
+REGISTER_P95_MS = 150.0
+
+
+def _machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -408,29 +513,136 @@ def render_table(rows: list[Row], data: dict[str, int], repeat: int) -> str:
                 break
     except OSError:
         pass
+    return cpu
+
+
+def render(results: list[dict[str, Any]], repeat: int) -> str:
+    """One table of every list at every size and position, then the other measures, the raw
+    SQL that grows with the tables, and the evidence pack."""
+    sizes = [result["size"] for result in results]
+    small = results[0]
+    both = len(results) > 1
     lines = [
         "# Benchmark results",
         "",
         f"- Date: {time.strftime('%Y-%m-%d %H:%M %Z')}; Python {platform.python_version()}; "
-        f"CPU: {cpu}; one process",
-        "- Data: " + ", ".join(f"{v:,} {k}" for k, v in data.items()),
+        f"CPU: {_machine()}; one process",
+    ]
+    for result in results:
+        data = ", ".join(f"{v:,} {k}" for k, v in result["data"].items())
+        lines.append(
+            f"- {result['size']}×: {data} (generated or topped up in "
+            f"{result['generation_s']:.0f} s)"
+        )
+    lines += [
         f"- {repeat} measured requests per row after 3 warm-up requests (PDF: see n); times in "
         "ms, through Django's full request stack in-process (no network).",
-        "- Raw SQL: the same rows fetched with hand-written SQL on the same connection; the "
-        "ratio shows the framework's overhead. Register pages include the two heat-map "
-        "aggregates in both.",
-        "",
-        "| measure | n | p50 ms | p95 ms | raw SQL p50 ms | ratio | budget p95 ms | within |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
-    ]
-    for row in rows:
-        raw = row.raw_p50
-        ratio = f"{row.p50 / raw:.1f}×" if raw else "—"
-        lines.append(
-            f"| {row.name} | {len(row.samples)} | {row.p50:.1f} | {row.p95:.1f} | "
-            f"{f'{raw:.2f}' if raw is not None else '—'} | {ratio} | {row.budget_ms:,.0f} | "
-            f"{'yes' if row.p95 <= row.budget_ms else 'NO'} |"
+        f"- Middle and last pages asked by {small.get('mode', '—')}; the middle page starts "
+        "after the row in the middle of the list.",
+        "- Raw SQL: the same page read off the list's index by its keys (keyset) with the "
+        "rows it shows beside, on the same connection; counts and heat maps are in the third "
+        "table.",
+        f"- ✗ where a target is missed: a deeper page over {FLAT}× the first page (at the "
+        "largest size), "
+        + (
+            f"the first page at {sizes[-1]}× over {FLAT}× the same page at {sizes[0]}×, "
+            if both
+            else ""
         )
+        + f"the register's p95 at or over {REGISTER_P95_MS:.0f} ms, or a p95 over the budget "
+        "at 1×.",
+        "",
+        "## Lists: first, middle and last page",
+        "",
+    ]
+    header = ["list", "page", "rows"]
+    for size in sizes:
+        header += [f"{size}× p50", f"{size}× p95"]
+    if both:
+        header.append(f"{sizes[-1]}×/{sizes[0]}×")
+    header.append("÷ first")
+    header += [f"raw p50 {size}×" for size in sizes]
+    header.append("")
+    lines += ["| " + " | ".join(header) + " |", "|---|---|" + "---:|" * (len(header) - 3) + "---|"]
+    by_size = [
+        {(row["name"], row["position"]): row for row in result.get("lists", [])}
+        for result in results
+    ]
+    failed = 0
+    for key in by_size[0]:
+        name, position = key
+        counted = [rows[key]["rows"] for rows in by_size if key in rows]
+        cells = [name, position, " → ".join(f"{n:,}" for n in counted)]
+        flags = []
+        p50s = []
+        for result, rows in zip(results, by_size, strict=True):
+            measured = rows.get(key)
+            samples = measured["samples"] if measured else []
+            p50, p95 = _p50(samples), _p95(samples)
+            p50s.append(p50)
+            cells += [_ms(p50), _ms(p95)]
+            if measured and measured.get("error"):
+                flags.append(f"{result['size']}×: {measured['error']}")
+            if measured and measured["register"] and p95 is not None and p95 >= REGISTER_P95_MS:
+                flags.append(f"p95 {p95:.0f} ms at {result['size']}×")
+            elif (
+                result["size"] == 1 and measured and p95 is not None and p95 > measured["budget_ms"]
+            ):
+                flags.append(f"p95 over {measured['budget_ms']:.0f} ms at 1×")
+        growth = _ratio(p50s[-1], p50s[0]) if both else None
+        if both:
+            cells.append(_x(growth))
+            if position == "first" and growth is not None and growth > FLAT:
+                flags.append(f"first page {growth:.1f}× at {sizes[-1]}×")
+        first = by_size[-1].get((name, "first"))
+        deeper = _ratio(p50s[-1], _p50(first["samples"]) if first else None)
+        cells.append("" if position == "first" else _x(deeper))
+        if position != "first" and deeper is not None and deeper > FLAT:
+            flags.append(f"{position} {deeper:.1f}× first")
+        for rows in by_size:
+            measured = rows.get(key)
+            cells.append(_ms(_p50(measured["raw"]) if measured else None, 2))
+        failed += bool(flags)
+        cells.append(("✗ " + "; ".join(flags)) if flags else "")
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", f"Rows missing a target: {failed}.", "", "## Other pages and calls", ""]
+    header = ["measure"]
+    for size in sizes:
+        header += [f"{size}× p50", f"{size}× p95", f"raw p50 {size}×"]
+    header += ["budget p95", "within"]
+    lines += ["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 2) + "---|"]
+    names = list(dict.fromkeys(row["name"] for r in results for row in r.get("others", [])))
+    for name in names:
+        cells = [name]
+        within, budget = [], None
+        for result in results:
+            row = next((r for r in result.get("others", []) if r["name"] == name), None)
+            if row is None:
+                cells += ["—", "—", "—"]
+                continue
+            p95 = _p95(row["samples"])
+            budget = row["budget_ms"]
+            cells += [_ms(_p50(row["samples"])), _ms(p95), _ms(_p50(row["raw"] or []), 2)]
+            within.append(p95 is not None and p95 <= budget)
+        cells += [_ms(budget, 0), "yes" if all(within) else "✗ NO"]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "## Raw SQL that grows with the tables (for reference)",
+        "",
+        "| query | " + " | ".join(f"{size}× p50" for size in sizes) + " |",
+        "|---|" + "---:|" * len(sizes),
+    ]
+    names = list(dict.fromkeys(row["name"] for r in results for row in r.get("reference", [])))
+    for name in names:
+        cells = [name]
+        for result in results:
+            row = next((r for r in result.get("reference", []) if r["name"] == name), None)
+            cells.append(_ms(_p50(row["raw"]) if row else None, 2))
+        lines.append("| " + " | ".join(cells) + " |")
+    for result in results:
+        if result.get("pack"):
+            lines += ["", result["pack"].rstrip()]
     return "\n".join(lines) + "\n"
 
 

@@ -37,7 +37,7 @@ def test_users_sign_in_browse_and_the_report_counts(live_server, demo_users, tmp
             "--users",
             "3",
             "--duration",
-            "4",
+            "10",  # time to ask the API lists (thirteen) and then browse
             "--spawn-rate",
             "20",
             "--think",
