@@ -445,10 +445,7 @@ def pdf_rows(
     raw: Callable[..., Callable[[], None]],
 ) -> list[Row]:
     """The 1,000-risk register PDF rendered by the worker's code (``--pdf-repeat`` times)."""
-    from aims.models import ReportJob
-    from aims.services.reports import report_job_render
     from bench.generate import PDF_OWNER
-    from risk.models import Risk
 
     rows: list[Row] = []
     if pdf_repeat < 1:
