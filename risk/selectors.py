@@ -23,15 +23,37 @@ def risks() -> QuerySet[Risk]:
     )
 
 
+#: The attributes ``risks_for_api`` fills with a risk's related rows (``Prefetch(to_attr=)``):
+#: plain lists, which the API's fields read without a manager or queryset per row.
+RISK_API_PREFETCHED = {
+    "ai_systems": "ai_systems_listed",
+    "risk_sources": "risk_sources_listed",
+    "categories": "categories_listed",
+    "principles": "principles_listed",
+    "aisi_perspectives": "aisi_perspectives_listed",
+    "acceptances": "acceptances_in_force",
+}
+
+
 def risks_for_api() -> QuerySet[Risk]:
-    """Risks with every relation the API's risk representation reads."""
+    """Risks with every relation the API's risk representation reads, and no more: the
+    representation names related rows by id (the matrix, owner and template by their column),
+    so the linked rows are loaded as ids in their usual order, and only the acceptance in
+    force is loaded whole."""
     active = RiskAcceptance.objects.select_related("accepted_by").filter(ended_at__isnull=True)
-    return risks().prefetch_related(
-        "risk_sources",
-        "categories",
-        "principles",
-        "aisi_perspectives",
-        Prefetch("acceptances", queryset=active),
+    ids = {
+        name: Prefetch(name, queryset=model.objects.only("id"), to_attr=RISK_API_PREFETCHED[name])
+        for name, model in (
+            ("ai_systems", AISystem),
+            ("risk_sources", Requirement),
+            ("categories", Requirement),
+            ("principles", Requirement),
+            ("aisi_perspectives", Requirement),
+        )
+    }
+    return Risk.objects.prefetch_related(
+        *ids.values(),
+        Prefetch("acceptances", queryset=active, to_attr=RISK_API_PREFETCHED["acceptances"]),
     )
 
 
