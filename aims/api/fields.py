@@ -84,7 +84,9 @@ class _RowsInSight(_Prefetched):
         items = list(iterable)
         if not items:
             return []
-        seen = self._seen(type(items[0]))
+        # The field's model rather than the items': a selector may list linked rows as ids.
+        queryset = self.child_relation.queryset
+        seen = self._seen(type(items[0]) if queryset is None else queryset.model)
         shown = items if seen is None else [item for item in items if item.pk in seen]
         return [self.child_relation.to_representation(item) for item in shown]
 

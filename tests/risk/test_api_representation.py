@@ -124,3 +124,19 @@ def test_library_ids_of_a_page_cost_no_query_of_the_library(officer, api_client_
         if 'FROM "aims_requirement"' in q["sql"] and "INNER JOIN" not in q["sql"]
     ]
     assert whole_library == []
+
+
+def test_linked_ids_load_once_per_page_and_only_for_model_rows(
+    officer, executive, granted, other_system, m5
+):
+    risk = _risk_with_everything(officer, executive, granted, other_system)
+    chained = risks_for_api().filter(pk=risk.pk).order_by("id")
+    with CaptureQueriesContext(connection) as queries:
+        rows = list(chained)
+    # The page, its acceptances in force, and every linked id in one statement.
+    assert len(queries.captured_queries) == 3
+    assert len(getattr(rows[0], RISK_API_PREFETCHED["ai_systems"])) == 3
+    assert list(risks_for_api().filter(pk=risk.pk).values_list("title", flat=True)) == [
+        "学習データの偏り"
+    ]
+    assert risks_for_api().filter(pk__in=[risk.pk, -1]).count() == 1
