@@ -274,6 +274,13 @@ class RiskSerializer(serializers.ModelSerializer):
             )
         return attrs
 
+    def to_representation(self, risk: Risk) -> dict[str, Any]:
+        if risk is self.instance and hasattr(self, "_validated_data"):
+            # Just written: the lists loaded with the risk before the write may be stale.
+            for attr in PREFETCHED.values():
+                vars(risk).pop(attr, None)
+        return super().to_representation(risk)
+
     @extend_schema_field(
         AcceptanceSerializer(allow_null=True, help_text="The acceptance in force.")
     )

@@ -140,3 +140,23 @@ def test_linked_ids_load_once_per_page_and_only_for_model_rows(
         "学習データの偏り"
     ]
     assert risks_for_api().filter(pk__in=[risk.pk, -1]).count() == 1
+
+
+def test_a_change_answers_with_the_links_as_changed(
+    officer, executive, granted, other_system, api_client_for, m5
+):
+    risk = _risk_with_everything(officer, executive, granted, other_system)
+    security = taxonomy_item("ai-risk-categories", "security")
+    response = api_client_for(officer).patch(
+        reverse("api:risk-detail", args=[risk.pk]),
+        {"ai_systems": [granted.pk], "categories": [security.pk], "residual_likelihood": 1},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["ai_systems"] == [granted.pk] and body["other_ai_systems"] == 0
+    assert body["categories"] == [security.pk]
+    # The lower residual level ended the acceptance: none is in force any more.
+    assert body["acceptance"] is None
+    fresh = api_client_for(officer).get(reverse("api:risk-detail", args=[risk.pk])).json()
+    assert fresh == body
