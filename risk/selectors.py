@@ -4,10 +4,14 @@ the base views (``aims.scope.restrict``); see ``aims.selectors``."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models.query import ModelIterable
 from django.utils import timezone
 from django_filters.constants import EMPTY_VALUES
 
@@ -25,15 +29,89 @@ def risks() -> QuerySet[Risk]:
     )
 
 
+#: The attributes ``risks_for_api`` fills on each risk of a page, for the API's fields to read
+#: as plain lists (no manager or queryset per row and relation, which Django's prefetch cache
+#: builds): the linked rows as ids (objects with a ``pk``) in the relation's order, and the
+#: acceptance in force.
+RISK_API_PREFETCHED = {
+    "ai_systems": "ai_systems_listed",
+    "risk_sources": "risk_sources_listed",
+    "categories": "categories_listed",
+    "principles": "principles_listed",
+    "aisi_perspectives": "aisi_perspectives_listed",
+    "acceptances": "acceptances_in_force",
+}
+_LINKED = ("ai_systems", "risk_sources", "categories", "principles", "aisi_perspectives")
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedId:
+    """A linked row known by its id alone (what the API's id lists read of it)."""
+
+    pk: int
+
+
+@cache
+def _linked_ids_sql() -> str:
+    """One statement for the ids linked to a page of risks through every relation of
+    ``_LINKED``, each in the order of its model (``Meta.ordering``, then id): five prefetch
+    queries cost five compilations and a model instance per linked row, most of a page's
+    Python time."""
+    quote = connection.ops.quote_name
+    parts = []
+    for number, name in enumerate(_LINKED):
+        field: Any = Risk._meta.get_field(name)
+        through: Any = field.remote_field.through._meta
+        target: Any = field.related_model._meta
+        order = []
+        for key in [*target.ordering, "id"]:
+            if not isinstance(key, str):
+                raise TypeError(f"{target.label}: ordering by {key!r} is not supported here")
+            column = quote(target.get_field(key.lstrip("-")).column)
+            order.append(f"linked.{column}{' DESC' if key.startswith('-') else ''}")
+        risk_column = quote(through.get_field(field.m2m_field_name()).column)
+        linked_column = quote(through.get_field(field.m2m_reverse_field_name()).column)
+        parts.append(
+            f"(SELECT {number}, link.{risk_column}, link.{linked_column} "
+            f"FROM {quote(through.db_table)} link "
+            f"JOIN {quote(target.db_table)} linked ON linked.id = link.{linked_column} "
+            f"WHERE link.{risk_column} = ANY(%s) ORDER BY {', '.join(order)})"
+        )
+    return " UNION ALL ".join(parts)
+
+
+def _load_linked_ids(page: list[Risk]) -> None:
+    """Put on each risk of ``page`` the ids of its linked rows (``RISK_API_PREFETCHED``)."""
+    linked: dict[tuple[int, int], list[LinkedId]] = defaultdict(list)
+    ids = [risk.pk for risk in page]
+    with connection.cursor() as cursor:
+        cursor.execute(_linked_ids_sql(), [ids] * len(_LINKED))
+        for number, risk_id, linked_id in cursor.fetchall():
+            linked[(number, risk_id)].append(LinkedId(linked_id))
+    for risk in page:
+        for number, name in enumerate(_LINKED):
+            setattr(risk, RISK_API_PREFETCHED[name], linked.get((number, risk.pk), []))
+
+
+class RisksForAPI(QuerySet[Risk]):
+    """Risks that, once fetched as model rows, carry the ids of their linked rows
+    (``_load_linked_ids``: one query for the page, whatever its size)."""
+
+    def _fetch_all(self) -> None:
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if fresh and self._iterable_class is ModelIterable and self._result_cache:
+            _load_linked_ids(self._result_cache)  # type: ignore[arg-type]
+
+
 def risks_for_api() -> QuerySet[Risk]:
-    """Risks with every relation the API's risk representation reads."""
+    """Risks with every relation the API's risk representation reads, and no more: the
+    representation names related rows by id (the matrix, owner and template by their column),
+    so the linked rows are loaded as ids (``RisksForAPI``), and only the acceptance in force
+    is loaded whole."""
     active = RiskAcceptance.objects.select_related("accepted_by").filter(ended_at__isnull=True)
-    return risks().prefetch_related(
-        "risk_sources",
-        "categories",
-        "principles",
-        "aisi_perspectives",
-        Prefetch("acceptances", queryset=active),
+    return RisksForAPI(model=Risk).prefetch_related(
+        Prefetch("acceptances", queryset=active, to_attr=RISK_API_PREFETCHED["acceptances"])
     )
 
 

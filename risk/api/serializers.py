@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -20,6 +21,7 @@ from controls.models import Control
 from risk.choices import AcceptanceEnd
 from risk.levels import MAX_STEPS
 from risk.models import Risk, RiskAcceptance, RiskMatrix, TreatmentAction
+from risk.selectors import RISK_API_PREFETCHED as PREFETCHED
 from risk.services.register import COMPUTED_FIELDS
 
 STEP_KEYS = ("label_en", "label_ja", "description_en", "description_ja")
@@ -172,13 +174,20 @@ class AcceptanceRequestSerializer(serializers.Serializer):
     )
 
 
-def _library_field(label: str) -> serializers.PrimaryKeyRelatedField:
+def _library_field(label: str, prefetched: str | None = None) -> serializers.Field:
     return ScopedPrimaryKeyRelatedField(
-        many=True, required=False, queryset=Requirement.objects.all(), help_text=label
+        many=True,
+        required=False,
+        queryset=Requirement.objects.all(),
+        help_text=label,
+        prefetched=prefetched,
     )
 
 
 class RiskSerializer(serializers.ModelSerializer):
+    """A risk. The lists are read from what ``risk.selectors.risks_for_api`` prefetched
+    (``PREFETCHED``), or from the relations for a risk read otherwise (one just saved)."""
+
     code = serializers.CharField(read_only=True)
     ai_systems = AISystemsField(
         many=True,
@@ -186,12 +195,21 @@ class RiskSerializer(serializers.ModelSerializer):
         queryset=AISystem.objects.all(),
         help_text="Ids of the AI systems the risk concerns that you may see. Writing them "
         "leaves the risk's links to systems you may not change as they are.",
+        prefetched=PREFETCHED["ai_systems"],
     )
-    other_ai_systems = OtherAISystemsField(source="ai_systems")
-    risk_sources = _library_field("Ids of ISO/IEC 42001 Annex C.3 risk sources.")
-    categories = _library_field("Ids of AI risk categories (library taxonomy).")
-    principles = _library_field("Ids of AI Guidelines for Business principles (C-1 … C-10).")
-    aisi_perspectives = _library_field("Ids of AISI evaluation perspectives.")
+    other_ai_systems = OtherAISystemsField(source="ai_systems", prefetched=PREFETCHED["ai_systems"])
+    risk_sources = _library_field(
+        "Ids of ISO/IEC 42001 Annex C.3 risk sources.", PREFETCHED["risk_sources"]
+    )
+    categories = _library_field(
+        "Ids of AI risk categories (library taxonomy).", PREFETCHED["categories"]
+    )
+    principles = _library_field(
+        "Ids of AI Guidelines for Business principles (C-1 … C-10).", PREFETCHED["principles"]
+    )
+    aisi_perspectives = _library_field(
+        "Ids of AISI evaluation perspectives.", PREFETCHED["aisi_perspectives"]
+    )
     owner = OwnerField()
     matrix = ScopedPrimaryKeyRelatedField(
         queryset=RiskMatrix.objects.all(),
@@ -256,12 +274,26 @@ class RiskSerializer(serializers.ModelSerializer):
             )
         return attrs
 
+    def to_representation(self, risk: Risk) -> dict[str, Any]:
+        if risk is self.instance and hasattr(self, "_validated_data"):
+            # Just written: the lists loaded with the risk before the write may be stale.
+            for attr in PREFETCHED.values():
+                vars(risk).pop(attr, None)
+        return super().to_representation(risk)
+
     @extend_schema_field(
         AcceptanceSerializer(allow_null=True, help_text="The acceptance in force.")
     )
     def get_acceptance(self, risk: Risk) -> dict[str, Any] | None:
-        active = [a for a in risk.acceptances.all() if a.ended_at is None]
-        return AcceptanceSerializer(active[0]).data if active else None
+        active = getattr(risk, PREFETCHED["acceptances"], None)
+        if active is None:
+            active = [a for a in risk.acceptances.all() if a.ended_at is None]
+        return self._acceptance.to_representation(active[0]) if active else None
+
+    @cached_property
+    def _acceptance(self) -> AcceptanceSerializer:
+        # One serializer for every row of a page: building one binds and copies its fields.
+        return AcceptanceSerializer(context=self.context)
 
 
 class TreatmentActionSerializer(serializers.ModelSerializer):
