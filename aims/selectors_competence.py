@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
+from aims.counts import count_of
 from aims.models import AISystem, CompetenceRecord, CompetenceRole, CompetenceState
 from aims.scope import VIEW, restrict
 
@@ -20,14 +21,15 @@ def competence_roles() -> QuerySet[CompetenceRole]:
             Prefetch("ai_systems", queryset=AISystem.objects.only("id", "name", "version"))
         )
         .annotate(
-            people=Count("records", distinct=True),
-            competent=Count(
-                "records", filter=Q(records__state=CompetenceState.COMPETENT), distinct=True
+            people=count_of(CompetenceRecord.objects.all(), "role"),
+            competent=count_of(
+                CompetenceRecord.objects.filter(state=CompetenceState.COMPETENT), "role"
             ),
-            gaps=Count(
-                "records",
-                filter=Q(records__state__in=[CompetenceState.GAP, CompetenceState.IN_TRAINING]),
-                distinct=True,
+            gaps=count_of(
+                CompetenceRecord.objects.filter(
+                    state__in=[CompetenceState.GAP, CompetenceState.IN_TRAINING]
+                ),
+                "role",
             ),
         )
         .order_by("name", "id")
@@ -38,7 +40,7 @@ def competence_records() -> QuerySet[CompetenceRecord]:
     """Records with the person, role, assessor and owner their lists show."""
     return CompetenceRecord.objects.select_related(
         "person", "role", "assessed_by", "owner"
-    ).order_by("role__name", "person__username", "id")
+    ).order_by("role_id", "person_id", "id")
 
 
 def competence_role_list(user: Any) -> QuerySet[CompetenceRole]:

@@ -144,7 +144,7 @@ class CompetenceRecordViewSet(ModelViewSet):
     serializer_class = CompetenceRecordSerializer
     filterset_fields = ["role", "person", "state"]
     ordering_fields = ["assessed_on", "next_review_on", "updated_at"]
-    ordering = ["role__name", "person__username", "id"]
+    ordering = ["role_id", "person_id", "id"]
 
     def perform_create(self, serializer: Any) -> None:
         data = {k: v for k, v in serializer.validated_data.items() if v is not None}

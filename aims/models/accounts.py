@@ -74,7 +74,12 @@ class ApiToken(models.Model):
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["created_at", "id"], name="aims_apitoken_created"),
+            models.Index(fields=["expires_at", "id"], name="aims_apitoken_expires"),
+            models.Index(fields=["name", "id"], name="aims_apitoken_name"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(scope__in=TokenScope.values), name="%(app_label)s_%(class)s_scope"

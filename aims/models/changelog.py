@@ -47,7 +47,7 @@ class ChangeRecord(models.Model):
     the database (``aims.changelog_anchors``). ``manage.py verify_change_log`` checks all three.
     """
 
-    timestamp = models.DateTimeField(_("time"), db_index=True)
+    timestamp = models.DateTimeField(_("time"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("actor"),
@@ -94,6 +94,7 @@ class ChangeRecord(models.Model):
         indexes = [
             models.Index(fields=["content_type", "object_id", "-id"], name="aims_change_object"),
             models.Index(fields=["actor", "-id"], name="aims_change_actor"),
+            models.Index(fields=["timestamp", "id"], name="aims_change_timestamp"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -52,6 +52,11 @@ class CompetenceRole(ReviewableModel):
         constraints = [
             models.UniqueConstraint(fields=["name"], name="%(app_label)s_%(class)s_unique_name")
         ]
+        indexes = [
+            models.Index(fields=["name", "id"], name="aims_comprole_name"),
+            models.Index(fields=["next_review_on", "id"], name="aims_comprole_review"),
+            models.Index(fields=["updated_at", "id"], name="aims_comprole_updated"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -76,6 +81,7 @@ class CompetenceRecord(ReviewableModel):
         verbose_name=_("role"),
         on_delete=models.PROTECT,
         related_name="records",
+        db_index=False,  # the (role, person, id) index leads with it
     )
     state = models.CharField(
         _("state"),
@@ -100,7 +106,14 @@ class CompetenceRecord(ReviewableModel):
     class Meta:
         verbose_name = _("competence record")
         verbose_name_plural = _("competence records")
-        ordering = ["role__name", "person__username", "id"]
+        # By role, then person (their keys): one index walk, where names would join and sort.
+        ordering = ["role_id", "person_id", "id"]
+        indexes = [
+            models.Index(fields=["role", "person", "id"], name="aims_comprecord_role_person"),
+            models.Index(fields=["assessed_on", "id"], name="aims_comprecord_assessed"),
+            models.Index(fields=["next_review_on", "id"], name="aims_comprecord_review"),
+            models.Index(fields=["updated_at", "id"], name="aims_comprecord_updated"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["person", "role"], name="%(app_label)s_%(class)s_unique_person_role"

@@ -38,6 +38,9 @@ class ContextIssue(GovernedModel):
         verbose_name = _("context issue")
         verbose_name_plural = _("context issues")
         ordering = ["kind", "title"]
+        indexes = [
+            models.Index(fields=["kind", "title", "id"], name="aims_contextissue_kind_title")
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=ContextIssueKind.values), name="%(app_label)s_%(class)s_kind"
@@ -72,6 +75,7 @@ class InterestedParty(GovernedModel):
         verbose_name = _("interested party")
         verbose_name_plural = _("interested parties")
         ordering = ["name"]
+        indexes = [models.Index(fields=["name", "id"], name="aims_party_name")]
 
     def __str__(self) -> str:
         return self.name

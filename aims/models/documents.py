@@ -29,6 +29,7 @@ class Document(ReviewableModel):
         verbose_name = _("document")
         verbose_name_plural = _("documents")
         ordering = ["kind", "title"]
+        indexes = [models.Index(fields=["kind", "title", "id"], name="aims_document_kind_title")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=DocumentKind.values), name="%(app_label)s_%(class)s_kind"

@@ -56,7 +56,6 @@ class AISystem(ReviewableModel):
         max_length=20,
         choices=LifecycleStage.choices,
         default=LifecycleStage.CONCEPT,
-        db_index=True,
     )
     organization_roles = ArrayField(
         models.CharField(max_length=20, choices=OrganizationRole.choices),
@@ -79,7 +78,6 @@ class AISystem(ReviewableModel):
         max_length=20,
         choices=EUAIActTier.choices,
         default=EUAIActTier.NOT_ASSESSED,
-        db_index=True,
     )
     affected_parties = models.ManyToManyField(
         "aims.Requirement",
@@ -101,6 +99,18 @@ class AISystem(ReviewableModel):
         verbose_name = _("AI system")
         verbose_name_plural = _("AI systems")
         ordering = ["name", "version"]
+        indexes = [
+            # Every order of the list and of its page, read off an index (the key last).,
+            models.Index(fields=["name", "version", "id"], name="aims_aisystem_name_version"),
+            models.Index(fields=["name", "id"], name="aims_aisystem_name"),
+            models.Index(fields=["lifecycle_stage", "name", "id"], name="aims_aisystem_stage_name"),
+            models.Index(fields=["lifecycle_stage", "id"], name="aims_aisystem_stage"),
+            models.Index(fields=["eu_ai_act_tier", "name", "id"], name="aims_aisystem_tier_name"),
+            models.Index(fields=["eu_ai_act_tier", "id"], name="aims_aisystem_tier"),
+            models.Index(fields=["next_review_on", "name", "id"], name="aims_aisystem_review_name"),
+            models.Index(fields=["next_review_on", "id"], name="aims_aisystem_review"),
+            models.Index(fields=["updated_at", "id"], name="aims_aisystem_updated"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["name", "version"], name="%(app_label)s_%(class)s_unique_name_version"

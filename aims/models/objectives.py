@@ -40,6 +40,11 @@ class Objective(GovernedModel):
         verbose_name = _("objective")
         verbose_name_plural = _("objectives")
         ordering = ["due_on", "title"]
+        indexes = [
+            models.Index(fields=["due_on", "title", "id"], name="aims_objective_due_title"),
+            models.Index(fields=["due_on", "id"], name="aims_objective_due"),
+            models.Index(fields=["title", "id"], name="aims_objective_title"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=ObjectiveStatus.values),

@@ -36,7 +36,7 @@ class ReportJob(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.QUEUED
     )
-    created_at = models.DateTimeField(_("requested at"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     enqueued_at = models.DateTimeField(
@@ -63,6 +63,7 @@ class ReportJob(models.Model):
         verbose_name_plural = _("report jobs")
         ordering = ["-created_at", "-id"]
         indexes = [
+            models.Index(fields=["created_at", "id"], name="aims_reportjob_created"),
             # The sweeper looks at the unfinished jobs every minute.
             models.Index(
                 fields=["status", "created_at"],

@@ -124,7 +124,7 @@ class EvidencePackViewSet(
     selector = staticmethod(selectors.evidence_packs)
     serializer_class = EvidencePackSerializer
     filterset_class = EvidencePackFilter
-    ordering = ["-job__created_at", "-id"]
+    ordering = ["-id"]
 
     @extend_schema(request=EvidencePackRequestSerializer, responses={202: EvidencePackSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

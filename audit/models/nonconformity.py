@@ -70,7 +70,7 @@ class Nonconformity(ReviewableModel):
         db_index=True,
     )
     raised_on = models.DateField(_("raised on"))
-    due_on = models.DateField(_("respond by"), null=True, blank=True, db_index=True)
+    due_on = models.DateField(_("respond by"), null=True, blank=True)
     # --- reaction (10.2 a) ---
     correction = BoundedTextField(_("correction"), blank=True)
     corrected_on = models.DateField(_("corrected on"), null=True, blank=True)
@@ -111,7 +111,12 @@ class Nonconformity(ReviewableModel):
         verbose_name_plural = _("nonconformities")
         ordering = ["-raised_on", "-id"]
         # The board's default order, read a page at a time without sorting the register.
-        indexes = [models.Index(fields=["-raised_on", "-id"], name="audit_nc_raised")]
+        indexes = [
+            models.Index(fields=["-raised_on", "-id"], name="audit_nc_raised"),
+            # The other orders of the list (either way), each read off an index.
+            models.Index(fields=["due_on", "id"], name="audit_nc_due"),
+            models.Index(fields=["updated_at", "id"], name="audit_nc_updated"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=NonconformityStatus.values),
@@ -162,7 +167,7 @@ class CorrectiveAction(ReviewableModel):
     )
     title = models.CharField(_("title"), max_length=300)
     description = BoundedTextField(_("description"), blank=True)
-    due_on = models.DateField(_("due date"), null=True, blank=True, db_index=True)
+    due_on = models.DateField(_("due date"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=ActionStatus.choices, default=ActionStatus.PLANNED
     )
@@ -176,6 +181,10 @@ class CorrectiveAction(ReviewableModel):
         verbose_name = _("corrective action")
         verbose_name_plural = _("corrective actions")
         ordering = ["due_on", "id"]
+        indexes = [
+            models.Index(fields=["due_on", "id"], name="audit_action_due"),
+            models.Index(fields=["updated_at", "id"], name="audit_action_updated"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=ActionStatus.values), name="%(app_label)s_%(class)s_status"

@@ -55,6 +55,11 @@ class AuditProgramme(Approvable, GovernedModel):
         verbose_name = _("audit programme")
         verbose_name_plural = _("audit programmes")
         ordering = ["-period_start", "code", "-number"]
+        indexes = [
+            models.Index(
+                fields=["-period_start", "code", "-number", "-id"], name="audit_programme_period"
+            )
+        ]
         constraints = [
             *approval_constraints("code"),
             models.CheckConstraint(
@@ -173,6 +178,7 @@ class AuditorAccess(TimeStampedModel):
         verbose_name = _("external auditor's access")
         verbose_name_plural = _("external auditors' access")
         ordering = ["audit_id", "access_from"]
+        indexes = [models.Index(fields=["audit", "access_from", "id"], name="audit_access_from")]
         constraints = [
             models.UniqueConstraint(
                 fields=["audit", "user"], name="%(app_label)s_%(class)s_unique"
@@ -272,6 +278,7 @@ class ChecklistRow(TimeStampedModel):
         verbose_name = _("checklist row")
         verbose_name_plural = _("checklist rows")
         ordering = ["audit_id", "order", "id"]
+        indexes = [models.Index(fields=["audit", "order", "id"], name="audit_checklistrow_order")]
         constraints = [
             models.UniqueConstraint(
                 fields=["audit", "requirement"], name="%(app_label)s_%(class)s_unique"
@@ -295,7 +302,11 @@ class Finding(GovernedModel):
     improvement, citing the evidence versions seen (within the audit's scope)."""
 
     audit = models.ForeignKey(
-        Audit, verbose_name=_("audit"), on_delete=models.CASCADE, related_name="findings"
+        Audit,
+        verbose_name=_("audit"),
+        on_delete=models.CASCADE,
+        related_name="findings",
+        db_index=False,  # the (audit, id) index leads with it
     )
     checklist_row = models.ForeignKey(
         ChecklistRow,
@@ -328,6 +339,7 @@ class Finding(GovernedModel):
         verbose_name = _("finding")
         verbose_name_plural = _("findings")
         ordering = ["audit_id", "id"]
+        indexes = [models.Index(fields=["audit", "id"], name="audit_finding_audit")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=FindingKind.values), name="%(app_label)s_%(class)s_kind"
@@ -368,6 +380,7 @@ class AuditReport(Approvable, TimeStampedModel):
         verbose_name = _("audit report")
         verbose_name_plural = _("audit reports")
         ordering = ["audit_id", "-number"]
+        indexes = [models.Index(fields=["audit", "-number", "-id"], name="audit_report_number")]
         constraints = approval_constraints("audit")
 
     def __str__(self) -> str:

@@ -49,6 +49,9 @@ class ManagementReview(Approvable, GovernedModel):
         verbose_name = _("management review")
         verbose_name_plural = _("management reviews")
         ordering = ["-held_on", "code", "-number"]
+        indexes = [
+            models.Index(fields=["-held_on", "code", "-number", "-id"], name="audit_review_held")
+        ]
         constraints = approval_constraints("code")
 
     def __str__(self) -> str:
@@ -73,7 +76,7 @@ class ReviewAction(ReviewableModel):
     )
     decision = BoundedTextField(_("decision"))
     title = models.CharField(_("action"), max_length=300)
-    due_on = models.DateField(_("due date"), null=True, blank=True, db_index=True)
+    due_on = models.DateField(_("due date"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=ActionStatus.choices, default=ActionStatus.PLANNED
     )
@@ -85,6 +88,7 @@ class ReviewAction(ReviewableModel):
         verbose_name = _("management review action")
         verbose_name_plural = _("management review actions")
         ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["due_on", "id"], name="audit_reviewaction_due")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=ActionStatus.values), name="%(app_label)s_%(class)s_status"

@@ -17,6 +17,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from aims.choices import ApprovalStatus
+from aims.counts import count_of
 from aims.models import AISystem, ClauseAssessment
 from aims.pagination import KeysetPage, paginate_keyset
 from aims.scope import VIEW, restrict
@@ -51,7 +52,7 @@ def audit_rows() -> QuerySet[Audit]:
             "team",
             Prefetch("ai_systems", queryset=AISystem.objects.only("id", "name", "version")),
         )
-        .annotate(findings_count=Count("findings", distinct=True))
+        .annotate(findings_count=count_of(Finding.objects.all(), "audit"))
     )
 
 
@@ -62,7 +63,7 @@ def audit_details() -> QuerySet[Audit]:
 def checklist_rows() -> QuerySet[ChecklistRow]:
     return ChecklistRow.objects.select_related(
         "audit", "requirement", "requirement__framework", "auditor"
-    ).annotate(findings_count=Count("findings"))
+    ).annotate(findings_count=count_of(Finding.objects.all(), "checklist_row"))
 
 
 def finding_rows() -> QuerySet[Finding]:

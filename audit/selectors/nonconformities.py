@@ -20,6 +20,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from aims.counts import count_of
 from aims.models import AISystem
 from aims.scope import VIEW, restrict
 from audit.choices import ActionStatus, NonconformityStatus
@@ -57,9 +58,9 @@ def nonconformities() -> QuerySet[Nonconformity]:
             Prefetch("ai_systems", queryset=AISystem.objects.only("id", "name", "version"))
         )
         .annotate(
-            action_count=Count("actions", distinct=True),
-            open_action_count=Count(
-                "actions", filter=Q(actions__status__in=OPEN_ACTIONS), distinct=True
+            action_count=count_of(CorrectiveAction.objects.all(), "nonconformity"),
+            open_action_count=count_of(
+                CorrectiveAction.objects.filter(status__in=OPEN_ACTIONS), "nonconformity"
             ),
             overdue=Case(
                 When(nc_overdue_condition(), then=Value(True)),

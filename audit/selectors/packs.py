@@ -13,5 +13,5 @@ def evidence_packs() -> QuerySet[EvidencePack]:
     return (
         EvidencePack.objects.select_related("job", "job__requested_by", "audit")
         .prefetch_related("ai_systems")
-        .order_by("-job__created_at", "-id")
+        .order_by("-id")
     )

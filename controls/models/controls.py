@@ -73,6 +73,17 @@ class Control(ReviewableModel):
         verbose_name = _("control")
         verbose_name_plural = _("controls")
         ordering = ["code"]
+        # Every order of the list (the key last) and of its page (the code last), either way.
+        indexes = [
+            models.Index(fields=["name", "id"], name="controls_control_name"),
+            models.Index(fields=["name", "code"], name="controls_control_name_code"),
+            models.Index(fields=["updated_at", "id"], name="controls_control_updated"),
+            models.Index(fields=["-updated_at", "code"], name="controls_control_updated_code"),
+            models.Index(fields=["last_tested_on", "id"], name="controls_control_tested"),
+            models.Index(fields=["last_tested_on", "code"], name="controls_control_tested_code"),
+            models.Index(fields=["next_review_on", "id"], name="controls_control_review"),
+            models.Index(fields=["next_review_on", "code"], name="controls_control_review_code"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=ControlStatus.values), name="%(app_label)s_%(class)s_status"
@@ -146,7 +157,7 @@ class ControlTest(GovernedModel):
     control = models.ForeignKey(
         Control, verbose_name=_("control"), on_delete=models.CASCADE, related_name="tests"
     )
-    tested_on = models.DateField(_("tested on"), db_index=True)
+    tested_on = models.DateField(_("tested on"))
     tester = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("tester"),
@@ -167,6 +178,10 @@ class ControlTest(GovernedModel):
         verbose_name = _("control test")
         verbose_name_plural = _("control tests")
         ordering = ["control_id", "-tested_on", "-id"]
+        indexes = [
+            models.Index(fields=["tested_on", "id"], name="controls_test_tested"),
+            models.Index(fields=["created_at", "id"], name="controls_test_created"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(result__in=TestResult.values), name="%(app_label)s_%(class)s_result"

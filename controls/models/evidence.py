@@ -66,9 +66,7 @@ class Evidence(ReviewableModel):
         blank=True,
         editable=False,
     )
-    valid_until = models.DateField(
-        _("valid until"), null=True, blank=True, db_index=True, editable=False
-    )
+    valid_until = models.DateField(_("valid until"), null=True, blank=True, editable=False)
     current_effective_from = models.DateField(
         _("current version effective from"), null=True, blank=True, editable=False
     )
@@ -107,6 +105,8 @@ class Evidence(ReviewableModel):
             # The list's default order: a page is read off the index, and a reader who sees
             # a part of the evidence (an operator) stops after a page of matches.
             models.Index(fields=["title", "id"], name="controls_evidence_title"),
+            models.Index(fields=["valid_until", "id"], name="controls_evidence_valid"),
+            models.Index(fields=["updated_at", "id"], name="controls_evidence_updated"),
             # Every page's inbox badge asks for the versions waiting for the reader's review:
             # this finds them without reading every version ever uploaded.
             models.Index(
@@ -227,7 +227,9 @@ class EvidenceVersion(TimeStampedModel):
                 fields=["evidence", "effective_from"],
                 include=["effective_until", "review_status"],
                 name="controls_version_period",
-            )
+            ),
+            # The versions' list: each piece's newest first.
+            models.Index(fields=["evidence", "-number", "-id"], name="controls_version_number"),
         ]
 
     def __str__(self) -> str:

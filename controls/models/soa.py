@@ -49,6 +49,7 @@ class StatementOfApplicability(Approvable, ReviewableModel):
         verbose_name_plural = _("Statements of Applicability")
         ordering = ["-number"]
         constraints = approval_constraints("series")
+        indexes = [models.Index(fields=["number", "id"], name="controls_soa_number")]
 
     def __str__(self) -> str:
         return str(_("Statement of Applicability v%(number)s") % {"number": self.number})

@@ -87,7 +87,7 @@ class ImpactEntryViewSet(
     model = ImpactEntry
     serializer_class = ImpactEntrySerializer
     filterset_fields = ["assessment"]
-    ordering = ["assessment", "-level_rank", "id"]
+    ordering = ["-assessment_id", "-level_rank", "id"]
 
     def base_queryset(self) -> QuerySet[Any]:
         return selectors.impact_entries().prefetch_related("risks")

@@ -148,7 +148,7 @@ class ImpactAssessment(Approvable, ReviewableModel):
     severity = models.PositiveSmallIntegerField(_("severity"))
     likelihood = models.PositiveSmallIntegerField(_("likelihood"))
     level = models.CharField(_("level"), max_length=30, editable=False)
-    level_rank = models.PositiveSmallIntegerField(_("level rank"), editable=False, db_index=True)
+    level_rank = models.PositiveSmallIntegerField(_("level rank"), editable=False)
     stakeholders_to_be_informed = models.BooleanField(
         _("interested parties to be informed"), default=False
     )
@@ -227,7 +227,12 @@ class ImpactAssessment(Approvable, ReviewableModel):
         ordering = ["-assessed_on", "-id"]
         # The list's default order, read a page at a time instead of sorting every
         # assessment (about 50 ms of SQL for 50 rows of 10,000 without it).
-        indexes = [models.Index(fields=["-assessed_on", "-id"], name="impact_assessment_assessed")]
+        indexes = [
+            models.Index(fields=["-assessed_on", "-id"], name="impact_assessment_assessed"),
+            models.Index(fields=["level_rank", "id"], name="impact_assessment_level"),
+            models.Index(fields=["updated_at", "id"], name="impact_assessment_updated"),
+            models.Index(fields=["next_review_on", "id"], name="impact_assessment_review"),
+        ]
         constraints = [
             *approval_constraints("series"),
             models.CheckConstraint(
@@ -316,6 +321,7 @@ class ImpactEntry(GovernedModel):
         verbose_name=_("impact assessment"),
         on_delete=models.CASCADE,
         related_name="entries",
+        db_index=False,  # the (assessment, level rank, id) index leads with it
     )
     party_type = models.ForeignKey(
         "aims.Requirement",
@@ -363,7 +369,14 @@ class ImpactEntry(GovernedModel):
     class Meta:
         verbose_name = _("impact entry")
         verbose_name_plural = _("impact entries")
-        ordering = ["assessment", "-level_rank", "id"]
+        # The newest assessment's entries first (by its key: no join to sort by its date),
+        # each assessment's gravest first.
+        ordering = ["-assessment_id", "-level_rank", "id"]
+        indexes = [
+            models.Index(
+                fields=["-assessment", "-level_rank", "id"], name="impact_entry_assessment"
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(severity__gte=1, likelihood__gte=1),

@@ -75,15 +75,11 @@ class Risk(ReviewableModel):
     inherent_likelihood = models.PositiveSmallIntegerField(_("inherent likelihood"))
     inherent_impact = models.PositiveSmallIntegerField(_("inherent impact"))
     inherent_level = models.CharField(_("inherent level"), max_length=30, editable=False)
-    inherent_rank = models.PositiveSmallIntegerField(
-        _("inherent level rank"), editable=False, db_index=True
-    )
+    inherent_rank = models.PositiveSmallIntegerField(_("inherent level rank"), editable=False)
     residual_likelihood = models.PositiveSmallIntegerField(_("residual likelihood"))
     residual_impact = models.PositiveSmallIntegerField(_("residual impact"))
     residual_level = models.CharField(_("residual level"), max_length=30, editable=False)
-    residual_rank = models.PositiveSmallIntegerField(
-        _("residual level rank"), editable=False, db_index=True
-    )
+    residual_rank = models.PositiveSmallIntegerField(_("residual level rank"), editable=False)
     treatment_option = models.CharField(
         _("treatment option"),
         max_length=30,
@@ -115,6 +111,15 @@ class Risk(ReviewableModel):
             models.Index(
                 fields=["-residual_rank", "-inherent_rank", "id"], name="risk_register_order"
             ),
+            # The register's other orders and the list's ``?ordering=``, either way.
+            models.Index(
+                fields=["-inherent_rank", "-residual_rank", "id"], name="risk_inherent_order"
+            ),
+            models.Index(fields=["residual_rank", "id"], name="risk_risk_residual"),
+            models.Index(fields=["inherent_rank", "id"], name="risk_risk_inherent"),
+            models.Index(fields=["title", "id"], name="risk_risk_title"),
+            models.Index(fields=["updated_at", "id"], name="risk_risk_updated"),
+            models.Index(fields=["next_review_on", "id"], name="risk_risk_review"),
             models.Index(fields=["inherent_level"], name="risk_inherent_level"),
             models.Index(fields=["residual_level"], name="risk_residual_level"),
             # The dashboard's last change of the register, and its "recently changed" order.
@@ -185,7 +190,7 @@ class TreatmentAction(GovernedModel):
     )
     title = models.CharField(_("title"), max_length=300)
     description = BoundedTextField(_("description"), blank=True)
-    due_on = models.DateField(_("due date"), null=True, blank=True, db_index=True)
+    due_on = models.DateField(_("due date"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=ActionStatus.choices, default=ActionStatus.PLANNED
     )
@@ -211,6 +216,7 @@ class TreatmentAction(GovernedModel):
         verbose_name = _("treatment action")
         verbose_name_plural = _("treatment actions")
         ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["due_on", "id"], name="risk_action_due")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=ActionStatus.values), name="%(app_label)s_%(class)s_status"
