@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('aims', '0022_list_order_indexes'),
         ('controls', '0004_list_order_indexes'),
-        ('risk', '0008_treatmentaction_implementing_controls'),
+        ('risk', '0009_kept_counts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -44,10 +44,6 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='risk',
             index=models.Index(fields=['title', 'id'], name='risk_risk_title'),
-        ),
-        migrations.AddIndex(
-            model_name='risk',
-            index=models.Index(fields=['updated_at', 'id'], name='risk_risk_updated'),
         ),
         migrations.AddIndex(
             model_name='risk',

@@ -118,7 +118,6 @@ class Risk(ReviewableModel):
             models.Index(fields=["residual_rank", "id"], name="risk_risk_residual"),
             models.Index(fields=["inherent_rank", "id"], name="risk_risk_inherent"),
             models.Index(fields=["title", "id"], name="risk_risk_title"),
-            models.Index(fields=["updated_at", "id"], name="risk_risk_updated"),
             models.Index(fields=["next_review_on", "id"], name="risk_risk_review"),
             models.Index(fields=["inherent_level"], name="risk_inherent_level"),
             models.Index(fields=["residual_level"], name="risk_residual_level"),
