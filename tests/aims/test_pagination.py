@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.urls import reverse
 
+from aims import pagination
 from aims.models import AISystem
 from aims.pagination import (
     PAGE_NUMBER_ROWS,
@@ -76,9 +77,17 @@ def _walk_backward(queryset, per_page):
     return seen
 
 
+@pytest.fixture(params=["index ranges", "ids of a short list"])
+def way(request, monkeypatch):
+    """Both ways a page is read: ranges of the ordering's index (a long list), and all the
+    ids of a list known to be short (``SMALL_LIST``)."""
+    monkeypatch.setattr(pagination, "SMALL_LIST", 0 if request.param == "index ranges" else 5_000)
+    return request.param
+
+
 @pytest.mark.parametrize("ordering", ORDERINGS)
 @pytest.mark.parametrize("per_page", [1, 7, 50])
-def test_every_ordering_walks_the_whole_list_once_each_way(systems, ordering, per_page):
+def test_every_ordering_walks_the_whole_list_once_each_way(systems, ordering, per_page, way):
     queryset = systems.order_by(*ordering)
     # The primary key breaks ties, in the direction of the last key (one index direction).
     total = [key.order for key in ordering_keys(queryset)]
@@ -87,7 +96,7 @@ def test_every_ordering_walks_the_whole_list_once_each_way(systems, ordering, pe
     assert _walk_backward(queryset, per_page) == expected
 
 
-def test_a_page_number_and_the_cursors_around_it_agree(systems):
+def test_a_page_number_and_the_cursors_around_it_agree(systems, way):
     queryset = systems.order_by("next_review_on", "name")
     third = paginate_keyset(queryset, page="3", per_page=10)
     expected = list(queryset.order_by("next_review_on", "name", "id").values_list("pk", flat=True))
