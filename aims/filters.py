@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import fields as filter_fields
@@ -31,11 +33,15 @@ from aims.widgets import (
     FastSelect,
     FastSelectMultiple,
     LabelledChoiceIterator,
+    LazySelect,
 )
 
 REVIEW_SOON_DAYS = 30
 MODEL_CHOICE_FILTERS = (django_filters.ModelChoiceFilter, django_filters.ModelMultipleChoiceFilter)
 _NO_USER = object()
+#: Every filter set by its dotted name: the long choice lists of a filter bar are sent on
+#: demand by ``aims.views.choices``, which finds the filter set (and its user's choices) here.
+FILTER_SETS: dict[str, type[Any]] = {}
 DEFAULT_EMPTY_LABEL = filter_settings.EMPTY_CHOICE_LABEL  # "---------"
 
 
@@ -49,9 +55,14 @@ class ScopedFilterSet(django_filters.FilterSet):
     ``user``. A filter set built with neither validates against every row: only for filters
     already checked for their user (a report job's stored parameters)."""
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        FILTER_SETS[f"{cls.__module__}.{cls.__qualname__}"] = cls
+
     def __init__(self, *args: Any, user: Any = _NO_USER, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _page_widgets(self.filters.values())
+        _lazy_widgets(type(self), self.filters)
         if user is _NO_USER:
             if self.request is None:
                 return
@@ -97,6 +108,17 @@ def _page_widgets(filters: Any) -> None:
                 extra["widget"] = FastSelect(attrs={"data-search-label": _("Search the choices")})
                 if model_filter.field_class is filter_fields.ModelChoiceField:
                     model_filter.field_class = LabelledChoiceField
+
+
+def _lazy_widgets(filterset: type[Any], filters: dict[str, Any]) -> None:
+    """A searchable choice of rows with a label (``LABEL_FIELDS``: AI systems, controls) is
+    sent on demand once it is long (``LazySelect``)."""
+    key = f"{filterset.__module__}.{filterset.__qualname__}"
+    for name, model_filter in filters.items():
+        widget = model_filter.extra.get("widget")
+        if type(widget) is FastSelect and model_filter.field_class is LabelledChoiceField:
+            url = f"{reverse('filter_choices')}?{urlencode({'list': key, 'field': name})}"
+            model_filter.extra["widget"] = LazySelect(url, attrs=widget.attrs)
 
 
 class _LabelledFilterIterator(filter_fields.ModelChoiceIterator, LabelledChoiceIterator):

@@ -13,6 +13,7 @@ from aims.api.urls import api_urls
 from aims.views import (
     accounts,
     activity,
+    choices,
     competence,
     conformance,
     context,
@@ -45,6 +46,7 @@ urlpatterns = [
     path("notifications/", activity.NotificationListView.as_view(), name="notifications"),
     path("inbox/", inbox.InboxView.as_view(), name="inbox"),
     path("inbox/badge/", inbox.InboxBadgeView.as_view(), name="inbox_badge"),
+    path("filter-choices/", choices.FilterChoicesView.as_view(), name="filter_choices"),
     path("changes/", activity.ChangeLogView.as_view(), name="changes"),
     path("changes/export/", activity.ChangeLogExportView.as_view(), name="changes_export"),
     path("users/", accounts.UserListView.as_view(), name="users"),

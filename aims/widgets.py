@@ -36,6 +36,45 @@ class FastSelect(forms.Select):
         return format_html("<select{}>{}</select>", flatatt(final_attrs), mark_safe(options))  # noqa: S308
 
 
+class LazySelect(FastSelect):
+    """A choice of one among many (more than ``LAZY_FROM``: the AI systems or controls of a
+    large organisation). The page carries only "Any" and the chosen row; ``aims.js`` asks
+    ``url`` for the rest when the list is opened, and for the rows matching what is typed in
+    its search box, so a filter bar costs the same with 2,000 or 20,000 systems. A list of
+    fewer choices renders whole, as ``FastSelect`` (also without JavaScript)."""
+
+    LAZY_FROM = 1_000
+
+    def __init__(self, url: str, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.url = url
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        iterator = self.choices
+        queryset = getattr(iterator, "queryset", None)
+        if queryset is None or len(queryset.values_list("pk")[: self.LAZY_FROM + 1]) <= (
+            self.LAZY_FROM
+        ):
+            return super().render(name, value, attrs, renderer)
+        chosen = [v for v in (value if isinstance(value, list | tuple) else [value]) if v]
+        shown = type(iterator)(iterator.field)
+        shown.queryset = chosen_rows(queryset, chosen)
+        url = f"{self.url}&selected={chosen[0]}" if chosen else self.url
+        lazy = type(self)(self.url, {**self.attrs, "data-choices-url": url})
+        lazy.choices = shown
+        return FastSelect.render(lazy, name, value, attrs, renderer)
+
+
+def chosen_rows(queryset: Any, values: list[Any]) -> Any:
+    """The rows of ``queryset`` among ``values`` (none for a value that is not an id)."""
+    try:
+        return queryset.filter(pk__in=[int(v) for v in values])
+    except (TypeError, ValueError):
+        return queryset.none()
+
+
 class FastSelectMultiple(FastSelect):
     """A list box for the API's filters; the page filters show every multiple choice as a
     ``CheckboxGroup`` instead (``aims.filters.ScopedFilterSet`` swaps it)."""

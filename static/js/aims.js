@@ -1,7 +1,9 @@
 /* AIMS: small progressive enhancements, no framework. Every page works without this file.
    - An error summary takes the focus, and its links move the focus to their field.
    - A long choice list (a select with many options, a group of checkboxes marked
-     data-searchable) gets a search box that hides the choices that do not match. */
+     data-searchable) gets a search box that hides the choices that do not match.
+   - A very long one (data-choices-url) is loaded when opened and searched on the server;
+     without this file it offers "Any" and the chosen row. */
 (function () {
   "use strict";
   if (window.aimsEnhanced) return;
@@ -51,11 +53,52 @@
     list.parentNode.insertBefore(box, list);
   }
 
+  /* A long list sent on demand (data-choices-url): its options come from the server when it
+     is opened, and again for what is typed in its search box (a quarter second after the
+     last key); the server keeps the chosen option among them. */
+  function lazyChoices(select) {
+    if (select.dataset.searchReady) return;
+    select.dataset.searchReady = "1";
+    var asked = null;
+    function load(text) {
+      if (asked === text) return;
+      asked = text;
+      var url = select.dataset.choicesUrl + (text ? "&q=" + encodeURIComponent(text) : "");
+      fetch(url, { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (html) {
+          if (html === null || asked !== text) return;
+          var chosen = select.value;
+          select.innerHTML = html; // options rendered and escaped by the server
+          select.value = chosen;
+        });
+    }
+    var box = document.createElement("input");
+    box.type = "search";
+    box.className = "choice-search";
+    box.placeholder = select.dataset.searchLabel || "Search";
+    box.setAttribute("aria-label", box.placeholder);
+    box.setAttribute("aria-controls", select.id);
+    var timer = null;
+    box.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () { load(box.value.trim()); }, 250);
+    });
+    box.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") event.preventDefault();
+    });
+    select.addEventListener("focus", function () { load(box.value.trim()); });
+    select.addEventListener("pointerdown", function () { load(box.value.trim()); });
+    select.parentNode.insertBefore(box, select);
+  }
+
   function enhance(root) {
     root.querySelectorAll("[data-searchable]").forEach(addSearch);
-    root.querySelectorAll("select[data-search-label]:not([multiple])").forEach(function (select) {
-      if (select.options.length > 12) addSearch(select);
-    });
+    root.querySelectorAll("select[data-choices-url]").forEach(lazyChoices);
+    root.querySelectorAll("select[data-search-label]:not([multiple]):not([data-choices-url])")
+      .forEach(function (select) {
+        if (select.options.length > 12) addSearch(select);
+      });
   }
 
   document.addEventListener("click", onSummaryClick);
