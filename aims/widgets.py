@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.forms.utils import flatatt
@@ -52,7 +53,7 @@ class LazySelect(FastSelect):
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
-        iterator = self.choices
+        iterator: Any = self.choices
         queryset = getattr(iterator, "queryset", None)
         if queryset is None or len(queryset.values_list("pk")[: self.LAZY_FROM + 1]) <= (
             self.LAZY_FROM
@@ -61,7 +62,7 @@ class LazySelect(FastSelect):
         chosen = [v for v in (value if isinstance(value, list | tuple) else [value]) if v]
         shown = type(iterator)(iterator.field)
         shown.queryset = chosen_rows(queryset, chosen)
-        url = f"{self.url}&selected={chosen[0]}" if chosen else self.url
+        url = f"{self.url}&{urlencode({'selected': chosen[0]})}" if chosen else self.url
         lazy = type(self)(self.url, {**self.attrs, "data-choices-url": url})
         lazy.choices = shown
         return FastSelect.render(lazy, name, value, attrs, renderer)
