@@ -8,17 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, Func, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import BigIntegerField, Func, OuterRef, QuerySet, Subquery, Value
 
 
-class _Count(Func):
-    function = "COUNT"
-    output_field = IntegerField()
+def count_subquery(rows: QuerySet[Any]) -> Subquery:
+    """How many ``rows`` there are, as a subquery of another query (``COUNT`` with no
+    ``GROUP BY``; correlated when ``rows`` refer to an ``OuterRef``)."""
+    counted = rows.order_by().annotate(n=Func(Value(1), function="COUNT")).values("n")
+    return Subquery(counted, output_field=BigIntegerField())
 
 
 def count_of(rows: QuerySet[Any], via: str) -> Subquery:
     """How many of ``rows`` point at the outer row through the foreign key ``via``."""
-    counted = (
-        rows.filter(**{via: OuterRef("pk")}).order_by().annotate(n=_Count(F("pk"))).values("n")
-    )
-    return Subquery(counted, output_field=IntegerField())
+    return count_subquery(rows.filter(**{via: OuterRef("pk")}))

@@ -292,15 +292,11 @@ def ranges_after(keys: Sequence[Key], position: Sequence[Any]) -> list[Q | RowCo
                 "<" if first.descending else ">",
                 [position[index] for index in group],
             )
-            ranges.append(compare if not equal else _both(equal, compare))
+            ranges.append(compare if not equal else equal & Q(compare))
         else:
             for condition in _after_one(keys[group[0]], position[group[0]]):
                 ranges.append(equal & condition)
     return ranges
-
-
-def _both(equal: Q, compare: RowCompare) -> Q:
-    return equal & Q(compare)
 
 
 # --- a page ----------------------------------------------------------------------------------

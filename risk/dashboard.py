@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import BigIntegerField, Count, Func, Max, Q, Subquery, Sum, Value
+from django.db.models import BigIntegerField, Count, Func, Max, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from aims.choices import ConformanceStatus, Role
+from aims.counts import count_subquery
 from aims.dashboard import day, link, shared
 from aims.registry import (
     ClauseEvidence,
@@ -84,10 +85,6 @@ def _whole_register_counts(
     from risk.models import Risk, RiskReviewCount
     from risk.selectors import acceptances_expiring
 
-    def number(rows: Any) -> Subquery:
-        counted = rows.order_by().annotate(n=Func(Value(1), function="COUNT")).values("n")
-        return Subquery(counted, output_field=BigIntegerField())
-
     def kept_sum(condition: Q | None = None) -> Coalesce:
         return Coalesce(Sum("count", filter=condition), 0, output_field=BigIntegerField())
 
@@ -106,7 +103,7 @@ def _whole_register_counts(
         above=kept_sum(live & above),
         above_untreated=kept_sum(untreated & above),
         not_decided=kept_sum(untreated & Q(treatment_option=TreatmentOption.NOT_DECIDED)),
-        expiring=Coalesce(Max(number(expiring)), 0),
+        expiring=Coalesce(Max(count_subquery(expiring)), 0),
         overdue=Coalesce(Max(Subquery(overdue, output_field=BigIntegerField())), 0),
         last_change=Max(Subquery(newest)),
         **{f"status_{code}": kept_sum(Q(status=code)) for code in RiskStatus.values},

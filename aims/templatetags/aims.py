@@ -76,15 +76,6 @@ def ai_systems(context: dict[str, Any], systems: Any, links: bool = False) -> di
 
 
 @register.simple_tag(takes_context=True)
-def querystring_with(context: dict[str, Any], **kwargs: Any) -> str:
-    """The current query string with some parameters replaced (for pagination links)."""
-    query = context["request"].GET.copy()
-    for key, value in kwargs.items():
-        query[key] = value
-    return query.urlencode()
-
-
-@register.simple_tag(takes_context=True)
 def page_query(context: dict[str, Any], cursor: str | None = None, prefix: str = "") -> str:
     """The current query string at another page of the list: ``cursor`` set (none: the
     first page), any page number dropped (``aims.pagination``)."""
