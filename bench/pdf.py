@@ -6,8 +6,11 @@ For each sample the parent (``make bench``, or ``python -m bench.pdf`` alone) qu
 the register of the benchmark's PDF owner and starts a child Python process that sets Django
 up and imports WeasyPrint (what a worker does once, at start), then runs the job with the
 worker's code (``report_job_render``: the PDF rendered into a temporary file, saved to the
-storage, hashed). The child times that call alone and reports it with its own peak resident
-set size (``VmHWM`` of its address space, as ``bench/pack.py`` reads it).
+storage, hashed). The figure is the job's own duration, from the moment the worker claims it
+to the moment its file is ready (``finished_at - started_at``, what the job's page shows and
+its requester waits for). The child also times the whole call, which goes on to free the
+laid-out document after the job is done, and reports its own peak resident set size
+(``VmHWM`` of its address space, as ``bench/pack.py`` reads it).
 
 Alone, on a database of its own: ``python -m bench.pdf --database aims_pdf`` fills it with the
 benchmark's AI systems and the risks up to the 1,000 of the PDF owner when they are missing.
@@ -29,18 +32,23 @@ ROOT = Path(__file__).resolve().parent.parent
 #: DESIGN §10: the register PDF of 1,000 risks in at most this.
 BUDGET_MS = 3_000
 #: The lines the child prints its figures on.
-ELAPSED, PEAK = "PDF_MS=", "PEAK_RSS_KB="
+ELAPSED, CALL, PEAK = "PDF_MS=", "CALL_MS=", "PEAK_RSS_KB="
 
 
 @dataclass(frozen=True)
 class PdfResult:
     rows: int
     samples: list[float]
+    calls: list[float]
     peak_rss_mb: float
 
     @property
     def p50(self) -> float:
         return statistics.median(self.samples)
+
+    @property
+    def call_p50(self) -> float:
+        return statistics.median(self.calls)
 
 
 def _peak_kb() -> int:
@@ -63,8 +71,8 @@ def _queue(owner_id: int, requester: Any) -> int:
     return int(job.pk)
 
 
-def _render_in_child(job_id: int) -> tuple[float, int]:
-    """The render time (ms) and peak RSS (kB) the child reports for the job."""
+def _render_in_child(job_id: int) -> tuple[float, float, int]:
+    """The job's duration and the whole call (ms), and the peak RSS (kB) the child reports."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     ran = subprocess.run(
         [sys.executable, "-m", "bench.pdf", "--child", str(job_id)],
@@ -75,7 +83,9 @@ def _render_in_child(job_id: int) -> tuple[float, int]:
         check=False,
     )
     figures = dict(
-        line.split("=", 1) for line in ran.stdout.splitlines() if line.startswith((ELAPSED, PEAK))
+        line.split("=", 1)
+        for line in ran.stdout.splitlines()
+        if line.startswith((ELAPSED, CALL, PEAK))
     )
     if ran.returncode != 0 or ELAPSED[:-1] not in figures:
         from aims.models import ReportJob
@@ -84,7 +94,11 @@ def _render_in_child(job_id: int) -> tuple[float, int]:
         raise RuntimeError(
             f"the register PDF was not rendered (exit {ran.returncode}): {job and job.error}"
         )
-    return float(figures[ELAPSED[:-1]]), int(figures.get(PEAK[:-1], 0))
+    return (
+        float(figures[ELAPSED[:-1]]),
+        float(figures[CALL[:-1]]),
+        int(figures.get(PEAK[:-1], 0)),
+    )
 
 
 def measure_pdf(repeat: int) -> PdfResult:
@@ -98,12 +112,13 @@ def measure_pdf(repeat: int) -> PdfResult:
     users = get_user_model().objects
     owner, officer = users.get(username=PDF_OWNER), users.get(username=OFFICER)
     rows = Risk.objects.filter(owner=owner).count()
-    samples, peak = [], 0
+    samples, calls, peak = [], [], 0
     for _ in range(repeat):
-        elapsed, peak_kb = _render_in_child(_queue(owner.pk, officer))
+        elapsed, call, peak_kb = _render_in_child(_queue(owner.pk, officer))
         samples.append(elapsed)
+        calls.append(call)
         peak = max(peak, peak_kb)
-    return PdfResult(rows=rows, samples=samples, peak_rss_mb=peak / 1024)
+    return PdfResult(rows=rows, samples=samples, calls=calls, peak_rss_mb=peak / 1024)
 
 
 def _child(job_id: int) -> int:
@@ -121,10 +136,12 @@ def _child(job_id: int) -> int:
 
     start = time.perf_counter()
     job = report_job_render(job_id=job_id)
-    elapsed = (time.perf_counter() - start) * 1000
+    call = (time.perf_counter() - start) * 1000
     done = job is not None and job.status == "done"
     if done:
-        print(f"{ELAPSED}{elapsed:.1f}", flush=True)
+        duration = (job.finished_at - job.started_at).total_seconds() * 1000
+        print(f"{ELAPSED}{duration:.1f}", flush=True)
+        print(f"{CALL}{call:.1f}", flush=True)
     print(f"{PEAK}{_peak_kb()}", flush=True)
     return 0 if done else 1
 
@@ -164,14 +181,15 @@ def render_result(result: PdfResult) -> str:
             "## Risk register PDF (issue 15)",
             "",
             "Rendered by the worker's code (`report_job_render`) in a child process per sample "
-            "(Django and WeasyPrint imported before the clock starts); peak resident memory of "
-            "that process (`VmHWM` of its own address space).",
+            "(Django and WeasyPrint imported beforehand); the job's own duration, claimed → "
+            "file ready; the whole call, which then frees the laid-out document; peak resident "
+            "memory of that process (`VmHWM` of its own address space).",
             "",
-            "| rows | n | p50 ms | max ms | peak RSS MB | budget ms | within |",
-            "|---:|---:|---:|---:|---:|---:|---|",
+            "| rows | n | p50 ms | max ms | whole call p50 ms | peak RSS MB | budget ms | within |",
+            "|---:|---:|---:|---:|---:|---:|---:|---|",
             f"| {result.rows:,} | {len(result.samples)} | {result.p50:.0f} | "
-            f"{max(result.samples):.0f} | {result.peak_rss_mb:.0f} | {BUDGET_MS:,} | "
-            f"{'yes' if result.p50 <= BUDGET_MS else 'NO'} |",
+            f"{max(result.samples):.0f} | {result.call_p50:.0f} | {result.peak_rss_mb:.0f} | "
+            f"{BUDGET_MS:,} | {'yes' if result.p50 <= BUDGET_MS else 'NO'} |",
             "",
         ]
     )

@@ -463,8 +463,8 @@ def pdf_rows(
     )
     rows.append(
         Row(
-            f"Risk register PDF, {pdf.rows:,} rows (ja), worker process; peak RSS "
-            f"{pdf.peak_rss_mb:.0f} MB",
+            f"Risk register PDF, {pdf.rows:,} rows (ja), worker process, claimed → file ready "
+            f"(whole call p50 {pdf.call_p50:.0f} ms); peak RSS {pdf.peak_rss_mb:.0f} MB",
             pdf.samples,
             raw_pdf,
             BUDGET_MS,

@@ -146,8 +146,10 @@ def _send_or_withdraw(job_id: int) -> None:
 def _no_cyclic_gc() -> Iterator[None]:
     """Rendering a long PDF allocates millions of short-lived objects; the cyclic garbage
     collector then spends as long re-scanning them as WeasyPrint spends laying out. Paused for
-    the rendering (reference counting still frees almost everything), collected once after:
-    a 1,000-risk register renders in 4.8 s instead of 8 s for some 20 MB more peak memory."""
+    the whole job (reference counting still frees almost everything), collected once after the
+    job's outcome is written: a 1,000-risk register renders in 4.8 s instead of 8 s for some
+    20 MB more peak memory, and the half second of freeing the laid-out document (cyclic
+    garbage) no longer delays the file its requester waits for."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -162,6 +164,11 @@ def report_job_render(*, job_id: int) -> ReportJob | None:
     """Render a queued job into its file. Only a queued job is taken, and only once: a
     redelivered or resent task finds it running or finished and does nothing. A job whose
     worker dies stays running until the sweeper fails it (``report_jobs_sweep``)."""
+    with _no_cyclic_gc():
+        return _render(job_id)
+
+
+def _render(job_id: int) -> ReportJob | None:
     now = timezone.now()
     claimed = ReportJob.objects.filter(pk=job_id, status=ReportStatus.QUEUED).update(
         status=ReportStatus.RUNNING, started_at=now
@@ -175,11 +182,7 @@ def report_job_render(*, job_id: int) -> ReportJob | None:
             raise LookupError(f"unknown report kind {job.kind!r}")
         with tempfile.TemporaryFile() as scratch:
             # Rendered outside a request (Celery): dates are the organisation's, explicitly.
-            with (
-                translation.override(job.language),
-                timezone.override(settings.TIME_ZONE),
-                _no_cyclic_gc(),
-            ):
+            with translation.override(job.language), timezone.override(settings.TIME_ZONE):
                 report.render(job, scratch)
             scratch.seek(0)
             digest = hashlib.sha256()

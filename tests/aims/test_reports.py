@@ -211,6 +211,31 @@ def test_a_failing_renderer_marks_the_job_failed_without_details(officer, monkey
     assert not job.file
 
 
+def test_the_rendering_is_freed_after_the_job_is_done_not_before(officer, monkeypatch):
+    """The cyclic collector is paused while a job renders and runs once after its outcome is
+    written: the file is ready for its requester before the laid-out document is freed."""
+    import gc
+
+    seen = []
+
+    def render(job, out):
+        seen.append(("rendering", gc.isenabled()))
+        out.write(b"rendered\n")
+
+    def collect(*args):
+        seen.append(("collect", ReportJob.objects.get(pk=job.pk).status))
+        return 0
+
+    kind = registry.report_kind("ai_system_inventory")
+    monkeypatch.setitem(registry.report_kinds, kind.code, dataclasses.replace(kind, render=render))
+    monkeypatch.setattr("aims.services.reports.gc.collect", collect)
+    job = request(officer)
+    assert gc.isenabled()
+    assert report_job_render(job_id=job.pk).status == ReportStatus.DONE
+    assert seen == [("rendering", False), ("collect", ReportStatus.DONE)]
+    assert gc.isenabled()
+
+
 def test_rendering_a_finished_job_again_changes_nothing(officer, systems):
     job = request(officer)
     rendered(job)

@@ -184,3 +184,51 @@ def test_a_real_worker_renders_the_register_pdf(make_user, m5):
     assert job.status == ReportStatus.DONE, job.error
     with job.file.open("rb") as handle:
         assert hashlib.sha256(handle.read()).hexdigest() == job.file_sha256
+
+
+def _register_queries(user, fmt):
+    """The queries the register's rows cost (PDF context, or the XLSX/CSV table), and them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import translation
+
+    from risk.reports import _table, pdf_context
+
+    job = report_job_create(
+        actor=user, kind="risk_register", format=fmt, language="en", parameters={}
+    )
+    with translation.override("en"), CaptureQueriesContext(connection) as queries:
+        rows = pdf_context(job)["rows"] if fmt == "pdf" else list(_table(job))
+    return len(queries), rows
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "csv"])
+def test_the_register_rows_cost_the_same_queries_at_any_length(
+    fmt, officer, executive, register, other_system, m5
+):
+    few, _rows = _register_queries(officer, fmt)
+    for n in range(12):
+        risk = risk_create(
+            actor=officer,
+            title=f"追加のリスク{n:02d}",
+            ai_systems=[register[0].ai_systems.first(), other_system],
+            inherent_likelihood=3,
+            inherent_impact=3,
+        )
+        treatment_action_create(actor=officer, risk=risk, title=f"対策{n:02d}")
+        if n % 3 == 0:
+            risk_accept(
+                actor=executive,
+                risk=risk,
+                rationale="期間限定",
+                expires_on=timezone.localdate() + timedelta(days=30),
+            )
+    more, rows = _register_queries(officer, fmt)
+    assert more == few
+    assert len(rows) == len(TITLES) + 12
+    if fmt == "pdf":
+        added = next(row for row in rows if row["title"] == "追加のリスク03")
+        assert added["ai_systems"].count(",") == 1
+        assert (added["actions_open"], added["actions_total"]) == (1, 1)
+        assert added["accepted_by"] and added["accepted_until"]
+        assert added["treatment"].endswith("(1 of 1 actions open)")
