@@ -2,10 +2,14 @@
 
 import django.db.models.deletion
 from django.conf import settings
+from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    # The indexes are built without blocking writes (a change log of millions of records
+    # takes a while): outside a transaction, each operation on its own.
+    atomic = False
 
     dependencies = [
         ('aims', '0021_competence'),
@@ -52,115 +56,115 @@ class Migration(migrations.Migration):
             name='created_at',
             field=models.DateTimeField(auto_now_add=True, verbose_name='requested at'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='aisystem',
             index=models.Index(fields=['name', 'version', 'id'], name='aims_aisystem_name_version'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='aisystem',
             index=models.Index(fields=['name', 'id'], name='aims_aisystem_name'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='aisystem',
             index=models.Index(fields=['lifecycle_stage', 'name', 'id'], name='aims_aisystem_stage_name'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='aisystem',
             index=models.Index(fields=['lifecycle_stage', 'id'], name='aims_aisystem_stage'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='aisystem',
             index=models.Index(fields=['eu_ai_act_tier', 'name', 'id'], name='aims_aisystem_tier_name'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='aisystem',
             index=models.Index(fields=['eu_ai_act_tier', 'id'], name='aims_aisystem_tier'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='aisystem',
             index=models.Index(fields=['next_review_on', 'name', 'id'], name='aims_aisystem_review_name'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='aisystem',
             index=models.Index(fields=['next_review_on', 'id'], name='aims_aisystem_review'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='aisystem',
             index=models.Index(fields=['updated_at', 'id'], name='aims_aisystem_updated'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='apitoken',
             index=models.Index(fields=['created_at', 'id'], name='aims_apitoken_created'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='apitoken',
             index=models.Index(fields=['expires_at', 'id'], name='aims_apitoken_expires'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='apitoken',
             index=models.Index(fields=['name', 'id'], name='aims_apitoken_name'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='changerecord',
             index=models.Index(fields=['timestamp', 'id'], name='aims_change_timestamp'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='competencerecord',
             index=models.Index(fields=['role', 'person', 'id'], name='aims_comprecord_role_person'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='competencerecord',
             index=models.Index(fields=['assessed_on', 'id'], name='aims_comprecord_assessed'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='competencerecord',
             index=models.Index(fields=['next_review_on', 'id'], name='aims_comprecord_review'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='competencerecord',
             index=models.Index(fields=['updated_at', 'id'], name='aims_comprecord_updated'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='competencerole',
             index=models.Index(fields=['name', 'id'], name='aims_comprole_name'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='competencerole',
             index=models.Index(fields=['next_review_on', 'id'], name='aims_comprole_review'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='competencerole',
             index=models.Index(fields=['updated_at', 'id'], name='aims_comprole_updated'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='contextissue',
             index=models.Index(fields=['kind', 'title', 'id'], name='aims_contextissue_kind_title'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='document',
             index=models.Index(fields=['kind', 'title', 'id'], name='aims_document_kind_title'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='interestedparty',
             index=models.Index(fields=['name', 'id'], name='aims_party_name'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='notification',
             index=models.Index(fields=['recipient', 'created_at', 'id'], name='aims_notif_recipient_created'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='objective',
             index=models.Index(fields=['due_on', 'title', 'id'], name='aims_objective_due_title'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='objective',
             index=models.Index(fields=['due_on', 'id'], name='aims_objective_due'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='objective',
             index=models.Index(fields=['title', 'id'], name='aims_objective_title'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='reportjob',
             index=models.Index(fields=['created_at', 'id'], name='aims_reportjob_created'),
         ),

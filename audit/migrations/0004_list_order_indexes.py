@@ -2,10 +2,14 @@
 
 import django.db.models.deletion
 from django.conf import settings
+from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    # The indexes are built without blocking writes (a change log of millions of records
+    # takes a while): outside a transaction, each operation on its own.
+    atomic = False
 
     dependencies = [
         ('aims', '0022_list_order_indexes'),
@@ -39,47 +43,47 @@ class Migration(migrations.Migration):
             name='due_on',
             field=models.DateField(blank=True, null=True, verbose_name='due date'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='auditoraccess',
             index=models.Index(fields=['audit', 'access_from', 'id'], name='audit_access_from'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='auditprogramme',
             index=models.Index(fields=['-period_start', 'code', '-number', '-id'], name='audit_programme_period'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='auditreport',
             index=models.Index(fields=['audit', '-number', '-id'], name='audit_report_number'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='checklistrow',
             index=models.Index(fields=['audit', 'order', 'id'], name='audit_checklistrow_order'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='correctiveaction',
             index=models.Index(fields=['due_on', 'id'], name='audit_action_due'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='correctiveaction',
             index=models.Index(fields=['updated_at', 'id'], name='audit_action_updated'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='finding',
             index=models.Index(fields=['audit', 'id'], name='audit_finding_audit'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='managementreview',
             index=models.Index(fields=['-held_on', 'code', '-number', '-id'], name='audit_review_held'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='nonconformity',
             index=models.Index(fields=['due_on', 'id'], name='audit_nc_due'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='nonconformity',
             index=models.Index(fields=['updated_at', 'id'], name='audit_nc_updated'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='reviewaction',
             index=models.Index(fields=['due_on', 'id'], name='audit_reviewaction_due'),
         ),

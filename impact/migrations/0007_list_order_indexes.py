@@ -2,10 +2,14 @@
 
 import django.db.models.deletion
 from django.conf import settings
+from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    # The indexes are built without blocking writes (a change log of millions of records
+    # takes a while): outside a transaction, each operation on its own.
+    atomic = False
 
     dependencies = [
         ('aims', '0022_list_order_indexes'),
@@ -29,19 +33,19 @@ class Migration(migrations.Migration):
             name='assessment',
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='impact.impactassessment', verbose_name='impact assessment'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='impactassessment',
             index=models.Index(fields=['level_rank', 'id'], name='impact_assessment_level'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='impactassessment',
             index=models.Index(fields=['updated_at', 'id'], name='impact_assessment_updated'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='impactassessment',
             index=models.Index(fields=['next_review_on', 'id'], name='impact_assessment_review'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='impactentry',
             index=models.Index(fields=['-assessment', '-level_rank', 'id'], name='impact_entry_assessment'),
         ),
