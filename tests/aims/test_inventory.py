@@ -208,3 +208,56 @@ def test_operator_list_runs_constant_queries(operator, api_client_for):
             client.get(reverse("api:ai-system-list"))
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_the_systems_in_reach_are_the_users_grants_and_their_groups(
+    operator, make_user, systems, db
+):
+    from guardian.shortcuts import assign_perm, get_objects_for_user
+
+    from aims.scope import CHANGE, VIEW
+    from aims.selectors import GrantedSystems
+
+    granted, by_group, other = systems
+    extra = [make_system(f"More {i}") for i in range(3)]
+    ai_system_grant(actor=None, system=granted, user=operator)
+    team = Group.objects.create(name="team-b")
+    operator.groups.add(team)
+    ai_system_grant(actor=None, system=by_group, group=team)
+    # Another person's grant, a group the operator is not in, and a view-only grant.
+    colleague = make_user("operational_member", username="t_colleague")
+    ai_system_grant(actor=None, system=other, user=colleague)
+    ai_system_grant(actor=None, system=extra[0], group=Group.objects.create(name="team-c"))
+    assign_perm("aims.view_aisystem", operator, extra[1])
+    for action in (VIEW, CHANGE):
+        expected = get_objects_for_user(
+            operator,
+            GrantedSystems.PERMISSIONS[action],
+            klass=AISystem.objects.all(),
+            accept_global_perms=False,
+            with_superuser=False,
+        )
+        found = GrantedSystems().systems(operator, action)
+        assert sorted(found) == sorted(expected.values_list("pk", flat=True))
+    assert set(GrantedSystems().systems(operator, VIEW)) == {granted.pk, by_group.pk, extra[1].pk}
+    assert set(GrantedSystems().systems(operator, CHANGE)) == {granted.pk, by_group.pk}
+
+
+def test_the_systems_in_reach_are_looked_up_by_their_key_not_by_reading_the_inventory(
+    operator, systems
+):
+    """Guardian's own query compares every system's id cast to text with the grants: a scan
+    of the whole inventory on every request of an operator (5 ms at 20,000 systems)."""
+    from aims.scope import VIEW
+    from aims.selectors import GrantedSystems
+
+    ai_system_grant(actor=None, system=systems[0], user=operator)
+    with CaptureQueriesContext(connection) as queries:
+        assert GrantedSystems().systems(operator, VIEW) == [systems[0].pk]
+    (statement,) = [q["sql"] for q in queries if "aims_aisystem" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {statement}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Seq Scan on aims_aisystem" not in plan, plan
+    assert "aims_aisystem_pkey" in plan, plan
