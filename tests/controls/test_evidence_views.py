@@ -209,6 +209,25 @@ def test_the_evidence_keeps_its_current_versions_review_state(officer):
     assert state() == (False, uploader.pk)  # the accepted first version is current again
 
 
+def test_what_waits_for_a_review_is_everyone_elses_and_nobodys_upload(officer):
+    """Asked as ranges of the index on either side of the reader (``bench``: the inbox badge
+    of an officer who uploaded 400,000 pieces waiting for others, 47 → 0.3 ms of SQL), the
+    rule stays the same: never the reader's own upload; anyone else's, and an upload whose
+    account is gone."""
+    from controls.selectors.evidence import evidence_awaiting_review
+
+    uploader = UserFactory(roles=[Role.GOVERNANCE_OFFICER])
+    for n in range(3):
+        EvidenceFactory(actor=officer, ai_systems=[], owner=officer, title=f"Own {n}")
+    theirs = EvidenceFactory(actor=uploader, ai_systems=[], owner=officer, title="Theirs")
+    orphan = EvidenceFactory(actor=uploader, ai_systems=[], owner=officer, title="Orphan")
+    Evidence.objects.filter(pk=orphan.pk).update(current_uploaded_by=None)
+    assert {v.evidence_id for v in evidence_awaiting_review(officer)} == {theirs.pk, orphan.pk}
+    assert {v.evidence_id for v in evidence_awaiting_review(uploader)} == {
+        piece.pk for piece in Evidence.objects.filter(current_uploaded_by=officer)
+    } | {orphan.pk}
+
+
 def test_document_and_clause_pages_show_their_evidence(officer):
     from aims.models import ClauseAssessment
     from tests.factories import ClauseAssessmentFactory, DocumentFactory
