@@ -24,7 +24,7 @@ from risk import charts, selectors
 from risk.charts import Bar, Level
 from risk.choices import RiskStatus, TreatmentOption
 from risk.filters import RiskPageFilter
-from risk.models import Risk, RiskAcceptance, RiskMatrix, TreatmentAction
+from risk.models import Risk, RiskMatrix, TreatmentAction
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 COLUMNS = (
@@ -65,10 +65,12 @@ def describe(parameters: dict[str, Any]) -> list[tuple[str, str]]:
 
 def register_rows(job: ReportJob) -> QuerySet[Risk]:
     """The register as the requester sees it with the job's filters, with what every column
-    needs fetched in a fixed number of queries. The linked rows come as plain lists
-    (``<relation>_listed``, the acceptance in force as ``acceptances_in_force``): no manager
-    or queryset built per risk and relation, which a thousand-row register would spend more
-    time on than on its SQL."""
+    needs fetched in a fixed number of queries. The linked rows come as plain lists, under the
+    names the API reads them by (``selectors.RISK_API_PREFETCHED``: ``ai_systems_listed``…,
+    the acceptance in force as ``acceptances_in_force``), and the actions as
+    ``actions_listed``: no manager or queryset built per risk and relation, which a
+    thousand-row register would spend more time on than on its SQL."""
+    listed = selectors.RISK_API_PREFETCHED
     visible = restrict(selectors.risks(), job.requested_by)
     return (
         RiskPageFilter(job.parameters, queryset=visible)
@@ -78,10 +80,10 @@ def register_rows(job: ReportJob) -> QuerySet[Risk]:
             Prefetch(
                 "ai_systems",
                 queryset=AISystem.objects.only("id", "name", "version"),
-                to_attr="ai_systems_listed",
+                to_attr=listed["ai_systems"],
             ),
             *(
-                Prefetch(name, queryset=Requirement.objects.all(), to_attr=f"{name}_listed")
+                Prefetch(name, queryset=Requirement.objects.all(), to_attr=listed[name])
                 for name in ("categories", "principles", "risk_sources")
             ),
             Prefetch(
@@ -89,13 +91,7 @@ def register_rows(job: ReportJob) -> QuerySet[Risk]:
                 queryset=TreatmentAction.objects.only("id", "risk_id", "status"),
                 to_attr="actions_listed",
             ),
-            Prefetch(
-                "acceptances",
-                queryset=RiskAcceptance.objects.filter(ended_at__isnull=True).select_related(
-                    "accepted_by"
-                ),
-                to_attr="acceptances_in_force",
-            ),
+            selectors.acceptance_in_force(),
         )
     )
 

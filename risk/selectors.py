@@ -109,10 +109,14 @@ def risks_for_api() -> QuerySet[Risk]:
     representation names related rows by id (the matrix, owner and template by their column),
     so the linked rows are loaded as ids (``RisksForAPI``), and only the acceptance in force
     is loaded whole."""
+    return RisksForAPI(model=Risk).prefetch_related(acceptance_in_force())
+
+
+def acceptance_in_force() -> Prefetch:
+    """Each risk's acceptance in force, with who accepted it, as a list of at most one
+    (``RISK_API_PREFETCHED["acceptances"]``): what the API and the register report read."""
     active = RiskAcceptance.objects.select_related("accepted_by").filter(ended_at__isnull=True)
-    return RisksForAPI(model=Risk).prefetch_related(
-        Prefetch("acceptances", queryset=active, to_attr=RISK_API_PREFETCHED["acceptances"])
-    )
+    return Prefetch("acceptances", queryset=active, to_attr=RISK_API_PREFETCHED["acceptances"])
 
 
 def risk_details() -> QuerySet[Risk]:
