@@ -53,6 +53,8 @@ class Control(ReviewableModel):
         related_name="implementing_controls",
         blank=True,
     )
+    #: The longest test interval (ten years): dates computed from it stay within the calendar.
+    MAX_TEST_INTERVAL_DAYS = 3650
     test_interval_days = models.PositiveIntegerField(
         _("test interval (days)"),
         null=True,

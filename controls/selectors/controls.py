@@ -18,6 +18,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Least
 from django.utils import timezone
 
 from aims.models import AISystem, Requirement
@@ -40,7 +41,7 @@ def with_test_due(queryset: QuerySet[Control]) -> QuerySet[Control]:
     control is not retired, and it was never tested or its last test is older than the
     interval), computed in SQL so lists filter and show them without a query per row."""
     today = timezone.localdate()
-    due = _DatePlusDays(F("last_tested_on"), F("test_interval_days"))
+    due = _DatePlusDays(F("last_tested_on"), _interval())
     return queryset.annotate(
         test_due_on=due,
         test_overdue=Case(
@@ -49,6 +50,12 @@ def with_test_due(queryset: QuerySet[Control]) -> QuerySet[Control]:
             output_field=BooleanField(),
         ),
     )
+
+
+def _interval() -> Least:
+    """The test interval, at most ``MAX_TEST_INTERVAL_DAYS``: an interval stored before that
+    bound (up to 2³¹ days) would take the dates past the calendar's end and fail the list."""
+    return Least(F("test_interval_days"), Value(Control.MAX_TEST_INTERVAL_DAYS))
 
 
 def overdue_condition(today: Any = None) -> Q:
@@ -62,7 +69,7 @@ def overdue_condition(today: Any = None) -> Q:
             Q(last_tested_on__isnull=True)
             | Q(
                 last_tested_on__lt=_DatePlusDays(
-                    Value(today, output_field=DateField()), -F("test_interval_days")
+                    Value(today, output_field=DateField()), -_interval()
                 )
             )
         )

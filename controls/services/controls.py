@@ -106,8 +106,11 @@ def _apply(actor: Actor, control: Control, data: dict[str, Any]) -> list[AISyste
     if taken is not None:
         errors["code"] = [_("Another control has the code “%(code)s”.") % {"code": taken.code}]
     interval = data.get("test_interval_days", control.test_interval_days)
-    if interval is not None and interval < 1:
-        errors["test_interval_days"] = [_("Give the test interval in days (1 or more).")]
+    if interval is not None and not 1 <= interval <= Control.MAX_TEST_INTERVAL_DAYS:
+        errors["test_interval_days"] = [
+            _("Give the test interval in days, from 1 to %(most)s (ten years).")
+            % {"most": f"{Control.MAX_TEST_INTERVAL_DAYS:,}"}
+        ]
     systems = systems_to_link(
         actor=actor,
         record=control,

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from controls.models import Control, ControlTest
 from tests.api_cases import APIViewTestCase, assert_error, last_record_id, records_since
-from tests.conftest import logged_in_api_client
+from tests.conftest import logged_in_api_client, logged_in_client
 from tests.factories import (
     AISystemFactory,
     ControlFactory,
@@ -77,6 +77,8 @@ class TestControls(APIViewTestCase):
             ("status", control(status="retired", ai_systems=[system])),
             ("ai_systems", control(ai_systems=[999999])),
             ("test_interval_days", control(ai_systems=[system], test_interval_days=0)),
+            ("test_interval_days", control(ai_systems=[system], test_interval_days=3651)),
+            ("test_interval_days", control(ai_systems=[system], test_interval_days=2**31 - 1)),
         ]
 
     bad_update_data = [
@@ -241,3 +243,22 @@ def test_treatment_actions_link_only_controls_the_writer_may_see(operator):
     assert response.json()["implementing_controls"] == [mine.pk]
     action = TreatmentAction.objects.get()
     assert list(action.implementing_controls.all()) == [mine]
+
+
+@pytest.mark.django_db
+def test_an_interval_stored_past_the_bound_does_not_break_the_controls(officer):
+    """The test interval is at most ten years; one stored before that bound (up to 2³¹ days,
+    which took the due date past the calendar's end and failed every list of controls with a
+    500) is read as ten years."""
+    target = ControlFactory(test_interval_days=30)
+    ControlTestFactory(control=target, tested_on=timezone.localdate() - timedelta(days=3))
+    Control.objects.filter(pk=target.pk).update(test_interval_days=2**31 - 1)
+    client = logged_in_api_client(officer)
+    detail = client.get(reverse("api:control-detail", args=[target.pk]))
+    assert detail.status_code == 200
+    due = timezone.localdate() - timedelta(days=3) + timedelta(days=3650)
+    assert (detail.json()["test_due_on"], detail.json()["test_overdue"]) == (str(due), False)
+    assert client.get(reverse("api:control-list")).status_code == 200
+    assert client.get(reverse("api:control-tests", args=[target.pk])).status_code == 200
+    page = logged_in_client(officer).get(reverse("controls"))
+    assert page.status_code == 200 and target.code in page.content.decode()
