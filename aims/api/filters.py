@@ -64,6 +64,43 @@ class ScopedAPIFilterSet(ScopedFilterSet, rest_framework_filters.FilterSet):
 class ScopedFilterBackend(DjangoFilterBackend):
     """The API's filter backend: the filter sets it builds from a viewset's
     ``filterset_fields`` are ``ScopedFilterSet``s too (a viewset's own ``filterset_class``
-    must be one: the architecture test checks)."""
+    must be one: the architecture test checks).
+
+    A request that names none of the filters is answered without building the filter set:
+    every filter leaves the rows as they are when its parameter is absent (a test holds this
+    for every endpoint), and building one (its filters copied, its form and the choices of
+    the user's rows) costs more than a page's rows. The class a viewset's ``filterset_fields``
+    make is made once per viewset."""
 
     filterset_base = ScopedAPIFilterSet
+
+    def get_filterset_class(self, view: Any, queryset: Any = None) -> Any:
+        if getattr(view, "filterset_class", None) or queryset is None:
+            return super().get_filterset_class(view, queryset)
+        fields = getattr(view, "filterset_fields", None)
+        if not fields:
+            return None
+        key = (type(view), queryset.model, repr(fields))
+        made = _MADE_FILTER_SETS.get(key)
+        if made is None:
+            made = _MADE_FILTER_SETS[key] = super().get_filterset_class(view, queryset)
+        return made
+
+    def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None or not names_a_filter(
+            request.query_params, filterset_class.base_filters
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
+#: The filter set class made for each viewset from its ``filterset_fields``.
+_MADE_FILTER_SETS: dict[tuple[Any, ...], Any] = {}
+
+
+def names_a_filter(params: Any, filters: Any) -> bool:
+    """Whether a query string may set one of ``filters``: a parameter named as a filter, or
+    starting with its name (a range's ``…_min``, ``…_after``, a widget's ``…_0``). A parameter
+    that only looks like one builds the filter set, which then ignores it."""
+    return any(key.startswith(name) for key in params for name in filters)
