@@ -56,6 +56,7 @@ from django.db import connection
 from django.db.models import Model
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from rest_framework import renderers
 from rest_framework.test import APIClient
 
 from aims.changelog import snapshot
@@ -306,6 +307,27 @@ class APIViewTestCase:
         assert response.status_code == 200, response.content[:500]
         assert response.json()["id"] == obj.pk
         self.assert_carries_fields(response.json())
+
+    def test_the_answers_are_what_drf_itself_writes(self, request: Any, monkeypatch: Any) -> None:
+        """The list and the detail, written by the rows' plan (``aims.api.base``) and orjson
+        (``aims.api.renderers``), are byte for byte what DRF's own loop and renderer write."""
+        import aims.api.base
+        from aims.api.renderers import JSONRenderer
+
+        obj = self.make(request)
+        self.make(request)
+        client = self.client(request, self.reader)
+        asked = [(self.list_url(), {"page_size": 500}), (self.detail_url(obj), {})]
+        plans = []
+        make_plan = aims.api.base._row_plan
+        monkeypatch.setattr(aims.api.base, "_row_plan", lambda *a: plans.append(a) or make_plan(*a))
+        fast = [client.get(url, params) for url, params in asked]
+        assert [r.status_code for r in fast] == [200, 200]
+        assert plans, "no row was written by a plan"
+        monkeypatch.setattr(aims.api.base.ModelSerializer, "read_plan", False)
+        monkeypatch.setattr(JSONRenderer, "render", renderers.JSONRenderer.render)
+        slow = [client.get(url, params) for url, params in asked]
+        assert [r.content for r in fast] == [r.content for r in slow]
 
     def test_list_runs_the_same_queries_for_1_and_20_rows(self, request: Any) -> None:
         self._assert_constant_queries(self.client(request, self.reader), lambda: self.make(request))

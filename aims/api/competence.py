@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from aims.api.base import ModelViewSet
+from aims.api.base import ModelSerializer, ModelViewSet
 from aims.api.fields import (
     AISystemsField,
     OtherAISystemsField,
@@ -36,7 +36,7 @@ from aims.services.competence import (
 POLICY = Policy(read=Capability.SEE_RECORDS, write=Capability.CHANGE_RECORDS)
 
 
-class CompetenceRoleSerializer(serializers.ModelSerializer):
+class CompetenceRoleSerializer(ModelSerializer):
     ai_systems = AISystemsField(
         many=True,
         required=False,
@@ -70,7 +70,7 @@ class CompetenceRoleSerializer(serializers.ModelSerializer):
         extra_kwargs: dict[str, Any] = {"name": {"validators": []}}
 
 
-class CompetenceRecordSerializer(serializers.ModelSerializer):
+class CompetenceRecordSerializer(ModelSerializer):
     role = ScopedPrimaryKeyRelatedField(queryset=CompetenceRole.objects.all())
     person = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True),

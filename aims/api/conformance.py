@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 
 from aims import selectors
-from aims.api.base import PolicyViewSetMixin
+from aims.api.base import ModelSerializer, PolicyViewSetMixin
 from aims.api.fields import OwnerField, ScopedPrimaryKeyRelatedField
 from aims.choices import ConformanceStatus
 from aims.dashboard import clause_evidence
@@ -63,7 +63,7 @@ def evidence_rows(entry: dict[str, Any] | None) -> list[dict[str, Any]]:
     ]
 
 
-class ClauseAssessmentSerializer(serializers.ModelSerializer):
+class ClauseAssessmentSerializer(ModelSerializer):
     ref_id = serializers.CharField(source="requirement.ref_id", read_only=True)
     requirement_urn = serializers.CharField(source="requirement.urn", read_only=True)
     name_en = serializers.CharField(source="requirement.name_en", read_only=True)

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from aims import selectors
 from aims.api.approval import approval_actions, approval_policy
-from aims.api.base import ListCreateUpdateViewSet
+from aims.api.base import ListCreateUpdateViewSet, ModelSerializer
 from aims.api.fields import OwnerField
 from aims.api.serializers import username_of
 from aims.models import Document, DocumentVersion
@@ -23,7 +23,7 @@ from aims.roles import Capability
 from aims.services.documents import document_create, document_edit, latest_version
 
 
-class DocumentVersionSerializer(serializers.ModelSerializer):
+class DocumentVersionSerializer(ModelSerializer):
     author = username_of("author")
     approved_by = username_of("approved_by")
     has_file = serializers.SerializerMethodField()
@@ -53,7 +53,7 @@ class DocumentVersionSerializer(serializers.ModelSerializer):
         return bool(obj.file)
 
 
-class DocumentSerializer(serializers.ModelSerializer):
+class DocumentSerializer(ModelSerializer):
     versions = DocumentVersionSerializer(many=True, read_only=True)
     content = serializers.CharField(
         write_only=True,

@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from aims import selectors, urns
-from aims.api.base import ListCreateUpdateViewSet
+from aims.api.base import ListCreateUpdateViewSet, ModelSerializer
 from aims.api.exceptions import error_body
 from aims.api.fields import OwnerField, ScopedPrimaryKeyRelatedField
 from aims.choices import OrganizationRole
@@ -36,7 +36,7 @@ from aims.services.inventory import (
 from aims.tables import read_table
 
 
-class AISystemSerializer(serializers.ModelSerializer):
+class AISystemSerializer(ModelSerializer):
     organization_roles = serializers.ListField(
         child=serializers.ChoiceField(choices=OrganizationRole.choices),
         max_length=len(OrganizationRole.choices),

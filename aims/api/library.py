@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from aims import selectors
-from aims.api.base import ReadOnlyViewSet
+from aims.api.base import ModelSerializer, ReadOnlyViewSet
 from aims.choices import MappingRelationship
 from aims.filters import ScopedFilterSet
 from aims.models import Framework, Mapping, Requirement
@@ -28,7 +28,7 @@ from aims.services.library import library_import
 LIBRARY_IMPORT_MAX_BYTES = 5 * 1024 * 1024
 
 
-class FrameworkSerializer(serializers.ModelSerializer):
+class FrameworkSerializer(ModelSerializer):
     requirement_count = serializers.IntegerField(read_only=True)
     assessable_count = serializers.IntegerField(read_only=True)
 
@@ -58,7 +58,7 @@ class FrameworkSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RequirementSerializer(serializers.ModelSerializer):
+class RequirementSerializer(ModelSerializer):
     framework_urn = serializers.CharField(source="framework.urn", read_only=True)
 
     class Meta:
@@ -88,7 +88,7 @@ class RequirementSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RequirementRefSerializer(serializers.ModelSerializer):
+class RequirementRefSerializer(ModelSerializer):
     framework_urn = serializers.CharField(source="framework.urn", read_only=True)
 
     class Meta:
@@ -97,7 +97,7 @@ class RequirementRefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MappingSerializer(serializers.ModelSerializer):
+class MappingSerializer(ModelSerializer):
     mapping_set = serializers.CharField(source="mapping_set.urn", read_only=True)
     source = RequirementRefSerializer(read_only=True)
     target = RequirementRefSerializer(read_only=True)

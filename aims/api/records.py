@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from aims.api.base import ListCreateUpdateViewSet
+from aims.api.base import ListCreateUpdateViewSet, ModelSerializer
 from aims.api.fields import AISystemsField, OtherAISystemsField, OwnerField
 from aims.api.serializers import username_of
 from aims.models import (
@@ -54,7 +54,7 @@ class RecordViewSet(ListCreateUpdateViewSet, mixins.DestroyModelMixin):
         record_delete(actor=self.request.user, obj=instance)
 
 
-def _serializer(model_class: type, field_names: list[str]) -> type[serializers.ModelSerializer]:
+def _serializer(model_class: type, field_names: list[str]) -> type[ModelSerializer]:
     meta = type(
         "Meta",
         (),
@@ -67,7 +67,7 @@ def _serializer(model_class: type, field_names: list[str]) -> type[serializers.M
     attrs: dict[str, Any] = {"Meta": meta}
     if "owner" in field_names:
         attrs["owner"] = OwnerField()
-    return type(f"{model_class.__name__}Serializer", (serializers.ModelSerializer,), attrs)
+    return type(f"{model_class.__name__}Serializer", (ModelSerializer,), attrs)
 
 
 BusinessUnitSerializer = _serializer(BusinessUnit, ["name", "code", "description", "owner"])
@@ -119,7 +119,7 @@ class OrganizationViewSet(RecordViewSet):
     ordering = ["name"]
 
 
-class ObjectiveResultSerializer(serializers.ModelSerializer):
+class ObjectiveResultSerializer(ModelSerializer):
     recorded_by = username_of("recorded_by")
 
     class Meta:
@@ -128,7 +128,7 @@ class ObjectiveResultSerializer(serializers.ModelSerializer):
         read_only_fields = ["recorded_by", "created_at"]
 
 
-class ObjectiveSerializer(serializers.ModelSerializer):
+class ObjectiveSerializer(ModelSerializer):
     results = ObjectiveResultSerializer(many=True, read_only=True)
     ai_systems = AISystemsField(
         many=True,

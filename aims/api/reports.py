@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from aims import selectors
-from aims.api.base import PolicyViewSetMixin
+from aims.api.base import ModelSerializer, PolicyViewSetMixin
 from aims.choices import Language, ReportFormat, ReportStatus
 from aims.models import ReportJob
 from aims.permissions import Policy
@@ -25,7 +25,7 @@ from aims.services.reports import report_job_create, report_job_retry
 from aims.storage import file_download
 
 
-class ReportJobSerializer(serializers.ModelSerializer):
+class ReportJobSerializer(ModelSerializer):
     requested_by = serializers.CharField(source="requested_by.username", read_only=True)
     download_url = serializers.SerializerMethodField()
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from aims.api.base import ModelSerializer
 from aims.choices import TokenScope
 from aims.models import ApiToken, ChangeRecord, Notification
 from aims.roles import MATRIX, user_roles
@@ -19,7 +20,7 @@ def username_of(user_field: str) -> serializers.CharField:
     return serializers.CharField(source=f"{user_field}.username", read_only=True, allow_null=True)
 
 
-class ChangeRecordSerializer(serializers.ModelSerializer):
+class ChangeRecordSerializer(ModelSerializer):
     model = serializers.SerializerMethodField(help_text="Record type as app_label.model.")
 
     class Meta:
@@ -46,7 +47,7 @@ class ChangeRecordSerializer(serializers.ModelSerializer):
         return f"{obj.content_type.app_label}.{obj.content_type.model}"
 
 
-class ApiTokenSerializer(serializers.ModelSerializer):
+class ApiTokenSerializer(ModelSerializer):
     user = serializers.CharField(source="user.username", read_only=True)
     status = serializers.CharField(read_only=True, help_text="active, expired or revoked")
 
@@ -88,7 +89,7 @@ class ApiTokenCreatedSerializer(ApiTokenSerializer):
         read_only_fields = fields
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(ModelSerializer):
     read = serializers.SerializerMethodField()
 
     class Meta:

@@ -17,7 +17,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from aims.api.approval import approval_actions
-from aims.api.base import ListCreateUpdateViewSet, PolicyViewSetMixin, ReadOnlyViewSet
+from aims.api.base import (
+    ListCreateUpdateViewSet,
+    ModelSerializer,
+    PolicyViewSetMixin,
+    ReadOnlyViewSet,
+)
 from aims.api.fields import OwnerField, ScopedPrimaryKeyRelatedField
 from aims.models import AISystem, Requirement
 from aims.permissions import Policy
@@ -38,7 +43,7 @@ from audit.services import audits as services
 from controls.models import EvidenceVersion
 
 
-class ProgrammeSerializer(serializers.ModelSerializer):
+class ProgrammeSerializer(ModelSerializer):
     owner = OwnerField(required=False, allow_null=True)
 
     class Meta:
@@ -79,14 +84,14 @@ class ProgrammeSerializer(serializers.ModelSerializer):
         ]
 
 
-class DeclarationSerializer(serializers.ModelSerializer):
+class DeclarationSerializer(ModelSerializer):
     class Meta:
         model = ImpartialityDeclaration
         fields = ["id", "auditor", "conflict", "confirmed_by", "confirmed_at", "reason"]
         read_only_fields = fields
 
 
-class AuditSerializer(serializers.ModelSerializer):
+class AuditSerializer(ModelSerializer):
     programme = ScopedPrimaryKeyRelatedField(queryset=AuditProgramme.objects.all())
     owner = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True),
@@ -141,7 +146,7 @@ class AuditSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class ChecklistRowSerializer(serializers.ModelSerializer):
+class ChecklistRowSerializer(ModelSerializer):
     ref_id = serializers.CharField(source="requirement.ref_id", read_only=True)
     auditor = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True),
@@ -168,7 +173,7 @@ class ChecklistRowSerializer(serializers.ModelSerializer):
         read_only_fields = ["audit", "requirement", "order", "created_at", "updated_at"]
 
 
-class FindingSerializer(serializers.ModelSerializer):
+class FindingSerializer(ModelSerializer):
     audit = ScopedPrimaryKeyRelatedField(queryset=Audit.objects.all())
     requirement = ScopedPrimaryKeyRelatedField(queryset=Requirement.objects.all())
     checklist_row = ScopedPrimaryKeyRelatedField(
@@ -211,7 +216,7 @@ class FindingSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class ReportSerializer(serializers.ModelSerializer):
+class ReportSerializer(ModelSerializer):
     class Meta:
         model = AuditReport
         fields = [
@@ -234,7 +239,7 @@ class ReportSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AccessSerializer(serializers.ModelSerializer):
+class AccessSerializer(ModelSerializer):
     audit = ScopedPrimaryKeyRelatedField(queryset=Audit.objects.all())
     user = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True),

@@ -16,7 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from aims.api.base import ListCreateUpdateViewSet
+from aims.api.base import ListCreateUpdateViewSet, ModelSerializer
 from aims.api.fields import AISystemsField, OtherAISystemsField, ScopedPrimaryKeyRelatedField
 from aims.models import AISystem, Requirement
 from aims.permissions import Policy
@@ -37,7 +37,7 @@ def _person_field(**kwargs: Any) -> serializers.PrimaryKeyRelatedField:
     )
 
 
-class NonconformitySerializer(serializers.ModelSerializer):
+class NonconformitySerializer(ModelSerializer):
     ai_systems = AISystemsField(
         many=True,
         required=False,
@@ -218,7 +218,7 @@ class NonconformityViewSet(ListCreateUpdateViewSet):
         return self._done(nc)
 
 
-class CorrectiveActionSerializer(serializers.ModelSerializer):
+class CorrectiveActionSerializer(ModelSerializer):
     nonconformity = ScopedPrimaryKeyRelatedField(queryset=Nonconformity.objects.all())
     owner = _person_field(help_text="Id of the person who carries the action out.")
     overdue = serializers.BooleanField(read_only=True)

@@ -16,7 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from aims.api.base import PolicyViewSetMixin
+from aims.api.base import ModelSerializer, PolicyViewSetMixin
 from aims.api.reports import report_file_response
 from aims.choices import Language, ReportStatus
 from aims.permissions import Policy
@@ -29,7 +29,7 @@ from audit.selectors import packs as selectors
 from audit.services.packs import evidence_pack_create
 
 
-class EvidencePackSerializer(serializers.ModelSerializer):
+class EvidencePackSerializer(ModelSerializer):
     ai_systems = serializers.SerializerMethodField(
         help_text="Ids of the pack's AI systems you see (empty with all_systems)."
     )

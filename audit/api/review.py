@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from aims.api.approval import ReturnSerializer
-from aims.api.base import PolicyViewSetMixin
+from aims.api.base import ModelSerializer, PolicyViewSetMixin
 from aims.api.fields import OwnerField, ScopedPrimaryKeyRelatedField
 from aims.permissions import Policy
 from aims.roles import Capability
@@ -26,7 +26,7 @@ from audit.selectors import review as selectors
 from audit.services import review as services
 
 
-class ManagementReviewSerializer(serializers.ModelSerializer):
+class ManagementReviewSerializer(ModelSerializer):
     attendees = serializers.PrimaryKeyRelatedField(
         many=True,
         queryset=get_user_model().objects.filter(is_active=True),
@@ -78,7 +78,7 @@ class ManagementReviewSerializer(serializers.ModelSerializer):
         ]
 
 
-class ReviewActionSerializer(serializers.ModelSerializer):
+class ReviewActionSerializer(ModelSerializer):
     review = ScopedPrimaryKeyRelatedField(
         queryset=ManagementReview.objects.all(), help_text="Id of the management review (a draft)."
     )

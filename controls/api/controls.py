@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from aims.api.base import ListCreateUpdateViewSet, PolicyViewSetMixin
+from aims.api.base import ListCreateUpdateViewSet, ModelSerializer, PolicyViewSetMixin
 from aims.api.fields import (
     AISystemsField,
     OtherAISystemsField,
@@ -30,7 +30,7 @@ from controls.selectors import controls as selectors
 from controls.services.controls import control_create, control_test_create, control_update
 
 
-class ControlRequirementSerializer(serializers.ModelSerializer):
+class ControlRequirementSerializer(ModelSerializer):
     """A library requirement the control satisfies, with a note on how."""
 
     requirement = ScopedPrimaryKeyRelatedField(
@@ -45,7 +45,7 @@ class ControlRequirementSerializer(serializers.ModelSerializer):
         fields = ["requirement", "ref_id", "note"]
 
 
-class ControlSerializer(serializers.ModelSerializer):
+class ControlSerializer(ModelSerializer):
     ai_systems = AISystemsField(
         many=True,
         required=False,
@@ -101,7 +101,7 @@ class ControlSerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": []}}
 
 
-class ControlTestInputSerializer(serializers.ModelSerializer):
+class ControlTestInputSerializer(ModelSerializer):
     tester = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True),
         required=False,

@@ -25,7 +25,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from aims.api.base import ListCreateUpdateViewSet, ReadOnlyViewSet
+from aims.api.base import ListCreateUpdateViewSet, ModelSerializer, ReadOnlyViewSet
 from aims.api.fields import (
     AISystemsField,
     OtherAISystemsField,
@@ -121,7 +121,7 @@ class LinkSerializer(serializers.Serializer):
     id = serializers.IntegerField(min_value=1)
 
 
-class EvidenceVersionSerializer(serializers.ModelSerializer):
+class EvidenceVersionSerializer(ModelSerializer):
     url = serializers.CharField(
         read_only=True, help_text="The link of a link version (http or https); empty for a file."
     )
@@ -187,7 +187,7 @@ class EvidenceListSerializer(serializers.ListSerializer):
         return super().to_representation(items)
 
 
-class EvidenceSerializer(serializers.ModelSerializer):
+class EvidenceSerializer(ModelSerializer):
     owner = OwnerField()
     ai_systems = AISystemsField(
         many=True,

@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from aims.api.approval import approval_actions, approval_policy
-from aims.api.base import PolicyViewSetMixin, ReadOnlyViewSet
+from aims.api.base import ModelSerializer, PolicyViewSetMixin, ReadOnlyViewSet
 from aims.api.fields import OwnerField, ScopedPrimaryKeyRelatedField
 from aims.models import Requirement
 from aims.permissions import Policy
@@ -36,7 +36,7 @@ from controls.selectors import soa as selectors
 from controls.services import soa as services
 
 
-class SoaSerializer(serializers.ModelSerializer):
+class SoaSerializer(ModelSerializer):
     class Meta:
         model = StatementOfApplicability
         fields = [
@@ -59,7 +59,7 @@ class SoaSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SoaRowSerializer(serializers.ModelSerializer):
+class SoaRowSerializer(ModelSerializer):
     requirement = ScopedPrimaryKeyRelatedField(
         queryset=Requirement.objects.all(),
         help_text="Id of the library requirement (set when a row is added; fixed after).",

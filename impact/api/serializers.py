@@ -9,6 +9,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from aims.api.base import ModelSerializer
 from aims.api.fields import OwnerField, ScopedPrimaryKeyRelatedField
 from aims.models import AISystem, Requirement
 from impact.choices import AssessmentScope, PartyKind
@@ -30,7 +31,7 @@ class _RefusesLevels:
         return attrs
 
 
-class ImpactEntrySerializer(_RefusesLevels, serializers.ModelSerializer):
+class ImpactEntrySerializer(_RefusesLevels, ModelSerializer):
     party_type = ScopedPrimaryKeyRelatedField(
         queryset=Requirement.objects.all(), help_text="Id of an affected-party type (library)."
     )
@@ -67,7 +68,7 @@ class ImpactEntrySerializer(_RefusesLevels, serializers.ModelSerializer):
         read_only_fields = ["assessment", "level", "created_at", "updated_at"]
 
 
-class ImpactAssessmentSerializer(_RefusesLevels, serializers.ModelSerializer):
+class ImpactAssessmentSerializer(_RefusesLevels, ModelSerializer):
     ai_system = ScopedPrimaryKeyRelatedField(queryset=AISystem.objects.all())
     responsible = OwnerField(help_text="Id of the person responsible (an officer or a member).")
     owner = OwnerField()

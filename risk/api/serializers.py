@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from aims.api.base import ModelSerializer
 from aims.api.fields import (
     AISystemsField,
     OtherAISystemsField,
@@ -51,7 +52,7 @@ class CriteriaSerializer(serializers.Serializer):
     statement_ja = serializers.CharField(read_only=True)
 
 
-class RiskMatrixSerializer(serializers.ModelSerializer):
+class RiskMatrixSerializer(ModelSerializer):
     # Lists bounded here as well as by the service, so an oversized body is refused before
     # each of its items is validated.
     likelihood_levels = StepSerializer(many=True, max_length=MAX_STEPS)
@@ -136,7 +137,7 @@ class CriteriaUpdateSerializer(serializers.Serializer):
     statement_ja = serializers.CharField(required=False, allow_blank=True)
 
 
-class AcceptanceSerializer(serializers.ModelSerializer):
+class AcceptanceSerializer(ModelSerializer):
     accepted_by = serializers.CharField(source="accepted_by.username", read_only=True)
     # Declared: DRF drops ``allow_blank`` from a read-only model field, and the schema would
     # then refuse the "" of an acceptance in force.
@@ -184,7 +185,7 @@ def _library_field(label: str, prefetched: str | None = None) -> serializers.Fie
     )
 
 
-class RiskSerializer(serializers.ModelSerializer):
+class RiskSerializer(ModelSerializer):
     """A risk. The lists are read from what ``risk.selectors.risks_for_api`` prefetched
     (``PREFETCHED``), or from the relations for a risk read otherwise (one just saved)."""
 
@@ -296,7 +297,7 @@ class RiskSerializer(serializers.ModelSerializer):
         return AcceptanceSerializer(context=self.context)
 
 
-class TreatmentActionSerializer(serializers.ModelSerializer):
+class TreatmentActionSerializer(ModelSerializer):
     risk = ScopedPrimaryKeyRelatedField(queryset=Risk.objects.all())
     controls = _library_field("Ids of ISO/IEC 42001 Annex A controls.")
     implementing_controls = ScopedPrimaryKeyRelatedField(
