@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, ValidationError
 from django.db import connections
 from django.db.models import BooleanField, Expression, F, Model, Q, QuerySet, Value
 from django.db.models.expressions import OrderBy
@@ -465,21 +465,59 @@ def _ordered_union(union: QuerySet[Any], keys: Sequence[Key], limit: int) -> lis
 
 def count_rows(queryset: QuerySet[Any], limit: int | None = None) -> Count:
     """The exact count up to ``limit`` rows (counted no further), else the planner's
-    estimate (never below the limit), flagged."""
+    estimate (never below the limit), flagged.
+
+    A list of plain rows (no grouping, distinct rows, annotations or union) is counted by its
+    ids, compiled once for the count and the estimate: Django's count of a slice goes through
+    its aggregation machinery, which costs more than the count."""
     limit = exact_count_limit() if limit is None else limit
     bare = queryset.order_by()
-    counted = bare[: limit + 1].count()
-    if counted <= limit:
-        return Count(counted, False)
-    return Count(max(limit + 1, estimate_rows(bare)), True)
+    query = bare.query
+    plain = not (
+        query.distinct
+        or query.combinator
+        or query.is_sliced
+        or query.annotations
+        or query.group_by is not None
+        or query.extra
+    )
+    if not plain:
+        counted = bare[: limit + 1].count()
+        if counted <= limit:
+            return Count(counted, False)
+        return Count(max(limit + 1, estimate_rows(bare)), True)
+    try:
+        sql, params = _ids_sql(bare)
+    except EmptyResultSet:  # a condition no row meets (an empty ``pk__in``, ``none()``)
+        return Count(0, False)
+    with connections[bare.db].cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({sql} LIMIT %s) counted", [*params, limit + 1])
+        counted = cursor.fetchone()[0]
+        if counted <= limit:
+            return Count(counted, False)
+        return Count(max(limit + 1, _planned_rows(cursor, sql, params)), True)
+
+
+def _ids_sql(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
+    ids = queryset.values_list("pk").query
+    sql, params = ids.get_compiler(using=queryset.db).as_sql()
+    return sql, tuple(params)
 
 
 def estimate_rows(queryset: QuerySet[Any]) -> int:
-    """The planner's estimate of the rows of ``queryset`` (no row is read)."""
-    sql, params = queryset.query.sql_with_params()
+    """The planner's estimate of the rows of ``queryset`` (no row is read). Asked of its ids
+    alone: the rows are the same, and the statement is compiled without every column."""
+    try:
+        sql, params = _ids_sql(queryset)
+    except EmptyResultSet:
+        return 0
     with connections[queryset.db].cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        plan = cursor.fetchone()[0]
+        return _planned_rows(cursor, sql, params)
+
+
+def _planned_rows(cursor: Any, sql: str, params: tuple[Any, ...]) -> int:
+    cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+    plan = cursor.fetchone()[0]
     if isinstance(plan, str):
         plan = json.loads(plan)
     return int(plan[0]["Plan"]["Plan Rows"])

@@ -27,6 +27,23 @@ from aims.views import (
 )
 
 urlpatterns = [
+    # First: an API request is resolved without trying each page's pattern before it.
+    path(
+        "api/v1/",
+        include(
+            (
+                api_urls(
+                    [
+                        *controls.api.urls.ROUTES,
+                        *risk.api.urls.ROUTES,
+                        *impact.api.urls.ROUTES,
+                        *audit.api.urls.ROUTES,
+                    ]
+                ),
+                "api",
+            )
+        ),
+    ),
     path("", home.HomeView.as_view(), name="home"),
     path("health/", home.HealthView.as_view(), name="health"),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
@@ -232,22 +249,6 @@ urlpatterns = [
     path("", include("audit.urls")),
     path("risks/", include("risk.urls")),
     path("impact-assessments/", include("impact.urls")),
-    path(
-        "api/v1/",
-        include(
-            (
-                api_urls(
-                    [
-                        *controls.api.urls.ROUTES,
-                        *risk.api.urls.ROUTES,
-                        *impact.api.urls.ROUTES,
-                        *audit.api.urls.ROUTES,
-                    ]
-                ),
-                "api",
-            )
-        ),
-    ),
     path("admin/", admin.site.urls),
 ]
 

@@ -54,8 +54,9 @@ class LinkedId:
 @cache
 def _linked_ids_sql() -> str:
     """One statement for the ids linked to a page of risks through every relation of
-    ``_LINKED``, each in the order of its model (``Meta.ordering``, then id): five prefetch
-    queries cost five compilations and a model instance per linked row, most of a page's
+    ``_LINKED``, each in the order of its model (``Meta.ordering``, then id), and last the
+    ids of their acceptances in force (newest first): five prefetch queries and one for the
+    acceptances cost six compilations and a model instance per linked row, most of a page's
     Python time."""
     quote = connection.ops.quote_name
     parts = []
@@ -63,60 +64,93 @@ def _linked_ids_sql() -> str:
         field: Any = Risk._meta.get_field(name)
         through: Any = field.remote_field.through._meta
         target: Any = field.related_model._meta
-        order = []
-        for key in [*target.ordering, "id"]:
-            if not isinstance(key, str):
-                raise TypeError(f"{target.label}: ordering by {key!r} is not supported here")
-            column = quote(target.get_field(key.lstrip("-")).column)
-            order.append(f"linked.{column}{' DESC' if key.startswith('-') else ''}")
         risk_column = quote(through.get_field(field.m2m_field_name()).column)
         linked_column = quote(through.get_field(field.m2m_reverse_field_name()).column)
         parts.append(
             f"(SELECT {number}, link.{risk_column}, link.{linked_column} "
             f"FROM {quote(through.db_table)} link "
             f"JOIN {quote(target.db_table)} linked ON linked.id = link.{linked_column} "
-            f"WHERE link.{risk_column} = ANY(%s) ORDER BY {', '.join(order)})"
+            f"WHERE link.{risk_column} = ANY(%s) ORDER BY {_order('linked', target)})"
         )
+    acceptance: Any = RiskAcceptance._meta
+    risk = quote(acceptance.get_field("risk").column)
+    ended = quote(acceptance.get_field("ended_at").column)
+    parts.append(
+        f"(SELECT {len(_LINKED)}, accepted.{risk}, accepted.id "
+        f"FROM {quote(acceptance.db_table)} accepted "
+        f"WHERE accepted.{ended} IS NULL AND accepted.{risk} = ANY(%s) "
+        f"ORDER BY {_order('accepted', acceptance)})"
+    )
     return " UNION ALL ".join(parts)
 
 
-def _load_linked_ids(page: list[Risk]) -> None:
-    """Put on each risk of ``page`` the ids of its linked rows (``RISK_API_PREFETCHED``)."""
-    linked: dict[tuple[int, int], list[LinkedId]] = defaultdict(list)
+def _order(alias: str, meta: Any) -> str:
+    """``ORDER BY`` of a model's ``Meta.ordering`` then its id, on the table ``alias``."""
+    quote = connection.ops.quote_name
+    order = []
+    for key in [*meta.ordering, "id"]:
+        if not isinstance(key, str):
+            raise TypeError(f"{meta.label}: ordering by {key!r} is not supported here")
+        column = quote(meta.get_field(key.lstrip("-")).column)
+        order.append(f"{alias}.{column}{' DESC' if key.startswith('-') else ''}")
+    return ", ".join(order)
+
+
+def _load_linked(page: list[Risk]) -> None:
+    """Put on each risk of ``page`` the ids of its linked rows and its acceptance in force
+    as a list of at most one (``RISK_API_PREFETCHED``): one query for the page, and one more
+    for the acceptances in force when the page has any (by their ids)."""
+    linked: dict[tuple[int, int], list[Any]] = defaultdict(list)
+    made: dict[int, LinkedId] = {}  # a page links the same few rows many times: one each
     ids = [risk.pk for risk in page]
+    accepted: list[int] = []
     with connection.cursor() as cursor:
-        cursor.execute(_linked_ids_sql(), [ids] * len(_LINKED))
+        cursor.execute(_linked_ids_sql(), [ids] * (len(_LINKED) + 1))
         for number, risk_id, linked_id in cursor.fetchall():
-            linked[(number, risk_id)].append(LinkedId(linked_id))
+            if number == len(_LINKED):
+                accepted.append(linked_id)
+                continue
+            item = made.get(linked_id)
+            if item is None:
+                item = made[linked_id] = LinkedId(linked_id)
+            linked[(number, risk_id)].append(item)
+    if accepted:
+        for acceptance in _in_force().filter(pk__in=accepted):
+            linked[(len(_LINKED), acceptance.risk_id)].append(acceptance)
     for risk in page:
-        for number, name in enumerate(_LINKED):
+        for number, name in enumerate([*_LINKED, "acceptances"]):
             setattr(risk, RISK_API_PREFETCHED[name], linked.get((number, risk.pk), []))
 
 
 class RisksForAPI(QuerySet[Risk]):
-    """Risks that, once fetched as model rows, carry the ids of their linked rows
-    (``_load_linked_ids``: one query for the page, whatever its size)."""
+    """Risks that, once fetched as model rows, carry the ids of their linked rows and their
+    acceptance in force (``_load_linked``: one query for the page, whatever its size, and
+    one when it holds accepted risks)."""
 
     def _fetch_all(self) -> None:
         fresh = self._result_cache is None
         super()._fetch_all()
         if fresh and self._iterable_class is ModelIterable and self._result_cache:
-            _load_linked_ids(self._result_cache)  # type: ignore[arg-type]
+            _load_linked(self._result_cache)  # type: ignore[arg-type]
 
 
 def risks_for_api() -> QuerySet[Risk]:
     """Risks with every relation the API's risk representation reads, and no more: the
     representation names related rows by id (the matrix, owner and template by their column),
-    so the linked rows are loaded as ids (``RisksForAPI``), and only the acceptance in force
-    is loaded whole."""
-    return RisksForAPI(model=Risk).prefetch_related(acceptance_in_force())
+    so the linked rows are loaded as ids, and only the acceptance in force is loaded whole
+    (``RisksForAPI``)."""
+    return RisksForAPI(model=Risk)
+
+
+def _in_force() -> QuerySet[RiskAcceptance]:
+    return RiskAcceptance.objects.select_related("accepted_by").filter(ended_at__isnull=True)
 
 
 def acceptance_in_force() -> Prefetch:
     """Each risk's acceptance in force, with who accepted it, as a list of at most one
-    (``RISK_API_PREFETCHED["acceptances"]``): what the API and the register report read."""
-    active = RiskAcceptance.objects.select_related("accepted_by").filter(ended_at__isnull=True)
-    return Prefetch("acceptances", queryset=active, to_attr=RISK_API_PREFETCHED["acceptances"])
+    (``RISK_API_PREFETCHED["acceptances"]``), as the register report reads it (the API's
+    rows load the same list themselves: ``RisksForAPI``)."""
+    return Prefetch("acceptances", queryset=_in_force(), to_attr=RISK_API_PREFETCHED["acceptances"])
 
 
 def risk_details() -> QuerySet[Risk]:

@@ -163,6 +163,25 @@ def test_counts_are_exact_up_to_the_limit_then_estimated(systems):
     assert estimated.display().startswith("about ")
 
 
+def test_counts_are_those_of_the_database_whatever_the_rows(systems, django_assert_num_queries):
+    """A list of plain rows is counted by its ids in one statement (and, over the limit,
+    estimated in a second one); a list of distinct or grouped rows, a list no row can meet,
+    are counted as Django counts them."""
+    staged = systems.filter(lifecycle_stage=systems.first().lifecycle_stage)
+    for rows in (systems, staged, systems.exclude(pk__in=staged), systems.filter(name__gt="m")):
+        expected = rows.count()
+        with django_assert_num_queries(1):
+            assert count_rows(rows, limit=500) == pagination.Count(expected, False)
+    with django_assert_num_queries(2):
+        assert count_rows(systems, limit=10).is_estimate
+    joined = systems.filter(name__isnull=False).values("lifecycle_stage").distinct()
+    assert count_rows(joined, limit=500).value == len({s.lifecycle_stage for s in systems})
+    for nothing in (systems.none(), systems.filter(pk__in=[])):
+        with django_assert_num_queries(0):
+            assert count_rows(nothing) == pagination.Count(0, False)
+    assert pagination.estimate_rows(systems.filter(pk__in=[])) == 0
+
+
 def test_the_api_pages_by_cursor_and_says_whether_the_count_is_estimated(
     systems, officer, api_client_for, settings
 ):

@@ -133,7 +133,8 @@ def test_linked_ids_load_once_per_page_and_only_for_model_rows(
     chained = risks_for_api().filter(pk=risk.pk).order_by("id")
     with CaptureQueriesContext(connection) as queries:
         rows = list(chained)
-    # The page, its acceptances in force, and every linked id in one statement.
+    # The page, every linked id and the ids of its acceptances in force in one statement,
+    # and those acceptances.
     assert len(queries.captured_queries) == 3
     assert len(getattr(rows[0], RISK_API_PREFETCHED["ai_systems"])) == 3
     assert list(risks_for_api().filter(pk=risk.pk).values_list("title", flat=True)) == [
@@ -160,3 +161,29 @@ def test_a_change_answers_with_the_links_as_changed(
     assert body["acceptance"] is None
     fresh = api_client_for(officer).get(reverse("api:risk-detail", args=[risk.pk])).json()
     assert fresh == body
+
+
+def test_a_page_reads_its_acceptances_in_one_query_whatever_their_number(officer, executive, m5):
+    """A page without an accepted risk reads none; with any, one query for all of them."""
+    risks = [
+        risk_create(actor=officer, title=f"r{n}", inherent_likelihood=1, inherent_impact=1)
+        for n in range(20)
+    ]
+
+    def page_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            rows = list(risks_for_api().order_by("id"))
+        accepted = [getattr(r, RISK_API_PREFETCHED["acceptances"]) for r in rows]
+        assert (
+            sum(len(a) for a in accepted)
+            == RiskAcceptance.objects.filter(ended_at__isnull=True).count()
+        )
+        return len(queries.captured_queries)
+
+    assert page_queries() == 2
+    expires = timezone.localdate() + timedelta(days=30)
+    risk_accept(actor=executive, risk=risks[0], rationale="one", expires_on=expires)
+    assert page_queries() == 3
+    for risk in risks[1:]:
+        risk_accept(actor=executive, risk=risk, rationale="all", expires_on=expires)
+    assert page_queries() == 3
