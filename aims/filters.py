@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django_filters import fields as filter_fields
 from django_filters.conf import settings as filter_settings
@@ -112,13 +113,22 @@ def _page_widgets(filters: Any) -> None:
 
 def _lazy_widgets(filterset: type[Any], filters: dict[str, Any]) -> None:
     """A searchable choice of rows with a label (``LABEL_FIELDS``: AI systems, controls) is
-    sent on demand once it is long (``LazySelect``)."""
+    sent on demand once it is long (``LazySelect``). Its URL is made when the widget is
+    drawn: a filter set built to filter rows only (a report job's, in a worker that has not
+    resolved a URL yet) does not load the URL configuration for it."""
     key = f"{filterset.__module__}.{filterset.__qualname__}"
     for name, model_filter in filters.items():
         widget = model_filter.extra.get("widget")
         if type(widget) is FastSelect and model_filter.field_class is LabelledChoiceField:
-            url = f"{reverse('filter_choices')}?{urlencode({'list': key, 'field': name})}"
+            url = _choices_url(key, name)
             model_filter.extra["widget"] = LazySelect(url, attrs=widget.attrs)
+
+
+def _filter_choices_url(key: str, name: str) -> str:
+    return f"{reverse('filter_choices')}?{urlencode({'list': key, 'field': name})}"
+
+
+_choices_url = lazy(_filter_choices_url, str)
 
 
 class _LabelledFilterIterator(filter_fields.ModelChoiceIterator, LabelledChoiceIterator):

@@ -43,6 +43,27 @@ def test_a_long_list_carries_only_any_and_the_chosen_row(officer, client_for, sy
     assert f"selected={made[4].pk}" in chosen
 
 
+def test_a_filter_set_built_to_filter_rows_resolves_no_url(officer, systems, monkeypatch):
+    """A report job filters its rows with the page's filter set: the lazy list's URL is made
+    only when the widget is drawn (a worker need not load the URL configuration for it)."""
+    import aims.filters
+    from risk.filters import RiskPageFilter
+    from risk.models import Risk
+
+    made, _hidden = systems
+    real_reverse = aims.filters.reverse
+    monkeypatch.setattr(aims.filters, "reverse", lambda *a, **k: pytest.fail("reversed"))
+    filtered = RiskPageFilter({"ai_system": made[0].pk}, queryset=Risk.objects.all())
+    assert filtered.is_valid(), filtered.errors
+    assert list(filtered.qs) == []
+    monkeypatch.setattr(aims.filters, "reverse", real_reverse)
+    monkeypatch.setattr(LazySelect, "LAZY_FROM", 3)
+    drawn = str(filtered.form["ai_system"])
+    assert f'data-choices-url="{reverse("filter_choices")}?list={KEY}' in drawn.replace(
+        "&amp;", "&"
+    )
+
+
 def test_a_short_list_renders_whole(officer, client_for, systems):
     select = _select(client_for(officer).get(reverse("risks")).content.decode())
     assert "data-choices-url" not in select and len(_options(select)) == 1 + 7
