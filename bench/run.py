@@ -433,6 +433,10 @@ def measure(repeat: int, pdf_repeat: int, only: list[str] | None = None) -> dict
         rows.append(Row(name, samples, raw_samples, budget))
     rows += pdf_rows(repeat, pdf_repeat, wanted, users, officer, raw)
     result["others"] = [row.__dict__ for row in rows]
+    from bench import replay
+
+    who = {"officer": OFFICER, "operator": OPERATOR}
+    result["replay"] = replay.measure(lambda w, url: get(who[w], url), repeat, wanted)
     return result
 
 
@@ -637,6 +641,9 @@ def render(results: list[dict[str, Any]], repeat: int) -> str:
             row = next((r for r in result.get("reference", []) if r["name"] == name), None)
             cells.append(_ms(_p50(row["raw"]) if row else None, 2))
         lines.append("| " + " | ".join(cells) + " |")
+    from bench import replay
+
+    lines += replay.render(results)
     for result in results:
         if result.get("pack"):
             lines += ["", result["pack"].rstrip()]

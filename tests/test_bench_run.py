@@ -127,6 +127,37 @@ def test_one_size_has_no_ratio_between_sizes():
     assert "10×" not in table
 
 
+def test_the_api_is_set_beside_its_sql_and_the_risk_list_over_3x_flagged():
+    result = _result(1, {("Flat list", "first"): 40.0})
+    replayed = [
+        ("Risk list API, first page (officer)", 10.0, 2.5, True),  # 4×: over the target
+        ("Change log API, first page (officer)", 10.0, 2.5, False),  # no target
+    ]
+    result["replay"] = [
+        {"name": n, "statements": 7, "samples": [r] * 9, "replay": [q] * 9, "targeted": t}
+        for n, r, q, t in replayed
+    ]
+    table = run.render([result], repeat=9)
+    assert "## The API's own cost beside all of its SQL" in table
+    assert "| Risk list API, first page (officer) | 1× | 7 | 10.0 | 2.50 | 4.00× | ✗ over 3× |" in (
+        table
+    )
+    assert "| Change log API, first page (officer) | 1× | 7 | 10.0 | 2.50 | 4.00× |  |" in table
+    assert "own cost" not in run.render([_result(1, {("Flat list", "first"): 40.0})], 9)
+
+
+def test_the_replay_runs_the_statements_a_request_ran(officer, db):
+    from django.test import Client
+
+    from bench import replay
+
+    client = Client()
+    client.force_login(officer)
+    statements = replay.captured(lambda: client.get("/api/v1/risks/"))
+    assert any('FROM "risk_risk"' in statement for statement in statements)
+    replay.replay(statements)  # as captured, parameters in place
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_generated_data_reads_by_keys_as_by_offset(monkeypatch):
     call_command("load_library", verbosity=0)
