@@ -74,9 +74,13 @@ def register_rows(job: ReportJob) -> QuerySet[Risk]:
     visible = restrict(selectors.risks(), job.requested_by)
     return (
         RiskPageFilter(job.parameters, queryset=visible)
-        .qs.select_related("matrix", "owner")
+        .qs.select_related(None)
+        .select_related("owner")
         .prefetch_related(None)
         .prefetch_related(
+            # A register uses a few matrices: each read once and shared by its risks, not
+            # joined (and its level tables decoded) on every row.
+            "matrix",
             Prefetch(
                 "ai_systems",
                 queryset=AISystem.objects.only("id", "name", "version"),
