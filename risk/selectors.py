@@ -70,7 +70,7 @@ def _linked_ids_sql() -> str:
             f"(SELECT {number}, link.{risk_column}, link.{linked_column} "
             f"FROM {quote(through.db_table)} link "
             f"JOIN {quote(target.db_table)} linked ON linked.id = link.{linked_column} "
-            f"WHERE link.{risk_column} = ANY(%s) ORDER BY {_order('linked', target)})"
+            f"WHERE link.{risk_column} = ANY(%(page)s) ORDER BY {_order('linked', target)})"
         )
     acceptance: Any = RiskAcceptance._meta
     risk = quote(acceptance.get_field("risk").column)
@@ -78,7 +78,7 @@ def _linked_ids_sql() -> str:
     parts.append(
         f"(SELECT {len(_LINKED)}, accepted.{risk}, accepted.id "
         f"FROM {quote(acceptance.db_table)} accepted "
-        f"WHERE accepted.{ended} IS NULL AND accepted.{risk} = ANY(%s) "
+        f"WHERE accepted.{ended} IS NULL AND accepted.{risk} = ANY(%(page)s) "
         f"ORDER BY {_order('accepted', acceptance)})"
     )
     return " UNION ALL ".join(parts)
@@ -105,7 +105,8 @@ def _load_linked(page: list[Risk]) -> None:
     ids = [risk.pk for risk in page]
     accepted: list[int] = []
     with connection.cursor() as cursor:
-        cursor.execute(_linked_ids_sql(), [ids] * (len(_LINKED) + 1))
+        # The ids once, named by every part (as many lists would be adapted one by one).
+        cursor.execute(_linked_ids_sql(), {"page": ids})
         for number, risk_id, linked_id in cursor.fetchall():
             if number == len(_LINKED):
                 accepted.append(linked_id)
