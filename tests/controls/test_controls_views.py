@@ -154,6 +154,17 @@ def test_the_form_shows_the_services_error_and_changes_nothing(officer):
     assert Control.objects.count() == 1 and not records_since(mark).exists()
 
 
+def test_the_form_refuses_a_test_interval_beyond_ten_years(officer):
+    mark = last_record_id()
+    fields = {"code": "CTL-9", "name": "n", "control_type": "policy", "status": "planned"}
+    response = logged_in_client(officer).post(
+        reverse("control_create"), {**fields, "test_interval_days": "3651"}, **EN
+    )
+    assert response.status_code == 400
+    assert "from 1 to 3,650 (ten years)" in response.content.decode()
+    assert not Control.objects.exists() and not records_since(mark).exists()
+
+
 def test_requirements_page_adds_changes_and_removes_links(officer):
     first, second = RequirementFactory(), RequirementFactory()
     control = ControlFactory(requirement_links=[(first, "old")])
