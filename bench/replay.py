@@ -14,6 +14,9 @@ from typing import Any
 
 #: The first page of the risk API within this many times all of its SQL replayed.
 TARGET = 3.0
+#: Requests (and replays) per case at least, whatever ``--repeat``: a few milliseconds each,
+#: and at 20 the ratio of two medians moved by half a unit from run to run.
+MIN_SAMPLES = 60
 
 #: (name, who asks, URL, whether ``TARGET`` applies).
 CASES = (
@@ -46,7 +49,9 @@ def replay(statements: list[str]) -> None:
 
 
 def measure(get: Callable[[str, str], Callable[[], Any]], repeat: int, wanted: Any) -> list[Any]:
-    """Each case's request and replay samples (ms), taken in turn after 3 warm-up rounds."""
+    """Each case's request and replay samples (ms), taken in turn after 3 warm-up rounds
+    (``repeat`` of each, at least ``MIN_SAMPLES``)."""
+    repeat = max(repeat, MIN_SAMPLES)
     rows = []
     for name, who, url, targeted in CASES:
         if not wanted(name):
