@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import enum
+import json
 import uuid
 from collections import OrderedDict
 
@@ -30,7 +31,7 @@ class Kind(models.TextChoices):
 
 DOCUMENT = {
     "text": 'リスク登録簿 \u2028 line \u2029 paragraph "quoted" \\ \t',
-    "numbers": [0, -1, 2**62, 1.5, 1e-7, 3.0, None, True, False],
+    "numbers": [0, -1, 2**62, 1.5, 0.00025, 1e16, 3.0, None, True, False],
     "when": datetime.datetime(2026, 12, 7, 9, 30, 15, 123456, tzinfo=datetime.UTC),
     "local": datetime.datetime(
         2026, 12, 7, 18, 30, tzinfo=datetime.timezone(datetime.timedelta(hours=9))
@@ -53,9 +54,22 @@ DOCUMENT = {
 
 
 @pytest.mark.parametrize("language", ["en", "ja"])
-def test_it_writes_what_drf_writes(language):
+def test_it_writes_what_drf_writes(language, monkeypatch):
     with override(language):
-        assert JSONRenderer().render(DOCUMENT) == renderers.JSONRenderer().render(DOCUMENT)
+        expected = renderers.JSONRenderer().render(DOCUMENT)
+        # Written by orjson, not by falling back to DRF's renderer.
+        monkeypatch.setattr(renderers.JSONRenderer, "render", lambda *a, **k: pytest.fail())
+        assert JSONRenderer().render(DOCUMENT) == expected
+
+
+def test_a_float_below_one_ten_thousandth_is_the_same_number_written_shorter():
+    tiny = {"small": [1e-7, 1e-5, -2.5e-9]}
+    ours, drfs = JSONRenderer().render(tiny), renderers.JSONRenderer().render(tiny)
+    assert (ours, drfs) == (
+        b'{"small":[1e-7,0.00001,-2.5e-9]}',
+        b'{"small":[1e-07,1e-05,-2.5e-09]}',
+    )
+    assert json.loads(ours) == json.loads(drfs) == tiny
 
 
 def test_what_orjson_refuses_is_written_by_drf():
