@@ -319,8 +319,10 @@ class APIViewTestCase:
         client = self.client(request, self.reader)
         asked = [(self.list_url(), {"page_size": 500}), (self.detail_url(obj), {})]
         plans = []
-        make_plan = aims.api.base._row_plan
-        monkeypatch.setattr(aims.api.base, "_row_plan", lambda *a: plans.append(a) or make_plan(*a))
+        make_plan = aims.api.base._serializer_plan
+        monkeypatch.setattr(
+            aims.api.base, "_serializer_plan", lambda *a: plans.append(a) or make_plan(*a)
+        )
         fast = [client.get(url, params) for url, params in asked]
         assert [r.status_code for r in fast] == [200, 200]
         assert plans, "no row was written by a plan"

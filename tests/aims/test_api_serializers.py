@@ -1,5 +1,6 @@
 """The API's model serializer (``aims.api.base.ModelSerializer``): fields built once per
-class, fresh for each serializer; rows written by a plan that gives DRF's own output."""
+class, fresh for each serializer; rows written by a plan that gives DRF's own output, made once
+per class, whose fields that read the request or its time zone are each serializer's own."""
 
 from __future__ import annotations
 
@@ -75,3 +76,66 @@ def test_fields_are_built_once_a_class_and_fresh_for_each_serializer(monkeypatch
         first.fields["ai_systems"].child_relation is not second.fields["ai_systems"].child_relation
     )
     assert built == [RiskSerializer]
+
+
+def _plan(serializer: Any, risk: Risk) -> dict[str, Any]:
+    serializer.to_representation(risk)  # makes the serializer's plan
+    return {name: field for name, _column, _pk_only, field in serializer._plan}
+
+
+def test_a_column_field_that_reads_only_its_settings_is_shared_the_others_are_bound_to_each(
+    rf, officer
+):
+    risk = RiskFactory(owner=officer)
+    request = rf.get("/")
+    request.user = officer
+    first, second = RiskSerializer(context={"request": request}), RiskSerializer()
+    one, two = _plan(first, risk), _plan(second, risk)
+    for name in ("title", "status", "owner", "matrix", "inherent_likelihood"):
+        assert one[name] is two[name], name  # CharField, ChoiceField, ids, IntegerField
+        assert one[name].parent is None
+    for name in ("ai_systems", "acceptance", "code", "created_at", "updated_at"):
+        assert one[name] is not two[name], name
+        assert one[name].parent is first and two[name].parent is second
+    assert one["ai_systems"].context["request"] is request and two["ai_systems"].context == {}
+    # Writing rows does not build a serializer's fields; one whose fields are built (it
+    # validated input, say) writes with its own.
+    assert "fields" not in first.__dict__
+    built = RiskSerializer()
+    own = built.fields["title"]
+    assert _plan(built, risk)["title"] is own
+
+
+def test_datetimes_are_written_in_the_zone_active_for_each_serializer(officer):
+    from django.utils import timezone
+
+    risk = RiskFactory(owner=officer)
+    written = {}
+    for zone in ("UTC", "Asia/Tokyo"):
+        with timezone.override(zone):
+            written[zone] = RiskSerializer(risk).data["created_at"]
+            assert written[zone] == _drf(RiskSerializer(), risk)["created_at"]
+    assert written["UTC"].endswith("Z") and written["Asia/Tokyo"].endswith("+09:00")
+
+
+def test_two_serializers_alive_at_once_each_write_what_their_reader_sees(rf, officer, operator):
+    """The fields that read the request are the serializer's own: two readers' serializers
+    of one class, writing in turn, never show one the other's view."""
+    from aims.services.inventory import ai_system_create, ai_system_grant
+
+    granted = ai_system_create(actor=None, name="採用選考AI", purpose="書類選考の補助")
+    other_system = ai_system_create(actor=None, name="需要予測AI", purpose="在庫の最適化")
+    ai_system_grant(actor=None, system=granted, user=operator)
+    risk = RiskFactory(owner=officer)
+    risk.ai_systems.set([granted, other_system])
+    readers = {}
+    for user in (officer, operator):
+        request = rf.get("/")
+        request.user = user
+        readers[user] = RiskSerializer(context={"request": request})
+    rows = Risk.objects.all()
+    for _ in range(2):
+        for user, serializer in readers.items():
+            written = serializer.to_representation(rows.get(pk=risk.pk))
+            expected = {granted.pk, other_system.pk} if user == officer else {granted.pk}
+            assert set(written["ai_systems"]) == expected, user
