@@ -7,10 +7,12 @@ top of the database. Target: at most ``TARGET`` for the risk list."""
 
 from __future__ import annotations
 
+import functools
 import statistics
-import time
 from collections.abc import Callable
 from typing import Any
+
+from bench.run import _time
 
 #: The first page of the risk API within this many times all of its SQL replayed.
 TARGET = 3.0
@@ -58,17 +60,14 @@ def measure(get: Callable[[str, str], Callable[[], Any]], repeat: int, wanted: A
             continue
         print(f"  measuring {name} beside its SQL replayed", flush=True)
         call = get(who, url)
-        for _ in range(3):
-            call()
+        _time(call, 0)  # the warm-up rounds
         statements = captured(call)
-        requests, replays = [], []
-        for _ in range(repeat):
-            start = time.perf_counter()
-            call()
-            requests.append((time.perf_counter() - start) * 1000)
-            start = time.perf_counter()
-            replay(statements)
-            replays.append((time.perf_counter() - start) * 1000)
+        requests: list[float] = []
+        replays: list[float] = []
+        replayed = functools.partial(replay, statements)
+        for _ in range(repeat):  # in turn, one of each
+            requests += _time(call, 1, warmup=0)
+            replays += _time(replayed, 1, warmup=0)
         rows.append(
             {
                 "name": name,

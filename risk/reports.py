@@ -385,7 +385,8 @@ def other_systems_label() -> str:
 
 def level_styles(matrices: Any) -> list[tuple[str, str, str]]:
     """One CSS class per level of each matrix (``lv-<matrix>-<code>``): its colour, with text
-    that stays readable on it. Classes, not a style per cell: far less for WeasyPrint to
+    that stays readable on it (and ``…-bar``, the register entry's bar in that colour: the
+    base template writes both). Classes, not a style per cell: far less for WeasyPrint to
     parse in a long register."""
     styles = []
     for matrix in matrices:
